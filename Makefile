@@ -1,0 +1,38 @@
+# Two commands from a fresh checkout: `make serve` and `make test`. Both build .venv when it is missing.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: serve serve-api test lint typecheck pytest schema bench-storage clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+serve: $(STAMP)
+	$(BIN)/gateway serve
+
+serve-api: $(STAMP)
+	$(BIN)/gateway serve-api
+
+lint: $(STAMP)
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+# pytest exits 5 when it collected no test; that is a failure here, as every other non-zero code.
+pytest: $(STAMP)
+	$(BIN)/pytest --cov=gateway --cov-report=term:skip-covered
+
+test: lint typecheck pytest
+
+bench-storage: $(STAMP)
+	$(BIN)/python bench/storage_pages.py
+
+clean:
+	rm -rf $(VENV) build .mypy_cache .ruff_cache .pytest_cache .coverage

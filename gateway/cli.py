@@ -1,0 +1,53 @@
+"""The ``gateway`` command: ``serve``, ``serve-api``. The only place that reads the environment."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+import uvicorn
+
+from gateway.app import create_api_app, create_app
+from gateway.settings import Settings
+
+__all__ = ["main"]
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="gateway", description="A GraphQL gateway over OpenAI's Conversations API.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    for name, help_text in (
+        ("serve", "serve the gateway (and, without --upstream-url, the built-in REST API at /v1)"),
+        ("serve-api", "serve only the built-in Conversations REST API at /v1"),
+    ):
+        command = commands.add_parser(name, help=help_text)
+        command.add_argument("--host", help="address to listen on (GATEWAY_HOST, default 127.0.0.1)")
+        command.add_argument("--port", type=int, help="port to listen on (GATEWAY_PORT, default 8000)")
+        command.add_argument("--database", help="SQLite file of the built-in API (GATEWAY_DATABASE)")
+        if name == "serve":
+            command.add_argument(
+                "--upstream-url",
+                help="Conversations API base URL, e.g. https://api.openai.com/v1 (GATEWAY_UPSTREAM_URL)",
+            )
+    return parser
+
+
+def _settings(arguments: argparse.Namespace) -> Settings:
+    overrides = {
+        name: value
+        for name in ("host", "port", "database", "upstream_url")
+        if (value := getattr(arguments, name, None)) is not None
+    }
+    return Settings(**overrides)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    arguments = _parser().parse_args(argv)
+    settings = _settings(arguments)
+    app = create_app(settings) if arguments.command == "serve" else create_api_app(settings)
+    base = f"http://{settings.host}:{settings.port}"
+    if settings.upstream_url is None:
+        print(f"Built-in Conversations API: {base}/v1 (database {settings.database})", file=sys.stderr)
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")
+    return 0

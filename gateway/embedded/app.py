@@ -1,0 +1,346 @@
+"""The built-in Conversations REST API: the eight endpoints of the contract, on SQLite.
+
+``create_embedded_api(store, ...)`` returns a Starlette app meant to be mounted at ``/v1``
+(or served alone by ``gateway serve-api``). Every refusal is OpenAI's error shape with a 4xx
+status; nothing a client sends produces a 500.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Awaitable, Callable, Collection
+from typing import Any
+
+import orjson
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from gateway.embedded.canonical import ItemReferenceRequest, canonical_items, new_id
+from gateway.embedded.errors import ApiError, from_store_error
+from gateway.embedded.includes import present
+from gateway.embedded.store import ConversationStore, StoreError
+from gateway.rest import INCLUDABLE
+
+__all__ = ["DEFAULT_MAX_BODY_BYTES", "JSONResponse", "bearer_key", "create_embedded_api", "tenant_of"]
+
+DEFAULT_MAX_BODY_BYTES = 20 * 1024 * 1024
+_METADATA_PAIRS, _METADATA_KEY, _METADATA_VALUE = 16, 64, 512
+
+Handler = Callable[[Request], Awaitable[Response]]
+
+
+class JSONResponse(Response):
+    media_type = "application/json"
+
+    def render(self, content: Any) -> bytes:
+        return orjson.dumps(content)
+
+
+def bearer_key(authorization: str | None) -> str | None:
+    """The key of an ``Authorization: Bearer <key>`` header, or None."""
+    scheme, _, key = (authorization or "").partition(" ")
+    return key.strip() if scheme.lower() == "bearer" and key.strip() else None
+
+
+def tenant_of(api_key: str | None) -> str:
+    """The owner of the conversations a key creates: a digest, so no key is ever stored."""
+    return "" if api_key is None else hashlib.sha256(api_key.encode()).hexdigest()[:32]
+
+
+class _Api:
+    def __init__(self, store: ConversationStore, api_keys: Collection[str] | None, max_body_bytes: int) -> None:
+        self.store = store
+        self.api_keys = frozenset(api_keys) if api_keys else None
+        self.max_body_bytes = max_body_bytes
+
+    def tenant(self, request: Request) -> str:
+        key = bearer_key(request.headers.get("authorization"))
+        if self.api_keys is not None and key not in self.api_keys:
+            message = (
+                "You didn't provide an API key. Send it as 'Authorization: Bearer <key>'."
+                if key is None
+                else "Incorrect API key provided."
+            )
+            raise ApiError(401, message, code="invalid_api_key")
+        return tenant_of(key)
+
+    async def body(self, request: Request) -> dict[str, Any]:
+        content_type = request.headers.get("content-type", "application/json").split(";")[0].strip().lower()
+        declared = request.headers.get("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes:
+            raise _too_large(self.max_body_bytes)
+        raw = bytearray()
+        async for chunk in request.stream():
+            raw += chunk
+            if len(raw) > self.max_body_bytes:
+                raise _too_large(self.max_body_bytes)
+        if not raw.strip():
+            return {}
+        if content_type != "application/json" and not content_type.endswith("+json"):
+            raise ApiError(
+                415,
+                f"Unsupported content type '{content_type}'. Send 'application/json'.",
+                code="unsupported_media_type",
+            )
+        try:
+            body = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            raise ApiError(
+                400, "We could not parse the JSON body of your request. Send valid JSON.", code="invalid_json"
+            ) from None
+        if not isinstance(body, dict):
+            raise ApiError(400, "The request body must be a JSON object.", code="invalid_type")
+        return body
+
+    async def create_conversation(self, request: Request) -> Response:
+        tenant = self.tenant(request)
+        body = await self.body(request)
+        _refuse_unknown(body, {"items", "metadata"})
+        metadata = _metadata(body.get("metadata"))
+        items = await self.resolve(tenant, canonical_items(body.get("items") or []))
+        record = await self.store.create_conversation(tenant, new_id("conv"), metadata, items)
+        return JSONResponse(record.to_json())
+
+    async def get_conversation(self, request: Request) -> Response:
+        record = await self.store.get_conversation(self.tenant(request), request.path_params["conversation_id"])
+        return JSONResponse(record.to_json())
+
+    async def update_conversation(self, request: Request) -> Response:
+        tenant = self.tenant(request)
+        body = await self.body(request)
+        _refuse_unknown(body, {"metadata"})
+        if "metadata" not in body:
+            raise ApiError(
+                400,
+                "Missing required parameter: 'metadata'.",
+                param="metadata",
+                code="missing_required_parameter",
+            )
+        metadata = _metadata(body["metadata"])
+        record = await self.store.update_conversation(tenant, request.path_params["conversation_id"], metadata)
+        return JSONResponse(record.to_json())
+
+    async def delete_conversation(self, request: Request) -> Response:
+        conversation_id = request.path_params["conversation_id"]
+        await self.store.delete_conversation(self.tenant(request), conversation_id)
+        return JSONResponse({"id": conversation_id, "object": "conversation.deleted", "deleted": True})
+
+    async def create_items(self, request: Request) -> Response:
+        tenant = self.tenant(request)
+        include = _include(request)
+        body = await self.body(request)
+        _refuse_unknown(body, {"items"})
+        if "items" not in body:
+            raise ApiError(
+                400, "Missing required parameter: 'items'.", param="items", code="missing_required_parameter"
+            )
+        items = await self.resolve(tenant, canonical_items(body["items"]))
+        stored = await self.store.add_items(tenant, request.path_params["conversation_id"], items)
+        return JSONResponse(_list_body([present(item, include) for item in stored], has_more=False))
+
+    async def list_items(self, request: Request) -> Response:
+        tenant = self.tenant(request)
+        include = _include(request)
+        query = request.query_params
+        _refuse_unknown(dict(query), {"after", "limit", "order", "include", "include[]"}, where="query")
+        page = await self.store.list_items(
+            tenant,
+            request.path_params["conversation_id"],
+            after=query.get("after") or None,
+            limit=_limit(query.get("limit")),
+            order=_order(query.get("order")),
+        )
+        return JSONResponse(_list_body([present(item, include) for item in page.items], has_more=page.has_more))
+
+    async def get_item(self, request: Request) -> Response:
+        tenant = self.tenant(request)
+        include = _include(request)
+        params = request.path_params
+        item = await self.store.get_item(tenant, params["conversation_id"], params["item_id"])
+        return JSONResponse(present(item, include))
+
+    async def delete_item(self, request: Request) -> Response:
+        params = request.path_params
+        record = await self.store.delete_item(self.tenant(request), params["conversation_id"], params["item_id"])
+        return JSONResponse(record.to_json())
+
+    async def resolve(self, tenant: str, items: list[dict[str, Any] | ItemReferenceRequest]) -> list[dict[str, Any]]:
+        """Replace each ``item_reference`` by a copy of the item it names."""
+        references = [item.item_id for item in items if isinstance(item, ItemReferenceRequest)]
+        found = await self.store.find_items(tenant, references) if references else {}
+        resolved: list[dict[str, Any]] = []
+        for item in items:
+            if not isinstance(item, ItemReferenceRequest):
+                resolved.append(item)
+            elif item.item_id in found:
+                resolved.append(found[item.item_id])
+            else:
+                param = f"items[{item.index}].id"
+                raise ApiError(400, f"Item with id '{item.item_id}' not found.", param=param, code="invalid_value")
+        return resolved
+
+
+def _too_large(limit: int) -> ApiError:
+    return ApiError(413, f"The request body is larger than {limit} bytes.", code="request_too_large")
+
+
+def _refuse_unknown(values: dict[str, Any], known: set[str], where: str = "body") -> None:
+    for name in values:
+        if name not in known:
+            message = f"Unknown parameter: '{name}'." + (" (in the query string)" if where == "query" else "")
+            raise ApiError(400, message, param=name, code="unknown_parameter")
+
+
+def _metadata(value: Any) -> dict[str, str] | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise ApiError(400, "Invalid type for 'metadata': expected an object.", param="metadata", code="invalid_type")
+    if len(value) > _METADATA_PAIRS:
+        message = (
+            f"Invalid 'metadata': too many properties. Expected an object with at most {_METADATA_PAIRS} "
+            f"properties, but got an object with {len(value)} properties instead."
+        )
+        raise ApiError(400, message, param="metadata", code="object_above_max_properties")
+    for key, item in value.items():
+        if len(key) > _METADATA_KEY:
+            message = (
+                f"Invalid 'metadata': key '{key[:20]}...' is too long. Keys have at most {_METADATA_KEY} "
+                f"characters; this one has {len(key)}."
+            )
+            raise ApiError(400, message, param="metadata", code="string_above_max_length")
+        if not isinstance(item, str):
+            param = f"metadata.{key}"
+            raise ApiError(400, f"Invalid type for '{param}': expected a string.", param=param, code="invalid_type")
+        if len(item) > _METADATA_VALUE:
+            param = f"metadata.{key}"
+            message = (
+                f"Invalid '{param}': string too long. Expected a string with maximum length {_METADATA_VALUE}, "
+                f"but got a string with length {len(item)} instead."
+            )
+            raise ApiError(400, message, param=param, code="string_above_max_length")
+    return dict(value)
+
+
+def _include(request: Request) -> frozenset[str]:
+    values = [*request.query_params.getlist("include"), *request.query_params.getlist("include[]")]
+    for value in values:
+        if value not in INCLUDABLE:
+            message = f"Invalid value: '{value}'. Supported values for 'include' are: {', '.join(sorted(INCLUDABLE))}."
+            raise ApiError(400, message, param="include", code="invalid_value")
+    return frozenset(values)
+
+
+def _limit(raw: str | None) -> int:
+    if raw is None or raw == "":
+        return 20
+    try:
+        limit = int(raw)
+    except ValueError:
+        raise ApiError(
+            400,
+            f"Invalid type for 'limit': expected an integer, but got '{raw}'.",
+            param="limit",
+            code="invalid_type",
+        ) from None
+    if limit < 1:
+        raise ApiError(
+            400,
+            f"Invalid 'limit': integer below minimum value. Expected a value >= 1, but got {limit} instead.",
+            param="limit",
+            code="integer_below_min_value",
+        )
+    if limit > 100:
+        raise ApiError(
+            400,
+            f"Invalid 'limit': integer above maximum value. Expected a value <= 100, but got {limit} instead.",
+            param="limit",
+            code="integer_above_max_value",
+        )
+    return limit
+
+
+def _order(raw: str | None) -> Any:
+    if raw is None or raw == "":
+        return "desc"
+    if raw not in ("asc", "desc"):
+        raise ApiError(
+            400,
+            f"Invalid value: '{raw}'. Supported values for 'order' are: 'asc' and 'desc'.",
+            param="order",
+            code="invalid_value",
+        )
+    return raw
+
+
+def _list_body(items: list[dict[str, Any]], *, has_more: bool) -> dict[str, Any]:
+    return {
+        "object": "list",
+        "data": items,
+        "first_id": items[0]["id"] if items else None,
+        "last_id": items[-1]["id"] if items else None,
+        "has_more": has_more,
+    }
+
+
+def _guarded(handler: Handler) -> Handler:
+    async def endpoint(request: Request) -> Response:
+        try:
+            return await handler(request)
+        except StoreError as error:
+            raise from_store_error(error) from None
+
+    return endpoint
+
+
+async def _api_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ApiError)
+    return JSONResponse(exc.body(), status_code=exc.status, headers=exc.headers)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    if exc.status_code == 404:
+        message = f"Invalid URL ({request.method} {request.url.path})."
+    elif exc.status_code == 405:
+        message = f"Method {request.method} is not allowed on {request.url.path}."
+    else:
+        message = str(exc.detail)
+    body = ApiError(exc.status_code, message).body()
+    return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
+
+
+async def _unexpected(request: Request, exc: Exception) -> Response:
+    body = ApiError(500, "The server had an error while processing your request.", type="server_error").body()
+    return JSONResponse(body, status_code=500)
+
+
+def create_embedded_api(
+    store: ConversationStore,
+    *,
+    api_keys: Collection[str] | None = None,
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+) -> Starlette:
+    """The REST API over ``store``. With ``api_keys``, only those bearer keys are accepted.
+
+    The store's life (``open``/``close``) belongs to the caller.
+    """
+    api = _Api(store, api_keys, max_body_bytes)
+    conversation = "/conversations/{conversation_id}"
+    routes = [
+        Route("/conversations", _guarded(api.create_conversation), methods=["POST"]),
+        Route(conversation, _guarded(api.get_conversation), methods=["GET"]),
+        Route(conversation, _guarded(api.update_conversation), methods=["POST"]),
+        Route(conversation, _guarded(api.delete_conversation), methods=["DELETE"]),
+        Route(f"{conversation}/items", _guarded(api.create_items), methods=["POST"]),
+        Route(f"{conversation}/items", _guarded(api.list_items), methods=["GET"]),
+        Route(f"{conversation}/items/{{item_id}}", _guarded(api.get_item), methods=["GET"]),
+        Route(f"{conversation}/items/{{item_id}}", _guarded(api.delete_item), methods=["DELETE"]),
+    ]
+    return Starlette(
+        routes=routes,
+        exception_handlers={ApiError: _api_error, HTTPException: _http_error, Exception: _unexpected},
+    )

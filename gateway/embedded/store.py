@@ -1,0 +1,390 @@
+"""SQLite storage of the built-in Conversations API.
+
+* WAL mode: readers never wait for the writer.
+* One writer thread owns the only writing connection, so writes are serialised in-process
+  and never meet "database is locked"; a few reader threads each own a connection. The event
+  loop only awaits futures: no SQLite call runs on it.
+* Items keep an insertion sequence (``seq``); pages are keyset queries on
+  ``(conversation_id, deleted, seq)``, so a page costs the same at any depth of any
+  conversation. Deleted items and conversations are soft-deleted: a cursor naming a deleted
+  item still pages from its position, and items outlive their conversation.
+* ``PRAGMA user_version`` records the schema version; :data:`_MIGRATIONS` brings an older
+  file up to date when the store opens.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal, TypeVar
+
+import orjson
+
+__all__ = [
+    "ConversationNotFound",
+    "ConversationRecord",
+    "ConversationStore",
+    "DuplicateItemId",
+    "ItemNotFound",
+    "ItemsPage",
+    "StoreError",
+    "UnknownCursor",
+]
+
+T = TypeVar("T")
+Order = Literal["asc", "desc"]
+
+_MIGRATIONS: tuple[str, ...] = (
+    # 1: conversations and items.
+    """
+    CREATE TABLE conversations (
+        id TEXT PRIMARY KEY,
+        tenant TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        metadata TEXT,
+        deleted INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE TABLE items (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        conversation_id TEXT NOT NULL REFERENCES conversations(id),
+        item_id TEXT NOT NULL,
+        document BLOB NOT NULL,
+        deleted INTEGER NOT NULL DEFAULT 0,
+        UNIQUE (conversation_id, item_id)
+    );
+    CREATE INDEX items_page ON items (conversation_id, deleted, seq);
+    CREATE INDEX items_by_id ON items (item_id);
+    """,
+)
+SCHEMA_VERSION = len(_MIGRATIONS)
+
+
+class StoreError(Exception):
+    """Base of the store's refusals; each maps to one REST error."""
+
+
+class ConversationNotFound(StoreError):
+    def __init__(self, conversation_id: str) -> None:
+        super().__init__(f"Conversation with id '{conversation_id}' not found.")
+        self.conversation_id = conversation_id
+
+
+class ItemNotFound(StoreError):
+    def __init__(self, item_id: str) -> None:
+        super().__init__(f"Item with id '{item_id}' not found.")
+        self.item_id = item_id
+
+
+class DuplicateItemId(StoreError):
+    def __init__(self, index: int, item_id: str) -> None:
+        super().__init__(f"An item with id '{item_id}' already exists in this conversation.")
+        self.index = index
+        self.item_id = item_id
+
+
+class UnknownCursor(StoreError):
+    def __init__(self, item_id: str) -> None:
+        super().__init__(f"No item with id '{item_id}' was ever in this conversation; 'after' must name one.")
+        self.item_id = item_id
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationRecord:
+    id: str
+    created_at: int
+    metadata: dict[str, str] | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "object": "conversation",
+            "created_at": self.created_at,
+            "metadata": self.metadata,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ItemsPage:
+    items: list[dict[str, Any]]
+    has_more: bool
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    connection = sqlite3.connect(
+        path, isolation_level=None, check_same_thread=False
+    )  # closed by close(), after its thread is done
+    connection.execute("PRAGMA busy_timeout = 10000")
+    connection.execute("PRAGMA foreign_keys = ON")
+    return connection
+
+
+def _migrate(connection: sqlite3.Connection, path: Path) -> None:
+    connection.execute("PRAGMA journal_mode = WAL")
+    # NORMAL in WAL mode survives a killed process (not a power cut) and keeps commits cheap.
+    connection.execute("PRAGMA synchronous = NORMAL")
+    version: int = connection.execute("PRAGMA user_version").fetchone()[0]
+    if version > SCHEMA_VERSION:
+        msg = f"{path} has schema version {version}; this release knows up to {SCHEMA_VERSION}. Upgrade it."
+        raise RuntimeError(msg)
+    for number in range(version, SCHEMA_VERSION):
+        connection.execute("BEGIN IMMEDIATE")
+        _run_script(connection, _MIGRATIONS[number])
+        connection.execute(f"PRAGMA user_version = {number + 1}")
+        connection.execute("COMMIT")
+
+
+def _run_script(connection: sqlite3.Connection, script: str) -> None:
+    # executescript() would COMMIT first; run statement by statement inside the open transaction.
+    for statement in script.split(";"):
+        if statement.strip():
+            connection.execute(statement)
+
+
+class _Workers:
+    """A thread pool whose threads each keep one SQLite connection of their own."""
+
+    def __init__(self, path: Path, count: int, name: str) -> None:
+        self._path = path
+        self._local = threading.local()
+        self._connections: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+        self._pool = ThreadPoolExecutor(max_workers=count, thread_name_prefix=name)
+
+    def _connection(self) -> sqlite3.Connection:
+        connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
+        if connection is None:
+            connection = _connect(self._path)
+            self._local.connection = connection
+            with self._lock:
+                self._connections.append(connection)
+        return connection
+
+    async def run(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._pool, lambda: work(self._connection()))
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True)
+        with self._lock:
+            for connection in self._connections:
+                connection.close()
+            self._connections.clear()
+
+
+class ConversationStore:
+    """Conversations and their items, per tenant, in one SQLite file."""
+
+    def __init__(self, path: Path, *, readers: int = 4) -> None:
+        self.path = path
+        self._readers_count = readers
+        self._writer: _Workers | None = None
+        self._readers: _Workers | None = None
+
+    async def open(self) -> None:
+        """Create the file and its folder when missing, migrate it, and start the threads."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        writer = _Workers(self.path, 1, "sqlite-writer")
+        await writer.run(lambda connection: _migrate(connection, self.path))
+        self._writer = writer
+        self._readers = _Workers(self.path, self._readers_count, "sqlite-reader")
+
+    async def close(self) -> None:
+        for workers in (self._readers, self._writer):
+            if workers is not None:
+                await asyncio.to_thread(workers.close)
+        self._readers = self._writer = None
+
+    async def _write(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        if self._writer is None:
+            msg = "ConversationStore is not open; call open() first"
+            raise RuntimeError(msg)
+        return await self._writer.run(lambda connection: _in_transaction(connection, work))
+
+    async def _read(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        if self._readers is None:
+            msg = "ConversationStore is not open; call open() first"
+            raise RuntimeError(msg)
+        return await self._readers.run(work)
+
+    # Conversations
+
+    async def create_conversation(
+        self,
+        tenant: str,
+        conversation_id: str,
+        metadata: dict[str, str] | None,
+        items: Sequence[dict[str, Any]],
+    ) -> ConversationRecord:
+        record = ConversationRecord(conversation_id, int(time.time()), metadata)
+
+        def work(connection: sqlite3.Connection) -> ConversationRecord:
+            connection.execute(
+                "INSERT INTO conversations (id, tenant, created_at, metadata) VALUES (?, ?, ?, ?)",
+                (record.id, tenant, record.created_at, _dump_metadata(metadata)),
+            )
+            _insert_items(connection, record.id, items)
+            return record
+
+        return await self._write(work)
+
+    async def get_conversation(self, tenant: str, conversation_id: str) -> ConversationRecord:
+        return await self._read(lambda connection: _conversation(connection, tenant, conversation_id))
+
+    async def update_conversation(
+        self, tenant: str, conversation_id: str, metadata: dict[str, str] | None
+    ) -> ConversationRecord:
+        def work(connection: sqlite3.Connection) -> ConversationRecord:
+            record = _conversation(connection, tenant, conversation_id)
+            connection.execute(
+                "UPDATE conversations SET metadata = ? WHERE id = ?",
+                (_dump_metadata(metadata), conversation_id),
+            )
+            return ConversationRecord(record.id, record.created_at, metadata)
+
+        return await self._write(work)
+
+    async def delete_conversation(self, tenant: str, conversation_id: str) -> None:
+        def work(connection: sqlite3.Connection) -> None:
+            _conversation(connection, tenant, conversation_id)
+            connection.execute("UPDATE conversations SET deleted = 1 WHERE id = ?", (conversation_id,))
+
+        await self._write(work)
+
+    # Items
+
+    async def add_items(
+        self, tenant: str, conversation_id: str, items: Sequence[dict[str, Any]]
+    ) -> list[dict[str, Any]]:
+        def work(connection: sqlite3.Connection) -> list[dict[str, Any]]:
+            _conversation(connection, tenant, conversation_id)
+            _insert_items(connection, conversation_id, items)
+            return list(items)
+
+        return await self._write(work)
+
+    async def list_items(
+        self, tenant: str, conversation_id: str, *, after: str | None, limit: int, order: Order
+    ) -> ItemsPage:
+        def work(connection: sqlite3.Connection) -> ItemsPage:
+            _conversation(connection, tenant, conversation_id)
+            return _page(connection, conversation_id, after, limit, order)
+
+        return await self._read(work)
+
+    async def get_item(self, tenant: str, conversation_id: str, item_id: str) -> dict[str, Any]:
+        def work(connection: sqlite3.Connection) -> dict[str, Any]:
+            _conversation(connection, tenant, conversation_id)
+            row = connection.execute(
+                "SELECT document FROM items WHERE conversation_id = ? AND item_id = ? AND deleted = 0",
+                (conversation_id, item_id),
+            ).fetchone()
+            if row is None:
+                raise ItemNotFound(item_id)
+            return _load(row[0])
+
+        return await self._read(work)
+
+    async def delete_item(self, tenant: str, conversation_id: str, item_id: str) -> ConversationRecord:
+        def work(connection: sqlite3.Connection) -> ConversationRecord:
+            record = _conversation(connection, tenant, conversation_id)
+            cursor = connection.execute(
+                "UPDATE items SET deleted = 1 WHERE conversation_id = ? AND item_id = ? AND deleted = 0",
+                (conversation_id, item_id),
+            )
+            if cursor.rowcount == 0:
+                raise ItemNotFound(item_id)
+            return record
+
+        return await self._write(work)
+
+    async def find_items(self, tenant: str, item_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """The newest stored copy of each named item of this tenant, deleted conversations included.
+
+        Items outlive their conversation ("items remain accessible if you have their IDs"):
+        this is what resolves an ``item_reference``.
+        """
+
+        def work(connection: sqlite3.Connection) -> dict[str, dict[str, Any]]:
+            found: dict[str, dict[str, Any]] = {}
+            for item_id in set(item_ids):
+                row = connection.execute(
+                    "SELECT items.document FROM items JOIN conversations ON conversations.id = items.conversation_id"
+                    " WHERE items.item_id = ? AND items.deleted = 0 AND conversations.tenant = ?"
+                    " ORDER BY items.seq DESC LIMIT 1",
+                    (item_id, tenant),
+                ).fetchone()
+                if row is not None:
+                    found[item_id] = _load(row[0])
+            return found
+
+        return await self._read(work)
+
+
+def _in_transaction(connection: sqlite3.Connection, work: Callable[[sqlite3.Connection], T]) -> T:
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        result = work(connection)
+    except BaseException:
+        connection.execute("ROLLBACK")
+        raise
+    connection.execute("COMMIT")
+    return result
+
+
+def _conversation(connection: sqlite3.Connection, tenant: str, conversation_id: str) -> ConversationRecord:
+    row = connection.execute(
+        "SELECT created_at, metadata FROM conversations WHERE id = ? AND tenant = ? AND deleted = 0",
+        (conversation_id, tenant),
+    ).fetchone()
+    if row is None:
+        raise ConversationNotFound(conversation_id)
+    return ConversationRecord(conversation_id, row[0], None if row[1] is None else orjson.loads(row[1]))
+
+
+def _insert_items(connection: sqlite3.Connection, conversation_id: str, items: Sequence[dict[str, Any]]) -> None:
+    for index, item in enumerate(items):
+        try:
+            connection.execute(
+                "INSERT INTO items (conversation_id, item_id, document) VALUES (?, ?, ?)",
+                (conversation_id, item["id"], orjson.dumps(item)),
+            )
+        except sqlite3.IntegrityError as exc:
+            raise DuplicateItemId(index, item["id"]) from exc
+
+
+def _page(
+    connection: sqlite3.Connection, conversation_id: str, after: str | None, limit: int, order: Order
+) -> ItemsPage:
+    comparison, direction = (">", "ASC") if order == "asc" else ("<", "DESC")
+    bound: int | None = None
+    if after is not None:
+        row = connection.execute(
+            "SELECT seq FROM items WHERE conversation_id = ? AND item_id = ?", (conversation_id, after)
+        ).fetchone()
+        if row is None:
+            raise UnknownCursor(after)
+        bound = row[0]
+    sql = "SELECT document FROM items WHERE conversation_id = ? AND deleted = 0"
+    parameters: list[Any] = [conversation_id]
+    if bound is not None:
+        sql += f" AND seq {comparison} ?"
+        parameters.append(bound)
+    sql += f" ORDER BY seq {direction} LIMIT ?"
+    parameters.append(limit + 1)
+    rows = connection.execute(sql, parameters).fetchall()
+    return ItemsPage([_load(row[0]) for row in rows[:limit]], has_more=len(rows) > limit)
+
+
+def _dump_metadata(metadata: dict[str, str] | None) -> bytes | None:
+    return None if metadata is None else orjson.dumps(metadata)
+
+
+def _load(document: bytes) -> dict[str, Any]:
+    loaded: dict[str, Any] = orjson.loads(document)
+    return loaded

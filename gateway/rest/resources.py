@@ -1,0 +1,69 @@
+"""Top-level REST resources: the conversation, the item list page, the deleted marker, errors."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from gateway.rest.base import RestModel
+from gateway.rest.items import ConversationItem
+
+__all__ = [
+    "INCLUDABLE",
+    "Conversation",
+    "ConversationDeleted",
+    "ConversationItemList",
+    "ErrorBody",
+    "ErrorDetail",
+    "Includable",
+    "Metadata",
+]
+
+Metadata = dict[str, str]
+
+Includable = Literal[
+    "file_search_call.results",
+    "web_search_call.results",
+    "web_search_call.action.sources",
+    "message.input_image.image_url",
+    "computer_call_output.output.image_url",
+    "code_interpreter_call.outputs",
+    "reasoning.encrypted_content",
+    "message.output_text.logprobs",
+]
+"""The values of the `include` query parameter."""
+
+INCLUDABLE: frozenset[str] = frozenset(Includable.__args__)  # type: ignore[attr-defined]
+
+
+class Conversation(RestModel):
+    id: str
+    object: Literal["conversation"] = "conversation"
+    created_at: int
+    metadata: Metadata | None
+
+
+class ConversationDeleted(RestModel):
+    id: str
+    object: Literal["conversation.deleted"] = "conversation.deleted"
+    deleted: bool
+
+
+class ConversationItemList(RestModel):
+    object: Literal["list"] = "list"
+    data: list[ConversationItem]
+    first_id: str | None
+    last_id: str | None
+    has_more: bool
+
+
+class ErrorDetail(RestModel):
+    message: str
+    type: str
+    param: str | None = None
+    code: str | None = None
+
+
+class ErrorBody(RestModel):
+    """OpenAI's error envelope: ``{"error": {"message", "type", "param", "code"}}``."""
+
+    error: ErrorDetail

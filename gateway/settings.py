@@ -1,0 +1,33 @@
+"""The gateway's settings. Only the CLI builds them from the environment (``GATEWAY_*``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+__all__ = ["Settings"]
+
+
+class Settings(BaseSettings):
+    """Every option of ``gateway serve``; each is also ``GATEWAY_<NAME>`` in the environment."""
+
+    model_config = SettingsConfigDict(env_prefix="GATEWAY_", extra="ignore")
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=0, le=65535)
+    database: Path = Path(".data/conversations.sqlite3")
+    upstream_url: str | None = None
+    """The Conversations API to serve GraphQL over; unset means the built-in one at ``/v1``."""
+    api_keys: Annotated[frozenset[str], NoDecode] = frozenset()
+    """Bearer keys the built-in API accepts (comma-separated); empty accepts any key."""
+    max_body_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
+
+    @field_validator("api_keys", mode="before")
+    @classmethod
+    def _split_keys(cls, value: object) -> object:
+        if isinstance(value, str):
+            return frozenset(key.strip() for key in value.split(",") if key.strip())
+        return value

@@ -1,0 +1,74 @@
+"""Fixtures: apps built by factories per test, a real SQLite file, a real socket, spec checks."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import openai
+import pytest
+
+from gateway.app import create_app
+from gateway.settings import Settings
+from tests.live import Recorder, serve
+from tests.openapi import validate_response
+
+SettingsFactory = Callable[..., Settings]
+
+
+@pytest.fixture
+def make_settings(tmp_path: Path) -> SettingsFactory:
+    def make(**overrides: Any) -> Settings:
+        return Settings(database=tmp_path / "conversations.sqlite3", **overrides)
+
+    return make
+
+
+@pytest.fixture
+def recorded() -> Iterator[list[Recorder]]:
+    """Recorders whose responses are all validated against the OpenAPI spec when the test ends."""
+    recorders: list[Recorder] = []
+    yield recorders
+    for recorder in recorders:
+        for response in recorder.responses:
+            validate_response(response)
+
+
+@pytest.fixture
+def live_url(make_settings: SettingsFactory, recorded: list[Recorder]) -> Iterator[str]:
+    """``gateway serve`` with the built-in API, on a real loopback socket."""
+    recorder = Recorder(create_app(make_settings()))
+    recorded.append(recorder)
+    with serve(recorder) as url:
+        yield url
+
+
+@pytest.fixture
+async def api(make_settings: SettingsFactory, recorded: list[Recorder]) -> AsyncIterator[httpx.AsyncClient]:
+    """An httpx client on the built-in API through ASGI (no socket), base URL ``/v1``."""
+    app = create_app(make_settings())
+    recorder = Recorder(app)
+    recorded.append(recorder)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=recorder)
+        async with httpx.AsyncClient(transport=transport, base_url="http://gateway.test/v1") as client:
+            yield client
+
+
+@pytest.fixture
+def sdk(live_url: str) -> Iterator[openai.OpenAI]:
+    """The official SDK on the live socket, validating every response against its own types."""
+    with openai.OpenAI(
+        base_url=f"{live_url}/v1", api_key="sk-test-one", max_retries=0, _strict_response_validation=True
+    ) as client:
+        yield client
+
+
+@pytest.fixture
+async def async_sdk(live_url: str) -> AsyncIterator[openai.AsyncOpenAI]:
+    async with openai.AsyncOpenAI(
+        base_url=f"{live_url}/v1", api_key="sk-test-one", max_retries=0, _strict_response_validation=True
+    ) as client:
+        yield client

@@ -1,0 +1,74 @@
+"""Validate REST response bodies against the official OpenAPI spec with a real JSON Schema validator.
+
+The spec is ``../shared/upstream/conversations-openapi.yaml``. Two of its statements contradict
+the contract's documented decisions (and the real API), so the copy used here changes exactly these:
+
+* ``ConversationItemList.first_id``/``last_id`` may be null: an empty page has no first item.
+* ``MCPApprovalResponseResource`` lists ``request_id`` as required but never defines it
+  (the SDK's model has no such field); it is dropped from ``required``.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from openapi_schema_validator import OAS31Validator
+
+__all__ = ["SPEC_PATH", "RecordedResponse", "validate_response"]
+
+SPEC_PATH = Path(__file__).resolve().parents[2] / "shared" / "upstream" / "conversations-openapi.yaml"
+"""The spec lives in ``shared/``, beside the project's checkout (as in CI)."""
+
+
+@dataclass(frozen=True)
+class RecordedResponse:
+    method: str
+    path: str
+    status: int
+    body: Any
+
+
+@cache
+def _spec() -> dict[str, Any]:
+    spec: dict[str, Any] = yaml.safe_load(SPEC_PATH.read_text())
+    spec = copy.deepcopy(spec)
+    schemas = spec["components"]["schemas"]
+    for name in ("first_id", "last_id"):
+        schemas["ConversationItemList"]["properties"][name]["type"] = ["string", "null"]
+    required = schemas["MCPApprovalResponseResource"]["required"]
+    schemas["MCPApprovalResponseResource"]["required"] = [name for name in required if name != "request_id"]
+    return spec
+
+
+@cache
+def _operations() -> list[tuple[re.Pattern[str], str, dict[str, Any]]]:
+    operations = []
+    for template, methods in _spec()["paths"].items():
+        pattern = re.compile("^" + re.sub(r"\{[^}]+\}", "[^/]+", template) + "$")
+        for method, operation in methods.items():
+            operations.append((pattern, method.upper(), operation))
+    return operations
+
+
+def _schema_for(method: str, path: str, status: int) -> dict[str, Any]:
+    if status != 200:
+        return {"$ref": "#/components/schemas/ErrorResponse"}
+    for pattern, operation_method, operation in _operations():
+        if operation_method == method and pattern.match(path):
+            schema: dict[str, Any] = operation["responses"]["200"]["content"]["application/json"]["schema"]
+            return schema
+    msg = f"the spec has no operation {method} {path}"
+    raise AssertionError(msg)
+
+
+def validate_response(response: RecordedResponse, prefix: str = "/v1") -> None:
+    """Raise ``jsonschema.ValidationError`` if the body does not match the spec for its operation."""
+    path = response.path.removeprefix(prefix)
+    schema = {**_schema_for(response.method, path, response.status), "components": _spec()["components"]}
+    OAS31Validator(schema).validate(response.body)
