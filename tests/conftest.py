@@ -36,13 +36,25 @@ def recorded() -> Iterator[list[Recorder]]:
             validate_response(response)
 
 
-@pytest.fixture
-def live_url(make_settings: SettingsFactory, recorded: list[Recorder]) -> Iterator[str]:
-    """``gateway serve`` with the built-in API, on a real loopback socket."""
-    recorder = Recorder(create_app(make_settings()))
-    recorded.append(recorder)
+@pytest.fixture(scope="session")
+def _shared_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Recorder, str]]:
+    recorder = Recorder(create_app(Settings(database=tmp_path_factory.mktemp("live") / "conversations.sqlite3")))
     with serve(recorder) as url:
-        yield url
+        yield recorder, url
+
+
+@pytest.fixture
+def live_url(_shared_server: tuple[Recorder, str]) -> Iterator[str]:
+    """``gateway serve`` with the built-in API on a real loopback socket, shared by the session.
+
+    Tests stay independent by working on conversations they create. The responses a test
+    caused are validated against the OpenAPI spec when it ends.
+    """
+    recorder, url = _shared_server
+    start = len(recorder.responses)
+    yield url
+    for response in recorder.responses[start:]:
+        validate_response(response)
 
 
 @pytest.fixture

@@ -6,6 +6,9 @@ the contract's documented decisions (and the real API), so the copy used here ch
 * ``ConversationItemList.first_id``/``last_id`` may be null: an empty page has no first item.
 * ``MCPApprovalResponseResource`` lists ``request_id`` as required but never defines it
   (the SDK's model has no such field); it is dropped from ``required``.
+
+And it adds the 29th item type, ``configuration_update``, which the SDK has and the spec subset
+does not, with the JSON schema the SDK's own model produces.
 """
 
 from __future__ import annotations
@@ -18,7 +21,9 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from openai.types.responses import ResponseConfigurationUpdateItem
 from openapi_schema_validator import OAS31Validator
+from pydantic import BaseModel
 
 __all__ = ["SPEC_PATH", "RecordedResponse", "validate_response"]
 
@@ -43,7 +48,21 @@ def _spec() -> dict[str, Any]:
         schemas["ConversationItemList"]["properties"][name]["type"] = ["string", "null"]
     required = schemas["MCPApprovalResponseResource"]["required"]
     schemas["MCPApprovalResponseResource"]["required"] = [name for name in required if name != "request_id"]
+    _add_sdk_schema(spec, "configuration_update", ResponseConfigurationUpdateItem)
     return spec
+
+
+def _add_sdk_schema(spec: dict[str, Any], kind: str, model: type[BaseModel]) -> None:
+    template = "#/components/schemas/SDK_{model}"
+    schema = model.model_json_schema(ref_template=template, by_alias=True)
+    schemas = spec["components"]["schemas"]
+    for name, definition in schema.pop("$defs", {}).items():
+        schemas[f"SDK_{name}"] = definition
+    schemas[f"SDK_{model.__name__}"] = schema
+    item_union = schemas["ConversationItem"]
+    item_union["oneOf"].append({"$ref": template.format(model=model.__name__)})
+    if "mapping" in item_union["discriminator"]:
+        item_union["discriminator"]["mapping"][kind] = template.format(model=model.__name__)
 
 
 @cache

@@ -127,7 +127,9 @@ def _canonical_item(item: Any, param: str, index: int) -> dict[str, Any] | ItemR
         document["status"] = "completed"
     if document.get("id") is None:
         document["id"] = new_id(_PREFIXES[kind])
-    elif not isinstance(document["id"], str) or not document["id"]:
+    if kind == "local_shell_call_output":
+        document.setdefault("call_id", document["id"])  # the spec requires it; the SDK's `id` is the call id
+    if not isinstance(document["id"], str) or not document["id"]:
         raise ApiError(
             400,
             f"Invalid '{param}.id': expected a non-empty string.",

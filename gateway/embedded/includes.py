@@ -1,8 +1,9 @@
 """What the built-in API leaves out of an item unless the request's `include` names it.
 
 The contract's decision: without the matching `include` value, `logprobs` is `[]`,
-file-search `results`, code-interpreter `outputs` and image URLs are `null`, and
-`encrypted_content` and web-search `sources` are absent. The stored item keeps everything.
+file-search `results`, code-interpreter `outputs` and input-image URLs are `null`, and
+`encrypted_content` and web-search `sources` are absent. A computer call output's screenshot
+URL is absent too: the spec does not allow it to be null. The stored item keeps everything.
 """
 
 from __future__ import annotations
@@ -62,7 +63,8 @@ def _computer_output(item: dict[str, Any], include: frozenset[str]) -> dict[str,
     output = item.get("output")
     if "computer_call_output.output.image_url" in include or not isinstance(output, dict):
         return item
-    return {**item, "output": {**output, "image_url": None}}
+    # The spec types this `image_url` as a non-nullable string, so it is left out rather than null.
+    return {**item, "output": {key: value for key, value in output.items() if key != "image_url"}}
 
 
 _GATES: dict[str, Any] = {

@@ -190,7 +190,11 @@ class ConversationStore:
         """Create the file and its folder when missing, migrate it, and start the threads."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         writer = _Workers(self.path, 1, "sqlite-writer")
-        await writer.run(lambda connection: _migrate(connection, self.path))
+        try:
+            await writer.run(lambda connection: _migrate(connection, self.path))
+        except BaseException:
+            await asyncio.to_thread(writer.close)
+            raise
         self._writer = writer
         self._readers = _Workers(self.path, self._readers_count, "sqlite-reader")
 

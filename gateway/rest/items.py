@@ -254,6 +254,8 @@ class LocalShellCall(RestModel):
 class LocalShellCallOutput(RestModel):
     type: Literal["local_shell_call_output"]
     id: str
+    call_id: str | None = None
+    """In the spec, not in the SDK (whose `id` is the call's id); the built-in API fills it from `id`."""
     output: str
     status: CallStatus | None = None
 

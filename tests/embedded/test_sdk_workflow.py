@@ -11,11 +11,8 @@ from typing import Any
 import openai
 import pytest
 from openai.types.conversations import Conversation, ConversationDeletedResource, Message
-from openai.types.responses import ResponseInputItemParam
 
-
-def _items(*items: dict[str, Any]) -> list[ResponseInputItemParam]:
-    return list(items)  # type: ignore[arg-type]
+from tests.helpers import items
 
 
 def _message(item: object) -> Message:
@@ -38,7 +35,7 @@ def test_seed_workflow_with_the_sync_client(sdk: openai.OpenAI) -> None:
 
     created = sdk.conversations.items.create(
         conversation_id=conversation.id,
-        items=_items(
+        items=items(
             _seed_message("system", "You are a helpful Python tutor."),
             _seed_message("user", "How do I read a file in Python?"),
         ),
@@ -51,7 +48,7 @@ def test_seed_workflow_with_the_sync_client(sdk: openai.OpenAI) -> None:
     assert [item.id for item in listed] == [system_item.id, user_item.id]
 
     reply = sdk.conversations.items.create(
-        conversation_id=conversation.id, items=_items(_seed_message("assistant", "Use open()."))
+        conversation_id=conversation.id, items=items(_seed_message("assistant", "Use open()."))
     )
     assistant_item = _message(reply.data[0])
     assert assistant_item.content[0].type == "output_text"
@@ -103,7 +100,7 @@ def test_bare_and_multimodal_creates(sdk: openai.OpenAI) -> None:
     }
     image = _message(
         sdk.conversations.items.create(
-            conversation_id=empty.id, items=_items(image_message), include=["message.input_image.image_url"]
+            conversation_id=empty.id, items=items(image_message), include=["message.input_image.image_url"]
         ).data[0]
     )
     text_part, image_part = image.content
@@ -117,7 +114,7 @@ def test_bare_and_multimodal_creates(sdk: openai.OpenAI) -> None:
 async def test_seed_workflow_with_the_async_client(async_sdk: openai.AsyncOpenAI) -> None:
     conversation = await async_sdk.conversations.create(metadata={"user_id": "user_123"})
     await async_sdk.conversations.items.create(
-        conversation_id=conversation.id, items=_items(_seed_message("user", "Hello!"))
+        conversation_id=conversation.id, items=items(_seed_message("user", "Hello!"))
     )
     texts = [_text(item) async for item in await async_sdk.conversations.items.list(conversation_id=conversation.id)]
     assert texts == ["Hello!"]

@@ -1,0 +1,300 @@
+"""Every refusal of the built-in API, through the official SDK: the right exception, param and code."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import httpx
+import openai
+import pytest
+from openai.types.conversations import Conversation
+
+from tests.conftest import SettingsFactory
+from tests.helpers import item_id, items
+from tests.live import Recorder, serve
+
+Call = Callable[[openai.OpenAI, str], object]
+
+
+def _user(text: str = "hi", **extra: Any) -> dict[str, Any]:
+    return {"type": "message", "role": "user", "content": text, **extra}
+
+
+def _message(error: openai.APIStatusError) -> object:
+    """The ``error.message`` of the body (the SDK's own message adds a prefix)."""
+    assert isinstance(error.body, dict)
+    return error.body["message"]
+
+
+def _metadata(value: Any) -> dict[str, str]:
+    return value  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def conversation_id(sdk: openai.OpenAI) -> str:
+    return sdk.conversations.create(items=items(_user("first"), _user("second"))).id
+
+
+BAD_REQUESTS: dict[str, tuple[Call, str | None, str]] = {
+    "17 metadata pairs on create": (
+        lambda sdk, _: sdk.conversations.create(metadata={f"k{i}": "v" for i in range(17)}),
+        "metadata",
+        "object_above_max_properties",
+    ),
+    "a 65-character metadata key on update": (
+        lambda sdk, cid: sdk.conversations.update(cid, metadata={"k" * 65: "v"}),
+        "metadata",
+        "string_above_max_length",
+    ),
+    "a 513-character metadata value": (
+        lambda sdk, _: sdk.conversations.create(metadata={"k": "v" * 513}),
+        "metadata.k",
+        "string_above_max_length",
+    ),
+    "a metadata value that is not a string": (
+        lambda sdk, cid: sdk.conversations.update(cid, metadata=_metadata({"k": 1})),
+        "metadata.k",
+        "invalid_type",
+    ),
+    "metadata that is not an object": (
+        lambda sdk, _: sdk.conversations.create(metadata=_metadata(["a"])),
+        "metadata",
+        "invalid_type",
+    ),
+    "an update without metadata": (
+        lambda sdk, cid: sdk.post(f"/conversations/{cid}", cast_to=Conversation, body={}),
+        "metadata",
+        "missing_required_parameter",
+    ),
+    "21 items on create": (
+        lambda sdk, _: sdk.conversations.create(items=items(*[_user() for _ in range(21)])),
+        "items",
+        "array_above_max_length",
+    ),
+    "21 items on append": (
+        lambda sdk, cid: sdk.conversations.items.create(cid, items=items(*[_user() for _ in range(21)])),
+        "items",
+        "array_above_max_length",
+    ),
+    "limit 0": (
+        lambda sdk, cid: sdk.conversations.items.list(cid, limit=0),
+        "limit",
+        "integer_below_min_value",
+    ),
+    "limit 101": (
+        lambda sdk, cid: sdk.conversations.items.list(cid, limit=101),
+        "limit",
+        "integer_above_max_value",
+    ),
+    "a limit that is not a number": (
+        lambda sdk, cid: sdk.conversations.items.list(cid, extra_query={"limit": "many"}),
+        "limit",
+        "invalid_type",
+    ),
+    "order sideways": (
+        lambda sdk, cid: sdk.conversations.items.list(cid, order="sideways"),  # type: ignore[arg-type]
+        "order",
+        "invalid_value",
+    ),
+    "an unknown include on list": (
+        lambda sdk, cid: sdk.conversations.items.list(cid, include=["message.secrets"]),  # type: ignore[list-item]
+        "include",
+        "invalid_value",
+    ),
+    "an unknown include on append": (
+        lambda sdk, cid: sdk.conversations.items.create(cid, items=[], include=["nope"]),  # type: ignore[list-item]
+        "include",
+        "invalid_value",
+    ),
+    "a message without content": (
+        lambda sdk, cid: sdk.conversations.items.create(cid, items=items({"type": "message", "role": "user"})),
+        "items[0].content",
+        "missing_required_parameter",
+    ),
+    "a message with an unknown role": (
+        lambda sdk, cid: sdk.conversations.items.create(cid, items=items(_user(role="robot"))),
+        "items[0].role",
+        "invalid_value",
+    ),
+    "an unknown item type": (
+        lambda sdk, cid: sdk.conversations.items.create(cid, items=items({"type": "hologram", "id": "x"})),
+        "items[0].type",
+        "invalid_value",
+    ),
+    "an unknown field deep inside an item": (
+        lambda sdk, cid: sdk.conversations.items.create(
+            cid,
+            items=items(
+                _user(),
+                {"type": "message", "role": "user", "content": [{"type": "input_text", "text": "a", "bold": True}]},
+            ),
+        ),
+        "items[1].content[0].bold",
+        "unknown_parameter",
+    ),
+    "a field of the wrong type": (
+        lambda sdk, cid: sdk.conversations.items.create(
+            cid,
+            items=items({"type": "function_call", "call_id": "c", "name": "f", "arguments": {"not": "a string"}}),
+        ),
+        "items[0].arguments",
+        "invalid_type",
+    ),
+    "a bad enum value inside an item": (
+        lambda sdk, cid: sdk.conversations.items.create(
+            cid, items=items({"type": "function_call_output", "call_id": "c", "output": "o", "status": "done"})
+        ),
+        "items[0].status",
+        "invalid_value",
+    ),
+    "an item that is not an object": (
+        lambda sdk, cid: sdk.conversations.items.create(cid, items=["hello"]),  # type: ignore[list-item]
+        "items[0]",
+        "invalid_type",
+    ),
+    "a compaction trigger": (
+        lambda sdk, cid: sdk.conversations.items.create(cid, items=[{"type": "compaction_trigger"}]),
+        "items[0].type",
+        "invalid_value",
+    ),
+    "two items with one id": (
+        lambda sdk, cid: sdk.conversations.items.create(cid, items=items(_user(id="msg_same"), _user(id="msg_same"))),
+        "items[1].id",
+        "invalid_value",
+    ),
+    "a reference to no item": (
+        lambda sdk, cid: sdk.conversations.items.create(cid, items=[{"type": "item_reference", "id": "msg_nowhere"}]),
+        "items[0].id",
+        "invalid_value",
+    ),
+    "an after that was never in the conversation": (
+        lambda sdk, cid: sdk.conversations.items.list(cid, after="msg_never"),
+        "after",
+        "invalid_value",
+    ),
+    "an unknown body parameter": (
+        lambda sdk, _: sdk.conversations.create(extra_body={"title": "x"}),
+        "title",
+        "unknown_parameter",
+    ),
+    "a body that is not JSON": (
+        lambda sdk, _: sdk.post("/conversations", cast_to=Conversation, content=b'{"metadata": '),
+        None,
+        "invalid_json",
+    ),
+    "a JSON body that is not an object": (
+        lambda sdk, _: sdk.post("/conversations", cast_to=Conversation, body=[1, 2]),
+        None,
+        "invalid_type",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_REQUESTS))
+def test_bad_requests_are_400_with_param_and_code(sdk: openai.OpenAI, conversation_id: str, case: str) -> None:
+    call, param, code = BAD_REQUESTS[case]
+    with pytest.raises(openai.BadRequestError) as raised:
+        call(sdk, conversation_id)
+    assert raised.value.status_code == 400
+    assert (raised.value.param, raised.value.code, raised.value.type) == (param, code, "invalid_request_error")
+    assert raised.value.message
+
+
+def test_a_duplicate_of_a_stored_item_id_is_refused_and_nothing_is_written(
+    sdk: openai.OpenAI, conversation_id: str
+) -> None:
+    first = item_id(sdk.conversations.items.list(conversation_id, order="asc").data[0])
+    with pytest.raises(openai.BadRequestError) as raised:
+        sdk.conversations.items.create(conversation_id, items=items(_user("new"), _user(id=first)))
+    assert (raised.value.param, raised.value.code) == ("items[1].id", "invalid_value")
+    assert len(sdk.conversations.items.list(conversation_id).data) == 2
+
+
+NOT_FOUND: dict[str, Call] = {
+    "retrieve": lambda sdk, cid: sdk.conversations.retrieve(cid),
+    "update": lambda sdk, cid: sdk.conversations.update(cid, metadata={"a": "b"}),
+    "delete": lambda sdk, cid: sdk.conversations.delete(cid),
+    "list items": lambda sdk, cid: sdk.conversations.items.list(cid),
+    "append items": lambda sdk, cid: sdk.conversations.items.create(cid, items=items(_user())),
+    "retrieve an item": lambda sdk, cid: sdk.conversations.items.retrieve("msg_1", conversation_id=cid),
+    "delete an item": lambda sdk, cid: sdk.conversations.items.delete("msg_1", conversation_id=cid),
+}
+
+
+@pytest.mark.parametrize("call", sorted(NOT_FOUND))
+@pytest.mark.parametrize("which", ["unknown", "deleted"])
+def test_unknown_and_deleted_conversations_are_404(sdk: openai.OpenAI, call: str, which: str) -> None:
+    conversation_id = "conv_doesnotexist"
+    if which == "deleted":
+        conversation_id = sdk.conversations.create(items=items(_user())).id
+        sdk.conversations.delete(conversation_id)
+    with pytest.raises(openai.NotFoundError) as raised:
+        NOT_FOUND[call](sdk, conversation_id)
+    assert _message(raised.value) == f"Conversation with id '{conversation_id}' not found."
+
+
+def test_unknown_and_deleted_items_are_404(sdk: openai.OpenAI, conversation_id: str) -> None:
+    deleted = item_id(sdk.conversations.items.list(conversation_id).data[0])
+    sdk.conversations.items.delete(deleted, conversation_id=conversation_id)
+    for missing in (deleted, "msg_unknown"):
+        for call in (sdk.conversations.items.retrieve, sdk.conversations.items.delete):
+            with pytest.raises(openai.NotFoundError) as raised:
+                call(missing, conversation_id=conversation_id)
+            assert _message(raised.value) == f"Item with id '{missing}' not found."
+
+
+def test_a_body_that_is_not_json_by_content_type_is_415(sdk: openai.OpenAI) -> None:
+    with pytest.raises(openai.APIStatusError) as raised:
+        sdk.conversations.create(metadata={"a": "b"}, extra_headers={"Content-Type": "text/plain"})
+    assert raised.value.status_code == 415
+    assert raised.value.code == "unsupported_media_type"
+
+
+@pytest.fixture
+def small_body_sdk(make_settings: SettingsFactory, recorded: list[Recorder]) -> Iterator[openai.OpenAI]:
+    from gateway.app import create_app
+
+    recorder = Recorder(create_app(make_settings(max_body_bytes=2048)))
+    recorded.append(recorder)
+    with serve(recorder) as url, openai.OpenAI(base_url=f"{url}/v1", api_key="k", max_retries=0) as client:
+        yield client
+
+
+def test_an_oversized_body_is_413(small_body_sdk: openai.OpenAI) -> None:
+    with pytest.raises(openai.APIStatusError) as raised:
+        small_body_sdk.conversations.create(metadata={f"k{i}": "v" * 500 for i in range(8)})
+    assert raised.value.status_code == 413
+    assert raised.value.code == "request_too_large"
+
+
+@pytest.fixture
+def keyed_url(make_settings: SettingsFactory, recorded: list[Recorder]) -> Iterator[str]:
+    from gateway.app import create_app
+
+    recorder = Recorder(create_app(make_settings(api_keys=frozenset({"sk-alpha", "sk-beta"}))))
+    recorded.append(recorder)
+    with serve(recorder) as url:
+        yield url
+
+
+def test_with_configured_keys_another_key_is_401(keyed_url: str) -> None:
+    with (
+        openai.OpenAI(base_url=f"{keyed_url}/v1", api_key="sk-wrong", max_retries=0) as client,
+        pytest.raises(openai.AuthenticationError) as raised,
+    ):
+        client.conversations.create()
+    assert raised.value.code == "invalid_api_key"
+    assert "sk-wrong" not in raised.value.message
+
+
+def test_with_configured_keys_no_key_is_401(keyed_url: str) -> None:
+    # The SDK will not send a request without a key; any HTTP client can.
+    response = httpx.post(f"{keyed_url}/v1/conversations", json={})
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "invalid_api_key"
+
+
+def test_with_configured_keys_a_listed_key_works(keyed_url: str) -> None:
+    with openai.OpenAI(base_url=f"{keyed_url}/v1", api_key="sk-beta", max_retries=0) as client:
+        assert client.conversations.create().id.startswith("conv_")
