@@ -14,6 +14,8 @@ from pathlib import Path
 
 import httpx
 
+from tests.openapi import RecordedResponse, validate_response
+
 GATEWAY = Path(sys.executable).with_name("gateway")
 
 
@@ -33,9 +35,7 @@ def _running(*arguments: str, env: dict[str, str] | None = None, output: list[st
         arguments = (*arguments, "--port", str(port))
     else:
         port = int(environment["GATEWAY_PORT"])
-    process = subprocess.Popen(
-        [str(GATEWAY), *arguments], env=environment, stderr=subprocess.PIPE, text=True
-    )
+    process = subprocess.Popen([str(GATEWAY), *arguments], env=environment, stderr=subprocess.PIPE, text=True)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 15
@@ -61,6 +61,7 @@ def test_serve_keeps_data_across_a_restart(tmp_path: Path) -> None:
     with _running("serve", "--database", str(database)) as url:
         created = httpx.post(f"{url}/v1/conversations", json={"metadata": {"topic": "restart"}})
         assert created.status_code == 200
+        validate_response(RecordedResponse("POST", "/v1/conversations", 200, created.json()))
     with _running("serve", "--database", str(database)) as url:
         again = httpx.get(f"{url}/v1/conversations/{created.json()['id']}")
     assert again.json()["metadata"] == {"topic": "restart"}
@@ -77,6 +78,8 @@ def test_settings_come_from_gateway_variables(tmp_path: Path) -> None:
         accepted = httpx.post(f"{url}/v1/conversations", json={}, headers={"Authorization": "Bearer sk-two"})
     assert refused.status_code == 401
     assert accepted.status_code == 200
+    validate_response(RecordedResponse("POST", "/v1/conversations", 401, refused.json()))
+    validate_response(RecordedResponse("POST", "/v1/conversations", 200, accepted.json()))
     assert (tmp_path / "env.sqlite3").exists()
 
 

@@ -11,15 +11,19 @@ import pytest
 from gateway.app import create_app
 from gateway.embedded.store import SCHEMA_VERSION, ConversationStore
 from tests.conftest import SettingsFactory
-from tests.live import serve
+from tests.live import Recorder, serve
 
 
-def test_data_written_over_http_is_there_after_a_restart(make_settings: SettingsFactory) -> None:
+def test_data_written_over_http_is_there_after_a_restart(
+    make_settings: SettingsFactory, recorded: list[Recorder]
+) -> None:
     settings = make_settings()
-    with serve(create_app(settings)) as url:
+    first, second = Recorder(create_app(settings)), Recorder(create_app(settings))
+    recorded += [first, second]
+    with serve(first) as url:
         conversation = httpx.post(f"{url}/v1/conversations", json={"items": [{"role": "user", "content": "keep me"}]})
         conversation_id = conversation.json()["id"]
-    with serve(create_app(settings)) as url:
+    with serve(second) as url:
         page = httpx.get(f"{url}/v1/conversations/{conversation_id}/items").json()
     assert [item["content"][0]["text"] for item in page["data"]] == ["keep me"]
 
