@@ -1,14 +1,17 @@
-"""The ``gateway`` command: ``serve``, ``serve-api``. The only place that reads the environment."""
+"""The ``gateway`` command: ``serve``, ``serve-api``, ``export-schema``. The only reader of the environment."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 import uvicorn
+from strawberry.printer import print_schema
 
 from gateway.app import create_api_app, create_app
+from gateway.schema import build_schema
 from gateway.settings import Settings
 
 __all__ = ["main"]
@@ -30,7 +33,16 @@ def _parser() -> argparse.ArgumentParser:
                 "--upstream-url",
                 help="Conversations API base URL, e.g. https://api.openai.com/v1 (GATEWAY_UPSTREAM_URL)",
             )
+    export = commands.add_parser("export-schema", help="write the GraphQL schema (SDL) to a file")
+    export.add_argument(
+        "--output", default="schema.graphql", help="where to write it (default schema.graphql; - for stdout)"
+    )
     return parser
+
+
+def schema_sdl() -> str:
+    """The schema as SDL, exactly as ``schema.graphql`` holds it."""
+    return print_schema(build_schema()) + "\n"
 
 
 def _settings(arguments: argparse.Namespace) -> Settings:
@@ -44,10 +56,22 @@ def _settings(arguments: argparse.Namespace) -> Settings:
 
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = _parser().parse_args(argv)
+    if arguments.command == "export-schema":
+        if arguments.output == "-":
+            sys.stdout.write(schema_sdl())
+        else:
+            Path(arguments.output).write_text(schema_sdl())
+        return 0
     settings = _settings(arguments)
     app = create_app(settings) if arguments.command == "serve" else create_api_app(settings)
     base = f"http://{settings.host}:{settings.port}"
-    if settings.upstream_url is None:
+    if arguments.command == "serve":
+        print(f"GraphiQL: {base}/graphql", file=sys.stderr)
+        upstream = (
+            settings.upstream_url or f"the built-in Conversations API at {base}/v1 (database {settings.database})"
+        )
+        print(f"Upstream: {upstream}", file=sys.stderr)
+    else:
         print(f"Built-in Conversations API: {base}/v1 (database {settings.database})", file=sys.stderr)
     uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")
     return 0

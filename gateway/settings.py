@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import Field, field_validator
+from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 __all__ = ["Settings"]
@@ -21,9 +21,17 @@ class Settings(BaseSettings):
     database: Path = Path(".data/conversations.sqlite3")
     upstream_url: str | None = None
     """The Conversations API to serve GraphQL over; unset means the built-in one at ``/v1``."""
+    api_key: str | None = Field(default=None, validation_alias=AliasChoices("GATEWAY_API_KEY", "OPENAI_API_KEY"))
+    """The upstream key used for GraphQL requests that bring no ``Authorization: Bearer`` of their own."""
     api_keys: Annotated[frozenset[str], NoDecode] = frozenset()
     """Bearer keys the built-in API accepts (comma-separated); empty accepts any key."""
     max_body_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
+    upstream_concurrency: int = Field(default=16, ge=1)
+    """How many upstream calls one GraphQL request may have under way at once."""
+    upstream_connect_timeout: float = Field(default=5.0, gt=0)
+    upstream_read_timeout: float = Field(default=30.0, gt=0)
+    upstream_attempts: int = Field(default=3, ge=1)
+    """How many times a read is tried (writes are tried once)."""
 
     @field_validator("api_keys", mode="before")
     @classmethod

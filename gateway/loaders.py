@@ -1,0 +1,118 @@
+"""Per-request DataLoaders over the upstream: conversations, items and item pages.
+
+A :class:`Loaders` lives for one GraphQL request and is never shared: it holds that request's
+upstream session (and so its key). Within it,
+
+* equal keys are fetched once, distinct keys at once (bounded by the session's concurrency);
+* every item of a fetched page is remembered, and an item lookup first waits for the pages of
+  its conversation that are already on their way, so refetching an item a page of the same
+  operation returned costs no upstream call;
+* a page or item fetched with more `include` values serves a lookup that needs fewer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from strawberry.dataloader import DataLoader
+
+from gateway.rest import Conversation, ConversationItemList
+from gateway.rest.base import RestModel
+from gateway.upstream import UpstreamSession
+
+__all__ = ["ItemKey", "Loaders", "PageKey"]
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+@dataclass(frozen=True, slots=True)
+class PageKey:
+    """One upstream page: ``GET /conversations/{id}/items`` with exactly these parameters."""
+
+    conversation_id: str
+    order: str
+    after: str | None
+    limit: int
+    include: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
+class ItemKey:
+    conversation_id: str
+    item_id: str
+    include: frozenset[str]
+
+
+def _loader(fetch: Callable[[K], Awaitable[V]]) -> DataLoader[K, V]:
+    async def load_many(keys: Sequence[K]) -> list[V | BaseException]:
+        return list(await asyncio.gather(*(fetch(key) for key in keys), return_exceptions=True))
+
+    return DataLoader(load_fn=load_many)
+
+
+class Loaders:
+    """The DataLoaders of one request."""
+
+    def __init__(self, session: UpstreamSession) -> None:
+        self.session = session
+        self.conversations: DataLoader[str, Conversation] = _loader(session.get_conversation)
+        self.pages: DataLoader[PageKey, ConversationItemList] = _loader(self._fetch_page)
+        self.items: DataLoader[ItemKey, RestModel] = _loader(self._fetch_item)
+        self._seen: dict[tuple[str, str], list[tuple[frozenset[str], RestModel]]] = {}
+        self._pages_in_flight: dict[str, list[asyncio.Future[Any]]] = {}
+
+    def page(self, key: PageKey) -> Awaitable[ConversationItemList]:
+        """The page for ``key``; calling it without awaiting starts the fetch (a prefetch)."""
+        future = self.pages.load(key)
+        self._pages_in_flight.setdefault(key.conversation_id, []).append(asyncio.ensure_future(future))
+        return future
+
+    def item(self, key: ItemKey) -> Awaitable[RestModel]:
+        return self.items.load(key)
+
+    def forget_conversation(self, conversation_id: str) -> None:
+        """Drop what is cached about a conversation after a write to it.
+
+        Pages and items are dropped for every conversation: writes are rare next to reads, and
+        a stale page in the payload of a mutation would be a wrong answer.
+        """
+        self.conversations.clear(conversation_id)
+        self.pages.clear_all()
+        self.items.clear_all()
+        self._pages_in_flight.clear()
+        self._seen.clear()
+
+    def remember(self, conversation_id: str, include: frozenset[str], items: Sequence[RestModel]) -> None:
+        """Keep items the upstream returned, so that looking them up again costs nothing."""
+        for item in items:
+            item_id = getattr(item, "id", None)
+            if isinstance(item_id, str):
+                self._seen.setdefault((conversation_id, item_id), []).append((include, item))
+
+    async def _fetch_page(self, key: PageKey) -> ConversationItemList:
+        page = await self.session.list_items(
+            key.conversation_id, after=key.after, limit=key.limit, order=key.order, include=key.include
+        )
+        self.remember(key.conversation_id, key.include, page.data)
+        return page
+
+    async def _fetch_item(self, key: ItemKey) -> RestModel:
+        in_flight = self._pages_in_flight.get(key.conversation_id, [])
+        if in_flight:
+            await asyncio.gather(*in_flight, return_exceptions=True)
+        known = self._known(key)
+        if known is not None:
+            return known
+        item = await self.session.get_item(key.conversation_id, key.item_id, key.include)
+        self.remember(key.conversation_id, key.include, [item])
+        return item
+
+    def _known(self, key: ItemKey) -> RestModel | None:
+        for include, item in self._seen.get((key.conversation_id, key.item_id), []):
+            if key.include <= include:
+                return item
+        return None

@@ -1,0 +1,199 @@
+"""`Conversation`, its metadata, and its items as a Relay connection."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Annotated, Any, Self
+
+import strawberry
+from strawberry import relay
+from strawberry.types import Info
+from strawberry.types.nodes import SelectedField
+
+from gateway.loaders import ItemKey, PageKey
+from gateway.rest import Conversation as RestConversation
+from gateway.schema.base import described
+from gateway.schema.context import GatewayContext
+from gateway.schema.enums import Includable, ItemOrder
+from gateway.schema.errors import GatewayError
+from gateway.schema.ids import encode_cursor
+from gateway.schema.items import ConversationItem, item_to_graphql
+from gateway.schema.pagination import DEFAULT_FIRST, MAX_ITEMS, PageRequest, Window, window
+from gateway.schema.selection import enum_value, fields_named, include_values, includes_for, int_argument
+from gateway.upstream import UpstreamNotFound
+
+__all__ = ["Conversation", "ConversationItemConnection", "MetadataEntry", "prefetch_items"]
+
+GatewayInfo = Info[GatewayContext, None]
+
+
+@strawberry.type(description="One key-value pair of a conversation's metadata.")
+class MetadataEntry:
+    key: str = described("The key (at most 64 characters).")
+    value: str = described("The value (at most 512 characters).")
+
+
+@strawberry.type(description="Where a page of a connection lies among all the items.")
+class PageInfo:
+    start_cursor: str | None = described("The cursor of the first edge, or null when there are none.")
+    end_cursor: str | None = described("The cursor of the last edge, or null when there are none.")
+    _window: strawberry.Private[Window]
+
+    @strawberry.field(description="Whether more items follow this page (Relay Cursor Connections rules).")
+    async def has_next_page(self) -> bool:
+        return await self._window.has_next_page()
+
+    @strawberry.field(description="Whether more items precede this page (Relay Cursor Connections rules).")
+    async def has_previous_page(self) -> bool:
+        return await self._window.has_previous_page()
+
+
+@strawberry.type(description="An item of a conversation and the cursor that points at it.")
+class ConversationItemEdge:
+    cursor: str = described("Pass it as `after` or `before` to page from this item.")
+    node: ConversationItem = described("The item.")
+
+
+@strawberry.type(description="A page of a conversation's items.")
+class ConversationItemConnection:
+    edges: list[ConversationItemEdge] = described("The items of the page with their cursors, in the requested order.")
+    page_info: PageInfo = described("Where the page lies, and the cursors to page on from.")
+
+    @strawberry.field(description="The items of the page, in the requested order (the edges' nodes).")
+    def nodes(self) -> list[ConversationItem]:
+        return [edge.node for edge in self.edges]
+
+
+def _connection(conversation_id: str, found: Window) -> ConversationItemConnection:
+    edges = [
+        ConversationItemEdge(cursor=encode_cursor(item.id), node=item_to_graphql(item, conversation_id))  # type: ignore[arg-type]
+        for item in found.items
+    ]
+    return ConversationItemConnection(
+        edges=edges,
+        page_info=PageInfo(
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=edges[-1].cursor if edges else None,
+            _window=found,
+        ),
+    )
+
+
+def _page_request(arguments: dict[str, Any]) -> tuple[PageRequest, frozenset[str]]:
+    order = str(enum_value(arguments.get("order") or ItemOrder.ASC)).lower()
+    request = PageRequest.from_arguments(
+        first=int_argument(arguments.get("first")),
+        after=arguments.get("after"),
+        last=int_argument(arguments.get("last")),
+        before=arguments.get("before"),
+        order=order,
+    )
+    explicit = include_values(arguments.get("include"))
+    return request, explicit
+
+
+def _fetcher(info: GatewayInfo, conversation_id: str, include: frozenset[str]) -> Callable[..., Awaitable[Any]]:
+    loaders = info.context.loaders
+
+    async def fetch(order: str, after: str | None, limit: int) -> tuple[list[Any], bool]:
+        page = await loaders.page(PageKey(conversation_id, order, after, limit, include))
+        return list(page.data), page.has_more
+
+    return fetch
+
+
+def _exists(info: GatewayInfo, conversation_id: str) -> Callable[[str], Awaitable[bool]]:
+    async def exists(item_id: str) -> bool:
+        try:
+            await info.context.loaders.item(ItemKey(conversation_id, item_id, frozenset()))
+        except UpstreamNotFound:
+            return False
+        return True
+
+    return exists
+
+
+def prefetch_items(info: GatewayInfo, conversation_id: str, field: SelectedField) -> None:
+    """Start the first page of every `items` selected under ``field`` (a conversation) now.
+
+    The conversation and its pages are then fetched at the same time, not one after the other.
+    A selection with bad arguments is left to its resolver, which reports the error.
+    """
+    for selected in fields_named(field.selections, "items", frozenset({"Conversation", "Node"})):
+        try:
+            request, explicit = _page_request(selected.arguments)
+        except GatewayError:
+            continue
+        include = explicit | includes_for(info, selected, "ConversationItemConnection")
+        order, after, limit = request.initial_fetch()
+        info.context.loaders.page(PageKey(conversation_id, order, after, limit, include))
+
+
+def _selected_items_field(info: GatewayInfo) -> SelectedField:
+    field = info.selected_fields[0]
+    assert isinstance(field, SelectedField)  # the field being resolved is always a field
+    return field
+
+
+@strawberry.type(description="A conversation: its metadata and its items.")
+class Conversation(relay.Node):
+    conversation_id: str = described("The upstream's ID of the conversation (`conv_...`).")
+    created_at: datetime = described("When the conversation was created.")
+    metadata: list[MetadataEntry] = described("Up to 16 key-value pairs attached to the conversation.")
+
+    @classmethod
+    def resolve_id(cls, root: Self, *, info: Info) -> str:
+        return root.conversation_id
+
+    @classmethod
+    def from_rest(cls, model: RestConversation) -> Self:
+        entries = [MetadataEntry(key=key, value=value) for key, value in (model.metadata or {}).items()]
+        return cls(
+            conversation_id=model.id,
+            created_at=datetime.fromtimestamp(model.created_at, UTC),
+            metadata=entries,
+        )
+
+    @strawberry.field(description="The metadata value for `key`, or null when the conversation has none.")
+    def metadata_value(self, key: Annotated[str, strawberry.argument(description="The metadata key.")]) -> str | None:
+        return next((entry.value for entry in self.metadata if entry.key == key), None)
+
+    @strawberry.field(
+        description=(
+            "The conversation's items as a Relay connection, paged both ways: `first`/`after` forward, "
+            "`last`/`before` backward (`last: 20` is the newest 20, in `order`). Without `first` or `last`, "
+            f"the first {DEFAULT_FIRST}. At most {MAX_ITEMS} items a page."
+        )
+    )
+    async def items(
+        self,
+        info: GatewayInfo,
+        *,
+        first: Annotated[
+            int | None, strawberry.argument(description=f"How many items from the start (0 to {MAX_ITEMS}).")
+        ] = None,
+        after: Annotated[
+            str | None, strawberry.argument(description="Only items after this cursor, in `order`.")
+        ] = None,
+        last: Annotated[
+            int | None, strawberry.argument(description=f"How many items from the end (0 to {MAX_ITEMS}).")
+        ] = None,
+        before: Annotated[
+            str | None, strawberry.argument(description="Only items before this cursor, in `order`.")
+        ] = None,
+        order: Annotated[
+            ItemOrder, strawberry.argument(description="The order of the edges; oldest first by default.")
+        ] = ItemOrder.ASC,
+        include: Annotated[
+            list[Includable] | None,
+            strawberry.argument(description="Ask for these gated fields even when the query does not select them."),
+        ] = None,
+    ) -> ConversationItemConnection:
+        arguments = {"first": first, "after": after, "last": last, "before": before, "order": order}
+        request, explicit = _page_request({**arguments, "include": include})
+        derived = includes_for(info, _selected_items_field(info), "ConversationItemConnection")
+        include_set = explicit | derived
+        fetch = _fetcher(info, self.conversation_id, include_set)
+        found = await window(request, fetch, _exists(info, self.conversation_id))
+        return _connection(self.conversation_id, found)

@@ -1,0 +1,166 @@
+"""Relay connections over the upstream's forward-only cursor pages.
+
+The upstream pages one way: items strictly after an item, in ascending or descending order.
+A connection here pages both ways:
+
+* forward (`first`/`after`) is the upstream's `after`/`limit` in the requested order;
+* backward (`last`/`before`) is the forward page of the opposite order, reversed, so
+  `items(last: 20)` is "the newest 20, oldest first" in one upstream call;
+* up to 500 items are served by following upstream pages of at most 100.
+
+`pageInfo` follows the Relay Cursor Connections specification. `hasNextPage` with `first` (and
+`hasPreviousPage` with `last`) comes with the page. `hasPreviousPage` with `after` (and
+`hasNextPage` with `before`) asks the upstream whether any item lies on the other side of the
+cursor, with one more call made only if that field is selected. Without `first` or `last`, a
+connection is its first 20 items.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from gateway.schema.errors import bad_input
+from gateway.schema.ids import decode_cursor
+
+__all__ = ["DEFAULT_FIRST", "MAX_ITEMS", "UPSTREAM_PAGE", "Fetch", "PageRequest", "Window", "window"]
+
+MAX_ITEMS = 500
+UPSTREAM_PAGE = 100
+DEFAULT_FIRST = 20
+
+Fetch = Callable[[str, str | None, int], Awaitable[tuple[list[Any], bool]]]
+"""``fetch(order, after, limit)``: an upstream page's items and its ``has_more``."""
+
+Exists = Callable[[str], Awaitable[bool]]
+
+
+def _opposite(order: str) -> str:
+    return "desc" if order == "asc" else "asc"
+
+
+def _count(value: int | None, argument: str) -> int | None:
+    if value is not None and not 0 <= value <= MAX_ITEMS:
+        raise bad_input(
+            f"`{argument}` must be between 0 and {MAX_ITEMS}; it was {value}. Page through larger sets.",
+            argument=argument,
+        )
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class PageRequest:
+    """A connection's arguments, checked, with cursors decoded into item ids."""
+
+    first: int | None
+    after: str | None
+    last: int | None
+    before: str | None
+    order: str
+
+    @classmethod
+    def from_arguments(
+        cls, *, first: int | None, after: str | None, last: int | None, before: str | None, order: str
+    ) -> PageRequest:
+        first, last = _count(first, "first"), _count(last, "last")
+        if first is None and last is None:
+            first = DEFAULT_FIRST
+        return cls(
+            first=first,
+            after=None if after is None else decode_cursor(after, "after"),
+            last=last,
+            before=None if before is None else decode_cursor(before, "before"),
+            order=order,
+        )
+
+    @property
+    def forward(self) -> bool:
+        return self.first is not None
+
+    def _scan_plan(self) -> tuple[str, str | None, str | None, int]:
+        """(upstream order, start after, stop at, how many) of the scan this request makes."""
+        if self.forward:
+            need = max(self.first or 0, self.last or 0)
+            return self.order, self.after, self.before, need
+        return _opposite(self.order), self.before, self.after, self.last or 0
+
+    def initial_fetch(self) -> tuple[str, str | None, int]:
+        """The first upstream call this request makes, ``(order, after, limit)``: what a prefetch loads."""
+        order, start, stop, need = self._scan_plan()
+        return order, start, _limit(need, 0, stop)
+
+
+def _limit(need: int, collected: int, stop: str | None) -> int:
+    # Looking one past `need` tells whether more remain before `stop`, or when nothing is needed.
+    extra = 1 if stop is not None or need == 0 else 0
+    return max(1, min(UPSTREAM_PAGE, need + extra - collected))
+
+
+async def _scan(fetch: Fetch, order: str, start: str | None, stop: str | None, need: int) -> tuple[list[Any], bool]:
+    """Up to ``need`` items after ``start`` in ``order``, stopping before ``stop``; and whether more remain."""
+    extra = 1 if stop is not None or need == 0 else 0
+    collected: list[Any] = []
+    cursor = start
+    while True:
+        items, has_more = await fetch(order, cursor, _limit(need, len(collected), stop))
+        for item in items:
+            if stop is not None and item.id == stop:
+                return collected[:need], len(collected) > need
+            collected.append(item)
+        if len(collected) >= need + extra or not has_more or not items:
+            return collected[:need], len(collected) > need or (extra == 0 and has_more)
+        cursor = items[-1].id
+
+
+@dataclass(slots=True)
+class Window:
+    """The edges of a connection, in the requested order, and how to learn about its neighbours."""
+
+    items: list[Any]
+    has_next_page: Callable[[], Awaitable[bool]]
+    has_previous_page: Callable[[], Awaitable[bool]]
+
+
+def _known(value: bool) -> Callable[[], Awaitable[bool]]:
+    async def answer() -> bool:
+        return value
+
+    return answer
+
+
+def _beyond(fetch: Fetch, exists: Exists, order: str, edge: Any | None, cursor: str) -> Callable[[], Awaitable[bool]]:
+    """Whether an item lies beyond the page in ``order``: after its last edge, or at/after ``cursor``."""
+
+    async def answer() -> bool:
+        items, _ = await fetch(order, edge.id if edge is not None else cursor, 1)
+        return bool(items) or (edge is None and await exists(cursor))
+
+    return answer
+
+
+async def window(request: PageRequest, fetch: Fetch, exists: Exists) -> Window:
+    """The connection's items for ``request``, by the Relay specification's algorithm."""
+    order, start, stop, need = request._scan_plan()
+    found, more = await _scan(fetch, order, start, stop, need)
+    opposite = _opposite(request.order)
+    if request.forward:
+        first = request.first or 0
+        items = found[:first]
+        longer_than_first = len(found) > first or more
+        if request.last is not None:
+            # `first` then `last`: the last `last` of the first `first`.
+            items = items[-request.last :] if request.last else []
+            longer_than_last = len(found) > request.last or (len(found) == need and more)
+            has_previous = _known(longer_than_last)
+        elif request.after is not None:
+            has_previous = _beyond(fetch, exists, opposite, items[0] if items else None, request.after)
+        else:
+            has_previous = _known(False)
+        return Window(items, _known(longer_than_first), has_previous)
+    items = found[::-1]
+    if request.before is not None:
+        has_next = _beyond(fetch, exists, request.order, items[-1] if items else None, request.before)
+    else:
+        has_next = _known(False)
+    return Window(items, has_next, _known(more))

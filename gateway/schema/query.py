@@ -1,0 +1,145 @@
+"""The read entry points: `conversation`, `conversationItem`, `node` and `nodes`."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable
+from typing import Annotated, Any, cast
+
+import strawberry
+from strawberry import relay
+from strawberry.types import Info
+from strawberry.types.nodes import SelectedField
+
+from gateway.loaders import ItemKey
+from gateway.schema.context import GatewayContext
+from gateway.schema.conversation import Conversation, prefetch_items
+from gateway.schema.enums import Includable
+from gateway.schema.errors import bad_input
+from gateway.schema.ids import conversation_id_of, parse_global_id
+from gateway.schema.items import ITEM_TYPES, ConversationItem, ConversationItemFields, item_to_graphql
+from gateway.schema.selection import include_values, includes_for
+
+__all__ = ["Query", "load_conversation", "load_item"]
+
+GatewayInfo = Info[GatewayContext, None]
+
+_ITEM_TYPE_NAMES = frozenset(cls.__name__ for cls in ITEM_TYPES)
+_NODE_TYPE_NAMES = _ITEM_TYPE_NAMES | {"Conversation"}
+
+
+def _this_field(info: GatewayInfo) -> SelectedField:
+    field = info.selected_fields[0]
+    assert isinstance(field, SelectedField)  # the field being resolved is always a field
+    return field
+
+
+async def load_conversation(info: GatewayInfo, conversation_id: str, field: SelectedField) -> Conversation:
+    """The conversation, with the first pages of its selected `items` fetched at the same time."""
+    prefetch_items(info, conversation_id, field)
+    model = await info.context.loaders.conversations.load(conversation_id)
+    return Conversation.from_rest(model)
+
+
+async def load_item(
+    info: GatewayInfo, conversation_id: str, item_id: str, include: frozenset[str]
+) -> ConversationItemFields:
+    model = await info.context.loaders.item(ItemKey(conversation_id, item_id, include))
+    return item_to_graphql(model, conversation_id)
+
+
+def _item_ids(conversation_argument: str | None, item_argument: str) -> tuple[str, str]:
+    """(conversation id, item id) from an item's global id, or a conversation id and an item id."""
+    if not item_argument.strip():
+        raise bad_input("`id` must not be empty.", argument="id")
+    parsed = parse_global_id(item_argument, _ITEM_TYPE_NAMES)
+    if parsed is None:
+        if conversation_argument is None:
+            raise bad_input(
+                f"'{item_argument}' is not a global id; an item's upstream id needs its conversation: "
+                "use `conversationItem(conversationId:, id:)`.",
+                argument="id",
+            )
+        return conversation_id_of(conversation_argument, "conversationId"), item_argument
+    conversation_id, _, item_id = parsed[1].partition(":")
+    if conversation_argument is not None and conversation_id_of(conversation_argument, "conversationId") != (
+        conversation_id
+    ):
+        raise bad_input("`id` names an item of another conversation than `conversationId`.", argument="id")
+    return conversation_id, item_id
+
+
+async def _node(info: GatewayInfo, value: str, field: SelectedField) -> relay.Node:
+    if value.startswith("conv_"):
+        return await load_conversation(info, value, field)
+    parsed = parse_global_id(value, frozenset(_NODE_TYPE_NAMES))
+    if parsed is None:
+        raise bad_input(f"'{value}' is not the id of a node of this API.", argument="id")
+    if parsed[0] == "Conversation":
+        return await load_conversation(info, parsed[1], field)
+    conversation_id, item_id = _item_ids(None, value)
+    return await load_item(info, conversation_id, item_id, includes_for(info, field, "Node"))
+
+
+@strawberry.type(description="Reading conversations and their items.")
+class Query:
+    @strawberry.field(
+        description=(
+            "A conversation, by its global `id` or its upstream `conversationId` (`conv_...`). "
+            "Null, with a NOT_FOUND error, when there is no such conversation for this API key."
+        )
+    )
+    async def conversation(
+        self,
+        info: GatewayInfo,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The conversation's global id or `conv_...` id.")],
+    ) -> Conversation | None:
+        return await load_conversation(info, conversation_id_of(id), _this_field(info))
+
+    @strawberry.field(
+        description=(
+            "One item of a conversation. Null, with a NOT_FOUND error, when there is no such item. Gated fields "
+            "the query selects (logprobs, image URLs, ...) are asked of the upstream by themselves."
+        )
+    )
+    async def conversation_item(
+        self,
+        info: GatewayInfo,
+        conversation_id: Annotated[
+            strawberry.ID, strawberry.argument(description="The conversation's global id or `conv_...` id.")
+        ],
+        id: Annotated[
+            strawberry.ID, strawberry.argument(description="The item's global id or upstream id (`msg_...`).")
+        ],
+        include: Annotated[
+            list[Includable] | None,
+            strawberry.argument(description="Ask for these gated fields even when the query does not select them."),
+        ] = None,
+    ) -> ConversationItem | None:
+        conversation, item = _item_ids(conversation_id, id)
+        explicit = include_values(include)
+        derived = includes_for(info, _this_field(info), "ConversationItem")
+        return cast("ConversationItem", await load_item(info, conversation, item, explicit | derived))
+
+    @strawberry.field(description="Any object of this API by its global id (`id`); a `conv_...` id also works.")
+    async def node(
+        self,
+        info: GatewayInfo,
+        id: Annotated[strawberry.ID, strawberry.argument(description="A global id.")],
+    ) -> relay.Node | None:
+        return await _node(info, id, _this_field(info))
+
+    @strawberry.field(
+        description=(
+            "Objects by their global ids, in the order given. An id that names nothing gives null at its "
+            "place and an error; the others still resolve. Repeated ids are fetched once."
+        )
+    )
+    def nodes(
+        self,
+        info: GatewayInfo,
+        ids: Annotated[list[strawberry.ID], strawberry.argument(description="Global ids (or `conv_...` ids).")],
+    ) -> list[relay.Node | None]:
+        field = _this_field(info)
+        pending: list[Awaitable[Any]] = [_node(info, value, field) for value in ids]
+        # graphql-core awaits each entry on its own: one failing id nulls only its own place.
+        return cast("list[relay.Node | None]", pending)

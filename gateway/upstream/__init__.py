@@ -1,0 +1,33 @@
+"""The gateway's client of the Conversations REST API (the built-in one or OpenAI's)."""
+
+from gateway.upstream.client import RetryPolicy, UpstreamClient, UpstreamSession
+from gateway.upstream.errors import (
+    UpstreamBadRequest,
+    UpstreamError,
+    UpstreamForbidden,
+    UpstreamInvalidResponse,
+    UpstreamNotFound,
+    UpstreamRateLimited,
+    UpstreamServerError,
+    UpstreamStatusError,
+    UpstreamTimeout,
+    UpstreamUnauthenticated,
+    UpstreamUnavailable,
+)
+
+__all__ = [
+    "RetryPolicy",
+    "UpstreamBadRequest",
+    "UpstreamClient",
+    "UpstreamError",
+    "UpstreamForbidden",
+    "UpstreamInvalidResponse",
+    "UpstreamNotFound",
+    "UpstreamRateLimited",
+    "UpstreamServerError",
+    "UpstreamSession",
+    "UpstreamStatusError",
+    "UpstreamTimeout",
+    "UpstreamUnauthenticated",
+    "UpstreamUnavailable",
+]

@@ -1,0 +1,148 @@
+"""What can go wrong when the gateway calls the Conversations API.
+
+    UpstreamError
+    ├── UpstreamStatusError          the upstream answered with an error status
+    │   ├── UpstreamBadRequest       400 (and 413, 415, 422): `param` names the offending input
+    │   ├── UpstreamUnauthenticated  401
+    │   ├── UpstreamForbidden        403
+    │   ├── UpstreamNotFound         404
+    │   ├── UpstreamRateLimited      429, with `retry_after` seconds when the upstream said
+    │   └── UpstreamServerError      5xx and any other status
+    ├── UpstreamTimeout              no answer in time (connect, read, write or pool)
+    ├── UpstreamUnavailable          no connection (refused, reset, DNS, TLS)
+    └── UpstreamInvalidResponse      an answer that is not the JSON the contract promises
+
+HTTP statuses are translated in :func:`error_for_status`, transport failures in
+:func:`error_for_transport`; nothing else raises these.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+__all__ = [
+    "UpstreamBadRequest",
+    "UpstreamError",
+    "UpstreamForbidden",
+    "UpstreamInvalidResponse",
+    "UpstreamNotFound",
+    "UpstreamRateLimited",
+    "UpstreamServerError",
+    "UpstreamStatusError",
+    "UpstreamTimeout",
+    "UpstreamUnauthenticated",
+    "UpstreamUnavailable",
+    "error_for_status",
+    "error_for_transport",
+]
+
+
+class UpstreamError(Exception):
+    """Base of every failure of a call to the upstream. Messages never carry keys or URLs."""
+
+    retryable = False
+
+
+class UpstreamStatusError(UpstreamError):
+    def __init__(self, status: int, message: str, *, param: str | None = None, code: str | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.param = param
+        self.code = code
+
+
+class UpstreamBadRequest(UpstreamStatusError):
+    pass
+
+
+class UpstreamUnauthenticated(UpstreamStatusError):
+    pass
+
+
+class UpstreamForbidden(UpstreamStatusError):
+    pass
+
+
+class UpstreamNotFound(UpstreamStatusError):
+    pass
+
+
+class UpstreamRateLimited(UpstreamStatusError):
+    retryable = True
+
+    def __init__(self, status: int, message: str, *, retry_after: float | None = None, **fields: Any) -> None:
+        super().__init__(status, message, **fields)
+        self.retry_after = retry_after
+
+
+class UpstreamServerError(UpstreamStatusError):
+    retryable = True
+
+
+class UpstreamTimeout(UpstreamError):
+    retryable = True
+
+
+class UpstreamUnavailable(UpstreamError):
+    retryable = True
+
+
+class UpstreamInvalidResponse(UpstreamError):
+    pass
+
+
+_BY_STATUS: dict[int, type[UpstreamStatusError]] = {
+    400: UpstreamBadRequest,
+    401: UpstreamUnauthenticated,
+    403: UpstreamForbidden,
+    404: UpstreamNotFound,
+    413: UpstreamBadRequest,
+    415: UpstreamBadRequest,
+    422: UpstreamBadRequest,
+    429: UpstreamRateLimited,
+}
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    for header, divisor in (("retry-after-ms", 1000.0), ("retry-after", 1.0)):
+        value = response.headers.get(header)
+        if value is not None:
+            try:
+                seconds = float(value) / divisor
+            except ValueError:
+                continue
+            if seconds >= 0:
+                return seconds
+    return None
+
+
+def error_for_status(response: httpx.Response) -> UpstreamStatusError:
+    """The exception for an error response, with OpenAI's `message`/`param`/`code` when present."""
+    message, param, code = f"The upstream answered {response.status_code}.", None, None
+    try:
+        error = response.json().get("error")
+    except (ValueError, AttributeError):
+        error = None
+    if isinstance(error, dict):
+        message = str(error.get("message") or message)
+        param = error.get("param") if isinstance(error.get("param"), str) else None
+        code = error.get("code") if isinstance(error.get("code"), str) else None
+    cls = _BY_STATUS.get(response.status_code, UpstreamServerError)
+    if cls is UpstreamRateLimited:
+        return UpstreamRateLimited(
+            response.status_code, message, retry_after=_retry_after(response), param=param, code=code
+        )
+    return cls(response.status_code, message, param=param, code=code)
+
+
+def error_for_transport(error: httpx.TransportError) -> UpstreamError:
+    """A transport failure as an upstream error; the message names no host or credential."""
+    if isinstance(error, httpx.TimeoutException):
+        kind = type(error).__name__.removesuffix("Timeout").lower() or "request"
+        return UpstreamTimeout(f"The upstream did not answer in time ({kind} timeout).")
+    if isinstance(error, httpx.RemoteProtocolError):
+        return UpstreamInvalidResponse("The upstream closed the connection in the middle of its answer.")
+    return UpstreamUnavailable("The upstream could not be reached.")
