@@ -85,10 +85,15 @@ class PageRequest:
             return self.order, self.after, self.before, need
         return _opposite(self.order), self.before, self.after, self.last or 0
 
+    @property
+    def scans_to_stop(self) -> bool:
+        """Backward with both cursors: only meeting `after` tells whether it lies before `before`."""
+        return not self.forward and self.after is not None and self.before is not None
+
     def initial_fetch(self) -> tuple[str, str | None, int]:
         """The first upstream call this request makes, ``(order, after, limit)``: what a prefetch loads."""
         order, start, stop, need = self._scan_plan()
-        return order, start, _limit(need, 0, stop)
+        return order, start, UPSTREAM_PAGE if self.scans_to_stop else _limit(need, 0, stop)
 
 
 def _limit(need: int, collected: int, stop: str | None) -> int:
@@ -97,19 +102,35 @@ def _limit(need: int, collected: int, stop: str | None) -> int:
     return max(1, min(UPSTREAM_PAGE, need + extra - collected))
 
 
-async def _scan(fetch: Fetch, order: str, start: str | None, stop: str | None, need: int) -> tuple[list[Any], bool]:
-    """Up to ``need`` items after ``start`` in ``order``, stopping before ``stop``; and whether more remain."""
+@dataclass(frozen=True, slots=True)
+class _Scan:
+    items: list[Any]
+    more: bool
+    """Whether more items remain (before ``stop``) beyond ``items``."""
+    exhausted: bool
+    """Whether the scan reached the end of the conversation without meeting ``stop``."""
+
+
+async def _scan(
+    fetch: Fetch, order: str, start: str | None, stop: str | None, need: int, *, to_stop: bool = False
+) -> _Scan:
+    """Up to ``need`` items after ``start`` in ``order``, stopping before ``stop``.
+
+    With ``to_stop`` the scan goes on until it meets ``stop`` or the end, to learn which comes first.
+    """
     extra = 1 if stop is not None or need == 0 else 0
     collected: list[Any] = []
     cursor = start
     while True:
-        items, has_more = await fetch(order, cursor, _limit(need, len(collected), stop))
+        limit = UPSTREAM_PAGE if to_stop else _limit(need, len(collected), stop)
+        items, has_more = await fetch(order, cursor, limit)
         for item in items:
             if stop is not None and item.id == stop:
-                return collected[:need], len(collected) > need
+                return _Scan(collected[:need], len(collected) > need, exhausted=False)
             collected.append(item)
-        if len(collected) >= need + extra or not has_more or not items:
-            return collected[:need], len(collected) > need or (extra == 0 and has_more)
+        if (len(collected) >= need + extra and not to_stop) or not has_more or not items:
+            more = len(collected) > need or (extra == 0 and has_more)
+            return _Scan(collected[:need], more, exhausted=not has_more or not items)
         cursor = items[-1].id
 
 
@@ -142,7 +163,13 @@ def _beyond(fetch: Fetch, exists: Exists, order: str, edge: Any | None, cursor: 
 async def window(request: PageRequest, fetch: Fetch, exists: Exists) -> Window:
     """The connection's items for ``request``, by the Relay specification's algorithm."""
     order, start, stop, need = request._scan_plan()
-    found, more = await _scan(fetch, order, start, stop, need)
+    scan = await _scan(fetch, order, start, stop, need, to_stop=request.scans_to_stop)
+    before_dropped = request.scans_to_stop and scan.exhausted
+    if before_dropped:
+        # `after` is not before `before`: the specification drops `before` (its edge is already
+        # gone once `after` is applied), so the edges are the last ones after `after`.
+        scan = await _scan(fetch, order, None, request.after, need)
+    found, more = scan.items, scan.more
     opposite = _opposite(request.order)
     if request.forward:
         first = request.first or 0
@@ -160,7 +187,8 @@ async def window(request: PageRequest, fetch: Fetch, exists: Exists) -> Window:
         return Window(items, _known(longer_than_first), has_previous)
     items = found[::-1]
     if request.before is not None:
-        has_next = _beyond(fetch, exists, request.order, items[-1] if items else None, request.before)
+        last_edge = items[-1] if items and not before_dropped else None
+        has_next = _beyond(fetch, exists, request.order, last_edge, request.before)
     else:
         has_next = _known(False)
     return Window(items, has_next, _known(more))

@@ -1,0 +1,94 @@
+"""A GraphQL client over the gateway, with every upstream request it makes recorded.
+
+The gateway runs with the built-in API as its upstream; ``Recording`` wraps the transport the
+gateway reaches it through, so counts are real requests to the real API, not to a mock.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+__all__ = ["GraphQLClient", "Recording", "UpstreamRequest"]
+
+
+@dataclass(frozen=True)
+class UpstreamRequest:
+    method: str
+    path: str
+    params: list[tuple[str, str]]
+    headers: dict[str, str]
+    started: float
+    ended: float
+
+
+@dataclass
+class Recording:
+    """Wraps the gateway's upstream transport and keeps what went through it."""
+
+    requests: list[UpstreamRequest] = field(default_factory=list)
+    fault: Callable[[httpx.Request], httpx.Response | None] | None = None
+    """Answer some requests without the real upstream: return a response, raise, or None to pass."""
+
+    def wrap(self, inner: httpx.AsyncBaseTransport) -> httpx.AsyncBaseTransport:
+        recording = self
+
+        class _Transport(httpx.AsyncBaseTransport):
+            async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+                started = time.perf_counter()
+                try:
+                    answer = recording.fault(request) if recording.fault is not None else None
+                    if answer is None:
+                        answer = await inner.handle_async_request(request)
+                        await answer.aread()
+                    return answer
+                finally:
+                    recording.requests.append(
+                        UpstreamRequest(
+                            request.method,
+                            request.url.path,
+                            list(request.url.params.multi_items()),
+                            dict(request.headers),
+                            started,
+                            time.perf_counter(),
+                        )
+                    )
+
+        return _Transport()
+
+    def clear(self) -> None:
+        self.requests.clear()
+
+    @property
+    def count(self) -> int:
+        return len(self.requests)
+
+    def paths(self) -> list[str]:
+        return [f"{request.method} {request.path}" for request in self.requests]
+
+
+class GraphQLClient:
+    """Posts GraphQL operations to ``/graphql`` and returns the decoded JSON body."""
+
+    def __init__(self, http: httpx.AsyncClient, path: str = "/graphql") -> None:
+        self.http = http
+        self.path = path
+
+    async def execute(
+        self, query: str, variables: dict[str, Any] | None = None, *, key: str | None = "sk-test"
+    ) -> dict[str, Any]:
+        headers = {} if key is None else {"Authorization": f"Bearer {key}"}
+        response = await self.http.post(self.path, json={"query": query, "variables": variables or {}}, headers=headers)
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+    async def data(self, query: str, variables: dict[str, Any] | None = None, *, key: str | None = "sk-test") -> Any:
+        """The `data` of an operation that must not fail."""
+        body = await self.execute(query, variables, key=key)
+        assert "errors" not in body, body["errors"]
+        return body["data"]

@@ -1,0 +1,104 @@
+"""The gateway makes no upstream call the data does not need (counted on the real built-in API)."""
+
+from __future__ import annotations
+
+from tests.graphql.conftest import Seed, messages
+from tests.graphql.harness import GraphQLClient, Recording
+
+ITEMS = """
+items(first: 20) {
+  edges { cursor node { __typename ... on ConversationItemFields { itemId } } }
+  pageInfo { hasNextPage endCursor }
+}
+"""
+
+
+async def test_a_conversation_and_its_first_page_take_two_overlapping_calls(
+    graphql: GraphQLClient, upstream: Recording, seed: Seed
+) -> None:
+    conversation_id = await seed(*messages(30))
+    data = await graphql.data(
+        f"query($id: ID!) {{ conversation(id: $id) {{ createdAt {ITEMS} }} }}", {"id": conversation_id}
+    )
+    assert len(data["conversation"]["items"]["edges"]) == 20
+    assert data["conversation"]["items"]["pageInfo"]["hasNextPage"] is True
+    assert upstream.count == 2
+    conversation_call, page_call = sorted(upstream.requests, key=lambda request: request.path.count("/"))
+    assert conversation_call.path.endswith(conversation_id)
+    assert page_call.path.endswith("/items")
+    # Concurrent, not one after the other: each started before the other ended.
+    assert conversation_call.started < page_call.ended
+    assert page_call.started < conversation_call.ended
+
+
+async def test_nodes_with_repeated_ids_fetch_each_conversation_once(
+    graphql: GraphQLClient, upstream: Recording, seed: Seed
+) -> None:
+    conversation_ids = [await seed() for _ in range(6)]
+    ids = conversation_ids + conversation_ids[:4]
+    data = await graphql.data(
+        "query($ids: [ID!]!) { nodes(ids: $ids) { id ... on Conversation { conversationId } } }", {"ids": ids}
+    )
+    assert [node["conversationId"] for node in data["nodes"]] == ids
+    assert upstream.count == 6
+
+
+async def test_two_aliases_for_the_same_page_make_one_page_call(
+    graphql: GraphQLClient, upstream: Recording, seed: Seed
+) -> None:
+    conversation_id = await seed(*messages(5))
+    query = """query($id: ID!) { conversation(id: $id) {
+      a: items(first: 3) { nodes { ... on Message { itemId } } }
+      b: items(first: 3) { edges { node { ... on Message { itemId role } } } }
+    } }"""
+    data = await graphql.data(query, {"id": conversation_id})
+    assert [node["itemId"] for node in data["conversation"]["a"]["nodes"]] == [
+        edge["node"]["itemId"] for edge in data["conversation"]["b"]["edges"]
+    ]
+    assert upstream.paths().count(f"GET /conversations/{conversation_id}/items") == 1
+    assert upstream.count == 2
+
+
+async def test_refetching_an_item_a_page_returned_makes_no_call(
+    graphql: GraphQLClient, upstream: Recording, seed: Seed
+) -> None:
+    conversation_id = await seed(*messages(3))
+    listed = await graphql.data(
+        "query($id: ID!) { conversation(id: $id) { items(first: 3) { nodes { ... on Message { id itemId } } } } }",
+        {"id": conversation_id},
+    )
+    first = listed["conversation"]["items"]["nodes"][0]
+    upstream.clear()
+    query = """query($id: ID!, $conversationId: ID!, $itemId: ID!, $nodeId: ID!) {
+      conversation(id: $id) { items(first: 3) { nodes { ... on Message { itemId } } } }
+      byId: conversationItem(conversationId: $conversationId, id: $itemId) { ... on Message { itemId role } }
+      byNode: node(id: $nodeId) { ... on Message { itemId content { ... on InputTextContent { text } } } }
+    }"""
+    variables = {"id": conversation_id, "conversationId": conversation_id, "itemId": first["itemId"], "nodeId": first["id"]}
+    data = await graphql.data(query, variables)
+    assert data["byId"]["itemId"] == data["byNode"]["itemId"] == first["itemId"]
+    assert data["byNode"]["content"] == [{"text": "message 0"}]
+    # The conversation and its page; neither refetch costs a call.
+    assert upstream.count == 2
+
+
+async def test_an_item_alone_takes_one_call(graphql: GraphQLClient, upstream: Recording, seed: Seed) -> None:
+    conversation_id = await seed(*messages(2))
+    page = await graphql.data(
+        "query($id: ID!) { conversation(id: $id) { items(first: 1) { nodes { ... on Message { id } } } } }",
+        {"id": conversation_id},
+    )
+    upstream.clear()
+    node_id = page["conversation"]["items"]["nodes"][0]["id"]
+    data = await graphql.data("query($id: ID!) { node(id: $id) { id } }", {"id": node_id})
+    assert data["node"]["id"] == node_id
+    assert upstream.count == 1
+
+
+async def test_reading_only_the_id_of_a_conversation_still_checks_it_exists(
+    graphql: GraphQLClient, upstream: Recording
+) -> None:
+    body = await graphql.execute('{ conversation(id: "conv_missing") { conversationId } }')
+    assert body["data"] == {"conversation": None}
+    assert body["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+    assert upstream.count == 1
