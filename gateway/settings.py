@@ -14,7 +14,7 @@ __all__ = ["Settings"]
 class Settings(BaseSettings):
     """Every option of ``gateway serve``; each is also ``GATEWAY_<NAME>`` in the environment."""
 
-    model_config = SettingsConfigDict(env_prefix="GATEWAY_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="GATEWAY_", extra="ignore", populate_by_name=True)
 
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=0, le=65535)

@@ -163,7 +163,8 @@ class Conversation(relay.Node):
         description=(
             "The conversation's items as a Relay connection, paged both ways: `first`/`after` forward, "
             "`last`/`before` backward (`last: 20` is the newest 20, in `order`). Without `first` or `last`, "
-            f"the first {DEFAULT_FIRST}. At most {MAX_ITEMS} items a page."
+            f"the first {DEFAULT_FIRST}. At most {MAX_ITEMS} items a page. Null, with an error, when the page "
+            "cannot be read; the conversation's other fields still are."
         )
     )
     async def items(
@@ -189,7 +190,7 @@ class Conversation(relay.Node):
             list[Includable] | None,
             strawberry.argument(description="Ask for these gated fields even when the query does not select them."),
         ] = None,
-    ) -> ConversationItemConnection:
+    ) -> ConversationItemConnection | None:
         arguments = {"first": first, "after": after, "last": last, "before": before, "order": order}
         request, explicit = _page_request({**arguments, "include": include})
         derived = includes_for(info, _selected_items_field(info), "ConversationItemConnection")

@@ -11,6 +11,7 @@ import pytest
 from gateway.app import create_app
 from tests.conftest import SettingsFactory
 from tests.graphql.harness import GraphQLClient, Recording
+from tests.live import serve
 
 Seed = Callable[..., Awaitable[str]]
 
@@ -20,13 +21,25 @@ def upstream() -> Recording:
     return Recording()
 
 
-@pytest.fixture
-async def http(make_settings: SettingsFactory, upstream: Recording) -> AsyncIterator[httpx.AsyncClient]:
-    """The gateway app over ASGI; ``/v1`` is the built-in API, ``/graphql`` the gateway."""
+@pytest.fixture(params=["asgi", "socket"])
+async def http(
+    request: pytest.FixtureRequest, make_settings: SettingsFactory, upstream: Recording
+) -> AsyncIterator[httpx.AsyncClient]:
+    """The gateway: ``/v1`` is the built-in API, ``/graphql`` the gateway.
+
+    Every GraphQL test runs twice: in-process over ASGI, and end to end through a real uvicorn
+    socket on loopback.
+    """
     app = create_app(make_settings(), upstream_transport=upstream.wrap)
-    async with app.router.lifespan_context(app):
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gateway.test") as client:
-            yield client
+    if request.param == "asgi":
+        async with app.router.lifespan_context(app):
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://gateway.test") as client:
+                yield client
+    else:
+        with serve(app) as url:
+            async with httpx.AsyncClient(base_url=url, timeout=30) as client:
+                yield client
 
 
 @pytest.fixture
@@ -44,7 +57,9 @@ def seed(http: httpx.AsyncClient, upstream: Recording) -> Seed:
         conversation_id: str = response.json()["id"]
         for start in range(0, len(items), 20):
             batch = list(items[start : start + 20])
-            added = await http.post(f"/v1/conversations/{conversation_id}/items", json={"items": batch}, headers=headers)
+            added = await http.post(
+                f"/v1/conversations/{conversation_id}/items", json={"items": batch}, headers=headers
+            )
             assert added.status_code == 200, added.text
         upstream.clear()
         return conversation_id

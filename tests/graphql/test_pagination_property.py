@@ -56,14 +56,9 @@ def relay_reference(
         edges = edges[:first]
     if last is not None:
         edges = edges[-last:] if last else []
-    if last is not None:
-        has_previous = len(bounded) > last
-    else:
-        has_previous = after is not None  # an item lies at or before `after`: the cursor's own
-    if first is not None:
-        has_next = len(bounded) > first
-    else:
-        has_next = before is not None  # an item lies at or after `before`: the cursor's own
+    # Without `last`, an item lies at or before `after` (the cursor's own); likewise for `before`.
+    has_previous = len(bounded) > last if last is not None else after is not None
+    has_next = len(bounded) > first if first is not None else before is not None
     return Expected(edges, has_next, has_previous)
 
 
@@ -167,7 +162,9 @@ async def test_walking_both_ways_visits_every_item_once_in_order(seed: Seed, gra
             assert len(forward) == len(set(forward)) == 137
             assert backward == forward
             texts_in_order = [int(text.split()[-1]) for text in await _texts(graphql, conversation_id, order)]
-            assert texts_in_order == (sorted(texts_in_order) if order == "ASC" else sorted(texts_in_order, reverse=True))
+            assert texts_in_order == (
+                sorted(texts_in_order) if order == "ASC" else sorted(texts_in_order, reverse=True)
+            )
 
 
 async def _texts(graphql: GraphQLClient, conversation_id: str, order: str) -> list[str]:

@@ -74,7 +74,12 @@ async def test_refetching_an_item_a_page_returned_makes_no_call(
       byId: conversationItem(conversationId: $conversationId, id: $itemId) { ... on Message { itemId role } }
       byNode: node(id: $nodeId) { ... on Message { itemId content { ... on InputTextContent { text } } } }
     }"""
-    variables = {"id": conversation_id, "conversationId": conversation_id, "itemId": first["itemId"], "nodeId": first["id"]}
+    variables = {
+        "id": conversation_id,
+        "conversationId": conversation_id,
+        "itemId": first["itemId"],
+        "nodeId": first["id"],
+    }
     data = await graphql.data(query, variables)
     assert data["byId"]["itemId"] == data["byNode"]["itemId"] == first["itemId"]
     assert data["byNode"]["content"] == [{"text": "message 0"}]

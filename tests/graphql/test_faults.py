@@ -1,0 +1,196 @@
+"""Upstream faults become GraphQL errors with stable codes, field by field.
+
+The faults are handler functions in the style of ``httpx.MockTransport``, plugged in front of
+the real built-in API: requests for the faulty conversation get the fault, the sibling field's
+requests reach the real upstream.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.graphql.conftest import Seed, messages
+from tests.graphql.harness import GraphQLClient, Recording
+
+Fault = Callable[[httpx.Request], httpx.Response]
+
+
+def _status(status: int, body: Any = None, headers: dict[str, str] | None = None) -> Fault:
+    def answer(request: httpx.Request) -> httpx.Response:
+        payload = (
+            body
+            if body is not None
+            else {"error": {"message": "upstream says no", "type": "x", "param": None, "code": None}}
+        )
+        return httpx.Response(status, json=payload, headers=headers)
+
+    return answer
+
+
+def _raise(error: type[httpx.TransportError]) -> Fault:
+    def answer(request: httpx.Request) -> httpx.Response:
+        raise error("injected", request=request)
+
+    return answer
+
+
+def _content(status: int, content: bytes) -> Fault:
+    def answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(status, content=content, headers={"content-type": "application/json"})
+
+    return answer
+
+
+BAD_REQUEST = {
+    "error": {"message": "Invalid 'after'.", "type": "invalid_request_error", "param": "after", "code": "invalid_value"}
+}
+
+CASES: dict[str, tuple[Fault, str, int]] = {
+    # name: (fault, code, how many requests the faulty field makes)
+    "400": (_status(400, BAD_REQUEST), "BAD_USER_INPUT", 1),
+    "401": (
+        _status(
+            401,
+            {
+                "error": {
+                    "message": "Incorrect API key provided: sk-tes*****",
+                    "type": "x",
+                    "param": None,
+                    "code": "invalid_api_key",
+                }
+            },
+        ),
+        "UNAUTHENTICATED",
+        1,
+    ),
+    "403": (_status(403), "FORBIDDEN", 1),
+    "404": (_status(404), "NOT_FOUND", 1),
+    "429 with a long Retry-After": (_status(429, headers={"Retry-After": "30"}), "RATE_LIMITED", 1),
+    "429 without Retry-After": (_status(429), "RATE_LIMITED", 3),
+    "500": (_status(500), "UPSTREAM_UNAVAILABLE", 3),
+    "502 with an HTML body": (_content(502, b"<html>Bad gateway</html>"), "UPSTREAM_UNAVAILABLE", 3),
+    "503": (_status(503), "UPSTREAM_UNAVAILABLE", 3),
+    "connection refused": (_raise(httpx.ConnectError), "UPSTREAM_UNAVAILABLE", 3),
+    "connect timeout": (_raise(httpx.ConnectTimeout), "UPSTREAM_TIMEOUT", 3),
+    "read timeout": (_raise(httpx.ReadTimeout), "UPSTREAM_TIMEOUT", 3),
+    "truncated body": (_raise(httpx.RemoteProtocolError), "UPSTREAM_UNAVAILABLE", 1),
+    "a body that is not JSON": (_content(200, b"<html>hello</html>"), "UPSTREAM_UNAVAILABLE", 1),
+    "JSON of the wrong shape": (_content(200, b'{"id": 5, "object": "conversation"}'), "UPSTREAM_UNAVAILABLE", 1),
+    "truncated JSON": (_content(200, b'{"id": "conv_1", "object": "conv'), "UPSTREAM_UNAVAILABLE", 1),
+}
+
+QUERY = """query($bad: ID!, $good: ID!) {
+  bad: conversation(id: $bad) { conversationId }
+  good: conversation(id: $good) { conversationId items(last: 2) { nodes { ... on Message { itemId } } } }
+}"""
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+async def test_a_fault_fails_its_field_only(case: str, seed: Seed, graphql: GraphQLClient, upstream: Recording) -> None:
+    fault, code, attempts = CASES[case]
+    bad, good = await seed(), await seed(*messages(3))
+    upstream.fault = lambda request: fault(request) if bad in request.url.path else None
+    body = await graphql.execute(QUERY, {"bad": bad, "good": good})
+    assert body["data"]["bad"] is None
+    assert body["data"]["good"]["conversationId"] == good
+    assert len(body["data"]["good"]["items"]["nodes"]) == 2
+    (error,) = body["errors"]
+    assert error["path"] == ["bad"]
+    assert error["extensions"]["code"] == code, error
+    assert "sk-test" not in str(error)
+    assert "built-in" not in error["message"]
+    assert sum(bad in request.path for request in upstream.requests) == attempts
+
+
+async def test_rate_limit_errors_carry_retry_after(seed: Seed, graphql: GraphQLClient, upstream: Recording) -> None:
+    bad = await seed()
+    upstream.fault = _status(429, headers={"Retry-After": "42"})
+    body = await graphql.execute("query($id: ID!) { conversation(id: $id) { createdAt } }", {"id": bad})
+    assert body["errors"][0]["extensions"] == {"code": "RATE_LIMITED", "retryAfter": 42.0}
+
+
+async def test_bad_requests_name_the_upstream_param(seed: Seed, graphql: GraphQLClient, upstream: Recording) -> None:
+    bad = await seed()
+    upstream.fault = _status(400, BAD_REQUEST)
+    body = await graphql.execute("query($id: ID!) { conversation(id: $id) { createdAt } }", {"id": bad})
+    assert body["errors"][0]["extensions"] == {"code": "BAD_USER_INPUT", "upstreamParam": "after"}
+
+
+async def test_a_read_that_fails_once_is_retried_and_succeeds(
+    seed: Seed, graphql: GraphQLClient, upstream: Recording
+) -> None:
+    conversation_id = await seed()
+    failures = iter([_status(503), _status(429, headers={"Retry-After": "0.01"})])
+
+    def twice(request: httpx.Request) -> httpx.Response | None:
+        fault = next(failures, None)
+        return None if fault is None else fault(request)
+
+    upstream.fault = twice
+    data = await graphql.data("query($id: ID!) { conversation(id: $id) { conversationId } }", {"id": conversation_id})
+    assert data["conversation"]["conversationId"] == conversation_id
+    assert upstream.count == 3
+
+
+async def test_an_unexpected_error_is_masked_with_a_request_id(
+    seed: Seed, graphql: GraphQLClient, upstream: Recording
+) -> None:
+    conversation_id = await seed()
+
+    def explode(request: httpx.Request) -> httpx.Response:
+        raise ZeroDivisionError("a bug, not a fault")
+
+    upstream.fault = explode
+    body = await graphql.execute(
+        "query($id: ID!) { conversation(id: $id) { conversationId } }", {"id": conversation_id}
+    )
+    error = body["errors"][0]
+    assert error["message"] == "Unexpected error."
+    assert error["extensions"]["code"] == "INTERNAL_SERVER_ERROR"
+    assert len(error["extensions"]["requestId"]) == 32
+    assert "ZeroDivision" not in str(body)
+
+
+@pytest.mark.parametrize(
+    ("arguments", "argument"),
+    [
+        ("first: 501", "first"),
+        ("last: -1", "last"),
+        ('after: "not-a-cursor"', "after"),
+        ('before: "aXRlbTo="', "before"),
+    ],
+)
+async def test_bad_connection_arguments_are_refused_without_a_page_call(
+    arguments: str, argument: str, seed: Seed, graphql: GraphQLClient, upstream: Recording
+) -> None:
+    conversation_id = await seed(*messages(2))
+    query = (
+        f"query($id: ID!) {{ conversation(id: $id) {{ createdAt items({arguments}) {{ nodes {{ __typename }} }} }} }}"
+    )
+    body = await graphql.execute(query, {"id": conversation_id})
+    (error,) = body["errors"]
+    assert error["path"] == ["conversation", "items"]
+    assert error["extensions"] == {"code": "BAD_USER_INPUT", "argument": argument}
+    assert body["data"]["conversation"]["createdAt"]
+    assert not any(request.path.endswith("/items") for request in upstream.requests)
+
+
+@pytest.mark.parametrize(
+    ("query", "argument"),
+    [
+        ('{ conversation(id: "") { conversationId } }', "id"),
+        ('{ node(id: "msg_123") { id } }', "id"),
+        ('{ conversationItem(conversationId: "conv_1", id: "") { __typename } }', "id"),
+        ('{ conversationItem(conversationId: " ", id: "msg_1") { __typename } }', "conversationId"),
+    ],
+)
+async def test_bad_ids_are_refused_without_an_upstream_call(
+    query: str, argument: str, graphql: GraphQLClient, upstream: Recording
+) -> None:
+    body = await graphql.execute(query)
+    assert body["errors"][0]["extensions"] == {"code": "BAD_USER_INPUT", "argument": argument}
+    assert upstream.count == 0

@@ -1,0 +1,66 @@
+"""Keys are per request: each request reaches the upstream with its own key and sees only its data."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+
+from gateway.app import create_app
+from tests.conftest import SettingsFactory
+from tests.graphql.conftest import Seed, messages
+from tests.graphql.harness import GraphQLClient, Recording
+
+QUERY = (
+    "query($a: ID!, $b: ID!) { a: conversation(id: $a) { conversationId } b: conversation(id: $b) { conversationId } }"
+)
+
+
+async def test_concurrent_requests_with_different_keys_see_only_their_own(
+    seed: Seed, graphql: GraphQLClient, upstream: Recording
+) -> None:
+    alice = await seed(*messages(2), key="sk-alice")
+    bob = await seed(*messages(2), key="sk-bob")
+
+    async def ask(key: str) -> tuple[str, dict[str, object]]:
+        return key, await graphql.execute(QUERY, {"a": alice, "b": bob}, key=key)
+
+    answers = await asyncio.gather(*(ask("sk-alice" if n % 2 else "sk-bob") for n in range(200)))
+    for key, body in answers:
+        data = body["data"]
+        assert isinstance(data, dict)
+        mine, theirs = ("a", "b") if key == "sk-alice" else ("b", "a")
+        assert data[mine] == {"conversationId": alice if key == "sk-alice" else bob}
+        assert data[theirs] is None
+        errors = body["errors"]
+        assert isinstance(errors, list)
+        assert [error["extensions"]["code"] for error in errors] == ["NOT_FOUND"]
+    keys = {request.headers.get("authorization") for request in upstream.requests}
+    assert keys == {"Bearer sk-alice", "Bearer sk-bob"}
+
+
+@pytest.fixture
+async def server_keyed(make_settings: SettingsFactory, upstream: Recording) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(make_settings(api_key="sk-server"), upstream_transport=upstream.wrap)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://gateway.test") as client:
+            yield client
+
+
+async def test_without_a_key_the_server_key_is_used(server_keyed: httpx.AsyncClient, upstream: Recording) -> None:
+    created = await server_keyed.post("/v1/conversations", json={}, headers={"Authorization": "Bearer sk-server"})
+    conversation_id = created.json()["id"]
+    client = GraphQLClient(server_keyed)
+    anonymous = await client.data(
+        "query($id: ID!) { conversation(id: $id) { conversationId } }", {"id": conversation_id}, key=None
+    )
+    assert anonymous["conversation"]["conversationId"] == conversation_id
+    assert upstream.requests[-1].headers["authorization"] == "Bearer sk-server"
+    own = await client.execute(
+        "query($id: ID!) { conversation(id: $id) { conversationId } }", {"id": conversation_id}, key="sk-own"
+    )
+    assert own["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+    assert upstream.requests[-1].headers["authorization"] == "Bearer sk-own"
