@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import httpx
+
+from gateway.app import create_app
+from tests.conftest import SettingsFactory
 from tests.graphql.conftest import Seed, messages
 from tests.graphql.harness import GraphQLClient, Recording
 
@@ -107,3 +111,25 @@ async def test_reading_only_the_id_of_a_conversation_still_checks_it_exists(
     assert body["data"] == {"conversation": None}
     assert body["errors"][0]["extensions"]["code"] == "NOT_FOUND"
     assert upstream.count == 1
+
+
+async def test_distinct_keys_are_fetched_concurrently_within_the_configured_bound(
+    make_settings: SettingsFactory,
+) -> None:
+    upstream = Recording()
+    app = create_app(make_settings(upstream_concurrency=3), upstream_transport=upstream.wrap)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://gateway.test") as http:
+            ids = [(await http.post("/v1/conversations", json={})).json()["id"] for _ in range(12)]
+            upstream.clear()
+            data = await GraphQLClient(http).data(
+                "query($ids: [ID!]!) { nodes(ids: $ids) { id } }", {"ids": ids}, key=None
+            )
+    assert len(data["nodes"]) == 12
+    events = sorted([(r.started, 1) for r in upstream.requests] + [(r.ended, -1) for r in upstream.requests])
+    in_flight, peak = 0, 0
+    for _, change in events:
+        in_flight += change
+        peak = max(peak, in_flight)
+    assert 1 < peak <= 3
