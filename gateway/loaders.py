@@ -13,6 +13,7 @@ upstream session (and so its key). Within it,
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -80,7 +81,8 @@ class Loaders:
         Pages and items are dropped for every conversation: writes are rare next to reads, and
         a stale page in the payload of a mutation would be a wrong answer.
         """
-        self.conversations.clear(conversation_id)
+        with contextlib.suppress(KeyError):  # Strawberry's clear() raises for a key never loaded
+            self.conversations.clear(conversation_id)
         self.pages.clear_all()
         self.items.clear_all()
         self._pages_in_flight.clear()

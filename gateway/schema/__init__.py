@@ -11,6 +11,7 @@ from gateway.schema.context import GatewayContext
 from gateway.schema.conversation import Conversation
 from gateway.schema.errors import ErrorCodes
 from gateway.schema.items import ITEM_TYPES
+from gateway.schema.mutation import Mutation
 from gateway.schema.query import Query
 
 __all__ = ["GatewayContext", "build_schema"]
@@ -24,9 +25,10 @@ class GatewaySchema(strawberry.Schema):
 
 
 def build_schema() -> strawberry.Schema:
-    """The schema: queries over conversations and items, every upstream item type included."""
+    """The schema: reads and writes of conversations and items, every upstream item type included."""
     return GatewaySchema(
         query=Query,
+        mutation=Mutation,
         types=[Conversation, *ITEM_TYPES],
         extensions=[ErrorCodes],
         config=StrawberryConfig(relay_max_results=500),

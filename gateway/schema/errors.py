@@ -11,6 +11,7 @@ translates both in one place when the operation ends:
     UpstreamBadRequest          BAD_USER_INPUT (with the upstream's param)
     UpstreamTimeout             UPSTREAM_TIMEOUT
     other upstream failures     UPSTREAM_UNAVAILABLE
+    a variable of the wrong type BAD_USER_INPUT (with the input path)
     GraphQL syntax/validation   GRAPHQL_PARSE_FAILED / GRAPHQL_VALIDATION_FAILED
     anything else               INTERNAL_SERVER_ERROR, masked, logged with the request id
 """
@@ -18,11 +19,13 @@ translates both in one place when the operation ends:
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator
 from typing import Any
 
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
+from strawberry.types import ExecutionContext
 
 from gateway.schema.convert import UpstreamContractError
 from gateway.upstream.errors import (
@@ -40,6 +43,10 @@ from gateway.upstream.errors import (
 __all__ = ["ErrorCodes", "GatewayError", "bad_input"]
 
 logger = logging.getLogger("gateway.errors")
+
+_VARIABLE_PATH = re.compile(r" at (\.[^:]+):")
+_VARIABLE_NAME = re.compile(r"^Variable '\$([^']+)'")
+_ONE_OF = re.compile(r"^OneOf Input Object '(\w+)' must specify exactly one key")
 
 
 class GatewayError(Exception):
@@ -80,12 +87,54 @@ def _upstream(error: UpstreamError) -> tuple[str, str, dict[str, Any]]:
     return "UPSTREAM_UNAVAILABLE", str(error), {}
 
 
-def _coded(error: GraphQLError, request_id: str | None) -> GraphQLError:
+def _variable_error_path(message: str) -> str | None:
+    """`input.items[0].message.role` from "Variable '$input' has invalid value at .items[0].message.role: ..."."""
+    name = _VARIABLE_NAME.search(message)
+    if name is None:
+        return None
+    where = _VARIABLE_PATH.search(message)
+    return name.group(1) + (where.group(1) if where else "")
+
+
+def _one_of_path(type_fields: frozenset[str], value: Any, path: str) -> str | None:
+    """Where in the variables an object of a one-of type sets no member or several."""
+    if isinstance(value, dict):
+        if set(value) <= type_fields and len(value) != 1:
+            return path
+        for key, inner in value.items():
+            found = _one_of_path(type_fields, inner, f"{path}.{key}" if path else key)
+            if found is not None:
+                return found
+    elif isinstance(value, list):
+        for index, inner in enumerate(value):
+            found = _one_of_path(type_fields, inner, f"{path}[{index}]")
+            if found is not None:
+                return found
+    return None
+
+
+def _coded(error: GraphQLError, request_id: str | None, context: ExecutionContext) -> GraphQLError:
     original = error.original_error
     extensions: dict[str, Any] = dict(error.extensions or {})
     message = error.message
-    if original is None:
-        if "code" not in extensions:
+    if original is None or isinstance(original, GraphQLError):
+        one_of = _ONE_OF.match(message)
+        if message.startswith("Variable '$"):
+            # A variable's value does not fit its type (a bad enum value, a missing required
+            # field): the client's input, at the path graphql-core names.
+            extensions["code"] = "BAD_USER_INPUT"
+            path = _variable_error_path(message)
+            if path is not None:
+                extensions["path"] = path
+        elif one_of is not None and context.variables:
+            extensions["code"] = "BAD_USER_INPUT"
+            named = context.schema._schema.type_map.get(one_of.group(1))
+            fields = frozenset(getattr(named, "fields", {}))
+            path = _one_of_path(fields, context.variables, "")
+            if path is not None:
+                extensions["path"] = path
+                message = f"`{path}`: {message}"
+        elif "code" not in extensions:
             syntax = message.startswith("Syntax Error")
             extensions["code"] = "GRAPHQL_PARSE_FAILED" if syntax else "GRAPHQL_VALIDATION_FAILED"
     elif isinstance(original, GatewayError):
@@ -123,4 +172,4 @@ class ErrorCodes(SchemaExtension):
         errors = getattr(result, "errors", None)
         if result is not None and errors:
             request_id = getattr(self.execution_context.context, "request_id", None)
-            result.errors = [_coded(error, request_id) for error in errors]
+            result.errors = [_coded(error, request_id, self.execution_context) for error in errors]

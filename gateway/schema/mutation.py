@@ -1,0 +1,257 @@
+"""The write entry points: one mutation for each write of the REST API.
+
+Each takes one input object and returns one payload (Relay style, `clientMutationId` passed
+through). Inputs are checked before any upstream call; a write is never retried, and a write
+whose answer never came says that it may or may not have been applied. After a write the
+request's loaders forget what they knew, so the payload shows the state after it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable
+from typing import Annotated, TypeVar
+
+import strawberry
+from strawberry import UNSET
+from strawberry.types import Info
+from strawberry.types.nodes import SelectedField
+
+from gateway.rest import Conversation as RestConversation
+from gateway.schema.base import described
+from gateway.schema.context import GatewayContext
+from gateway.schema.conversation import Conversation
+from gateway.schema.enums import Includable
+from gateway.schema.errors import GatewayError, bad_input
+from gateway.schema.ids import conversation_id_of, parse_global_id
+from gateway.schema.inputs import ConversationItemInput, MetadataEntryInput, check_id, item_bodies, metadata_body
+from gateway.schema.items import ITEM_TYPES, ConversationItem, item_to_graphql
+from gateway.schema.query import load_conversation
+from gateway.schema.selection import fields_named, include_values, includes_for
+from gateway.upstream import UpstreamBadRequest, UpstreamInvalidResponse, UpstreamTimeout
+
+__all__ = ["Mutation"]
+
+T = TypeVar("T")
+GatewayInfo = Info[GatewayContext, None]
+_ITEM_TYPE_NAMES = frozenset(cls.__name__ for cls in ITEM_TYPES)
+_CLIENT_MUTATION_ID = "Any string; it comes back unchanged in the payload."
+
+
+def _input_path(param: str) -> str:
+    """The GraphQL input path of an upstream `param` (`items[3].call_id` -> `input.items[3].callId`)."""
+    camel = re.sub(r"_([a-z])", lambda match: match.group(1).upper(), param)
+    return f"input.{camel}"
+
+
+async def _write(call: Awaitable[T]) -> T:
+    try:
+        return await call
+    except UpstreamTimeout:
+        raise GatewayError(
+            "The upstream did not answer in time: the write may or may not have been applied. "
+            "Read the conversation before trying again.",
+            "UPSTREAM_TIMEOUT",
+        ) from None
+    except UpstreamInvalidResponse:
+        raise GatewayError(
+            "The upstream's answer was cut off or unreadable: the write may or may not have been applied.",
+            "UPSTREAM_UNAVAILABLE",
+        ) from None
+    except UpstreamBadRequest as error:
+        extensions = {} if error.param is None else {"path": _input_path(error.param), "upstreamParam": error.param}
+        raise bad_input(error.message, **extensions) from None
+
+
+def _conversation_id(value: str, path: str) -> str:
+    check_id(value, path)
+    return conversation_id_of(value, path)
+
+
+def _item_id(value: str, conversation_id: str, path: str) -> str:
+    check_id(value, path)
+    parsed = parse_global_id(value, _ITEM_TYPE_NAMES)
+    if parsed is None:
+        return value
+    owner, _, item_id = parsed[1].partition(":")
+    if owner != conversation_id:
+        raise bad_input(f"`{path}` names an item of another conversation.", path=path)
+    return item_id
+
+
+def _fresh(info: GatewayInfo, model: RestConversation) -> Conversation:
+    """Forget what the request knew about the conversation, and remember its new state."""
+    loaders = info.context.loaders
+    loaders.forget_conversation(model.id)
+    loaders.conversations.prime(model.id, model)
+    return Conversation.from_rest(model)
+
+
+def _payload_field(info: GatewayInfo) -> SelectedField:
+    field = info.selected_fields[0]
+    assert isinstance(field, SelectedField)
+    return field
+
+
+@strawberry.input(description="A new conversation, with up to 20 first items and up to 16 metadata entries.")
+class CreateConversationInput:
+    items: list[ConversationItemInput] | None = described("The first items, in order (0 to 20).", default=UNSET)
+    metadata: list[MetadataEntryInput] | None = described("Metadata entries (at most 16).", default=UNSET)
+    client_mutation_id: str | None = described(_CLIENT_MUTATION_ID, default=UNSET)
+
+
+@strawberry.type(description="The result of `createConversation`.")
+class CreateConversationPayload:
+    conversation: Conversation = described("The new conversation.")
+    client_mutation_id: str | None = described("The input's `clientMutationId`.")
+
+
+@strawberry.input(description="New metadata for a conversation. It replaces the old metadata whole.")
+class UpdateConversationInput:
+    id: strawberry.ID = described("The conversation's global id or `conv_...` id.")
+    metadata: list[MetadataEntryInput] = described("All the metadata entries from now on (at most 16; [] clears).")
+    client_mutation_id: str | None = described(_CLIENT_MUTATION_ID, default=UNSET)
+
+
+@strawberry.type(description="The result of `updateConversation`.")
+class UpdateConversationPayload:
+    conversation: Conversation = described("The conversation with its new metadata.")
+    client_mutation_id: str | None = described("The input's `clientMutationId`.")
+
+
+@strawberry.input(description="The conversation to delete. Its items stay readable by their IDs upstream.")
+class DeleteConversationInput:
+    id: strawberry.ID = described("The conversation's global id or `conv_...` id.")
+    client_mutation_id: str | None = described(_CLIENT_MUTATION_ID, default=UNSET)
+
+
+@strawberry.type(description="The result of `deleteConversation`.")
+class DeleteConversationPayload:
+    deleted_conversation_id: str = described("The upstream ID of the deleted conversation (`conv_...`).")
+    deleted: bool = described("Whether the upstream deleted it.")
+    client_mutation_id: str | None = described("The input's `clientMutationId`.")
+
+
+@strawberry.input(description="Items to append to a conversation (1 to 20), in order.")
+class AddConversationItemsInput:
+    conversation_id: strawberry.ID = described("The conversation's global id or `conv_...` id.")
+    items: list[ConversationItemInput] = described("The items, in order (1 to 20).")
+    include: list[Includable] | None = described(
+        "Gated fields to return in `items` even when not selected.", default=UNSET
+    )
+    client_mutation_id: str | None = described(_CLIENT_MUTATION_ID, default=UNSET)
+
+
+@strawberry.type(description="The result of `addConversationItems`.")
+class AddConversationItemsPayload:
+    items: list[ConversationItem] = described("The new items, in input order, as stored.")
+    client_mutation_id: str | None = described("The input's `clientMutationId`.")
+    _conversation_id: strawberry.Private[str]
+
+    @strawberry.field(description="The conversation after the write.")
+    async def conversation(self, info: GatewayInfo) -> Conversation:
+        return await load_conversation(info, self._conversation_id, _payload_field(info))
+
+
+@strawberry.input(description="The item to delete.")
+class DeleteConversationItemInput:
+    conversation_id: strawberry.ID = described("The conversation's global id or `conv_...` id.")
+    item_id: strawberry.ID = described("The item's global id or upstream id (`msg_...`).")
+    client_mutation_id: str | None = described(_CLIENT_MUTATION_ID, default=UNSET)
+
+
+@strawberry.type(description="The result of `deleteConversationItem`.")
+class DeleteConversationItemPayload:
+    deleted_item_id: str = described("The upstream ID of the deleted item.")
+    conversation: Conversation = described("The conversation after the deletion.")
+    client_mutation_id: str | None = described("The input's `clientMutationId`.")
+
+
+def _mutation_id(value: str | None) -> str | None:
+    return None if value is UNSET else value
+
+
+def _input(description: str) -> object:
+    return strawberry.argument(description=description)
+
+
+@strawberry.type(description="Writing conversations and their items. Writes run in order and are never retried.")
+class Mutation:
+    @strawberry.mutation(description="Start a conversation, with first items and metadata if you like.")
+    async def create_conversation(
+        self,
+        info: GatewayInfo,
+        input: Annotated[CreateConversationInput, _input("The new conversation.")],
+    ) -> CreateConversationPayload | None:
+        items = item_bodies(input.items or [], "input.items", allow_empty=True) if input.items else None
+        metadata = metadata_body(input.metadata, "input.metadata") if input.metadata else None
+        session = info.context.loaders.session
+        model = await _write(session.create_conversation(items=items, metadata=metadata))
+        return CreateConversationPayload(
+            conversation=_fresh(info, model), client_mutation_id=_mutation_id(input.client_mutation_id)
+        )
+
+    @strawberry.mutation(description="Replace a conversation's metadata whole (as the upstream does).")
+    async def update_conversation(
+        self,
+        info: GatewayInfo,
+        input: Annotated[UpdateConversationInput, _input("The new metadata.")],
+    ) -> UpdateConversationPayload | None:
+        conversation_id = _conversation_id(input.id, "input.id")
+        metadata = metadata_body(input.metadata, "input.metadata")
+        session = info.context.loaders.session
+        model = await _write(session.update_conversation(conversation_id, metadata))
+        return UpdateConversationPayload(
+            conversation=_fresh(info, model), client_mutation_id=_mutation_id(input.client_mutation_id)
+        )
+
+    @strawberry.mutation(description="Delete a conversation. Reading it afterwards gives NOT_FOUND.")
+    async def delete_conversation(
+        self,
+        info: GatewayInfo,
+        input: Annotated[DeleteConversationInput, _input("The conversation.")],
+    ) -> DeleteConversationPayload | None:
+        conversation_id = _conversation_id(input.id, "input.id")
+        deleted = await _write(info.context.loaders.session.delete_conversation(conversation_id))
+        info.context.loaders.forget_conversation(conversation_id)
+        return DeleteConversationPayload(
+            deleted_conversation_id=deleted.id,
+            deleted=deleted.deleted,
+            client_mutation_id=_mutation_id(input.client_mutation_id),
+        )
+
+    @strawberry.mutation(description="Append up to 20 items to a conversation, in order.")
+    async def add_conversation_items(
+        self,
+        info: GatewayInfo,
+        input: Annotated[AddConversationItemsInput, _input("The items.")],
+    ) -> AddConversationItemsPayload | None:
+        conversation_id = _conversation_id(input.conversation_id, "input.conversationId")
+        items = item_bodies(input.items, "input.items", allow_empty=False)
+        include = include_values(input.include if input.include is not UNSET else None)
+        for field in fields_named(_payload_field(info).selections, "items", frozenset({"AddConversationItemsPayload"})):
+            include |= includes_for(info, field, "ConversationItem")
+        session = info.context.loaders.session
+        created = await _write(session.create_items(conversation_id, items, include))
+        info.context.loaders.forget_conversation(conversation_id)
+        info.context.loaders.remember(conversation_id, include, created.data)
+        return AddConversationItemsPayload(
+            items=[item_to_graphql(item, conversation_id) for item in created.data],  # type: ignore[misc]
+            client_mutation_id=_mutation_id(input.client_mutation_id),
+            _conversation_id=conversation_id,
+        )
+
+    @strawberry.mutation(description="Delete one item of a conversation.")
+    async def delete_conversation_item(
+        self,
+        info: GatewayInfo,
+        input: Annotated[DeleteConversationItemInput, _input("The item.")],
+    ) -> DeleteConversationItemPayload | None:
+        conversation_id = _conversation_id(input.conversation_id, "input.conversationId")
+        item_id = _item_id(input.item_id, conversation_id, "input.itemId")
+        model = await _write(info.context.loaders.session.delete_item(conversation_id, item_id))
+        return DeleteConversationItemPayload(
+            deleted_item_id=item_id,
+            conversation=_fresh(info, model),
+            client_mutation_id=_mutation_id(input.client_mutation_id),
+        )

@@ -1,0 +1,213 @@
+"""Items written through GraphQL: every upstream type through `raw`, every typed member's fields."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.graphql.full_selection import check_rest_object, selection_for
+from tests.graphql.harness import GraphQLClient
+from tests.samples import ITEM_SAMPLES
+
+ADD = f"""mutation($input: AddConversationItemsInput!) {{ addConversationItems(input: $input) {{
+  items {selection_for("ConversationItem")}
+}} }}"""
+READ = f"""query($id: ID!) {{ conversation(id: $id) {{
+  items(first: 20) {{ nodes {selection_for("ConversationItem")} }}
+}} }}"""
+
+
+async def _conversation(graphql: GraphQLClient) -> str:
+    data = await graphql.data("mutation { createConversation(input: {}) { conversation { conversationId } } }")
+    conversation_id: str = data["createConversation"]["conversation"]["conversationId"]
+    return conversation_id
+
+
+@pytest.mark.parametrize("kind", sorted(ITEM_SAMPLES))
+async def test_every_item_type_can_be_written_through_raw(kind: str, graphql: GraphQLClient) -> None:
+    conversation_id = await _conversation(graphql)
+    data = await graphql.data(
+        ADD, {"input": {"conversationId": conversation_id, "items": [{"raw": ITEM_SAMPLES[kind]}]}}
+    )
+    (written,) = data["addConversationItems"]["items"]
+    (read,) = (await graphql.data(READ, {"id": conversation_id}))["conversation"]["items"]["nodes"]
+    for got in (written, read):
+        check_rest_object(ITEM_SAMPLES[kind], got, "ConversationItem")
+
+
+TYPED: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
+    # member: (GraphQL input, the REST item it must store)
+    "message with text": (
+        {"message": {"role": "DEVELOPER", "text": "Be brief.", "id": "msg_typed1", "status": "INCOMPLETE"}},
+        {
+            "type": "message",
+            "role": "developer",
+            "id": "msg_typed1",
+            "status": "incomplete",
+            "content": [{"type": "input_text", "text": "Be brief."}],
+        },
+    ),
+    "message with every part": (
+        {
+            "message": {
+                "role": "USER",
+                "phase": "COMMENTARY",
+                "content": [
+                    {"inputText": {"text": "Look:"}},
+                    {"inputImage": {"imageUrl": "https://example.com/a.png", "detail": "HIGH"}},
+                    {"inputImage": {"fileId": "file_img"}},
+                    {"inputFile": {"fileId": "file_1", "filename": "a.pdf", "detail": "LOW"}},
+                    {"inputFile": {"fileUrl": "https://example.com/b.pdf"}},
+                    {"inputFile": {"fileData": "aGVsbG8=", "filename": "c.txt"}},
+                ],
+            }
+        },
+        {
+            "type": "message",
+            "role": "user",
+            "phase": "commentary",
+            "status": "completed",
+            "content": [
+                {"type": "input_text", "text": "Look:"},
+                {"type": "input_image", "image_url": "https://example.com/a.png", "detail": "high"},
+                {"type": "input_image", "file_id": "file_img", "detail": "auto"},
+                {"type": "input_file", "file_id": "file_1", "filename": "a.pdf", "detail": "low"},
+                {"type": "input_file", "file_url": "https://example.com/b.pdf"},
+                {"type": "input_file", "file_data": "aGVsbG8=", "filename": "c.txt"},
+            ],
+        },
+    ),
+    "assistant message with output text and a refusal": (
+        {
+            "message": {
+                "role": "ASSISTANT",
+                "phase": "FINAL_ANSWER",
+                "content": [{"outputText": {"text": "Paris."}}, {"refusal": {"refusal": "Not that."}}],
+            }
+        },
+        {
+            "type": "message",
+            "role": "assistant",
+            "phase": "final_answer",
+            "content": [
+                {"type": "output_text", "text": "Paris.", "annotations": []},
+                {"type": "refusal", "refusal": "Not that."},
+            ],
+        },
+    ),
+    "function call": (
+        {
+            "functionCall": {
+                "callId": "call_1",
+                "name": "get_weather",
+                "arguments": '{"city":"Paris"}',
+                "namespace": "weather",
+                "id": "fc_typed",
+                "status": "IN_PROGRESS",
+            }
+        },
+        {
+            "type": "function_call",
+            "call_id": "call_1",
+            "name": "get_weather",
+            "arguments": '{"city":"Paris"}',
+            "namespace": "weather",
+            "id": "fc_typed",
+            "status": "in_progress",
+        },
+    ),
+    "function call output": (
+        {"functionCallOutput": {"callId": "call_1", "output": '{"t":21}', "id": "fco_typed", "status": "COMPLETED"}},
+        {
+            "type": "function_call_output",
+            "call_id": "call_1",
+            "output": '{"t":21}',
+            "id": "fco_typed",
+            "status": "completed",
+        },
+    ),
+    "custom tool call": (
+        {
+            "customToolCall": {
+                "callId": "call_c",
+                "name": "sql",
+                "input": "SELECT 1",
+                "namespace": "db",
+                "id": "ctc_typed",
+            }
+        },
+        {
+            "type": "custom_tool_call",
+            "call_id": "call_c",
+            "name": "sql",
+            "input": "SELECT 1",
+            "namespace": "db",
+            "id": "ctc_typed",
+        },
+    ),
+    "custom tool call output": (
+        {"customToolCallOutput": {"callId": "call_c", "output": "1", "id": "ctco_typed"}},
+        {"type": "custom_tool_call_output", "call_id": "call_c", "output": "1", "id": "ctco_typed"},
+    ),
+    "computer call output": (
+        {
+            "computerCallOutput": {
+                "callId": "call_cu",
+                "id": "cuo_typed",
+                "output": {"imageUrl": "https://example.com/s.png", "fileId": "file_s"},
+                "acknowledgedSafetyChecks": [{"id": "sc_1", "code": "c", "message": "m"}],
+            }
+        },
+        {
+            "type": "computer_call_output",
+            "call_id": "call_cu",
+            "id": "cuo_typed",
+            "output": {"type": "computer_screenshot", "image_url": "https://example.com/s.png", "file_id": "file_s"},
+            "acknowledged_safety_checks": [{"id": "sc_1", "code": "c", "message": "m"}],
+        },
+    ),
+    "MCP approval response": (
+        {
+            "mcpApprovalResponse": {
+                "approvalRequestId": "mcpr_1",
+                "approve": True,
+                "reason": "Fine.",
+                "id": "mcpa_typed",
+            }
+        },
+        {
+            "type": "mcp_approval_response",
+            "approval_request_id": "mcpr_1",
+            "approve": True,
+            "reason": "Fine.",
+            "id": "mcpa_typed",
+        },
+    ),
+}
+
+
+@pytest.mark.parametrize("member", sorted(TYPED))
+async def test_typed_members_round_trip_every_field(member: str, graphql: GraphQLClient) -> None:
+    given, stored = TYPED[member]
+    conversation_id = await _conversation(graphql)
+    data = await graphql.data(ADD, {"input": {"conversationId": conversation_id, "items": [given]}})
+    (written,) = data["addConversationItems"]["items"]
+    (read,) = (await graphql.data(READ, {"id": conversation_id}))["conversation"]["items"]["nodes"]
+    for got in (written, read):
+        check_rest_object(stored, got, "ConversationItem")
+
+
+async def test_an_item_reference_adds_an_existing_item(graphql: GraphQLClient) -> None:
+    source = await _conversation(graphql)
+    first = await graphql.data(
+        ADD, {"input": {"conversationId": source, "items": [{"message": {"role": "USER", "text": "once"}}]}}
+    )
+    item_id = first["addConversationItems"]["items"][0]["Message__itemId"]
+    target = await _conversation(graphql)
+    again = await graphql.data(
+        ADD, {"input": {"conversationId": target, "items": [{"itemReference": {"id": item_id}}]}}
+    )
+    (copied,) = again["addConversationItems"]["items"]
+    assert copied["Message__itemId"] == item_id
+    assert copied["Message__conversationId"] == target
