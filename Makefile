@@ -25,8 +25,14 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+# npm packages the tests use, pinned by their lockfiles.
+NODE_DEPS := tests/conformance/node_modules/.package-lock.json
+
+tests/conformance/node_modules/.package-lock.json: tests/conformance/package-lock.json
+	npm ci --prefix tests/conformance --no-audit --no-fund --loglevel=error
+
 # pytest exits 5 when it collected no test; that is a failure here, as every other non-zero code.
-pytest: $(STAMP)
+pytest: $(STAMP) $(NODE_DEPS)
 	$(BIN)/pytest --cov=gateway --cov-report=term:skip-covered
 
 test: lint typecheck pytest

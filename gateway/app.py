@@ -18,7 +18,7 @@ from starlette.routing import BaseRoute, Mount, Route
 
 from gateway.embedded import ConversationStore, create_embedded_api
 from gateway.embedded.app import JSONResponse
-from gateway.graphql_view import GatewayGraphQL
+from gateway.graphql_view import GatewayGraphQL, GraphQLResponseMedia
 from gateway.schema import build_schema
 from gateway.settings import Settings
 from gateway.upstream import RetryPolicy, UpstreamClient
@@ -98,7 +98,7 @@ def create_app(settings: Settings, *, upstream_transport: TransportWrapper | Non
     graphql = GatewayGraphQL(build_schema(), runtime.upstream)
     routes: list[BaseRoute] = [
         Route("/healthz", _healthz),
-        Route("/graphql", graphql, methods=["GET", "POST"]),
+        Route("/graphql", GraphQLResponseMedia(graphql), methods=["GET", "POST"]),
     ]
     if runtime.embedded is not None:
         routes.append(Mount("/v1", app=runtime.embedded))

@@ -4,17 +4,24 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
+import signal
+import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
+import httpx
 import uvicorn
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tests.openapi import RecordedResponse
 
-__all__ = ["Recorder", "serve"]
+__all__ = ["GATEWAY", "Recorder", "free_port", "gateway_process", "serve"]
 
 
 class Recorder:
@@ -66,3 +73,45 @@ def serve(app: ASGIApp) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+GATEWAY = Path(sys.executable).with_name("gateway")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@contextlib.contextmanager
+def gateway_process(
+    *arguments: str, env: dict[str, str] | None = None, output: list[str] | None = None
+) -> Iterator[str]:
+    """Run ``gateway *arguments`` until the block ends; what it printed goes to ``output``."""
+    port = free_port()
+    environment = {**os.environ, **(env or {})}
+    if "GATEWAY_PORT" not in (env or {}):
+        arguments = (*arguments, "--port", str(port))
+    else:
+        port = int(environment["GATEWAY_PORT"])
+    process = subprocess.Popen([str(GATEWAY), *arguments], env=environment, stderr=subprocess.PIPE, text=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 15
+        while True:
+            try:
+                if httpx.get(f"{url}/healthz").status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert process.poll() is None, "the gateway exited early"
+            assert time.monotonic() < deadline, "the gateway did not answer /healthz"
+            time.sleep(0.05)
+        yield url
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, printed = process.communicate(timeout=15)
+        if output is not None:
+            output.append(printed)
