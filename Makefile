@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 serve: $(STAMP)
-	$(BIN)/gateway serve
+	$(BIN)/gateway serve --demo
 
 serve-api: $(STAMP)
 	$(BIN)/gateway serve-api
@@ -31,8 +31,14 @@ NODE_DEPS := tests/conformance/node_modules/.package-lock.json
 tests/conformance/node_modules/.package-lock.json: tests/conformance/package-lock.json
 	npm ci --prefix tests/conformance --no-audit --no-fund --loglevel=error
 
+# The browser tests drive Debian's Chromium; install it when the machine has none (CI runs as root).
+CHROMIUM := /usr/bin/chromium
+
+$(CHROMIUM):
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+
 # pytest exits 5 when it collected no test; that is a failure here, as every other non-zero code.
-pytest: $(STAMP) $(NODE_DEPS)
+pytest: $(STAMP) $(NODE_DEPS) $(CHROMIUM)
 	$(BIN)/pytest --cov=gateway --cov-report=term:skip-covered
 
 test: lint typecheck pytest

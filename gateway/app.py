@@ -8,20 +8,33 @@ calls it in-process through httpx's ASGI transport (no socket, the same HTTP sem
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Callable
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
 
 import httpx
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
 
 from gateway.embedded import ConversationStore, create_embedded_api
-from gateway.embedded.app import JSONResponse
-from gateway.graphql_view import GatewayGraphQL, GraphQLResponseMedia
+from gateway.embedded.app import JSONResponse, tenant_of
+from gateway.embedded.demo import DEMO_CONVERSATIONS, seed_demo
+from gateway.graphql_view import GRAPHIQL_ASSETS, GatewayGraphQL, GraphQLResponseMedia
 from gateway.schema import build_schema
 from gateway.settings import Settings
-from gateway.upstream import RetryPolicy, UpstreamClient
+from gateway.upstream import (
+    RetryPolicy,
+    UpstreamClient,
+    UpstreamError,
+    UpstreamForbidden,
+    UpstreamNotFound,
+    UpstreamUnauthenticated,
+)
 
 __all__ = ["BUILT_IN_UPSTREAM", "TransportWrapper", "create_api_app", "create_app"]
 
@@ -29,10 +42,35 @@ BUILT_IN_UPSTREAM = "http://built-in.invalid/"
 """The base URL the gateway uses for the built-in API; requests to it never leave the process."""
 
 TransportWrapper = Callable[[httpx.AsyncBaseTransport], httpx.AsyncBaseTransport]
+logger = logging.getLogger("gateway")
+
+
+_STATIC = Path(__file__).resolve().parent / "static"
+_PROBE_ID = "conv_readiness_probe"
 
 
 async def _healthz(request: Request) -> Response:
+    """The process is alive."""
     return JSONResponse({"status": "ok"})
+
+
+def _readyz(runtime: _Runtime) -> Callable[[Request], Awaitable[Response]]:
+    async def readyz(request: Request) -> Response:
+        """The upstream answers, and accepts the configured key: reading a conversation that does
+        not exist must give 404 (any other answer says what is wrong)."""
+        try:
+            await runtime.upstream().session(None).get_conversation(_PROBE_ID)
+        except UpstreamNotFound:
+            return JSONResponse({"status": "ready"})
+        except (UpstreamUnauthenticated, UpstreamForbidden):
+            reason = "the upstream refused the configured key"
+        except UpstreamError as error:
+            reason = f"the upstream is not usable: {error}"
+        else:
+            return JSONResponse({"status": "ready"})
+        return JSONResponse({"status": "unavailable", "reason": reason}, status_code=503)
+
+    return readyz
 
 
 class _Runtime:
@@ -73,6 +111,8 @@ class _Runtime:
     async def lifespan(self, app: Starlette) -> AsyncIterator[None]:
         if self.store is not None:
             await self.store.open()
+            if self.settings.demo and await seed_demo(self.store, tenant_of(self.settings.api_key)):
+                logger.info("wrote the demo conversations %s", ", ".join(DEMO_CONVERSATIONS))
         try:
             async with self._http_client() as http:
                 self._upstream = UpstreamClient(
@@ -89,7 +129,8 @@ class _Runtime:
 
 
 def create_app(settings: Settings, *, upstream_transport: TransportWrapper | None = None) -> Starlette:
-    """The gateway: ``/graphql``, ``/healthz`` and, without an upstream URL, the built-in API at ``/v1``.
+    """The gateway: ``/graphql`` (GraphiQL in a browser), ``/healthz``, ``/readyz`` and, without an
+    upstream URL, the built-in API at ``/v1``.
 
     ``upstream_transport`` wraps the transport the gateway reaches its upstream with: tests count
     or fault the upstream's requests through it.
@@ -98,11 +139,24 @@ def create_app(settings: Settings, *, upstream_transport: TransportWrapper | Non
     graphql = GatewayGraphQL(build_schema(), runtime.upstream)
     routes: list[BaseRoute] = [
         Route("/healthz", _healthz),
+        Route("/readyz", _readyz(runtime)),
         Route("/graphql", GraphQLResponseMedia(graphql), methods=["GET", "POST"]),
+        Mount(GRAPHIQL_ASSETS, app=StaticFiles(directory=_STATIC / "graphiql")),
     ]
     if runtime.embedded is not None:
         routes.append(Mount("/v1", app=runtime.embedded))
-    return Starlette(routes=routes, lifespan=runtime.lifespan)
+    middleware = []
+    if settings.cors_origins:
+        middleware.append(
+            Middleware(
+                CORSMiddleware,
+                allow_origins=sorted(settings.cors_origins),
+                allow_methods=["GET", "POST"],
+                allow_headers=["Authorization", "Content-Type", "Accept"],
+                max_age=600,
+            )
+        )
+    return Starlette(routes=routes, middleware=middleware, lifespan=runtime.lifespan)
 
 
 def create_api_app(settings: Settings) -> Starlette:

@@ -33,6 +33,12 @@ def _parser() -> argparse.ArgumentParser:
                 "--upstream-url",
                 help="Conversations API base URL, e.g. https://api.openai.com/v1 (GATEWAY_UPSTREAM_URL)",
             )
+            command.add_argument(
+                "--demo",
+                action="store_true",
+                default=None,
+                help="write demo conversations into the built-in API when it has none yet (GATEWAY_DEMO)",
+            )
     export = commands.add_parser("export-schema", help="write the GraphQL schema (SDL) to a file")
     export.add_argument(
         "--output", default="schema.graphql", help="where to write it (default schema.graphql; - for stdout)"
@@ -48,7 +54,7 @@ def schema_sdl() -> str:
 def _settings(arguments: argparse.Namespace) -> Settings:
     overrides = {
         name: value
-        for name in ("host", "port", "database", "upstream_url")
+        for name in ("host", "port", "database", "upstream_url", "demo")
         if (value := getattr(arguments, name, None)) is not None
     }
     return Settings(**overrides)

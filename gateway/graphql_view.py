@@ -16,7 +16,7 @@ import orjson
 import strawberry
 from graphql import GraphQLError, OperationType, get_operation_ast, parse
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import HTMLResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
@@ -26,9 +26,66 @@ from gateway.loaders import Loaders
 from gateway.schema import GatewayContext
 from gateway.upstream import UpstreamClient
 
-__all__ = ["GRAPHQL_RESPONSE", "GatewayGraphQL", "GraphQLResponseMedia", "prefers_graphql_response"]
+__all__ = [
+    "EXAMPLE_QUERY",
+    "GRAPHIQL_ASSETS",
+    "GRAPHQL_RESPONSE",
+    "GatewayGraphQL",
+    "GraphQLResponseMedia",
+    "prefers_graphql_response",
+]
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
+GRAPHIQL_ASSETS = "/static/graphiql"
+"""Where the GraphiQL page's scripts and styles are served from (the gateway itself)."""
+
+_CDN = "https://unpkg.com/"
+_ASSETS_PLACEHOLDER = "__GRAPHIQL_ASSETS__/"
+EXAMPLE_QUERY = """# The gateway over the Conversations API. Press the play button (Ctrl-Enter) to run this
+# query; "make serve" writes the demo conversations it reads into an empty database.
+# The Docs pane (top left) describes every type and field; the Explorer builds queries.
+# To use your own key, set it in the Headers tab below: {"Authorization": "Bearer sk-..."}
+
+query DemoConversation {
+  conversation(id: "conv_demo_weather") {
+    conversationId
+    createdAt
+    metadata { key value }
+    items(last: 10) {
+      pageInfo { hasPreviousPage startCursor }
+      nodes {
+        __typename
+        ... on Message {
+          role
+          content {
+            ... on InputTextContent { text }
+            ... on OutputTextContent { text }
+          }
+        }
+        ... on Reasoning { summary { text } }
+        ... on FunctionCall { name arguments callId }
+        ... on FunctionCallOutput { callId output }
+      }
+    }
+  }
+}
+"""
+
+
+def _offline_graphiql(page: str) -> str:
+    """Strawberry's GraphiQL page with its CDN files served by the gateway and our example query.
+
+    The `integrity` attributes stay: the browser checks the served files against them.
+    """
+    if page.count(_CDN) != 7:
+        msg = "Strawberry's GraphiQL page changed: update gateway/static/graphiql to the files it names"
+        raise RuntimeError(msg)
+    if "`" in EXAMPLE_QUERY or "${" in EXAMPLE_QUERY:
+        msg = "EXAMPLE_QUERY goes into a JavaScript template literal: no backticks, no ${"
+        raise RuntimeError(msg)
+    start = page.index("const EXAMPLE_QUERY = `") + len("const EXAMPLE_QUERY = `")
+    end = page.index("`;", start)
+    return (page[:start] + EXAMPLE_QUERY + page[end:]).replace(_CDN, _ASSETS_PLACEHOLDER)
 
 
 def _quality(accept: str) -> dict[str, float]:
@@ -71,6 +128,11 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
     def __init__(self, schema: strawberry.Schema, upstream: Callable[[], UpstreamClient]) -> None:
         super().__init__(schema)
         self._upstream = upstream
+        self._ide_page = _offline_graphiql(self.graphql_ide_html)
+
+    async def render_graphql_ide(self, request: Request) -> HTMLResponse:
+        root = request.scope.get("root_path", "")
+        return HTMLResponse(self._ide_page.replace(_ASSETS_PLACEHOLDER, f"{root}{GRAPHIQL_ASSETS}/"))
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> GatewayContext:
         key = bearer_key(request.headers.get("authorization"))
@@ -93,6 +155,8 @@ class GraphQLResponseMedia:
     """ASGI middleware for the GraphQL-over-HTTP rules Strawberry's view does not follow by itself.
 
     * A mutation sent with GET is refused with 405 (`Allow: POST`).
+    * A request Strawberry refuses with a plain-text 4xx (a body that is not JSON, an unknown
+      operation name, ...) gets a GraphQL error body instead, `extensions.code` `BAD_REQUEST`.
     * A client that prefers `application/graphql-response+json` gets that content type, and a
       request that failed before execution gets status 400 and no `data` entry.
     """
@@ -101,22 +165,17 @@ class GraphQLResponseMedia:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
         request = Request(scope)
-        if scope["type"] == "http" and _is_mutation_over_get(request):
+        graphql_response = prefers_graphql_response(request.headers.get("accept"))
+        if _is_mutation_over_get(request):
             error = {
                 "message": "Mutations cannot be sent with GET; send them with POST.",
                 "extensions": {"code": "METHOD_NOT_ALLOWED"},
             }
-            response = Response(
-                orjson.dumps({"errors": [error]}),
-                status_code=405,
-                headers={"Allow": "POST"},
-                media_type="application/json",
-            )
-            await response(scope, receive, send)
-            return
-        if scope["type"] != "http" or not prefers_graphql_response(request.headers.get("accept")):
-            await self.app(scope, receive, send)
+            await self._respond(send, 405, {"errors": [error]}, graphql_response, [(b"allow", b"POST")])
             return
         start: Message | None = None
         chunks: list[bytes] = []
@@ -124,30 +183,53 @@ class GraphQLResponseMedia:
         async def hold(message: Message) -> None:
             nonlocal start
             if message["type"] == "http.response.start":
-                start = message
+                if self._rewrites(message, graphql_response):
+                    start = message
+                else:
+                    await send(message)
                 return
-            if message["type"] != "http.response.body" or start is None:
+            if start is None:
                 await send(message)
                 return
             chunks.append(message.get("body", b""))
             if not message.get("more_body", False):
-                await self._send_rewritten(start, b"".join(chunks), send)
+                await self._rewrite(start, b"".join(chunks), graphql_response, send)
 
         await self.app(scope, receive, hold)
 
     @staticmethod
-    async def _send_rewritten(start: Message, body: bytes, send: Send) -> None:
-        headers = [(name, value) for name, value in start["headers"] if name.lower() != b"content-length"]
+    def _content_type(start: Message) -> bytes:
+        content_type: bytes = dict(start["headers"]).get(b"content-type", b"")
+        return content_type
+
+    def _rewrites(self, start: Message, graphql_response: bool) -> bool:
+        content_type = self._content_type(start)
+        plain_error = start["status"] >= 400 and content_type.startswith(b"text/plain")
+        return plain_error or (graphql_response and content_type.startswith(b"application/json"))
+
+    async def _rewrite(self, start: Message, body: bytes, graphql_response: bool, send: Send) -> None:
         status = start["status"]
-        content_type = dict(headers).get(b"content-type", b"")
-        if content_type.startswith(b"application/json"):
+        if self._content_type(start).startswith(b"text/plain"):
+            message = body.decode(errors="replace").strip() or "Bad request."
+            decoded: Any = {"errors": [{"message": message, "extensions": {"code": "BAD_REQUEST"}}]}
+        else:
             decoded = orjson.loads(body)
-            if _failed_before_execution(decoded):
-                decoded.pop("data", None)
-                status = 400
-            body = orjson.dumps(decoded)
-            headers = [(name, value) for name, value in headers if name.lower() != b"content-type"]
-            headers.append((b"content-type", GRAPHQL_RESPONSE.encode()))
-        headers.append((b"content-length", str(len(body)).encode()))
+        if graphql_response and _failed_before_execution(decoded):
+            decoded.pop("data", None)
+            status = 400
+        kept = [
+            (name, value)
+            for name, value in start["headers"]
+            if name.lower() not in {b"content-type", b"content-length"}
+        ]
+        await self._respond(send, status, decoded, graphql_response, kept)
+
+    @staticmethod
+    async def _respond(
+        send: Send, status: int, body: Any, graphql_response: bool, headers: list[tuple[bytes, bytes]]
+    ) -> None:
+        encoded = orjson.dumps(body)
+        media_type = GRAPHQL_RESPONSE if graphql_response else "application/json"
+        headers = [*headers, (b"content-type", media_type.encode()), (b"content-length", str(len(encoded)).encode())]
         await send({"type": "http.response.start", "status": status, "headers": headers})
-        await send({"type": "http.response.body", "body": body})
+        await send({"type": "http.response.body", "body": encoded})

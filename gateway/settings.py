@@ -33,7 +33,12 @@ class Settings(BaseSettings):
     upstream_attempts: int = Field(default=3, ge=1)
     """How many times a read is tried (writes are tried once)."""
 
-    @field_validator("api_keys", mode="before")
+    demo: bool = False
+    """Write demo conversations into the built-in API when the server key has none yet."""
+    cors_origins: Annotated[frozenset[str], NoDecode] = frozenset()
+    """Browser origins allowed to call the gateway (comma-separated); none by default."""
+
+    @field_validator("api_keys", "cors_origins", mode="before")
     @classmethod
     def _split_keys(cls, value: object) -> object:
         if isinstance(value, str):

@@ -55,9 +55,9 @@ class Recorder:
 
 
 @contextlib.contextmanager
-def serve(app: ASGIApp) -> Iterator[str]:
-    """Serve ``app`` on 127.0.0.1 at a free port for the duration; yields its base URL."""
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on")
+def serve(app: ASGIApp, port: int = 0) -> Iterator[str]:
+    """Serve ``app`` on 127.0.0.1 (at a free port unless given) for the duration; yields its base URL."""
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="uvicorn", daemon=True)
     thread.start()

@@ -61,6 +61,10 @@ _MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX items_page ON items (conversation_id, deleted, seq);
     CREATE INDEX items_by_id ON items (item_id);
     """,
+    # 2: finding a tenant's conversations (the demo seed asks whether there are any).
+    """
+    CREATE INDEX conversations_by_tenant ON conversations (tenant);
+    """,
 )
 SCHEMA_VERSION = len(_MIGRATIONS)
 
@@ -236,6 +240,17 @@ class ConversationStore:
             return record
 
         return await self._write(work)
+
+    async def count_conversations(self, tenant: str) -> int:
+        """How many conversations ``tenant`` ever created, deleted ones included."""
+
+        def work(connection: sqlite3.Connection) -> int:
+            count: int = connection.execute(
+                "SELECT COUNT(*) FROM conversations WHERE tenant = ?", (tenant,)
+            ).fetchone()[0]
+            return count
+
+        return await self._read(work)
 
     async def get_conversation(self, tenant: str, conversation_id: str) -> ConversationRecord:
         return await self._read(lambda connection: _conversation(connection, tenant, conversation_id))

@@ -90,7 +90,10 @@ def _content_output(model: Any) -> list[Any] | None:
 
 _OUTPUT = "The output, when it is a string."
 _OUTPUT_CONTENT = "The output, when it is a list of content parts."
-_CALL_ID = "The ID that links the call and its output."
+_CALL_ID = (
+    "The ID that links a call and its output. Nullable on every item type, though only some outputs lack it, "
+    "so that calls and outputs can be selected together in one query."
+)
 _CREATED_BY = "Who created the item."
 _CALLER = "What called the tool."
 
@@ -107,7 +110,7 @@ class Message(ConversationItemFields):
 @shows(rest.FunctionCall)
 @strawberry.type(description="A call of a function tool by the model (`function_call`).")
 class FunctionCall(ConversationItemFields):
-    call_id: str = described(_CALL_ID)
+    call_id: str | None = described(_CALL_ID)
     name: str = described("The function's name.")
     arguments: str = described("The arguments, as a JSON string.")
     status: CallStatus = described("Whether the call is complete.")
@@ -166,7 +169,7 @@ class ImageGenerationCall(ConversationItemFields):
 @shows(rest.ComputerCall)
 @strawberry.type(description="An action of the computer tool (`computer_call`).")
 class ComputerCall(ConversationItemFields):
-    call_id: str = described(_CALL_ID)
+    call_id: str | None = described(_CALL_ID)
     status: CallStatus = described("Whether the call is complete.")
     pending_safety_checks: list[SafetyCheck] = described("Safety checks the client must acknowledge.")
     action: ComputerAction | None = described("The action to perform.")
@@ -176,7 +179,7 @@ class ComputerCall(ConversationItemFields):
 @shows(rest.ComputerCallOutput)
 @strawberry.type(description="The result of a computer tool action (`computer_call_output`).")
 class ComputerCallOutput(ConversationItemFields):
-    call_id: str = described(_CALL_ID)
+    call_id: str | None = described(_CALL_ID)
     status: ComputerCallOutputStatus = described("Whether the output is complete.")
     output: ComputerScreenshotImage = described("The screenshot after the action.")
     acknowledged_safety_checks: list[SafetyCheck] | None = described("The safety checks the client acknowledged.")
@@ -232,7 +235,7 @@ class Reasoning(ConversationItemFields):
 @shows(rest.Program)
 @strawberry.type(description="A program run by programmatic tool calling (`program`).")
 class Program(ConversationItemFields):
-    call_id: str = described(_CALL_ID)
+    call_id: str | None = described(_CALL_ID)
     code: str = described("The JavaScript source of the program.")
     fingerprint: str = described("An opaque replay fingerprint to send back unchanged.")
 
@@ -240,7 +243,7 @@ class Program(ConversationItemFields):
 @shows(rest.ProgramOutput)
 @strawberry.type(description="The result of a program (`program_output`).")
 class ProgramOutput(ConversationItemFields):
-    call_id: str = described(_CALL_ID)
+    call_id: str | None = described(_CALL_ID)
     result: str = described("What the program produced.")
     status: ProgramOutputStatus = described("Whether the program finished.")
 
@@ -266,7 +269,7 @@ class CodeInterpreterCall(ConversationItemFields):
 @shows(rest.LocalShellCall)
 @strawberry.type(description="A command for the local shell tool (`local_shell_call`).")
 class LocalShellCall(ConversationItemFields):
-    call_id: str = described(_CALL_ID)
+    call_id: str | None = described(_CALL_ID)
     action: LocalShellExecAction = described("The command to run.")
     status: CallStatus = described("Whether the call is complete.")
 
@@ -275,14 +278,14 @@ class LocalShellCall(ConversationItemFields):
 @strawberry.type(description="The output of a local shell command (`local_shell_call_output`).")
 class LocalShellCallOutput(ConversationItemFields):
     call_id: str | None = described(_CALL_ID)
-    output: str = described("The output, as a JSON string.")
+    output: str | None = described("The output, as a JSON string (nullable like every string `output`).")
     status: CallStatus | None = described("Whether the output is complete.")
 
 
 @shows(rest.ShellCall)
 @strawberry.type(description="Commands for the shell tool (`shell_call`).")
 class ShellCall(ConversationItemFields):
-    call_id: str = described(_CALL_ID)
+    call_id: str | None = described(_CALL_ID)
     action: ShellCallAction = described("The commands to run.")
     status: CallStatus = described("Whether the call is complete.")
     environment: ShellEnvironment | None = described("Where the commands run.")
@@ -293,7 +296,7 @@ class ShellCall(ConversationItemFields):
 @shows(rest.ShellCallOutput)
 @strawberry.type(description="The output of shell commands (`shell_call_output`).")
 class ShellCallOutput(ConversationItemFields):
-    call_id: str = described(_CALL_ID)
+    call_id: str | None = described(_CALL_ID)
     output: list[ShellCallOutputChunk] = described("The output of each command, in order.")
     status: CallStatus = described("Whether the output is complete.")
     max_output_length: int | None = described("The most output characters kept.")
@@ -304,7 +307,7 @@ class ShellCallOutput(ConversationItemFields):
 @shows(rest.ApplyPatchCall)
 @strawberry.type(description="A file change for the apply-patch tool (`apply_patch_call`).")
 class ApplyPatchCall(ConversationItemFields):
-    call_id: str = described(_CALL_ID)
+    call_id: str | None = described(_CALL_ID)
     operation: ApplyPatchOperation = described("The change to make.")
     status: ApplyPatchCallStatus = described("Whether the change is complete.")
     caller: ToolCaller | None = described(_CALLER)
@@ -314,7 +317,7 @@ class ApplyPatchCall(ConversationItemFields):
 @shows(rest.ApplyPatchCallOutput)
 @strawberry.type(description="The result of a file change (`apply_patch_call_output`).")
 class ApplyPatchCallOutput(ConversationItemFields):
-    call_id: str = described(_CALL_ID)
+    call_id: str | None = described(_CALL_ID)
     status: ApplyPatchCallOutputStatus = described("Whether the change was made.")
     output: str | None = described("What the tool reported.")
     caller: ToolCaller | None = described(_CALLER)
@@ -360,7 +363,7 @@ class McpCall(ConversationItemFields):
 @shows(rest.CustomToolCall)
 @strawberry.type(description="A call of a custom tool by the model (`custom_tool_call`).")
 class CustomToolCall(ConversationItemFields):
-    call_id: str = described(_CALL_ID)
+    call_id: str | None = described(_CALL_ID)
     name: str = described("The tool's name.")
     input: str = described("The input the model wrote for the tool.")
     namespace: str | None = described("The namespace of the tool.")
@@ -371,7 +374,7 @@ class CustomToolCall(ConversationItemFields):
 @shows(rest.CustomToolCallOutput)
 @strawberry.type(description="The result of a custom tool call (`custom_tool_call_output`).")
 class CustomToolCallOutput(ConversationItemFields):
-    call_id: str = described(_CALL_ID)
+    call_id: str | None = described(_CALL_ID)
     output: str | None = described(_OUTPUT)
     output_content: list[ToolOutputContent] | None = described(_OUTPUT_CONTENT)
     caller: ToolCaller | None = described(_CALLER)

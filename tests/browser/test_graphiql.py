@@ -1,0 +1,102 @@
+"""GraphiQL in a real browser (Debian's Chromium, driven by Playwright) with all outside network blocked."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import Browser, Page, Request, Route, sync_playwright
+
+from tests.live import gateway_process
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+BUILD = Path(__file__).resolve().parents[2] / "build"
+# As this machine's notes advise: without the background-networking flags Chromium itself
+# keeps trying hosts it cannot reach.
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+QUERY = 'query Tutor { conversation(id: "conv_demo_python_tutor") { conversationId metadataValue(key: "topic") } }'
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    assert Path(CHROMIUM).exists(), "Chromium is needed: make test installs Debian's chromium package"
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
+        yield launched
+        launched.close()
+
+
+def _editor_value(page: Page, selector: str) -> str:
+    value: str = page.evaluate(f"document.querySelector('{selector} .CodeMirror').CodeMirror.getValue()")
+    return value
+
+
+def test_graphiql_runs_a_query_offline_and_shows_the_docs(browser: Browser, tmp_path: Path) -> None:
+    with gateway_process("serve", "--demo", "--database", str(tmp_path / "demo.sqlite3")) as url:
+        local = urlsplit(url).netloc
+        outside: list[str] = []
+        failed: list[str] = []
+        context = browser.new_context()
+
+        def only_local(route: Route, request: Request) -> None:
+            if urlsplit(request.url).netloc == local or request.url.startswith("data:"):
+                route.continue_()
+            else:
+                outside.append(request.url)
+                route.abort()
+
+        context.route("**/*", only_local)
+        page = context.new_page()
+        page.on("requestfailed", lambda request: failed.append(f"{request.url}: {request.failure}"))
+        page.on(
+            "response",
+            lambda response: failed.append(f"{response.url}: {response.status}") if response.status >= 400 else None,
+        )
+        page.goto(f"{url}/graphql", wait_until="networkidle")
+        page.wait_for_selector(".graphiql-query-editor .CodeMirror", timeout=15_000)
+
+        # The page opens on the example query over the demo data.
+        assert "conv_demo_weather" in _editor_value(page, ".graphiql-query-editor")
+
+        # Type a query of our own and run it.
+        page.click(".graphiql-query-editor .CodeMirror")
+        page.keyboard.press("Control+A")
+        page.keyboard.press("Backspace")
+        page.keyboard.type(QUERY)
+        assert " ".join(_editor_value(page, ".graphiql-query-editor").split()) == QUERY
+        # GraphiQL takes the operation name from the editor a moment after typing stops.
+        page.wait_for_timeout(1000)
+        page.click(".graphiql-execute-button")
+        page.wait_for_function(
+            "document.querySelector('.graphiql-response .CodeMirror').CodeMirror.getValue().includes('file_io')",
+            timeout=15_000,
+        )
+        result = json.loads(_editor_value(page, ".graphiql-response"))
+        assert result == {
+            "data": {"conversation": {"conversationId": "conv_demo_python_tutor", "metadataValue": "file_io"}}
+        }
+
+        # The docs pane shows the schema's descriptions.
+        page.click("[aria-label='Show Documentation Explorer']")
+        docs = page.wait_for_selector(".graphiql-doc-explorer", timeout=10_000)
+        assert docs is not None
+        page.click(".graphiql-doc-explorer a:has-text('Query')")
+        page.wait_for_selector(".graphiql-doc-explorer :text('A conversation, by its global')", timeout=10_000)
+
+        BUILD.mkdir(exist_ok=True)
+        page.screenshot(path=str(BUILD / "graphiql.png"), full_page=True)
+        context.close()
+    assert failed == []
+    assert outside == []

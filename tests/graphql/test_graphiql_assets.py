@@ -1,0 +1,39 @@
+"""The GraphiQL page loads every file from the gateway itself, each matching its `integrity` hash."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+
+from tests.graphql.harness import GraphQLClient
+
+
+async def test_every_asset_is_local_and_matches_its_integrity_hash(graphql: GraphQLClient) -> None:
+    http = graphql.http
+    page = await http.get("/graphql", headers={"Accept": "text/html"})
+    assert page.status_code == 200
+    html = page.text
+    assert "unpkg.com" not in html
+    assert "https://" not in re.sub(r"<!--.*?-->", "", html, flags=re.DOTALL).split("<script>")[0]
+    assets = re.findall(r'(?:src|href)="(/static/graphiql/[^"]+)"\s+integrity="sha384-([^"]+)"', html)
+    assert len(assets) == 7
+    for path, expected in assets:
+        served = await http.get(path)
+        assert served.status_code == 200, path
+        digest = base64.b64encode(hashlib.sha384(served.content).digest()).decode()
+        assert digest == expected, path
+
+
+async def test_the_page_opens_on_an_example_over_the_demo_data(graphql: GraphQLClient) -> None:
+    html = (await graphql.http.get("/graphql", headers={"Accept": "text/html"})).text
+    assert 'conversation(id: "conv_demo_weather")' in html
+
+
+def test_the_example_query_is_valid_against_the_schema() -> None:
+    from graphql import parse, validate
+
+    from gateway.graphql_view import EXAMPLE_QUERY
+    from tests.graphql.full_selection import schema
+
+    assert validate(schema(), parse(EXAMPLE_QUERY)) == []
