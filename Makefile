@@ -26,10 +26,17 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 # npm packages the tests use, pinned by their lockfiles.
-NODE_DEPS := tests/conformance/node_modules/.package-lock.json
+NODE_DEPS := tests/conformance/node_modules/.package-lock.json examples/typescript/node_modules/.package-lock.json
 
-tests/conformance/node_modules/.package-lock.json: tests/conformance/package-lock.json
-	npm ci --prefix tests/conformance --no-audit --no-fund --loglevel=error
+%/node_modules/.package-lock.json: %/package-lock.json
+	npm ci --prefix $* --no-audit --no-fund --loglevel=error
+
+# ariadne-codegen pins graphql-core 3.2 while Strawberry needs 3.3: it gets a venv of its own.
+CODEGEN := build/tools/codegen/bin/ariadne-codegen
+
+$(CODEGEN):
+	$(PYTHON) -m venv build/tools/codegen
+	build/tools/codegen/bin/python -m pip install --quiet ariadne-codegen==0.19.0
 
 # The browser tests drive Debian's Chromium; install it when the machine has none (CI runs as root).
 CHROMIUM := /usr/bin/chromium
@@ -38,7 +45,7 @@ $(CHROMIUM):
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
 
 # pytest exits 5 when it collected no test; that is a failure here, as every other non-zero code.
-pytest: $(STAMP) $(NODE_DEPS) $(CHROMIUM)
+pytest: $(STAMP) $(NODE_DEPS) $(CHROMIUM) $(CODEGEN)
 	$(BIN)/pytest --cov=gateway --cov-report=term:skip-covered
 
 test: lint typecheck pytest

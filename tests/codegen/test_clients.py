@@ -1,0 +1,163 @@
+"""Typed clients generated from `schema.graphql` and `examples/operations` by real generators.
+
+Python: ariadne-codegen (in its own tool venv, since it pins graphql-core 3.2 and Strawberry
+needs 3.3), type-checked with mypy and run against a live `gateway serve`. TypeScript:
+@graphql-codegen/cli, type-checked with tsc.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import httpx
+import pytest
+from graphql import build_schema, parse, validate
+
+from tests.live import gateway_process
+from tests.samples import ITEM_SAMPLES
+
+ROOT = Path(__file__).resolve().parents[2]
+OPERATIONS = ROOT / "examples" / "operations"
+ARIADNE = ROOT / "build" / "tools" / "codegen" / "bin" / "ariadne-codegen"
+PYTHON_OUT = ROOT / "build" / "codegen" / "python"
+TYPESCRIPT = ROOT / "examples" / "typescript"
+# A name that exists only because the schema lacks one: numbered (`Item2`) or a lower-case field
+# path glued on (`Query_conversation_items`).
+MANGLED = re.compile(r"\d$|_[a-z]|__")
+
+
+def _run(command: list[str], cwd: Path) -> str:
+    done = subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=300, check=False)
+    output = done.stdout + done.stderr
+    assert done.returncode == 0, output
+    return output
+
+
+def _schema_warnings(output: str) -> list[str]:
+    # npm's own complaint about this machine's npmrc is not about the schema.
+    return [line for line in output.splitlines() if re.search(r"warn", line, re.I) and "npm warn" not in line]
+
+
+def test_every_example_operation_is_valid_against_the_schema() -> None:
+    schema = build_schema((ROOT / "schema.graphql").read_text())
+    fragments = (OPERATIONS / "fragments.graphql").read_text()
+    operations = sorted(path for path in OPERATIONS.glob("*.graphql") if path.name != "fragments.graphql")
+    assert len(operations) == 9
+    document = parse("\n".join([fragments, *(path.read_text() for path in operations)]))
+    assert validate(schema, document) == []
+
+
+@pytest.fixture(scope="module")
+def chat_client() -> Iterator[ModuleType]:
+    assert ARIADNE.exists(), "make test builds the ariadne-codegen tool venv in build/tools/codegen"
+    shutil.rmtree(PYTHON_OUT, ignore_errors=True)
+    PYTHON_OUT.mkdir(parents=True)
+    output = _run([str(ARIADNE), "--config", "examples/python/ariadne-codegen.toml"], ROOT)
+    assert _schema_warnings(output) == []
+    sys.path.insert(0, str(PYTHON_OUT))
+    try:
+        yield importlib.import_module("chat_client")
+    finally:
+        sys.path.remove(str(PYTHON_OUT))
+        for name in [name for name in sys.modules if name.startswith("chat_client")]:
+            del sys.modules[name]
+
+
+def test_the_python_client_type_checks(chat_client: ModuleType) -> None:
+    package = PYTHON_OUT / "chat_client"
+    # async_base_client.py is ariadne-codegen's own file, copied verbatim (its optional websockets
+    # fallback does not pass mypy); everything generated from the schema and operations must.
+    generated = sorted(str(path) for path in package.glob("*.py") if path.name != "async_base_client.py")
+    _run([sys.executable, "-m", "mypy", "--strict", "--follow-imports=silent", *generated], PYTHON_OUT)
+
+
+def test_no_python_type_name_is_mangled(chat_client: ModuleType) -> None:
+    names = re.findall(
+        r"^class (\w+)", "\n".join(path.read_text() for path in (PYTHON_OUT / "chat_client").glob("*.py")), re.M
+    )
+    assert len(names) > 100
+    assert [name for name in names if MANGLED.search(name)] == []
+
+
+async def test_every_operation_runs_and_returns_the_generated_types(chat_client: ModuleType, tmp_path: Path) -> None:
+    with gateway_process("serve", "--database", str(tmp_path / "codegen.sqlite3")) as url:
+        headers = {"Authorization": "Bearer sk-codegen"}
+        async with chat_client.ChatClient(url=f"{url}/graphql", headers=headers) as client:
+            started = await client.start_conversation(
+                system="You are helpful.", metadata=[chat_client.MetadataEntryInput(key="title", value="Codegen")]
+            )
+            conversation = started.create_conversation.conversation
+            assert isinstance(conversation, chat_client.ConversationHeader)  # the fragment's generated class
+            assert conversation.metadata[0].key == "title"
+            conversation_id = conversation.conversation_id
+
+            # Items of several types, written through the REST API, so the union has many members to show.
+            async with httpx.AsyncClient(base_url=f"{url}/v1", headers={"Authorization": "Bearer sk-codegen"}) as rest:
+                for kind in ("function_call", "reasoning", "web_search_call"):
+                    written = await rest.post(
+                        f"/conversations/{conversation_id}/items", json={"items": [ITEM_SAMPLES[kind]]}
+                    )
+                    assert written.status_code == 200
+            sent = await client.send_message(conversation_id=conversation_id, text="Hello!")
+            assert [item.typename__ for item in sent.add_conversation_items.items] == ["Message"]
+            output = await client.send_function_call_output(
+                conversation_id=conversation_id, call_id="call_weather", output='{"t": 21}'
+            )
+            assert output.add_conversation_items.items[0].typename__ == "FunctionCallOutput"
+
+            loaded = await client.load_conversation(id=conversation_id, count=3)
+            nodes = [edge.node for edge in loaded.conversation.items.edges]
+            assert [node.typename__ for node in nodes] == ["WebSearchCall", "Message", "FunctionCallOutput"]
+            assert [type(node).__name__ for node in nodes] == [
+                "LoadConversationConversationItemsEdgesNodeWebSearchCall",
+                "LoadConversationConversationItemsEdgesNodeMessage",
+                "LoadConversationConversationItemsEdgesNodeFunctionCallOutput",
+            ]
+            assert nodes[1].content[0].text == "Hello!"
+            assert loaded.conversation.items.page_info.has_previous_page is True
+
+            earlier = await client.load_earlier_messages(
+                id=conversation_id, before=loaded.conversation.items.page_info.start_cursor, count=10
+            )
+            assert [edge.node.typename__ for edge in earlier.conversation.items.edges] == [
+                "Message",
+                "FunctionCall",
+                "Reasoning",
+            ]
+            reasoning: Any = earlier.conversation.items.edges[2].node
+            assert reasoning.summary[0].text == "Looked up the capital."
+
+            item = await client.load_item(conversation_id=conversation_id, item_id=nodes[1].item_id)
+            assert item.conversation_item.typename__ == "Message"
+            renamed = await client.rename_conversation(
+                id=conversation_id, metadata=[chat_client.MetadataEntryInput(key="title", value="Renamed")]
+            )
+            assert renamed.update_conversation.conversation.metadata[0].value == "Renamed"
+            deleted_item = await client.delete_item(conversation_id=conversation_id, item_id=nodes[1].item_id)
+            assert deleted_item.delete_conversation_item.deleted_item_id == nodes[1].item_id
+            deleted = await client.delete_conversation(id=conversation_id)
+            assert deleted.delete_conversation.deleted is True
+            with pytest.raises(chat_client.GraphQLClientGraphQLMultiError) as raised:
+                await client.load_conversation(id=conversation_id)
+            assert raised.value.errors[0].extensions["code"] == "NOT_FOUND"
+
+
+def test_the_typescript_client_type_checks_with_clear_names() -> None:
+    assert (TYPESCRIPT / "node_modules" / ".bin" / "graphql-codegen").exists(), (
+        "make test runs npm ci in examples/typescript"
+    )
+    generated = _run(["npm", "run", "--silent", "codegen"], TYPESCRIPT)
+    assert _schema_warnings(generated) == []
+    _run(["npm", "run", "--silent", "typecheck"], TYPESCRIPT)
+    source = (TYPESCRIPT / "src" / "generated" / "graphql.ts").read_text()
+    names = re.findall(r"^export type (\w+)", source, re.M)
+    assert {"LoadConversationQuery", "ChatItemFragment", "SendMessageMutationVariables", "MessageRole"} <= set(names)
+    assert [name for name in names if MANGLED.search(name)] == []
