@@ -25,9 +25,10 @@ from gateway.embedded import ConversationStore, create_embedded_api
 from gateway.embedded.app import JSONResponse, tenant_of
 from gateway.embedded.demo import DEMO_CONVERSATIONS, seed_demo
 from gateway.graphql_view import GRAPHIQL_ASSETS, GatewayGraphQL, GraphQLResponseMedia
-from gateway.schema import build_schema
+from gateway.schema import Limits, build_schema
 from gateway.settings import Settings
 from gateway.upstream import (
+    CircuitBreaker,
     RetryPolicy,
     UpstreamClient,
     UpstreamError,
@@ -115,11 +116,15 @@ class _Runtime:
                 logger.info("wrote the demo conversations %s", ", ".join(DEMO_CONVERSATIONS))
         try:
             async with self._http_client() as http:
+                settings = self.settings
                 self._upstream = UpstreamClient(
                     http,
-                    server_key=self.settings.api_key,
-                    retry=RetryPolicy(attempts=self.settings.upstream_attempts),
-                    concurrency=self.settings.upstream_concurrency,
+                    server_key=settings.api_key,
+                    retry=RetryPolicy(attempts=settings.upstream_attempts),
+                    concurrency=settings.upstream_concurrency,
+                    operation_timeout=settings.operation_timeout,
+                    retry_budget=settings.retry_budget,
+                    breaker=CircuitBreaker(settings.circuit_breaker_failures, settings.circuit_breaker_seconds),
                 )
                 yield
         finally:
@@ -136,11 +141,22 @@ def create_app(settings: Settings, *, upstream_transport: TransportWrapper | Non
     or fault the upstream's requests through it.
     """
     runtime = _Runtime(settings, upstream_transport)
-    graphql = GatewayGraphQL(build_schema(), runtime.upstream)
+    limits = Limits(
+        max_depth=settings.max_depth,
+        max_aliases=settings.max_aliases,
+        max_tokens=settings.max_tokens,
+        upstream_budget=settings.upstream_budget,
+    )
+    schema = build_schema(limits, introspection=settings.introspection)
+    graphql = GatewayGraphQL(schema, runtime.upstream, graphiql=settings.introspection)
     routes: list[BaseRoute] = [
         Route("/healthz", _healthz),
         Route("/readyz", _readyz(runtime)),
-        Route("/graphql", GraphQLResponseMedia(graphql), methods=["GET", "POST"]),
+        Route(
+            "/graphql",
+            GraphQLResponseMedia(graphql, max_body_bytes=settings.max_request_bytes),
+            methods=["GET", "POST"],
+        ),
         Mount(GRAPHIQL_ASSETS, app=StaticFiles(directory=_STATIC / "graphiql")),
     ]
     if runtime.embedded is not None:

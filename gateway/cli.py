@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -60,6 +61,16 @@ def _settings(arguments: argparse.Namespace) -> Settings:
     return Settings(**overrides)
 
 
+def _log_operations() -> None:
+    """The gateway's own log lines (one JSON line per operation) on stderr, next to uvicorn's."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    logger = logging.getLogger("gateway")
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = _parser().parse_args(argv)
     if arguments.command == "export-schema":
@@ -69,6 +80,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             Path(arguments.output).write_text(schema_sdl())
         return 0
     settings = _settings(arguments)
+    _log_operations()
     app = create_app(settings) if arguments.command == "serve" else create_api_app(settings)
     base = f"http://{settings.host}:{settings.port}"
     if arguments.command == "serve":

@@ -9,6 +9,7 @@ the legacy behaviour (200).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -36,6 +37,9 @@ __all__ = [
 ]
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
+REQUEST_ID_HEADER = "X-Request-Id"
+"""Every answer carries one; a client's own (letters, digits, `._-`, up to 64) is kept."""
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 GRAPHIQL_ASSETS = "/static/graphiql"
 """Where the GraphiQL page's scripts and styles are served from (the gateway itself)."""
 
@@ -125,10 +129,12 @@ def _failed_before_execution(body: Any) -> bool:
 class GatewayGraphQL(GraphQL[GatewayContext, None]):
     """Each request gets its own loaders and upstream session, carrying its own key."""
 
-    def __init__(self, schema: strawberry.Schema, upstream: Callable[[], UpstreamClient]) -> None:
-        super().__init__(schema)
+    def __init__(
+        self, schema: strawberry.Schema, upstream: Callable[[], UpstreamClient], *, graphiql: bool = True
+    ) -> None:
+        super().__init__(schema, graphql_ide="graphiql" if graphiql else None)
         self._upstream = upstream
-        self._ide_page = _offline_graphiql(self.graphql_ide_html)
+        self._ide_page = _offline_graphiql(self.graphql_ide_html) if graphiql else ""
 
     async def render_graphql_ide(self, request: Request) -> HTMLResponse:
         root = request.scope.get("root_path", "")
@@ -136,7 +142,13 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> GatewayContext:
         key = bearer_key(request.headers.get("authorization"))
-        return GatewayContext(loaders=Loaders(self._upstream().session(key)))
+        context = GatewayContext(loaders=Loaders(self._upstream().session(key)))
+        given = request.headers.get(REQUEST_ID_HEADER, "")
+        if _REQUEST_ID.fullmatch(given):
+            context.request_id = given
+        if isinstance(response, Response):
+            response.headers[REQUEST_ID_HEADER] = context.request_id
+        return context
 
 
 def _is_mutation_over_get(request: Request) -> bool:
@@ -151,9 +163,14 @@ def _is_mutation_over_get(request: Request) -> bool:
     return operation is not None and operation.operation == OperationType.MUTATION
 
 
+class _BodyTooLarge(Exception):
+    """The request body passed the limit while it was being read."""
+
+
 class GraphQLResponseMedia:
     """ASGI middleware for the GraphQL-over-HTTP rules Strawberry's view does not follow by itself.
 
+    * A body over `max_body_bytes` is refused with 413, `REQUEST_TOO_LARGE`, before it is read.
     * A mutation sent with GET is refused with 405 (`Allow: POST`).
     * A request Strawberry refuses with a plain-text 4xx (a body that is not JSON, an unknown
       operation name, ...) gets a GraphQL error body instead, `extensions.code` `BAD_REQUEST`.
@@ -161,8 +178,9 @@ class GraphQLResponseMedia:
       request that failed before execution gets status 400 and no `data` entry.
     """
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, *, max_body_bytes: int = 1024 * 1024) -> None:
         self.app = app
+        self.max_body_bytes = max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -170,6 +188,11 @@ class GraphQLResponseMedia:
             return
         request = Request(scope)
         graphql_response = prefers_graphql_response(request.headers.get("accept"))
+        declared = request.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > self.max_body_bytes:
+            await self._too_large(send, graphql_response)
+            return
+        receive = self._counted(receive)
         if _is_mutation_over_get(request):
             error = {
                 "message": "Mutations cannot be sent with GET; send them with POST.",
@@ -195,7 +218,32 @@ class GraphQLResponseMedia:
             if not message.get("more_body", False):
                 await self._rewrite(start, b"".join(chunks), graphql_response, send)
 
-        await self.app(scope, receive, hold)
+        try:
+            await self.app(scope, receive, hold)
+        except _BodyTooLarge:
+            await self._too_large(send, graphql_response)
+
+    def _counted(self, receive: Receive) -> Receive:
+        """A body sent without a length is cut off, unread, once it passes the limit."""
+        received = 0
+
+        async def counted() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_body_bytes:
+                    raise _BodyTooLarge
+            return message
+
+        return counted
+
+    async def _too_large(self, send: Send, graphql_response: bool) -> None:
+        error = {
+            "message": f"The request body is larger than {self.max_body_bytes} bytes.",
+            "extensions": {"code": "REQUEST_TOO_LARGE", "limit": self.max_body_bytes},
+        }
+        await self._respond(send, 413, {"errors": [error]}, graphql_response, [])
 
     @staticmethod
     def _content_type(start: Message) -> bytes:

@@ -38,6 +38,22 @@ class Settings(BaseSettings):
     cors_origins: Annotated[frozenset[str], NoDecode] = frozenset()
     """Browser origins allowed to call the gateway (comma-separated); none by default."""
 
+    introspection: bool = True
+    """Introspection and GraphiQL; switch both off in production with GATEWAY_INTROSPECTION=false."""
+    max_depth: int = Field(default=15, ge=1)
+    max_aliases: int = Field(default=250, ge=0)
+    max_tokens: int = Field(default=15_000, ge=10)
+    max_request_bytes: int = Field(default=1024 * 1024, ge=1024)
+    """The largest GraphQL request body."""
+    upstream_budget: int = Field(default=50, ge=1)
+    """The most upstream calls one operation may make (estimated before, counted during)."""
+    operation_timeout: float = Field(default=30.0, gt=0)
+    """Seconds an operation may take; fields still waiting on the upstream then fail with UPSTREAM_TIMEOUT."""
+    retry_budget: int = Field(default=10, ge=0)
+    """The most read retries one operation may make."""
+    circuit_breaker_failures: int = Field(default=5, ge=1)
+    circuit_breaker_seconds: float = Field(default=5.0, ge=0)
+
     @field_validator("api_keys", "cors_origins", mode="before")
     @classmethod
     def _split_keys(cls, value: object) -> object:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import strawberry
 from graphql import GraphQLError
+from strawberry.extensions import DisableIntrospection
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
@@ -11,10 +14,12 @@ from gateway.schema.context import GatewayContext
 from gateway.schema.conversation import Conversation
 from gateway.schema.errors import ErrorCodes
 from gateway.schema.items import ITEM_TYPES
+from gateway.schema.limits import Limits, limit_extensions
 from gateway.schema.mutation import Mutation
+from gateway.schema.oplog import OperationLog
 from gateway.schema.query import Query
 
-__all__ = ["GatewayContext", "build_schema"]
+__all__ = ["GatewayContext", "Limits", "build_schema"]
 
 
 class GatewaySchema(strawberry.Schema):
@@ -24,12 +29,20 @@ class GatewaySchema(strawberry.Schema):
         return None
 
 
-def build_schema() -> strawberry.Schema:
-    """The schema: reads and writes of conversations and items, every upstream item type included."""
+def build_schema(limits: Limits | None = None, *, introspection: bool = True) -> strawberry.Schema:
+    """The schema: reads and writes of conversations and items, every upstream item type included.
+
+    ``limits`` are enforced before each operation runs; without introspection the schema cannot be
+    queried for its own types.
+    """
+    # The log is outermost, so that it sees the codes ErrorCodes gives when the operation ends.
+    extensions: list[Any] = [OperationLog, ErrorCodes, *limit_extensions(limits or Limits())]
+    if not introspection:
+        extensions.append(DisableIntrospection)
     return GatewaySchema(
         query=Query,
         mutation=Mutation,
         types=[Conversation, *ITEM_TYPES],
-        extensions=[ErrorCodes],
+        extensions=extensions,
         config=StrawberryConfig(relay_max_results=500),
     )

@@ -10,7 +10,9 @@ translates both in one place when the operation ends:
     UpstreamRateLimited         RATE_LIMITED (with retryAfter when the upstream said)
     UpstreamBadRequest          BAD_USER_INPUT (with the upstream's param)
     UpstreamTimeout             UPSTREAM_TIMEOUT
-    other upstream failures     UPSTREAM_UNAVAILABLE
+    other upstream failures     UPSTREAM_UNAVAILABLE (a circuit kept open after repeated failures too)
+    UpstreamBudgetExhausted     OPERATION_TOO_EXPENSIVE
+    too many tokens             TOO_MANY_TOKENS (the other limits carry their codes already)
     a variable of the wrong type BAD_USER_INPUT (with the input path)
     GraphQL syntax/validation   GRAPHQL_PARSE_FAILED / GRAPHQL_VALIDATION_FAILED
     anything else               INTERNAL_SERVER_ERROR, masked, logged with the request id
@@ -30,6 +32,7 @@ from strawberry.types import ExecutionContext
 from gateway.schema.convert import UpstreamContractError
 from gateway.upstream.errors import (
     UpstreamBadRequest,
+    UpstreamBudgetExhausted,
     UpstreamError,
     UpstreamForbidden,
     UpstreamInvalidResponse,
@@ -46,6 +49,7 @@ logger = logging.getLogger("gateway.errors")
 
 _VARIABLE_PATH = re.compile(r" at (\.[^:]+):")
 _VARIABLE_NAME = re.compile(r"^Variable '\$([^']+)'")
+_TOKENS = re.compile(r"Document contains more than (\d+) tokens")
 _ONE_OF = re.compile(r"^OneOf Input Object '(\w+)' must specify exactly one key")
 
 
@@ -84,6 +88,8 @@ def _upstream(error: UpstreamError) -> tuple[str, str, dict[str, Any]]:
             return "UPSTREAM_UNAVAILABLE", f"The upstream failed (HTTP {status}).", {}
         case UpstreamInvalidResponse():
             return "UPSTREAM_UNAVAILABLE", str(error), {}
+        case UpstreamBudgetExhausted():
+            return "OPERATION_TOO_EXPENSIVE", str(error), {}
     return "UPSTREAM_UNAVAILABLE", str(error), {}
 
 
@@ -134,6 +140,9 @@ def _coded(error: GraphQLError, request_id: str | None, context: ExecutionContex
             if path is not None:
                 extensions["path"] = path
                 message = f"`{path}`: {message}"
+        elif (tokens := _TOKENS.search(message)) is not None:
+            extensions.update(code="TOO_MANY_TOKENS", limit=int(tokens.group(1)))
+            message = f"The document has more than {tokens.group(1)} tokens; the limit is {tokens.group(1)}."
         elif "code" not in extensions:
             syntax = message.startswith("Syntax Error")
             extensions["code"] = "GRAPHQL_PARSE_FAILED" if syntax else "GRAPHQL_VALIDATION_FAILED"

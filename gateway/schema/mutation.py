@@ -29,6 +29,7 @@ from gateway.schema.items import ITEM_TYPES, ConversationItem, item_to_graphql
 from gateway.schema.query import load_conversation
 from gateway.schema.selection import fields_named, include_values, includes_for
 from gateway.upstream import UpstreamBadRequest, UpstreamInvalidResponse, UpstreamTimeout
+from gateway.upstream.errors import OperationDeadline
 
 __all__ = ["Mutation"]
 
@@ -47,6 +48,16 @@ def _input_path(param: str) -> str:
 async def _write(call: Awaitable[T]) -> T:
     try:
         return await call
+    except OperationDeadline as deadline:
+        if not deadline.sent:
+            raise GatewayError(
+                "The operation ran out of time before the write was sent: it was not applied.", "UPSTREAM_TIMEOUT"
+            ) from None
+        raise GatewayError(
+            "The operation ran out of time while the write was under way: it may or may not have been applied. "
+            "Read the conversation before trying again.",
+            "UPSTREAM_TIMEOUT",
+        ) from None
     except UpstreamTimeout:
         raise GatewayError(
             "The upstream did not answer in time: the write may or may not have been applied. "

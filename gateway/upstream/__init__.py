@@ -1,6 +1,6 @@
 """The gateway's client of the Conversations REST API (the built-in one or OpenAI's)."""
 
-from gateway.upstream.client import RetryPolicy, UpstreamClient, UpstreamSession
+from gateway.upstream.client import CircuitBreaker, RetryPolicy, UpstreamClient, UpstreamSession
 from gateway.upstream.errors import (
     UpstreamBadRequest,
     UpstreamError,
@@ -16,6 +16,7 @@ from gateway.upstream.errors import (
 )
 
 __all__ = [
+    "CircuitBreaker",
     "RetryPolicy",
     "UpstreamBadRequest",
     "UpstreamClient",

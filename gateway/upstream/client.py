@@ -6,14 +6,18 @@ from it, carrying that request's key, its concurrency bound and its count of ups
 nothing in a session outlives its request or is shared with another.
 
 Reads (GET) are retried with jittered exponential backoff on 429, 5xx, timeouts and lost
-connections, honouring ``Retry-After``; writes are never retried, since the upstream's writes are
-not idempotent.
+connections, honouring ``Retry-After``, within the operation's deadline and retry budget; writes
+are never retried, since the upstream's writes are not idempotent. A session refuses calls past
+its budget and past its deadline (cancelling the call under way, so nothing outlives the
+operation). The process-wide :class:`CircuitBreaker` stops calling an upstream that failed
+several times in a row, for a while, so that requests fail fast instead of piling up.
 """
 
 from __future__ import annotations
 
 import asyncio
 import random
+import time
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -24,14 +28,20 @@ from pydantic import TypeAdapter, ValidationError
 
 from gateway.rest import Conversation, ConversationDeleted, ConversationItem, ConversationItemList
 from gateway.upstream.errors import (
+    CircuitOpen,
+    OperationDeadline,
+    UpstreamBudgetExhausted,
     UpstreamError,
     UpstreamInvalidResponse,
     UpstreamRateLimited,
+    UpstreamServerError,
+    UpstreamTimeout,
+    UpstreamUnavailable,
     error_for_status,
     error_for_transport,
 )
 
-__all__ = ["RetryPolicy", "UpstreamClient", "UpstreamSession"]
+__all__ = ["CircuitBreaker", "RetryPolicy", "UpstreamClient", "UpstreamSession"]
 
 T = TypeVar("T")
 
@@ -61,6 +71,42 @@ class RetryPolicy:
         return random.uniform(ceiling / 2, ceiling)  # noqa: S311 - jitter, not cryptography
 
 
+class CircuitBreaker:
+    """Opens after ``failures`` upstream failures in a row, for ``seconds``; one success closes it.
+
+    Only the upstream's own failures count (5xx, timeouts, lost connections, garbled answers),
+    not a client's bad request or key. After the pause, calls go through again; the next failure
+    opens it at once, as the count is still at the threshold.
+    """
+
+    def __init__(self, failures: int = 5, seconds: float = 5.0) -> None:
+        self.failures = failures
+        self.seconds = seconds
+        self._in_a_row = 0
+        self._open_until = 0.0
+
+    def check(self) -> None:
+        wait = self._open_until - time.monotonic()
+        if wait > 0:
+            message = (
+                f"The upstream failed {self._in_a_row} times in a row; the gateway stops calling it for "
+                f"{wait:.1f} more seconds."
+            )
+            raise CircuitOpen(message)
+
+    def record(self, error: UpstreamError | None) -> None:
+        if error is None:
+            self._in_a_row = 0
+            return
+        counts = isinstance(
+            error, UpstreamServerError | UpstreamUnavailable | UpstreamInvalidResponse | UpstreamTimeout
+        )
+        if counts and not isinstance(error, OperationDeadline | CircuitOpen):
+            self._in_a_row += 1
+            if self._in_a_row >= self.failures:
+                self._open_until = time.monotonic() + self.seconds
+
+
 def _segment(identifier: str) -> str:
     return quote(identifier, safe="")
 
@@ -79,10 +125,16 @@ class UpstreamClient:
         server_key: str | None = None,
         retry: RetryPolicy | None = None,
         concurrency: int = 16,
+        operation_timeout: float | None = None,
+        retry_budget: int = 10,
+        breaker: CircuitBreaker | None = None,
     ) -> None:
         self.http = http
         self.retry = retry or RetryPolicy()
         self.concurrency = concurrency
+        self.operation_timeout = operation_timeout
+        self.retry_budget = retry_budget
+        self.breaker = breaker or CircuitBreaker()
         self._server_key = server_key
 
     def session(self, api_key: str | None) -> UpstreamSession:
@@ -101,6 +153,11 @@ class UpstreamSession:
         self._slots = asyncio.Semaphore(client.concurrency)
         self.calls = 0
         """Upstream requests this session has sent, retries included."""
+        self.budget: int | None = None
+        """The most upstream requests the session may send (set by the schema's budget check)."""
+        self.retries_left = client.retry_budget
+        timeout = client.operation_timeout
+        self.deadline = None if timeout is None else time.monotonic() + timeout
 
     # Conversations
 
@@ -171,6 +228,9 @@ class UpstreamSession:
             message = f"The upstream's answer to {method} {path.split('/')[1]} is not what the API defines."
             raise UpstreamInvalidResponse(message) from error
 
+    def _remaining(self) -> float | None:
+        return None if self.deadline is None else self.deadline - time.monotonic()
+
     async def _send(self, method: str, path: str, *, params: list[tuple[str, str]] | None, json: Any) -> httpx.Response:
         retry = self._client.retry
         attempt = 0
@@ -179,17 +239,27 @@ class UpstreamSession:
             try:
                 return await self._send_once(method, path, params=params, json=json)
             except UpstreamError as error:
-                delay = retry.delay(attempt, error) if method == "GET" else None
-                if delay is None:
+                delay = retry.delay(attempt, error) if method == "GET" and self.retries_left > 0 else None
+                remaining = self._remaining()
+                if delay is None or (remaining is not None and delay >= remaining):
                     raise
+            self.retries_left -= 1
             await asyncio.sleep(delay)
 
     async def _send_once(
         self, method: str, path: str, *, params: list[tuple[str, str]] | None, json: Any
     ) -> httpx.Response:
-        async with self._slots:
-            self.calls += 1
-            try:
+        if self.budget is not None and self.calls >= self.budget:
+            message = f"This operation used its budget of {self.budget} upstream calls; the rest is not fetched."
+            raise UpstreamBudgetExhausted(message)
+        remaining = self._remaining()
+        if remaining is not None and remaining <= 0:
+            raise OperationDeadline("The operation ran out of time before this call.", sent=False)
+        breaker = self._client.breaker
+        breaker.check()
+        try:
+            async with asyncio.timeout(remaining), self._slots:
+                self.calls += 1
                 response = await self._client.http.request(
                     method,
                     path.lstrip("/"),
@@ -197,8 +267,15 @@ class UpstreamSession:
                     json=json,
                     headers=self._headers,
                 )
-            except httpx.TransportError as error:
-                raise error_for_transport(error) from None
+        except TimeoutError:
+            raise OperationDeadline("The operation ran out of time while this call was under way.", sent=True) from None
+        except httpx.TransportError as transport_error:
+            error = error_for_transport(transport_error)
+            breaker.record(error)
+            raise error from None
         if not response.is_success:
-            raise error_for_status(response)
+            failure = error_for_status(response)
+            breaker.record(failure)
+            raise failure
+        breaker.record(None)
         return response

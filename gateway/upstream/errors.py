@@ -9,8 +9,11 @@
     │   ├── UpstreamRateLimited      429, with `retry_after` seconds when the upstream said
     │   └── UpstreamServerError      5xx and any other status
     ├── UpstreamTimeout              no answer in time (connect, read, write or pool)
+    │   └── OperationDeadline        the GraphQL operation's own deadline passed
     ├── UpstreamUnavailable          no connection (refused, reset, DNS, TLS)
-    └── UpstreamInvalidResponse      an answer that is not the JSON the contract promises
+    │   └── CircuitOpen              the upstream failed repeatedly: not called for a while
+    ├── UpstreamInvalidResponse      an answer that is not the JSON the contract promises
+    └── UpstreamBudgetExhausted      the operation used up its budget of upstream calls
 
 HTTP statuses are translated in :func:`error_for_status`, transport failures in
 :func:`error_for_transport`; nothing else raises these.
@@ -23,7 +26,10 @@ from typing import Any
 import httpx
 
 __all__ = [
+    "CircuitOpen",
+    "OperationDeadline",
     "UpstreamBadRequest",
+    "UpstreamBudgetExhausted",
     "UpstreamError",
     "UpstreamForbidden",
     "UpstreamInvalidResponse",
@@ -91,6 +97,25 @@ class UpstreamUnavailable(UpstreamError):
 
 
 class UpstreamInvalidResponse(UpstreamError):
+    pass
+
+
+class OperationDeadline(UpstreamTimeout):
+    """The operation's deadline passed: not the upstream's fault, so not retried or held against it."""
+
+    retryable = False
+
+    def __init__(self, message: str, *, sent: bool) -> None:
+        super().__init__(message)
+        self.sent = sent
+        """Whether the call had been sent (a write may then have been applied)."""
+
+
+class CircuitOpen(UpstreamUnavailable):
+    retryable = False
+
+
+class UpstreamBudgetExhausted(UpstreamError):
     pass
 
 
