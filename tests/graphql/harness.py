@@ -7,7 +7,7 @@ gateway reaches it through, so counts are real requests to the real API, not to 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,6 +33,8 @@ class Recording:
     requests: list[UpstreamRequest] = field(default_factory=list)
     fault: Callable[[httpx.Request], httpx.Response | None] | None = None
     """Answer some requests without the real upstream: return a response, raise, or None to pass."""
+    slow_fault: Callable[[httpx.Request], Awaitable[httpx.Response | None]] | None = None
+    """The same, for faults that take time (a slow or dripping answer)."""
 
     def wrap(self, inner: httpx.AsyncBaseTransport) -> httpx.AsyncBaseTransport:
         recording = self
@@ -42,6 +44,8 @@ class Recording:
                 started = time.perf_counter()
                 try:
                     answer = recording.fault(request) if recording.fault is not None else None
+                    if answer is None and recording.slow_fault is not None:
+                        answer = await recording.slow_fault(request)
                     if answer is None:
                         answer = await inner.handle_async_request(request)
                         await answer.aread()

@@ -1,0 +1,274 @@
+"""Limits, budget, deadline, circuit breaker and logs: each refusal has its code and costs no upstream call."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import httpx
+import pytest
+
+from gateway.app import create_app
+from gateway.schema.ids import encode_cursor
+from tests.conftest import SettingsFactory
+from tests.graphql.conftest import messages
+from tests.graphql.harness import GraphQLClient, Recording
+
+Gateway = Callable[..., Awaitable[tuple[GraphQLClient, Recording]]]
+
+
+@pytest.fixture
+async def gateway(make_settings: SettingsFactory) -> AsyncIterator[Gateway]:
+    """Start a gateway over the built-in API with the given settings; its upstream calls are recorded."""
+    async with contextlib.AsyncExitStack() as stack:
+
+        async def start(**settings: Any) -> tuple[GraphQLClient, Recording]:
+            upstream = Recording()
+            app = create_app(make_settings(**settings), upstream_transport=upstream.wrap)
+            await stack.enter_async_context(app.router.lifespan_context(app))
+            http = await stack.enter_async_context(
+                httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gateway.test")
+            )
+            return GraphQLClient(http), upstream
+
+        yield start
+
+
+async def _conversation(client: GraphQLClient, items: int = 0) -> str:
+    http = client.http
+    created = (await http.post("/v1/conversations", json={}, headers={"Authorization": "Bearer sk-test"})).json()
+    for start in range(0, items, 20):
+        batch = messages(items)[start : start + 20]
+        await http.post(
+            f"/v1/conversations/{created['id']}/items",
+            json={"items": batch},
+            headers={"Authorization": "Bearer sk-test"},
+        )
+    conversation_id: str = created["id"]
+    return conversation_id
+
+
+def _only_error(body: dict[str, Any]) -> dict[str, Any]:
+    (error,) = body["errors"]
+    assert isinstance(error, dict)
+    return error
+
+
+@pytest.mark.parametrize(
+    ("settings", "query", "code"),
+    [
+        (
+            {"max_depth": 3},
+            '{ conversation(id: "conv_1") { items { nodes { ... on Message { content { __typename } } } } } }',
+            "OPERATION_TOO_DEEP",
+        ),
+        (
+            {"max_aliases": 2},
+            '{ a: conversation(id: "1") { id } b: conversation(id: "2") { id } c: node(id: "3") { id } }',
+            "TOO_MANY_ALIASES",
+        ),
+        (
+            {"max_tokens": 10},
+            '{ conversation(id: "conv_1") { id conversationId createdAt metadata { key value } } }',
+            "TOO_MANY_TOKENS",
+        ),
+    ],
+)
+async def test_each_document_limit_is_refused_before_any_upstream_call(
+    gateway: Gateway, settings: dict[str, Any], query: str, code: str
+) -> None:
+    client, upstream = await gateway(**settings)
+    body = await client.execute(query)
+    error = _only_error(body)
+    assert error["extensions"]["code"] == code
+    limit = next(iter(settings.values()))
+    assert error["extensions"]["limit"] == limit
+    assert str(limit) in error["message"]
+    assert upstream.count == 0
+
+
+async def test_a_large_request_body_is_refused(gateway: Gateway) -> None:
+    client, upstream = await gateway(max_request_bytes=2048)
+    padding = " " * 3000
+    sized = await client.http.post("/graphql", json={"query": "{ __typename }" + padding})
+
+    async def chunks() -> AsyncIterator[bytes]:
+        yield b'{"query": "{ __typename }'
+        for _ in range(10):
+            yield b" " * 512
+        yield b'"}'
+
+    streamed = await client.http.post("/graphql", content=chunks(), headers={"Content-Type": "application/json"})
+    for answer in (sized, streamed):
+        assert answer.status_code == 413
+        assert answer.json()["errors"][0]["extensions"] == {"code": "REQUEST_TOO_LARGE", "limit": 2048}
+    assert upstream.count == 0
+
+
+async def test_an_operation_over_the_upstream_budget_is_refused_before_any_call(gateway: Gateway) -> None:
+    client, upstream = await gateway(upstream_budget=50)
+    ids = [f"conv_{n}" for n in range(51)]
+    body = await client.execute("query($ids: [ID!]!) { nodes(ids: $ids) { id } }", {"ids": ids})
+    error = _only_error(body)
+    assert error["extensions"] == {"code": "OPERATION_TOO_EXPENSIVE", "estimate": 51, "limit": 50}
+    assert "51" in error["message"]
+    assert "50" in error["message"]
+    assert "data" not in body or body["data"] is None
+
+    aliased = " ".join(
+        f'c{n}: conversation(id: "conv_{n}") {{ items(first: 250) {{ nodes {{ __typename }} }} }}' for n in range(13)
+    )
+    assert _only_error(await client.execute(f"{{ {aliased} }}"))["extensions"]["code"] == "OPERATION_TOO_EXPENSIVE"
+    assert upstream.count == 0
+
+
+async def test_twenty_five_conversations_with_their_first_items_fit_the_default_budget(gateway: Gateway) -> None:
+    client, upstream = await gateway()
+    ids = [await _conversation(client, 2) for _ in range(25)]
+    upstream.clear()
+    data = await client.data(
+        "query($ids: [ID!]!) { nodes(ids: $ids) { "
+        "... on Conversation { items(first: 10) { nodes { __typename } } } } }",
+        {"ids": ids},
+    )
+    assert len(data["nodes"]) == 25
+    assert upstream.count == 50
+
+
+async def test_the_budget_is_also_counted_during_execution(gateway: Gateway) -> None:
+    """A backward page with both cursors scans until it meets `after`: more calls than estimated."""
+    client, upstream = await gateway(upstream_budget=4)
+    conversation_id = await _conversation(client, 460)
+    listed = (
+        await client.http.get(
+            f"/v1/conversations/{conversation_id}/items",
+            params={"order": "asc", "limit": 1},
+            headers={"Authorization": "Bearer sk-test"},
+        )
+    ).json()
+    oldest = listed["data"][0]["id"]
+    newest = (
+        await client.http.get(
+            f"/v1/conversations/{conversation_id}/items",
+            params={"order": "desc", "limit": 1},
+            headers={"Authorization": "Bearer sk-test"},
+        )
+    ).json()["data"][0]["id"]
+    upstream.clear()
+    query = """query($id: ID!, $after: String!, $before: String!) { conversation(id: $id) {
+      conversationId items(last: 1, after: $after, before: $before) { nodes { __typename } } } }"""
+    body = await client.execute(
+        query, {"id": conversation_id, "after": encode_cursor(oldest), "before": encode_cursor(newest)}
+    )
+    assert body["data"]["conversation"]["conversationId"] == conversation_id
+    assert body["data"]["conversation"]["items"] is None
+    assert _only_error(body)["extensions"]["code"] == "OPERATION_TOO_EXPENSIVE"
+    assert upstream.count == 4
+
+
+async def test_the_deadline_fails_slow_fields_returns_finished_ones_and_stops_the_rest(gateway: Gateway) -> None:
+    client, upstream = await gateway(operation_timeout=0.5, upstream_attempts=1)
+    fast = await _conversation(client)
+    dripping = {"stopped": False}
+
+    async def drip() -> AsyncIterator[bytes]:
+        try:
+            for byte in b'{"id": "conv_slow", "object": "conversation", "created_at": 1, "metadata": null}':
+                await asyncio.sleep(0.2)
+                yield bytes([byte])
+        finally:
+            dripping["stopped"] = True
+
+    async def slow(request: httpx.Request) -> httpx.Response | None:
+        if "conv_slow" not in request.url.path:
+            return None
+        return httpx.Response(200, content=drip(), headers={"content-type": "application/json"})
+
+    upstream.slow_fault = slow
+    body = await asyncio.wait_for(
+        client.execute(
+            'query($id: ID!) { slow: conversation(id: "conv_slow") { createdAt } '
+            "fast: conversation(id: $id) { conversationId } }",
+            {"id": fast},
+        ),
+        timeout=10,
+    )
+    assert body["data"] == {"slow": None, "fast": {"conversationId": fast}}
+    assert _only_error(body)["extensions"]["code"] == "UPSTREAM_TIMEOUT"
+    await asyncio.sleep(0.3)
+    assert dripping["stopped"] is True  # the dripping answer was abandoned, not read on in the background
+
+
+async def test_the_circuit_opens_after_repeated_failures_and_closes_again(gateway: Gateway) -> None:
+    client, upstream = await gateway(circuit_breaker_failures=3, circuit_breaker_seconds=0.5, upstream_attempts=3)
+    conversation_id = await _conversation(client)
+    upstream.fault = lambda request: httpx.Response(503, json={"error": {"message": "down"}})
+    query = "query($id: ID!) { conversation(id: $id) { conversationId } }"
+    first = _only_error(await client.execute(query, {"id": conversation_id}))
+    assert first["extensions"]["code"] == "UPSTREAM_UNAVAILABLE"
+    assert upstream.count == 3
+    second = _only_error(await client.execute(query, {"id": conversation_id}))
+    assert second["extensions"]["code"] == "UPSTREAM_UNAVAILABLE"
+    assert "stops calling it" in second["message"]
+    assert upstream.count == 3  # failed fast, no call
+    upstream.fault = None
+    await asyncio.sleep(0.6)
+    assert (await client.data(query, {"id": conversation_id}))["conversation"]["conversationId"] == conversation_id
+
+
+async def test_the_retry_budget_bounds_retries_in_one_operation(gateway: Gateway) -> None:
+    client, upstream = await gateway(retry_budget=2, upstream_attempts=3, circuit_breaker_failures=100)
+    upstream.fault = lambda request: httpx.Response(503, json={"error": {"message": "down"}})
+    body = await client.execute('{ a: conversation(id: "conv_a") { id } b: conversation(id: "conv_b") { id } }')
+    assert [error["extensions"]["code"] for error in body["errors"]] == ["UPSTREAM_UNAVAILABLE"] * 2
+    assert upstream.count == 4  # two first tries and two retries, not six tries
+
+
+async def test_introspection_and_graphiql_can_be_switched_off(gateway: Gateway) -> None:
+    client, _ = await gateway(introspection=False)
+    body = await client.execute("{ __schema { types { name } } }")
+    assert body["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+    page = await client.http.get("/graphql", headers={"Accept": "text/html"})
+    assert page.status_code == 404
+    assert "GraphiQL" not in page.text
+
+
+async def test_each_operation_logs_one_json_line_without_keys(
+    gateway: Gateway, caplog: pytest.LogCaptureFixture
+) -> None:
+    client, _ = await gateway()
+    conversation_id = await _conversation(client, 2)
+    caplog.set_level(logging.INFO, logger="gateway.operations")
+    answer = await client.http.post(
+        "/graphql",
+        json={
+            "query": "query Chat($id: ID!) { conversation(id: $id) { items { nodes { __typename } } } "
+            'missing: conversation(id: "conv_x") { id } }',
+            "variables": {"id": conversation_id},
+            "operationName": "Chat",
+        },
+        headers={"Authorization": "Bearer sk-very-secret", "X-Request-Id": "trace-42"},
+    )
+    assert answer.headers["x-request-id"] == "trace-42"
+    (line,) = [record.getMessage() for record in caplog.records if record.name == "gateway.operations"]
+    logged = json.loads(line)
+    assert logged["requestId"] == "trace-42"
+    assert logged["operationName"] == "Chat"
+    assert logged["operationType"] == "query"
+    assert logged["upstreamCalls"] == 3
+    assert logged["errorCodes"] == ["NOT_FOUND"]
+    assert logged["durationMs"] > 0
+    assert "sk-very-secret" not in caplog.text
+    assert conversation_id not in line  # variables are not logged
+
+
+async def test_a_request_id_is_made_when_the_client_sends_none_or_a_bad_one(gateway: Gateway) -> None:
+    client, _ = await gateway()
+    plain = await client.http.post("/graphql", json={"query": "{ __typename }"})
+    bad = await client.http.post("/graphql", json={"query": "{ __typename }"}, headers={"X-Request-Id": "x" * 65})
+    assert len(plain.headers["x-request-id"]) == 32
+    assert len(bad.headers["x-request-id"]) == 32
