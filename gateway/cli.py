@@ -91,5 +91,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"Upstream: {upstream}", file=sys.stderr)
     else:
         print(f"Built-in Conversations API: {base}/v1 (database {settings.database})", file=sys.stderr)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")
+    # The gateway logs one JSON line per GraphQL operation; uvicorn's access log would double it.
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level="info", access_log=False)
     return 0
