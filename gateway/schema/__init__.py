@@ -6,7 +6,7 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import DisableIntrospection
+from strawberry.extensions import DisableIntrospection, ValidationCache
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
@@ -17,6 +17,7 @@ from gateway.schema.items import ITEM_TYPES
 from gateway.schema.limits import Limits, limit_extensions
 from gateway.schema.mutation import Mutation
 from gateway.schema.oplog import OperationLog
+from gateway.schema.parse_cache import DocumentCache
 from gateway.schema.query import Query
 
 __all__ = ["GatewayContext", "Limits", "build_schema"]
@@ -36,7 +37,14 @@ def build_schema(limits: Limits | None = None, *, introspection: bool = True) ->
     queried for its own types.
     """
     # The log is outermost, so that it sees the codes ErrorCodes gives when the operation ends.
-    extensions: list[Any] = [OperationLog, ErrorCodes, *limit_extensions(limits or Limits())]
+    extensions: list[Any] = [
+        OperationLog,
+        ErrorCodes,
+        *limit_extensions(limits or Limits()),
+        # Clients send the same few documents again and again: parse and validate each once.
+        lambda: DocumentCache(maxsize=1024),
+        lambda: ValidationCache(maxsize=1024),
+    ]
     if not introspection:
         extensions.append(DisableIntrospection)
     return GatewaySchema(
