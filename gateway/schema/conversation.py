@@ -138,9 +138,15 @@ def _selected_items_field(info: GatewayInfo) -> SelectedField:
 
 @strawberry.type(description="A conversation: its metadata and its items.")
 class Conversation(relay.Node):
+    """The conversation's own record (creation time, metadata) is read only when a field needs it.
+
+    `Query.conversation` reads it at once (a conversation that does not exist must be null); a
+    mutation's payload knows the conversation exists and reads it only if `createdAt` or the
+    metadata are selected, so that `conversation { items(last: 5) }` costs one call, not two.
+    """
+
     conversation_id: str = described("The upstream's ID of the conversation (`conv_...`).")
-    created_at: datetime = described("When the conversation was created.")
-    metadata: list[MetadataEntry] = described("Up to 16 key-value pairs attached to the conversation.")
+    _record: strawberry.Private[RestConversation | None] = None
 
     @classmethod
     def resolve_id(cls, root: Self, *, info: Info) -> str:
@@ -148,16 +154,27 @@ class Conversation(relay.Node):
 
     @classmethod
     def from_rest(cls, model: RestConversation) -> Self:
-        entries = [MetadataEntry(key=key, value=value) for key, value in (model.metadata or {}).items()]
-        return cls(
-            conversation_id=model.id,
-            created_at=datetime.fromtimestamp(model.created_at, UTC),
-            metadata=entries,
-        )
+        return cls(conversation_id=model.id, _record=model)
+
+    async def _read(self, info: GatewayInfo) -> RestConversation:
+        if self._record is None:
+            self._record = await info.context.loaders.conversations.load(self.conversation_id)
+        return self._record
+
+    @strawberry.field(description="When the conversation was created.")
+    async def created_at(self, info: GatewayInfo) -> datetime:
+        return datetime.fromtimestamp((await self._read(info)).created_at, UTC)
+
+    @strawberry.field(description="Up to 16 key-value pairs attached to the conversation.")
+    async def metadata(self, info: GatewayInfo) -> list[MetadataEntry]:
+        record = await self._read(info)
+        return [MetadataEntry(key=key, value=value) for key, value in (record.metadata or {}).items()]
 
     @strawberry.field(description="The metadata value for `key`, or null when the conversation has none.")
-    def metadata_value(self, key: Annotated[str, strawberry.argument(description="The metadata key.")]) -> str | None:
-        return next((entry.value for entry in self.metadata if entry.key == key), None)
+    async def metadata_value(
+        self, info: GatewayInfo, key: Annotated[str, strawberry.argument(description="The metadata key.")]
+    ) -> str | None:
+        return ((await self._read(info)).metadata or {}).get(key)
 
     @strawberry.field(
         description=(

@@ -20,13 +20,12 @@ from strawberry.types.nodes import SelectedField
 from gateway.rest import Conversation as RestConversation
 from gateway.schema.base import described
 from gateway.schema.context import GatewayContext
-from gateway.schema.conversation import Conversation
+from gateway.schema.conversation import Conversation, prefetch_items
 from gateway.schema.enums import Includable
 from gateway.schema.errors import GatewayError, bad_input
 from gateway.schema.ids import conversation_id_of, parse_global_id
 from gateway.schema.inputs import ConversationItemInput, MetadataEntryInput, check_id, item_bodies, metadata_body
 from gateway.schema.items import ITEM_TYPES, ConversationItem, item_to_graphql
-from gateway.schema.query import load_conversation
 from gateway.schema.selection import fields_named, include_values, includes_for
 from gateway.upstream import UpstreamBadRequest, UpstreamInvalidResponse, UpstreamTimeout
 from gateway.upstream.errors import OperationDeadline
@@ -160,8 +159,10 @@ class AddConversationItemsPayload:
     _conversation_id: strawberry.Private[str]
 
     @strawberry.field(description="The conversation after the write.")
-    async def conversation(self, info: GatewayInfo) -> Conversation:
-        return await load_conversation(info, self._conversation_id, _payload_field(info))
+    def conversation(self, info: GatewayInfo) -> Conversation:
+        # The write succeeded, so the conversation exists: its record is read only if selected.
+        prefetch_items(info, self._conversation_id, _payload_field(info))
+        return Conversation(conversation_id=self._conversation_id)
 
 
 @strawberry.input(description="The item to delete.")

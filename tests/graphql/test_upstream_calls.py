@@ -133,3 +133,20 @@ async def test_distinct_keys_are_fetched_concurrently_within_the_configured_boun
         in_flight += change
         peak = max(peak, in_flight)
     assert 1 < peak <= 3
+
+
+async def test_a_write_and_its_newest_items_take_two_calls(
+    graphql: GraphQLClient, upstream: Recording, seed: Seed
+) -> None:
+    conversation_id = await seed(*messages(8))
+    data = await graphql.data(
+        """mutation($id: ID!) {
+          addConversationItems(input: {conversationId: $id, items: [{message: {role: USER, text: "new"}}]}) {
+            conversation { items(last: 5) { nodes { ... on Message { itemId } } } } } }""",
+        {"id": conversation_id},
+    )
+    assert len(data["addConversationItems"]["conversation"]["items"]["nodes"]) == 5
+    assert upstream.paths() == [
+        f"POST /conversations/{conversation_id}/items",
+        f"GET /conversations/{conversation_id}/items",
+    ]
