@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: serve serve-api test lint typecheck pytest schema bench-storage clean
+.PHONY: serve serve-api test lint typecheck pytest bench bench-storage bench-soak clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -50,8 +50,14 @@ pytest: $(STAMP) $(NODE_DEPS) $(CHROMIUM) $(CODEGEN)
 
 test: lint typecheck pytest
 
+bench: $(STAMP)
+	$(BIN)/python bench/harness.py
+
 bench-storage: $(STAMP)
 	$(BIN)/python bench/storage_pages.py
+
+bench-soak: $(STAMP)
+	$(BIN)/python bench/soak.py --json build/soak.json
 
 clean:
 	rm -rf $(VENV) build .mypy_cache .ruff_cache .pytest_cache .coverage

@@ -24,6 +24,7 @@ from starlette.staticfiles import StaticFiles
 from gateway.embedded import ConversationStore, create_embedded_api
 from gateway.embedded.app import JSONResponse, tenant_of
 from gateway.embedded.demo import DEMO_CONVERSATIONS, seed_demo
+from gateway.embedded.latency import InjectedLatency
 from gateway.graphql_view import GRAPHIQL_ASSETS, GatewayGraphQL, GraphQLResponseMedia
 from gateway.schema import Limits, build_schema
 from gateway.settings import Settings
@@ -37,7 +38,14 @@ from gateway.upstream import (
     UpstreamUnauthenticated,
 )
 
-__all__ = ["BUILT_IN_UPSTREAM", "TransportWrapper", "create_api_app", "create_app"]
+__all__ = [
+    "BUILT_IN_UPSTREAM",
+    "TransportWrapper",
+    "api_from_environment",
+    "app_from_environment",
+    "create_api_app",
+    "create_app",
+]
 
 BUILT_IN_UPSTREAM = "http://built-in.invalid/"
 """The base URL the gateway uses for the built-in API; requests to it never leave the process."""
@@ -101,7 +109,9 @@ class _Runtime:
         if self.embedded is not None:
             transport = httpx.ASGITransport(app=self.embedded, raise_app_exceptions=False)
         else:
-            transport = httpx.AsyncHTTPTransport(limits=httpx.Limits(max_connections=200, max_keepalive_connections=50))
+            transport = httpx.AsyncHTTPTransport(
+                limits=httpx.Limits(max_connections=1000, max_keepalive_connections=200)
+            )
         if self.wrap is not None:
             transport = self.wrap(transport)
         timeout = httpx.Timeout(settings.upstream_read_timeout, connect=settings.upstream_connect_timeout)
@@ -188,4 +198,17 @@ def create_api_app(settings: Settings) -> Starlette:
         finally:
             await store.close()
 
-    return Starlette(routes=[Route("/healthz", _healthz), Mount("/v1", app=api)], lifespan=lifespan)
+    app = Starlette(routes=[Route("/healthz", _healthz), Mount("/v1", app=api)], lifespan=lifespan)
+    if settings.bench_latency_ms:
+        app.add_middleware(InjectedLatency, milliseconds=settings.bench_latency_ms)
+    return app
+
+
+def app_from_environment() -> Starlette:
+    """`gateway serve --workers N`: each worker process builds the app from the GATEWAY_* variables."""
+    return create_app(Settings())
+
+
+def api_from_environment() -> Starlette:
+    """`gateway serve-api --workers N`: the same for the built-in API alone."""
+    return create_api_app(Settings())

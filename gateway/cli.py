@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import uvicorn
 from strawberry.printer import print_schema
@@ -29,6 +31,9 @@ def _parser() -> argparse.ArgumentParser:
         command.add_argument("--host", help="address to listen on (GATEWAY_HOST, default 127.0.0.1)")
         command.add_argument("--port", type=int, help="port to listen on (GATEWAY_PORT, default 8000)")
         command.add_argument("--database", help="SQLite file of the built-in API (GATEWAY_DATABASE)")
+        command.add_argument("--workers", type=int, help="worker processes (GATEWAY_WORKERS, default 1)")
+        if name == "serve-api":
+            command.add_argument("--bench-latency-ms", type=float, help=argparse.SUPPRESS)
         if name == "serve":
             command.add_argument(
                 "--upstream-url",
@@ -55,7 +60,7 @@ def schema_sdl() -> str:
 def _settings(arguments: argparse.Namespace) -> Settings:
     overrides = {
         name: value
-        for name in ("host", "port", "database", "upstream_url", "demo")
+        for name in ("host", "port", "database", "upstream_url", "demo", "workers", "bench_latency_ms")
         if (value := getattr(arguments, name, None)) is not None
     }
     return Settings(**overrides)
@@ -81,7 +86,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     settings = _settings(arguments)
     _log_operations()
-    app = create_app(settings) if arguments.command == "serve" else create_api_app(settings)
     base = f"http://{settings.host}:{settings.port}"
     if arguments.command == "serve":
         print(f"GraphiQL: {base}/graphql", file=sys.stderr)
@@ -92,5 +96,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     else:
         print(f"Built-in Conversations API: {base}/v1 (database {settings.database})", file=sys.stderr)
     # The gateway logs one JSON line per GraphQL operation; uvicorn's access log would double it.
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="info", access_log=False)
+    options: dict[str, Any] = {"host": settings.host, "port": settings.port, "log_level": "info", "access_log": False}
+    if settings.workers > 1:
+        # Each worker process builds its app from the environment: hand it the settings there.
+        os.environ.update(_environment(settings))
+        factory = (
+            "gateway.app:app_from_environment" if arguments.command == "serve" else "gateway.app:api_from_environment"
+        )
+        uvicorn.run(factory, factory=True, workers=settings.workers, **options)
+    else:
+        uvicorn.run(create_app(settings) if arguments.command == "serve" else create_api_app(settings), **options)
     return 0
+
+
+def _environment(settings: Settings) -> dict[str, str]:
+    values = settings.model_dump(exclude_none=True, exclude={"api_key", "api_keys", "cors_origins"})
+    environment = {f"GATEWAY_{name.upper()}": str(value) for name, value in values.items()}
+    for name in ("api_keys", "cors_origins"):
+        if getattr(settings, name):
+            environment[f"GATEWAY_{name.upper()}"] = ",".join(sorted(getattr(settings, name)))
+    return environment

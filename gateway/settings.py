@@ -26,7 +26,11 @@ class Settings(BaseSettings):
     api_keys: Annotated[frozenset[str], NoDecode] = frozenset()
     """Bearer keys the built-in API accepts (comma-separated); empty accepts any key."""
     max_body_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
-    upstream_concurrency: int = Field(default=16, ge=1)
+    workers: int = Field(default=1, ge=1)
+    """Worker processes of `gateway serve` (each with its own event loop and upstream client)."""
+    bench_latency_ms: float = Field(default=0, ge=0)
+    """Benchmarks only: a fixed delay on every request of the built-in API (`serve-api`)."""
+    upstream_concurrency: int = Field(default=64, ge=1)
     """How many upstream calls one GraphQL request may have under way at once."""
     upstream_connect_timeout: float = Field(default=5.0, gt=0)
     upstream_read_timeout: float = Field(default=30.0, gt=0)

@@ -1,0 +1,319 @@
+"""What the gateway costs on top of the upstream: `make bench`.
+
+Starts the built-in API as the upstream in its own process with a fixed injected latency (20 ms
+by default), and `gateway serve` in another process pointed at it. For each operation it measures
+the gateway against an ideal REST client written here (httpx, every independent call at once, no
+GraphQL): latency p50/p99 and throughput at concurrency 1, 16 and 64, upstream calls per
+operation (counted by the upstream), and the gateway's CPU per operation (its own CPU seconds).
+Also: the time from launching `gateway serve` to its first answered query, and its resident memory
+after 6,000 mixed operations. Loopback only, bounded in time. Prints a table; writes JSON.
+
+    .venv/bin/python bench/harness.py [--latency-ms 20] [--json build/bench.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+GATEWAY = Path(sys.executable).with_name("gateway")
+TICKS = os.sysconf("SC_CLK_TCK")
+CONCURRENCY = (1, 16, 64)
+REQUESTS = {1: 150, 16: 800, 64: 1600}
+# Operation b is 50 upstream calls: fewer runs, or the single-process upstream is what gets measured.
+REQUESTS_B = {1: 30, 16: 48}
+# Not at 64: that puts 3,200 calls in flight on the single-process built-in upstream, whose
+# accept queue then overflows (connections time out in the kernel), for the ideal client too.
+KEY = {"Authorization": "Bearer sk-bench"}
+
+MESSAGE = (
+    "... on Message { itemId role content { ... on InputTextContent { text } ... on OutputTextContent { text } } }"
+)
+OPERATION_A = f"""query A($id: ID!) {{ conversation(id: $id) {{ createdAt metadata {{ key value }}
+  items(last: 20) {{ nodes {{ __typename {MESSAGE} }} }} }} }}"""
+OPERATION_B = f"""query B($ids: [ID!]!) {{ nodes(ids: $ids) {{ ... on Conversation {{ conversationId
+  items(first: 10) {{ nodes {{ __typename {MESSAGE} }} }} }} }} }}"""
+OPERATION_C = f"""mutation C($id: ID!, $text: String!) {{ addConversationItems(input: {{conversationId: $id,
+  items: [{{message: {{role: USER, text: $text}}}}]}}) {{
+  conversation {{ items(last: 5) {{ nodes {{ {MESSAGE} }} }} }} }} }}"""
+
+
+def _cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICKS
+
+
+def _rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+# The benchmark measures what the gateway costs, not how it protects itself: under the heaviest
+# load the single-process upstream answers slowly, and the breaker and deadline would (rightly)
+# start refusing. They are relaxed for the run.
+BENCH_ENVIRONMENT = {
+    "GATEWAY_CIRCUIT_BREAKER_FAILURES": "1000000",
+    "GATEWAY_OPERATION_TIMEOUT": "300",
+    "GATEWAY_UPSTREAM_READ_TIMEOUT": "300",
+    "GATEWAY_UPSTREAM_CONNECT_TIMEOUT": "300",
+}
+
+
+def _start(arguments: list[str], port: int) -> subprocess.Popen[bytes]:
+    process = subprocess.Popen(
+        [str(GATEWAY), *arguments, "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, **BENCH_ENVIRONMENT},
+    )
+    for _ in range(400):
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200:
+                return process
+        except httpx.TransportError:
+            time.sleep(0.025)
+    process.kill()
+    msg = f"gateway {arguments[0]} did not start"
+    raise RuntimeError(msg)
+
+
+class Bench:
+    def __init__(self, upstream: str, gateway: str, gateway_pid: int) -> None:
+        self.upstream = upstream
+        self.gateway = gateway
+        self.gateway_pid = gateway_pid
+        limits = httpx.Limits(max_connections=500, max_keepalive_connections=500)
+        self.rest = httpx.AsyncClient(base_url=f"{upstream}/v1", headers=KEY, limits=limits, timeout=60)
+        self.graphql = httpx.AsyncClient(base_url=gateway, headers=KEY, limits=limits, timeout=60)
+        self.conversations: list[str] = []
+        self.operations = 0
+
+    async def seed(self) -> None:
+        async def one(number: int) -> str:
+            created = await self.rest.post("/conversations", json={"metadata": {"n": str(number)}})
+            conversation_id: str = created.json()["id"]
+            items = [{"role": "user" if n % 2 else "assistant", "content": f"message {n}"} for n in range(20)]
+            for _ in range(2):
+                await self.rest.post(f"/conversations/{conversation_id}/items", json={"items": items})
+            return conversation_id
+
+        self.conversations = list(await asyncio.gather(*(one(number) for number in range(25))))
+
+    async def _gql(self, query: str, variables: dict[str, Any]) -> None:
+        response = await self.graphql.post("/graphql", json={"query": query, "variables": variables})
+        body = response.json()
+        if response.status_code != 200 or "errors" in body:
+            raise RuntimeError(json.dumps(body.get("errors"))[:600])
+        self.operations += 1
+
+    async def _get(self, path: str, **params: Any) -> Any:
+        response = await self.rest.get(path, params=params)
+        response.raise_for_status()
+        return response.json()
+
+    # The three operations, through the gateway and by the ideal REST client.
+
+    def gateway_a(self, n: int) -> Awaitable[None]:
+        return self._gql(OPERATION_A, {"id": self.conversations[n % 25]})
+
+    async def ideal_a(self, n: int) -> None:
+        conversation_id = self.conversations[n % 25]
+        await asyncio.gather(
+            self._get(f"/conversations/{conversation_id}"),
+            self._get(f"/conversations/{conversation_id}/items", limit=20, order="desc"),
+        )
+
+    def gateway_b(self, n: int) -> Awaitable[None]:
+        return self._gql(OPERATION_B, {"ids": self.conversations})
+
+    async def ideal_b(self, n: int) -> None:
+        await asyncio.gather(
+            *(self._get(f"/conversations/{conversation_id}") for conversation_id in self.conversations),
+            *(
+                self._get(f"/conversations/{conversation_id}/items", limit=10, order="asc")
+                for conversation_id in self.conversations
+            ),
+        )
+
+    def gateway_c(self, n: int) -> Awaitable[None]:
+        return self._gql(OPERATION_C, {"id": self.conversations[n % 25], "text": f"bench {n}"})
+
+    async def ideal_c(self, n: int) -> None:
+        conversation_id = self.conversations[n % 25]
+        items = [{"role": "user", "content": f"bench {n}"}]
+        (await self.rest.post(f"/conversations/{conversation_id}/items", json={"items": items})).raise_for_status()
+        await self._get(f"/conversations/{conversation_id}/items", limit=5, order="desc")
+
+    async def _upstream_requests(self) -> int:
+        count: int = (await self.rest.get(f"{self.upstream}/_bench/requests")).json()["requests"]
+        return count
+
+    async def calls_per_operation(self, run: Callable[[int], Awaitable[None]]) -> float:
+        before = await self._upstream_requests()
+        for n in range(10):
+            await run(n)
+        return (await self._upstream_requests() - before) / 10
+
+    async def measure(self, run: Callable[[int], Awaitable[None]], concurrency: int, total: int) -> dict[str, float]:
+        latencies: list[float] = []
+        counter = iter(range(total))
+
+        async def worker() -> None:
+            for n in counter:
+                started = time.perf_counter()
+                await run(n)
+                latencies.append(time.perf_counter() - started)
+
+        cpu_before = _cpu_seconds(self.gateway_pid)
+        started = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        elapsed = time.perf_counter() - started
+        cpu = _cpu_seconds(self.gateway_pid) - cpu_before
+        latencies.sort()
+        return {
+            "p50_ms": round(statistics.median(latencies) * 1000, 2),
+            "p99_ms": round(latencies[max(0, int(len(latencies) * 0.99) - 1)] * 1000, 2),
+            "per_second": round(total / elapsed, 1),
+            "gateway_cpu_ms_per_op": round(cpu / total * 1000, 3),
+        }
+
+
+async def _run(bench: Bench) -> dict[str, Any]:
+    await bench.seed()
+    results: dict[str, Any] = {}
+    for name in ("a", "b", "c"):
+        gateway_run = getattr(bench, f"gateway_{name}")
+        ideal_run = getattr(bench, f"ideal_{name}")
+        for run in (gateway_run, ideal_run):  # warm up connections and caches
+            for n in range(5):
+                await run(n)
+        operation: dict[str, Any] = {
+            "upstream_calls": {
+                "gateway": await bench.calls_per_operation(gateway_run),
+                "ideal": await bench.calls_per_operation(ideal_run),
+            }
+        }
+        sizes = REQUESTS_B if name == "b" else REQUESTS
+        for concurrency in sizes:
+            total = sizes[concurrency]
+            gateway = await bench.measure(gateway_run, concurrency, total)
+            ideal = await bench.measure(ideal_run, concurrency, total)
+            ideal.pop("gateway_cpu_ms_per_op")
+            operation[f"c{concurrency}"] = {
+                "gateway": gateway,
+                "ideal": ideal,
+                "p50_ratio": round(gateway["p50_ms"] / ideal["p50_ms"], 3),
+            }
+        results[name] = operation
+    while bench.operations < 6000:
+        await asyncio.gather(*(bench.gateway_a(n) for n in range(50)), bench.gateway_c(bench.operations))
+    results["memory_after_operations"] = {
+        "operations": bench.operations,
+        "rss_mib": round(_rss_mib(bench.gateway_pid), 1),
+    }
+    await bench.rest.aclose()
+    await bench.graphql.aclose()
+    return results
+
+
+def _startup_seconds(folder: str) -> float:
+    """From launching `gateway serve` to its first answered GraphQL query (median of three)."""
+    timings = []
+    for attempt in range(3):
+        port = 8795 + attempt
+        started = time.perf_counter()
+        process = subprocess.Popen(
+            [str(GATEWAY), "serve", "--port", str(port), "--database", f"{folder}/startup{attempt}.sqlite3"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            while True:
+                try:
+                    answer = httpx.post(f"http://127.0.0.1:{port}/graphql", json={"query": "{ __typename }"})
+                    if answer.status_code == 200:
+                        break
+                except httpx.TransportError:
+                    time.sleep(0.005)
+            timings.append(time.perf_counter() - started)
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+    return round(statistics.median(timings), 3)
+
+
+def _table(results: dict[str, Any], latency: float) -> str:
+    lines = [
+        f"upstream latency {latency:g} ms; gateway: 1 worker; p50/p99 in ms; ops/s; CPU = gateway CPU ms per operation",
+        "| op | conc. | gateway p50 | gateway p99 | gateway ops/s | ideal p50 | ideal p99 | ideal ops/s "
+        "| p50 ratio | CPU |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for name in ("a", "b", "c"):
+        for concurrency in CONCURRENCY:
+            if f"c{concurrency}" not in results[name]:
+                continue
+            row = results[name][f"c{concurrency}"]
+            gateway, ideal = row["gateway"], row["ideal"]
+            lines.append(
+                f"| {name} | {concurrency} | {gateway['p50_ms']} | {gateway['p99_ms']} | {gateway['per_second']} | "
+                f"{ideal['p50_ms']} | {ideal['p99_ms']} | {ideal['per_second']} | {row['p50_ratio']} | "
+                f"{gateway['gateway_cpu_ms_per_op']} |"
+            )
+    calls = ", ".join(
+        f"{name}: {results[name]['upstream_calls']['gateway']:g} (ideal {results[name]['upstream_calls']['ideal']:g})"
+        for name in ("a", "b", "c")
+    )
+    memory = results["memory_after_operations"]
+    lines += [
+        "",
+        f"upstream calls per operation: {calls}",
+        f"start-up to first answered query: {results['startup_seconds']} s",
+        f"resident memory after {memory['operations']} operations: {memory['rss_mib']} MiB",
+    ]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--latency-ms", type=float, default=20)
+    parser.add_argument("--json", type=Path, default=Path("build/bench.json"))
+    arguments = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        upstream = _start(
+            ["serve-api", "--database", f"{folder}/upstream.sqlite3", "--bench-latency-ms", str(arguments.latency_ms)],
+            8793,
+        )
+        gateway = _start(
+            ["serve", "--upstream-url", "http://127.0.0.1:8793/v1", "--database", f"{folder}/unused.sqlite3"], 8794
+        )
+        try:
+            bench = Bench("http://127.0.0.1:8793", "http://127.0.0.1:8794", gateway.pid)
+            results = asyncio.run(_run(bench))
+        finally:
+            for process in (gateway, upstream):
+                process.terminate()
+                process.wait(timeout=30)
+        results["startup_seconds"] = _startup_seconds(folder)
+    results["upstream_latency_ms"] = arguments.latency_ms
+    print(_table(results, arguments.latency_ms))
+    arguments.json.parent.mkdir(parents=True, exist_ok=True)
+    arguments.json.write_text(json.dumps(results, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
