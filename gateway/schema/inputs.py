@@ -252,72 +252,31 @@ def _message(message: MessageInput, path: str) -> dict[str, Any]:
     return body
 
 
+# Members whose input fields are the upstream item's fields, by the same names: member -> `type`.
+_FLAT_MEMBERS = {
+    "function_call": "function_call",
+    "function_call_output": "function_call_output",
+    "custom_tool_call": "custom_tool_call",
+    "custom_tool_call_output": "custom_tool_call_output",
+    "mcp_approval_response": "mcp_approval_response",
+    "item_reference": "item_reference",
+}
+
+
+def _flat(value: Any, kind: str, path: str) -> dict[str, Any]:
+    names = [field.python_name for field in value.__strawberry_definition__.fields]
+    return {"type": kind, **_fields(path, **{name: getattr(value, name) for name in names})}
+
+
 def _item(item: ConversationItemInput, path: str) -> dict[str, Any]:
     if _given(item.message):
         return _message(item.message, f"{path}.message")  # type: ignore[arg-type]
-    if _given(item.function_call):
-        call = item.function_call
-        assert call is not None
-        fields = _fields(
-            f"{path}.functionCall",
-            call_id=call.call_id,
-            name=call.name,
-            arguments=call.arguments,
-            namespace=call.namespace,
-            id=call.id,
-            status=call.status,
-        )
-        return {"type": "function_call", **fields}
-    if _given(item.function_call_output):
-        output = item.function_call_output
-        assert output is not None
-        fields = _fields(
-            f"{path}.functionCallOutput",
-            call_id=output.call_id,
-            output=output.output,
-            id=output.id,
-            status=output.status,
-        )
-        return {"type": "function_call_output", **fields}
-    if _given(item.custom_tool_call):
-        custom = item.custom_tool_call
-        assert custom is not None
-        fields = _fields(
-            f"{path}.customToolCall",
-            call_id=custom.call_id,
-            name=custom.name,
-            input=custom.input,
-            namespace=custom.namespace,
-            id=custom.id,
-        )
-        return {"type": "custom_tool_call", **fields}
-    if _given(item.custom_tool_call_output):
-        custom_output = item.custom_tool_call_output
-        assert custom_output is not None
-        fields = _fields(
-            f"{path}.customToolCallOutput",
-            call_id=custom_output.call_id,
-            output=custom_output.output,
-            id=custom_output.id,
-        )
-        return {"type": "custom_tool_call_output", **fields}
     if _given(item.computer_call_output):
         return _computer_output(item.computer_call_output, f"{path}.computerCallOutput")  # type: ignore[arg-type]
-    if _given(item.mcp_approval_response):
-        answer = item.mcp_approval_response
-        assert answer is not None
-        fields = _fields(
-            f"{path}.mcpApprovalResponse",
-            approval_request_id=answer.approval_request_id,
-            approve=answer.approve,
-            reason=answer.reason,
-            id=answer.id,
-        )
-        return {"type": "mcp_approval_response", **fields}
-    if _given(item.item_reference):
-        reference = item.item_reference
-        assert reference is not None
-        return {"type": "item_reference", **_fields(f"{path}.itemReference", id=reference.id)}
+    for member, kind in _FLAT_MEMBERS.items():
+        value = getattr(item, member)
+        if _given(value):
+            return _flat(value, kind, f"{path}.{_camel(member)}")
     return _raw(item.raw, f"{path}.raw")
 
 

@@ -8,18 +8,10 @@ import openai
 import pytest
 from openai.types.responses import ResponseIncludable, ResponseInputItemParam
 
+from gateway.rest import INCLUDABLE
 from tests.samples import ITEM_SAMPLES, SDK_CLASSES
 
-ALL_INCLUDES: list[ResponseIncludable] = [
-    "file_search_call.results",
-    "web_search_call.results",
-    "web_search_call.action.sources",
-    "message.input_image.image_url",
-    "computer_call_output.output.image_url",
-    "code_interpreter_call.outputs",
-    "reasoning.encrypted_content",
-    "message.output_text.logprobs",
-]
+ALL_INCLUDES: list[ResponseIncludable] = sorted(INCLUDABLE)  # type: ignore[arg-type]
 
 
 def _param(item: dict[str, Any]) -> ResponseInputItemParam:
