@@ -32,11 +32,14 @@ NODE_DEPS := tests/conformance/node_modules/.package-lock.json examples/typescri
 	npm ci --prefix $* --no-audit --no-fund --loglevel=error
 
 # ariadne-codegen pins graphql-core 3.2 while Strawberry needs 3.3: it gets a venv of its own.
-CODEGEN := build/tools/codegen/bin/ariadne-codegen
+# mypy there checks the generated client in an environment of its own dependencies only.
+CODEGEN_TOOLS := ariadne-codegen==0.19.0 mypy==2.4.1
+CODEGEN := build/tools/codegen/.installed-$(subst ==,-,$(subst $() $(),+,$(CODEGEN_TOOLS)))
 
 $(CODEGEN):
-	$(PYTHON) -m venv build/tools/codegen
-	build/tools/codegen/bin/python -m pip install --quiet ariadne-codegen==0.19.0
+	test -x build/tools/codegen/bin/python || $(PYTHON) -m venv build/tools/codegen
+	build/tools/codegen/bin/python -m pip install --quiet $(CODEGEN_TOOLS)
+	touch $@
 
 # The browser tests drive Debian's Chromium; install it when the machine has none (CI runs as root).
 CHROMIUM := /usr/bin/chromium
