@@ -5,9 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from uuid import uuid4
 
+from strawberry.types import Info
+
 from gateway.loaders import Loaders
 
-__all__ = ["GatewayContext"]
+__all__ = ["GatewayContext", "GatewayInfo"]
 
 
 @dataclass
@@ -16,3 +18,7 @@ class GatewayContext:
 
     loaders: Loaders
     request_id: str = field(default_factory=lambda: uuid4().hex)
+
+
+GatewayInfo = Info[GatewayContext, None]
+"""The `info` every resolver of this schema receives."""

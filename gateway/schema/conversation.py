@@ -14,18 +14,23 @@ from strawberry.types.nodes import SelectedField
 from gateway.loaders import ItemKey, PageKey
 from gateway.rest import Conversation as RestConversation
 from gateway.schema.base import described
-from gateway.schema.context import GatewayContext
+from gateway.schema.context import GatewayInfo
 from gateway.schema.enums import Includable, ItemOrder
 from gateway.schema.errors import GatewayError
 from gateway.schema.ids import encode_cursor
 from gateway.schema.items import ConversationItem, item_to_graphql
 from gateway.schema.pagination import DEFAULT_FIRST, MAX_ITEMS, PageRequest, Window, window
-from gateway.schema.selection import enum_value, fields_named, include_values, includes_for, int_argument
+from gateway.schema.selection import (
+    current_field,
+    enum_value,
+    fields_named,
+    include_values,
+    includes_for,
+    int_argument,
+)
 from gateway.upstream import UpstreamNotFound
 
 __all__ = ["Conversation", "ConversationItemConnection", "MetadataEntry", "prefetch_items"]
-
-GatewayInfo = Info[GatewayContext, None]
 
 
 @strawberry.type(description="One key-value pair of a conversation's metadata.")
@@ -130,12 +135,6 @@ def prefetch_items(info: GatewayInfo, conversation_id: str, field: SelectedField
         info.context.loaders.page(PageKey(conversation_id, order, after, limit, include))
 
 
-def _selected_items_field(info: GatewayInfo) -> SelectedField:
-    field = info.selected_fields[0]
-    assert isinstance(field, SelectedField)  # the field being resolved is always a field
-    return field
-
-
 @strawberry.type(description="A conversation: its metadata and its items.")
 class Conversation(relay.Node):
     """The conversation's own record (creation time, metadata) is read only when a field needs it.
@@ -210,7 +209,7 @@ class Conversation(relay.Node):
     ) -> ConversationItemConnection | None:
         arguments = {"first": first, "after": after, "last": last, "before": before, "order": order}
         request, explicit = _page_request({**arguments, "include": include})
-        derived = includes_for(info, _selected_items_field(info), "ConversationItemConnection")
+        derived = includes_for(info, current_field(info), "ConversationItemConnection")
         include_set = explicit | derived
         fetch = _fetcher(info, self.conversation_id, include_set)
         found = await window(request, fetch, _exists(info, self.conversation_id))

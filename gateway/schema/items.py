@@ -60,8 +60,16 @@ from gateway.schema.enums import (
     ToolExecution,
     WebSearchCallStatus,
 )
+from gateway.schema.ids import parse_global_id
 
-__all__ = ["ITEM_TYPES", "ConversationItem", "ConversationItemFields", "item_node_id", "item_to_graphql"]
+__all__ = [
+    "ITEM_TYPES",
+    "ConversationItem",
+    "ConversationItemFields",
+    "item_ids_of",
+    "item_node_id",
+    "item_to_graphql",
+]
 
 
 def item_node_id(conversation_id: str, item_id: str) -> str:
@@ -462,6 +470,18 @@ ConversationItem = Annotated[
         description="An item of a conversation: a message, a tool call or output, reasoning, and more.",
     ),
 ]
+
+
+_ITEM_TYPE_NAMES = frozenset(cls.__name__ for cls in ITEM_TYPES)
+
+
+def item_ids_of(global_id: str) -> tuple[str, str] | None:
+    """``(conversation id, item id)`` if ``global_id`` is an item's global id, else None."""
+    parsed = parse_global_id(global_id, _ITEM_TYPE_NAMES)
+    if parsed is None:
+        return None
+    conversation_id, _, item_id = parsed[1].partition(":")
+    return conversation_id, item_id
 
 
 def item_to_graphql(model: RestModel, conversation_id: str) -> ConversationItemFields:

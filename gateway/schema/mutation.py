@@ -14,27 +14,23 @@ from typing import Annotated, TypeVar
 
 import strawberry
 from strawberry import UNSET
-from strawberry.types import Info
-from strawberry.types.nodes import SelectedField
 
 from gateway.rest import Conversation as RestConversation
 from gateway.schema.base import described
-from gateway.schema.context import GatewayContext
+from gateway.schema.context import GatewayInfo
 from gateway.schema.conversation import Conversation, prefetch_items
 from gateway.schema.enums import Includable
 from gateway.schema.errors import GatewayError, bad_input
-from gateway.schema.ids import conversation_id_of, parse_global_id
+from gateway.schema.ids import conversation_id_of
 from gateway.schema.inputs import ConversationItemInput, MetadataEntryInput, check_id, item_bodies, metadata_body
-from gateway.schema.items import ITEM_TYPES, ConversationItem, item_to_graphql
-from gateway.schema.selection import fields_named, include_values, includes_for
+from gateway.schema.items import ConversationItem, item_ids_of, item_to_graphql
+from gateway.schema.selection import current_field, fields_named, include_values, includes_for
 from gateway.upstream import UpstreamBadRequest, UpstreamInvalidResponse, UpstreamTimeout
 from gateway.upstream.errors import OperationDeadline
 
 __all__ = ["Mutation"]
 
 T = TypeVar("T")
-GatewayInfo = Info[GatewayContext, None]
-_ITEM_TYPE_NAMES = frozenset(cls.__name__ for cls in ITEM_TYPES)
 _CLIENT_MUTATION_ID = "Any string; it comes back unchanged in the payload."
 
 
@@ -80,13 +76,12 @@ def _conversation_id(value: str, path: str) -> str:
 
 def _item_id(value: str, conversation_id: str, path: str) -> str:
     check_id(value, path)
-    parsed = parse_global_id(value, _ITEM_TYPE_NAMES)
-    if parsed is None:
+    ids = item_ids_of(value)
+    if ids is None:
         return value
-    owner, _, item_id = parsed[1].partition(":")
-    if owner != conversation_id:
+    if ids[0] != conversation_id:
         raise bad_input(f"`{path}` names an item of another conversation.", path=path)
-    return item_id
+    return ids[1]
 
 
 def _fresh(info: GatewayInfo, model: RestConversation) -> Conversation:
@@ -95,12 +90,6 @@ def _fresh(info: GatewayInfo, model: RestConversation) -> Conversation:
     loaders.forget_conversation(model.id)
     loaders.conversations.prime(model.id, model)
     return Conversation.from_rest(model)
-
-
-def _payload_field(info: GatewayInfo) -> SelectedField:
-    field = info.selected_fields[0]
-    assert isinstance(field, SelectedField)
-    return field
 
 
 @strawberry.input(description="A new conversation, with up to 20 first items and up to 16 metadata entries.")
@@ -161,7 +150,7 @@ class AddConversationItemsPayload:
     @strawberry.field(description="The conversation after the write.")
     def conversation(self, info: GatewayInfo) -> Conversation:
         # The write succeeded, so the conversation exists: its record is read only if selected.
-        prefetch_items(info, self._conversation_id, _payload_field(info))
+        prefetch_items(info, self._conversation_id, current_field(info))
         return Conversation(conversation_id=self._conversation_id)
 
 
@@ -241,7 +230,7 @@ class Mutation:
         conversation_id = _conversation_id(input.conversation_id, "input.conversationId")
         items = item_bodies(input.items, "input.items", allow_empty=False)
         include = include_values(input.include if input.include is not UNSET else None)
-        for field in fields_named(_payload_field(info).selections, "items", frozenset({"AddConversationItemsPayload"})):
+        for field in fields_named(current_field(info).selections, "items", frozenset({"AddConversationItemsPayload"})):
             include |= includes_for(info, field, "ConversationItem")
         session = info.context.loaders.session
         created = await _write(session.create_items(conversation_id, items, include))

@@ -7,30 +7,18 @@ from typing import Annotated, Any, cast
 
 import strawberry
 from strawberry import relay
-from strawberry.types import Info
 from strawberry.types.nodes import SelectedField
 
 from gateway.loaders import ItemKey
-from gateway.schema.context import GatewayContext
+from gateway.schema.context import GatewayInfo
 from gateway.schema.conversation import Conversation, prefetch_items
 from gateway.schema.enums import Includable
 from gateway.schema.errors import bad_input
 from gateway.schema.ids import conversation_id_of, parse_global_id
-from gateway.schema.items import ITEM_TYPES, ConversationItem, ConversationItemFields, item_to_graphql
-from gateway.schema.selection import include_values, includes_for
+from gateway.schema.items import ConversationItem, ConversationItemFields, item_ids_of, item_to_graphql
+from gateway.schema.selection import current_field, include_values, includes_for
 
 __all__ = ["Query", "load_conversation", "load_item"]
-
-GatewayInfo = Info[GatewayContext, None]
-
-_ITEM_TYPE_NAMES = frozenset(cls.__name__ for cls in ITEM_TYPES)
-_NODE_TYPE_NAMES = _ITEM_TYPE_NAMES | {"Conversation"}
-
-
-def _this_field(info: GatewayInfo) -> SelectedField:
-    field = info.selected_fields[0]
-    assert isinstance(field, SelectedField)  # the field being resolved is always a field
-    return field
 
 
 async def load_conversation(info: GatewayInfo, conversation_id: str, field: SelectedField) -> Conversation:
@@ -51,8 +39,8 @@ def _item_ids(conversation_argument: str | None, item_argument: str) -> tuple[st
     """(conversation id, item id) from an item's global id, or a conversation id and an item id."""
     if not item_argument.strip():
         raise bad_input("`id` must not be empty.", argument="id")
-    parsed = parse_global_id(item_argument, _ITEM_TYPE_NAMES)
-    if parsed is None:
+    ids = item_ids_of(item_argument)
+    if ids is None:
         if conversation_argument is None:
             raise bad_input(
                 f"'{item_argument}' is not a global id; an item's upstream id needs its conversation: "
@@ -60,24 +48,21 @@ def _item_ids(conversation_argument: str | None, item_argument: str) -> tuple[st
                 argument="id",
             )
         return conversation_id_of(conversation_argument, "conversationId"), item_argument
-    conversation_id, _, item_id = parsed[1].partition(":")
-    if conversation_argument is not None and conversation_id_of(conversation_argument, "conversationId") != (
-        conversation_id
-    ):
+    if conversation_argument is not None and conversation_id_of(conversation_argument, "conversationId") != ids[0]:
         raise bad_input("`id` names an item of another conversation than `conversationId`.", argument="id")
-    return conversation_id, item_id
+    return ids
 
 
 async def _node(info: GatewayInfo, value: str, field: SelectedField) -> relay.Node:
     if value.startswith("conv_"):
         return await load_conversation(info, value, field)
-    parsed = parse_global_id(value, frozenset(_NODE_TYPE_NAMES))
-    if parsed is None:
+    item = item_ids_of(value)
+    if item is not None:
+        return await load_item(info, *item, includes_for(info, field, "Node"))
+    conversation = parse_global_id(value, frozenset({"Conversation"}))
+    if conversation is None:
         raise bad_input(f"'{value}' is not the id of a node of this API.", argument="id")
-    if parsed[0] == "Conversation":
-        return await load_conversation(info, parsed[1], field)
-    conversation_id, item_id = _item_ids(None, value)
-    return await load_item(info, conversation_id, item_id, includes_for(info, field, "Node"))
+    return await load_conversation(info, conversation[1], field)
 
 
 @strawberry.type(description="Reading conversations and their items.")
@@ -93,7 +78,7 @@ class Query:
         info: GatewayInfo,
         id: Annotated[strawberry.ID, strawberry.argument(description="The conversation's global id or `conv_...` id.")],
     ) -> Conversation | None:
-        return await load_conversation(info, conversation_id_of(id), _this_field(info))
+        return await load_conversation(info, conversation_id_of(id), current_field(info))
 
     @strawberry.field(
         description=(
@@ -117,7 +102,7 @@ class Query:
     ) -> ConversationItem | None:
         conversation, item = _item_ids(conversation_id, id)
         explicit = include_values(include)
-        derived = includes_for(info, _this_field(info), "ConversationItem")
+        derived = includes_for(info, current_field(info), "ConversationItem")
         return cast("ConversationItem", await load_item(info, conversation, item, explicit | derived))
 
     @strawberry.field(description="Any object of this API by its global id (`id`); a `conv_...` id also works.")
@@ -126,7 +111,7 @@ class Query:
         info: GatewayInfo,
         id: Annotated[strawberry.ID, strawberry.argument(description="A global id.")],
     ) -> relay.Node | None:
-        return await _node(info, id, _this_field(info))
+        return await _node(info, id, current_field(info))
 
     @strawberry.field(
         description=(
@@ -139,7 +124,7 @@ class Query:
         info: GatewayInfo,
         ids: Annotated[list[strawberry.ID], strawberry.argument(description="Global ids (or `conv_...` ids).")],
     ) -> list[relay.Node | None]:
-        field = _this_field(info)
+        field = current_field(info)
         pending: list[Awaitable[Any]] = [_node(info, value, field) for value in ids]
         # graphql-core awaits each entry on its own: one failing id nulls only its own place.
         return cast("list[relay.Node | None]", pending)

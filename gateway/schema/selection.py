@@ -16,7 +16,15 @@ from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField
 
 from gateway.schema.enums import Includable
 
-__all__ = ["INCLUDE_GATES", "enum_value", "fields_named", "include_values", "includes_for", "int_argument"]
+__all__ = [
+    "INCLUDE_GATES",
+    "current_field",
+    "enum_value",
+    "fields_named",
+    "include_values",
+    "includes_for",
+    "int_argument",
+]
 
 INCLUDE_GATES: dict[tuple[str, str], str] = {
     ("OutputTextContent", "logprobs"): "message.output_text.logprobs",
@@ -34,6 +42,13 @@ def _schema(info: Info) -> GraphQLSchema:
     # Strawberry's Info wraps graphql-core's; the field types are only known to the latter.
     schema: GraphQLSchema = info._raw_info.schema
     return schema
+
+
+def current_field(info: Info) -> SelectedField:
+    """The field being resolved, as selected (arguments, sub-selections)."""
+    field = info.selected_fields[0]
+    assert isinstance(field, SelectedField)  # the field being resolved is always a field
+    return field
 
 
 def _active(selection: Selection) -> bool:
