@@ -64,12 +64,13 @@ class Loaders:
         self.pages: DataLoader[PageKey, ConversationItemList] = _loader(self._fetch_page)
         self.items: DataLoader[ItemKey, RestModel] = _loader(self._fetch_item)
         self._seen: dict[tuple[str, str], list[tuple[frozenset[str], RestModel]]] = {}
-        self._pages_in_flight: dict[str, list[asyncio.Future[Any]]] = {}
+        self._pages_in_flight: dict[str, set[asyncio.Future[Any]]] = {}
 
     def page(self, key: PageKey) -> Awaitable[ConversationItemList]:
         """The page for ``key``; calling it without awaiting starts the fetch (a prefetch)."""
         future = self.pages.load(key)
-        self._pages_in_flight.setdefault(key.conversation_id, []).append(asyncio.ensure_future(future))
+        # A cached page is the same future again: the set keeps it once.
+        self._pages_in_flight.setdefault(key.conversation_id, set()).add(asyncio.ensure_future(future))
         return future
 
     def item(self, key: ItemKey) -> Awaitable[RestModel]:
@@ -103,7 +104,7 @@ class Loaders:
         return page
 
     async def _fetch_item(self, key: ItemKey) -> RestModel:
-        in_flight = self._pages_in_flight.get(key.conversation_id, [])
+        in_flight = self._pages_in_flight.get(key.conversation_id, set())
         if in_flight:
             await asyncio.gather(*in_flight, return_exceptions=True)
         known = self._known(key)

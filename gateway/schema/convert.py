@@ -79,11 +79,22 @@ def _build_plan(cls: type[Any]) -> typing.Iterator[tuple[str, Callable[[Any], An
 
 def _attribute(name: str, convert: Converter) -> Callable[[Any], Any]:
     def read(model: Any) -> Any:
-        if name in type(model).model_fields:
+        if name in _declared(type(model)):
             return convert(getattr(model, name))
         return _missing
 
     return read
+
+
+_DECLARED: dict[type[Any], frozenset[str]] = {}
+
+
+def _declared(model: type[Any]) -> frozenset[str]:
+    """A model's declared field names (`model_fields` is a descriptor: too slow for every field)."""
+    names = _DECLARED.get(model)
+    if names is None:
+        names = _DECLARED[model] = frozenset(model.model_fields)
+    return names
 
 
 class _Missing:
