@@ -19,6 +19,7 @@ from gateway.embedded.store import (
     StoreError,
     UnknownCursor,
 )
+from gateway.rest.resources import ErrorBody, ErrorDetail
 
 __all__ = ["ApiError", "from_store_error", "from_validation_error"]
 
@@ -57,15 +58,16 @@ class ApiError(Exception):
         self.headers = headers or {}
 
     def body(self) -> dict[str, Any]:
-        return {"error": {"message": self.message, "type": self.type, "param": self.param, "code": self.code}}
+        detail = ErrorDetail(message=self.message, type=self.type, param=self.param, code=self.code)
+        return ErrorBody(error=detail).to_json()
 
 
-def from_store_error(error: StoreError, *, items_param: str = "items") -> ApiError:
+def from_store_error(error: StoreError) -> ApiError:
     match error:
         case ConversationNotFound() | ItemNotFound():
             return ApiError(404, str(error))
         case DuplicateItemId(index=index):
-            return ApiError(400, str(error), param=f"{items_param}[{index}].id", code="invalid_value")
+            return ApiError(400, str(error), param=f"items[{index}].id", code="invalid_value")
         case UnknownCursor():
             return ApiError(400, str(error), param="after", code="invalid_value")
     return ApiError(400, str(error))

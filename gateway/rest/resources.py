@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import ClassVar, Literal
 
 from gateway.rest.base import RestModel
 from gateway.rest.items import ConversationItem
@@ -61,6 +61,7 @@ class ErrorDetail(RestModel):
     type: str
     param: str | None = None
     code: str | None = None
+    emit_null: ClassVar[frozenset[str]] = frozenset({"param", "code"})
 
 
 class ErrorBody(RestModel):
