@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterator
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -12,10 +13,12 @@ import pytest
 
 from gateway.app import create_app
 from gateway.settings import Settings
+from tests.graphql.harness import GraphQLClient, Recording
 from tests.live import Recorder, serve
 from tests.openapi import validate_response
 
 SettingsFactory = Callable[..., Settings]
+Gateway = Callable[..., Awaitable[tuple[GraphQLClient, Recording]]]
 
 
 @pytest.fixture
@@ -84,3 +87,21 @@ async def async_sdk(live_url: str) -> AsyncIterator[openai.AsyncOpenAI]:
         base_url=f"{live_url}/v1", api_key="sk-test-one", max_retries=0, _strict_response_validation=True
     ) as client:
         yield client
+
+
+@pytest.fixture
+async def gateway(make_settings: SettingsFactory) -> AsyncIterator[Gateway]:
+    """Start gateways over the built-in API with the given settings (ASGI, no socket); each one's
+    upstream calls are recorded. All are closed when the test ends."""
+    async with contextlib.AsyncExitStack() as stack:
+
+        async def start(**settings: Any) -> tuple[GraphQLClient, Recording]:
+            upstream = Recording()
+            app = create_app(make_settings(**settings), upstream_transport=upstream.wrap)
+            await stack.enter_async_context(app.router.lifespan_context(app))
+            http = await stack.enter_async_context(
+                httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gateway.test")
+            )
+            return GraphQLClient(http), upstream
+
+        yield start

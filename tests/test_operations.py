@@ -11,7 +11,7 @@ import pytest
 
 from gateway.app import create_api_app, create_app
 from gateway.settings import Settings
-from tests.conftest import SettingsFactory
+from tests.conftest import Gateway, SettingsFactory
 from tests.live import free_port, serve
 
 
@@ -52,23 +52,18 @@ def test_readyz_fails_when_the_upstream_refuses_the_key(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("origin", "allowed"), [("https://app.example.com", True), ("https://evil.example", False)])
-async def test_cors_allows_only_the_configured_origins(
-    make_settings: SettingsFactory, origin: str, allowed: bool
-) -> None:
-    app = create_app(make_settings(cors_origins=frozenset({"https://app.example.com"})))
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gateway.test") as client,
-    ):
-        preflight = await client.options(
-            "/graphql",
-            headers={
-                "Origin": origin,
-                "Access-Control-Request-Method": "POST",
-                "Access-Control-Request-Headers": "content-type",
-            },
-        )
-        actual = await client.post("/graphql", json={"query": "{ __typename }"}, headers={"Origin": origin})
+async def test_cors_allows_only_the_configured_origins(gateway: Gateway, origin: str, allowed: bool) -> None:
+    graphql, _ = await gateway(cors_origins=frozenset({"https://app.example.com"}))
+    client = graphql.http
+    preflight = await client.options(
+        "/graphql",
+        headers={
+            "Origin": origin,
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "content-type",
+        },
+    )
+    actual = await client.post("/graphql", json={"query": "{ __typename }"}, headers={"Origin": origin})
     if allowed:
         assert preflight.status_code == 200
         assert preflight.headers["access-control-allow-origin"] == origin
@@ -78,15 +73,11 @@ async def test_cors_allows_only_the_configured_origins(
         assert "access-control-allow-origin" not in actual.headers
 
 
-async def test_cors_is_closed_by_default(make_settings: SettingsFactory) -> None:
-    app = create_app(make_settings())
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gateway.test") as client,
-    ):
-        answer = await client.post(
-            "/graphql", json={"query": "{ __typename }"}, headers={"Origin": "https://app.example.com"}
-        )
+async def test_cors_is_closed_by_default(gateway: Gateway) -> None:
+    graphql, _ = await gateway()
+    answer = await graphql.http.post(
+        "/graphql", json={"query": "{ __typename }"}, headers={"Origin": "https://app.example.com"}
+    )
     assert "access-control-allow-origin" not in answer.headers
 
 

@@ -3,13 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
-import httpx
-import pytest
-
-from gateway.app import create_app
-from tests.conftest import SettingsFactory
+from tests.conftest import Gateway
 from tests.graphql.conftest import Seed, messages
 from tests.graphql.harness import GraphQLClient, Recording
 
@@ -41,19 +36,10 @@ async def test_concurrent_requests_with_different_keys_see_only_their_own(
     assert keys == {"Bearer sk-alice", "Bearer sk-bob"}
 
 
-@pytest.fixture
-async def server_keyed(make_settings: SettingsFactory, upstream: Recording) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(make_settings(api_key="sk-server"), upstream_transport=upstream.wrap)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://gateway.test") as client:
-            yield client
-
-
-async def test_without_a_key_the_server_key_is_used(server_keyed: httpx.AsyncClient, upstream: Recording) -> None:
-    created = await server_keyed.post("/v1/conversations", json={}, headers={"Authorization": "Bearer sk-server"})
+async def test_without_a_key_the_server_key_is_used(gateway: Gateway) -> None:
+    client, upstream = await gateway(api_key="sk-server")
+    created = await client.http.post("/v1/conversations", json={}, headers={"Authorization": "Bearer sk-server"})
     conversation_id = created.json()["id"]
-    client = GraphQLClient(server_keyed)
     anonymous = await client.data(
         "query($id: ID!) { conversation(id: $id) { conversationId } }", {"id": conversation_id}, key=None
     )

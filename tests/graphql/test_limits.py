@@ -3,39 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
 
-from gateway.app import create_app
 from gateway.schema.ids import encode_cursor
-from tests.conftest import SettingsFactory
+from tests.conftest import Gateway
 from tests.graphql.conftest import messages
-from tests.graphql.harness import GraphQLClient, Recording
-
-Gateway = Callable[..., Awaitable[tuple[GraphQLClient, Recording]]]
-
-
-@pytest.fixture
-async def gateway(make_settings: SettingsFactory) -> AsyncIterator[Gateway]:
-    """Start a gateway over the built-in API with the given settings; its upstream calls are recorded."""
-    async with contextlib.AsyncExitStack() as stack:
-
-        async def start(**settings: Any) -> tuple[GraphQLClient, Recording]:
-            upstream = Recording()
-            app = create_app(make_settings(**settings), upstream_transport=upstream.wrap)
-            await stack.enter_async_context(app.router.lifespan_context(app))
-            http = await stack.enter_async_context(
-                httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gateway.test")
-            )
-            return GraphQLClient(http), upstream
-
-        yield start
+from tests.graphql.harness import GraphQLClient
 
 
 async def _conversation(client: GraphQLClient, items: int = 0) -> str:

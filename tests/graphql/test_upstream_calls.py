@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import httpx
-
-from gateway.app import create_app
-from tests.conftest import SettingsFactory
+from tests.conftest import Gateway
 from tests.graphql.conftest import Seed, messages
 from tests.graphql.harness import GraphQLClient, Recording
 
@@ -113,19 +110,11 @@ async def test_reading_only_the_id_of_a_conversation_still_checks_it_exists(
     assert upstream.count == 1
 
 
-async def test_distinct_keys_are_fetched_concurrently_within_the_configured_bound(
-    make_settings: SettingsFactory,
-) -> None:
-    upstream = Recording()
-    app = create_app(make_settings(upstream_concurrency=3), upstream_transport=upstream.wrap)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://gateway.test") as http:
-            ids = [(await http.post("/v1/conversations", json={})).json()["id"] for _ in range(12)]
-            upstream.clear()
-            data = await GraphQLClient(http).data(
-                "query($ids: [ID!]!) { nodes(ids: $ids) { id } }", {"ids": ids}, key=None
-            )
+async def test_distinct_keys_are_fetched_concurrently_within_the_configured_bound(gateway: Gateway) -> None:
+    client, upstream = await gateway(upstream_concurrency=3)
+    ids = [(await client.http.post("/v1/conversations", json={})).json()["id"] for _ in range(12)]
+    upstream.clear()
+    data = await client.data("query($ids: [ID!]!) { nodes(ids: $ids) { id } }", {"ids": ids}, key=None)
     assert len(data["nodes"]) == 12
     events = sorted([(r.started, 1) for r in upstream.requests] + [(r.ended, -1) for r in upstream.requests])
     in_flight, peak = 0, 0
