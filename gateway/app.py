@@ -82,6 +82,13 @@ def _readyz(runtime: _Runtime) -> Callable[[Request], Awaitable[Response]]:
     return readyz
 
 
+def _built_in(settings: Settings) -> tuple[ConversationStore, Starlette]:
+    """The built-in API and its store (not yet open), as both `serve` and `serve-api` run it."""
+    store = ConversationStore(settings.database)
+    api = create_embedded_api(store, api_keys=settings.api_keys or None, max_body_bytes=settings.max_body_bytes)
+    return store, api
+
+
 class _Runtime:
     """What the lifespan opens and closes: the store and the one upstream client of the process."""
 
@@ -92,10 +99,7 @@ class _Runtime:
         self.embedded: Starlette | None = None
         self._upstream: UpstreamClient | None = None
         if settings.upstream_url is None:
-            self.store = ConversationStore(settings.database)
-            self.embedded = create_embedded_api(
-                self.store, api_keys=settings.api_keys or None, max_body_bytes=settings.max_body_bytes
-            )
+            self.store, self.embedded = _built_in(settings)
 
     def upstream(self) -> UpstreamClient:
         if self._upstream is None:
@@ -187,8 +191,7 @@ def create_app(settings: Settings, *, upstream_transport: TransportWrapper | Non
 
 def create_api_app(settings: Settings) -> Starlette:
     """The built-in REST API alone (``gateway serve-api``): ``/v1`` and ``/healthz``."""
-    store = ConversationStore(settings.database)
-    api = create_embedded_api(store, api_keys=settings.api_keys or None, max_body_bytes=settings.max_body_bytes)
+    store, api = _built_in(settings)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
