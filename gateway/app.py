@@ -37,6 +37,7 @@ from gateway.upstream import (
     UpstreamNotFound,
     UpstreamUnauthenticated,
 )
+from gateway.upstream.transport import UpstreamTransport
 
 __all__ = [
     "BUILT_IN_UPSTREAM",
@@ -107,20 +108,26 @@ class _Runtime:
             raise RuntimeError(msg)
         return self._upstream
 
-    def _http_client(self) -> httpx.AsyncClient:
+    def _upstream_client(self) -> UpstreamClient:
         settings = self.settings
         transport: httpx.AsyncBaseTransport
         if self.embedded is not None:
             transport = httpx.ASGITransport(app=self.embedded, raise_app_exceptions=False)
         else:
-            transport = httpx.AsyncHTTPTransport(
-                limits=httpx.Limits(max_connections=1000, max_keepalive_connections=200)
-            )
+            transport = UpstreamTransport(max_connections=1000)
         if self.wrap is not None:
             transport = self.wrap(transport)
-        timeout = httpx.Timeout(settings.upstream_read_timeout, connect=settings.upstream_connect_timeout)
-        base_url = settings.upstream_url or BUILT_IN_UPSTREAM
-        return httpx.AsyncClient(transport=transport, base_url=base_url.rstrip("/") + "/", timeout=timeout)
+        return UpstreamClient(
+            transport,
+            base_url=settings.upstream_url or BUILT_IN_UPSTREAM,
+            timeout=httpx.Timeout(settings.upstream_read_timeout, connect=settings.upstream_connect_timeout),
+            server_key=settings.api_key,
+            retry=RetryPolicy(attempts=settings.upstream_attempts),
+            concurrency=settings.upstream_concurrency,
+            operation_timeout=settings.operation_timeout,
+            retry_budget=settings.retry_budget,
+            breaker=CircuitBreaker(settings.circuit_breaker_failures, settings.circuit_breaker_seconds),
+        )
 
     @contextlib.asynccontextmanager
     async def lifespan(self, app: Starlette) -> AsyncIterator[None]:
@@ -129,17 +136,8 @@ class _Runtime:
             if self.settings.demo and await seed_demo(self.store, tenant_of(self.settings.api_key)):
                 logger.info("wrote the demo conversations %s", ", ".join(DEMO_CONVERSATIONS))
         try:
-            async with self._http_client() as http:
-                settings = self.settings
-                self._upstream = UpstreamClient(
-                    http,
-                    server_key=settings.api_key,
-                    retry=RetryPolicy(attempts=settings.upstream_attempts),
-                    concurrency=settings.upstream_concurrency,
-                    operation_timeout=settings.operation_timeout,
-                    retry_budget=settings.retry_budget,
-                    breaker=CircuitBreaker(settings.circuit_breaker_failures, settings.circuit_breaker_seconds),
-                )
+            async with contextlib.aclosing(self._upstream_client()) as upstream:
+                self._upstream = upstream
                 yield
         finally:
             self._upstream = None

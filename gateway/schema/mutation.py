@@ -26,7 +26,7 @@ from gateway.schema.inputs import ConversationItemInput, MetadataEntryInput, che
 from gateway.schema.items import ConversationItem, item_ids_of, item_to_graphql
 from gateway.schema.selection import current_field, fields_named, include_values, includes_for
 from gateway.upstream import UpstreamBadRequest, UpstreamInvalidResponse, UpstreamTimeout
-from gateway.upstream.errors import OperationDeadline
+from gateway.upstream.errors import OperationDeadline, UpstreamConnectionLost
 
 __all__ = ["Mutation"]
 
@@ -62,6 +62,12 @@ async def _write(call: Awaitable[T]) -> T:
     except UpstreamInvalidResponse:
         raise GatewayError(
             "The upstream's answer was cut off or unreadable: the write may or may not have been applied.",
+            "UPSTREAM_UNAVAILABLE",
+        ) from None
+    except UpstreamConnectionLost:
+        raise GatewayError(
+            "The connection to the upstream was lost during the write: it may or may not have been applied. "
+            "Read the conversation before trying again.",
             "UPSTREAM_UNAVAILABLE",
         ) from None
     except UpstreamBadRequest as error:

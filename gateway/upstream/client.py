@@ -1,9 +1,13 @@
 """The Conversations API client: one async method per REST endpoint of the contract.
 
-:class:`UpstreamClient` is process-wide: it holds the one shared ``httpx.AsyncClient`` (owned by
-the app's lifespan) and the configuration. Each GraphQL request gets an :class:`UpstreamSession`
-from it, carrying that request's key, its concurrency bound and its count of upstream calls;
-nothing in a session outlives its request or is shared with another.
+:class:`UpstreamClient` is process-wide: it holds the one shared httpx transport (and with it the
+connection pool; owned by the app's lifespan) and the configuration. It sends ``httpx.Request``s
+straight to the transport: the gateway needs none of ``httpx.AsyncClient``'s cookies, auth flows,
+redirects or URL merging, which cost about as much CPU per call as the transport itself.
+
+Each GraphQL request gets an :class:`UpstreamSession` from the client, carrying that request's
+key, its concurrency bound and its count of upstream calls; nothing in a session outlives its
+request or is shared with another.
 
 Reads (GET) are retried with jittered exponential backoff on 429, 5xx, timeouts and lost
 connections, honouring ``Retry-After``, within the operation's deadline and retry budget; writes
@@ -21,9 +25,10 @@ import time
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import httpx
+import orjson
 from pydantic import TypeAdapter, ValidationError
 
 from gateway.rest import Conversation, ConversationDeleted, ConversationItem, ConversationItemList
@@ -44,6 +49,8 @@ from gateway.upstream.errors import (
 __all__ = ["CircuitBreaker", "RetryPolicy", "UpstreamClient", "UpstreamSession"]
 
 T = TypeVar("T")
+
+USER_AGENT = "conversations-graphql-gateway"
 
 _CONVERSATION: TypeAdapter[Conversation] = TypeAdapter(Conversation)
 _DELETED: TypeAdapter[ConversationDeleted] = TypeAdapter(ConversationDeleted)
@@ -120,8 +127,10 @@ class UpstreamClient:
 
     def __init__(
         self,
-        http: httpx.AsyncClient,
+        transport: httpx.AsyncBaseTransport,
         *,
+        base_url: str,
+        timeout: httpx.Timeout | None = None,
         server_key: str | None = None,
         retry: RetryPolicy | None = None,
         concurrency: int = 16,
@@ -129,7 +138,10 @@ class UpstreamClient:
         retry_budget: int = 10,
         breaker: CircuitBreaker | None = None,
     ) -> None:
-        self.http = http
+        self.transport = transport
+        self.base_url = base_url.rstrip("/") + "/"
+        self.extensions = {"timeout": (timeout or httpx.Timeout(30.0)).as_dict()}
+        """What every request carries for the transport: its connect, read, write and pool timeouts."""
         self.retry = retry or RetryPolicy()
         self.concurrency = concurrency
         self.operation_timeout = operation_timeout
@@ -141,13 +153,37 @@ class UpstreamClient:
         """A session for one request: the client's own key if it sent one, else the server's."""
         return UpstreamSession(self, api_key or self._server_key)
 
+    def request(
+        self, method: str, path: str, params: list[tuple[str, str]] | None, body: Any, headers: dict[str, str]
+    ) -> httpx.Request:
+        url = self.base_url + path.lstrip("/")
+        if params:
+            url = f"{url}?{urlencode(params)}"
+        content = None
+        if body is not None:
+            content = orjson.dumps(body)
+            headers = {**headers, "Content-Type": "application/json"}
+        return httpx.Request(method, url, headers=headers, content=content, extensions=self.extensions)
+
+    async def send(self, request: httpx.Request) -> httpx.Response:
+        """The transport's response to ``request``, its body read and the connection released."""
+        response = await self.transport.handle_async_request(request)
+        try:
+            await response.aread()
+        finally:
+            await response.aclose()
+        return response
+
+    async def aclose(self) -> None:
+        await self.transport.aclose()
+
 
 class UpstreamSession:
     """One request's access to the upstream: its key, a concurrency bound and a call count."""
 
     def __init__(self, client: UpstreamClient, api_key: str | None) -> None:
         self._client = client
-        self._headers = {"Accept": "application/json"}
+        self._headers = {"Accept": "application/json", "User-Agent": USER_AGENT}
         if api_key:
             self._headers["Authorization"] = f"Bearer {api_key}"
         self._slots = asyncio.Semaphore(client.concurrency)
@@ -260,13 +296,7 @@ class UpstreamSession:
         try:
             async with asyncio.timeout(remaining), self._slots:
                 self.calls += 1
-                response = await self._client.http.request(
-                    method,
-                    path.lstrip("/"),
-                    params=httpx.QueryParams(tuple(params or ())),
-                    json=json,
-                    headers=self._headers,
-                )
+                response = await self._client.send(self._client.request(method, path, params, json, self._headers))
         except TimeoutError:
             raise OperationDeadline("The operation ran out of time while this call was under way.", sent=True) from None
         except httpx.TransportError as transport_error:

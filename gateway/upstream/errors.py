@@ -30,6 +30,7 @@ __all__ = [
     "OperationDeadline",
     "UpstreamBadRequest",
     "UpstreamBudgetExhausted",
+    "UpstreamConnectionLost",
     "UpstreamError",
     "UpstreamForbidden",
     "UpstreamInvalidResponse",
@@ -94,6 +95,10 @@ class UpstreamTimeout(UpstreamError):
 
 class UpstreamUnavailable(UpstreamError):
     retryable = True
+
+
+class UpstreamConnectionLost(UpstreamUnavailable):
+    """The connection failed after the request went out: a write may have been applied."""
 
 
 class UpstreamInvalidResponse(UpstreamError):
@@ -169,5 +174,7 @@ def error_for_transport(error: httpx.TransportError) -> UpstreamError:
         kind = type(error).__name__.removesuffix("Timeout").lower() or "request"
         return UpstreamTimeout(f"The upstream did not answer in time ({kind} timeout).")
     if isinstance(error, httpx.RemoteProtocolError):
-        return UpstreamInvalidResponse("The upstream closed the connection in the middle of its answer.")
+        return UpstreamConnectionLost("The upstream closed the connection in the middle of its answer.")
+    if isinstance(error, httpx.NetworkError) and not isinstance(error, httpx.ConnectError):
+        return UpstreamConnectionLost("The connection to the upstream was lost during the call.")
     return UpstreamUnavailable("The upstream could not be reached.")

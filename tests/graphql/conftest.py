@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
-from gateway.app import create_app
+from gateway.app import create_api_app, create_app
 from tests.conftest import SettingsFactory
 from tests.graphql.harness import GraphQLClient, Recording
 from tests.live import serve
@@ -21,26 +21,50 @@ def upstream() -> Recording:
     return Recording()
 
 
-@pytest.fixture(params=["asgi", "socket"])
+class _ByPath(httpx.AsyncBaseTransport):
+    """Sends ``/v1/...`` to the built-in API's socket and everything else to the gateway's."""
+
+    def __init__(self, api: str, gateway: str) -> None:
+        self._api = httpx.URL(api)
+        self._gateway = httpx.URL(gateway)
+        self._inner = httpx.AsyncHTTPTransport()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        target = self._api if request.url.path.startswith("/v1/") else self._gateway
+        request.url = request.url.copy_with(host=target.host, port=target.port)
+        request.headers["Host"] = f"{target.host}:{target.port}"
+        return await self._inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+
+@pytest.fixture(params=["asgi", "network"])
 async def http(
     request: pytest.FixtureRequest, make_settings: SettingsFactory, upstream: Recording
 ) -> AsyncIterator[httpx.AsyncClient]:
     """The gateway: ``/v1`` is the built-in API, ``/graphql`` the gateway.
 
-    Every GraphQL test runs twice: in-process over ASGI, and end to end through a real uvicorn
-    socket on loopback.
+    Every GraphQL test runs twice: in-process over ASGI (the gateway calling the built-in API in
+    the same process, as `gateway serve` does by default), and end to end over loopback sockets:
+    the gateway on a real uvicorn socket, calling the built-in API on another one through its
+    network transport, as it calls OpenAI's.
     """
     # The round-trip tests select every field of every item type at once (about 900 aliases and 8,000
     # tokens): far past what a client sends, so these tests raise those two limits.
-    app = create_app(make_settings(max_aliases=2_000, max_tokens=40_000), upstream_transport=upstream.wrap)
+    limits: dict[str, Any] = {"max_aliases": 2_000, "max_tokens": 40_000}
     if request.param == "asgi":
+        app = create_app(make_settings(**limits), upstream_transport=upstream.wrap)
         async with app.router.lifespan_context(app):
-            transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://gateway.test") as client:
+            in_process = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=in_process, base_url="http://gateway.test") as client:
                 yield client
-    else:
-        with serve(app) as url:
-            async with httpx.AsyncClient(base_url=url, timeout=30) as client:
+        return
+    with serve(create_api_app(make_settings())) as api_url:
+        gateway = create_app(make_settings(**limits, upstream_url=f"{api_url}/v1"), upstream_transport=upstream.wrap)
+        with serve(gateway) as gateway_url:
+            transport = _ByPath(api_url, gateway_url)
+            async with httpx.AsyncClient(transport=transport, base_url=gateway_url, timeout=30) as client:
                 yield client
 
 

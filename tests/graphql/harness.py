@@ -48,19 +48,27 @@ class Recording:
                         answer = await recording.slow_fault(request)
                     if answer is None:
                         answer = await inner.handle_async_request(request)
-                        await answer.aread()
+                        try:
+                            await answer.aread()
+                        except BaseException:
+                            await answer.aclose()
+                            raise
                     return answer
                 finally:
                     recording.requests.append(
                         UpstreamRequest(
                             request.method,
-                            request.url.path,
+                            # Relative to the API's base URL: `/v1` on a socket, nothing in-process.
+                            request.url.path.removeprefix("/v1"),
                             list(request.url.params.multi_items()),
                             dict(request.headers),
                             started,
                             time.perf_counter(),
                         )
                     )
+
+            async def aclose(self) -> None:
+                await inner.aclose()
 
         return _Transport()
 

@@ -77,7 +77,7 @@ CASES: dict[str, tuple[Fault, str, int]] = {
     "connection refused": (_raise(httpx.ConnectError), "UPSTREAM_UNAVAILABLE", 3),
     "connect timeout": (_raise(httpx.ConnectTimeout), "UPSTREAM_TIMEOUT", 3),
     "read timeout": (_raise(httpx.ReadTimeout), "UPSTREAM_TIMEOUT", 3),
-    "truncated body": (_raise(httpx.RemoteProtocolError), "UPSTREAM_UNAVAILABLE", 1),
+    "truncated body": (_raise(httpx.RemoteProtocolError), "UPSTREAM_UNAVAILABLE", 3),
     "a body that is not JSON": (_content(200, b"<html>hello</html>"), "UPSTREAM_UNAVAILABLE", 1),
     "JSON of the wrong shape": (_content(200, b'{"id": 5, "object": "conversation"}'), "UPSTREAM_UNAVAILABLE", 1),
     "truncated JSON": (_content(200, b'{"id": "conv_1", "object": "conv'), "UPSTREAM_UNAVAILABLE", 1),

@@ -1,0 +1,143 @@
+"""The network transport's failures, from real sockets that misbehave.
+
+``httpx.MockTransport`` faults (tests/graphql/test_faults.py) raise httpx's exceptions directly;
+these tests make a real server misbehave, so that what reaches the gateway is whatever the
+production transport (httpx over aiohttp) makes of it. Each failure must come out as the httpx
+error that names it, and then as the GraphQL error a client can act on: a refused connection is
+not a timeout, and a write whose connection broke may have been applied.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+import struct
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+import httpx
+import pytest
+
+from gateway.upstream.transport import UpstreamTransport
+from tests.conftest import Gateway
+from tests.live import free_port
+
+Behaviour = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
+
+
+async def _hang_up(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    writer.close()
+
+
+async def _reset(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    sock = writer.get_extra_info("socket")
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    writer.transport.abort()
+
+
+async def _short_body(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    writer.write(b'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"id": "conv_')
+    await writer.drain()
+    writer.close()
+
+
+async def _not_http(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    writer.write(b"SSH-2.0-OpenSSH_9.6\r\n\r\n")
+    await writer.drain()
+    writer.close()
+
+
+async def _silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    await asyncio.sleep(3)
+    writer.close()
+
+
+BEHAVIOURS: dict[str, tuple[Behaviour | None, type[httpx.TransportError]]] = {
+    "nothing listens": (None, httpx.ConnectError),
+    "closes without answering": (_hang_up, httpx.RemoteProtocolError),
+    "resets the connection": (_reset, httpx.ReadError),
+    "sends half the body": (_short_body, httpx.RemoteProtocolError),
+    "does not speak HTTP": (_not_http, httpx.RemoteProtocolError),
+    "never answers": (_silent, httpx.ReadTimeout),
+}
+
+
+@contextlib.asynccontextmanager
+async def _server(behaviour: Behaviour | None) -> AsyncIterator[str]:
+    """A loopback server that reads one request head and then does ``behaviour``; its base URL."""
+    if behaviour is None:
+        yield f"http://127.0.0.1:{free_port()}/v1"
+        return
+
+    handlers: set[asyncio.Task[None]] = set()
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        handlers.add(asyncio.current_task())  # type: ignore[arg-type]
+        try:
+            with contextlib.suppress(ConnectionError, asyncio.IncompleteReadError):
+                await reader.readuntil(b"\r\n\r\n")
+                await behaviour(reader, writer)
+        finally:
+            writer.close()
+
+    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    try:
+        yield f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}/v1"
+    finally:
+        server.close()
+        for handler in handlers:
+            handler.cancel()
+        await asyncio.gather(*handlers, return_exceptions=True)
+        await server.wait_closed()
+
+
+async def _post(transport: UpstreamTransport, url: str) -> None:
+    request = httpx.Request("POST", url, content=b"{}", extensions={"timeout": httpx.Timeout(0.5).as_dict()})
+    response = await transport.handle_async_request(request)
+    try:
+        await response.aread()
+    finally:
+        await response.aclose()
+
+
+@pytest.mark.parametrize("case", sorted(BEHAVIOURS))
+async def test_each_failure_is_the_httpx_error_that_names_it(case: str) -> None:
+    behaviour, expected = BEHAVIOURS[case]
+    transport = UpstreamTransport(max_connections=4)
+    async with _server(behaviour) as url:
+        with pytest.raises(httpx.TransportError) as raised:
+            await _post(transport, f"{url}/conversations")
+    await transport.aclose()
+    assert type(raised.value) is expected
+
+
+READ = "query($id: ID!) { conversation(id: $id) { conversationId } }"
+WRITE = """mutation($id: ID!) { addConversationItems(input: {conversationId: $id,
+  items: [{message: {role: USER, text: "hello"}}]}) { items { __typename } } }"""
+
+# case: (code, message for a read, message for a write)
+EXPECTED: dict[str, tuple[str, str, str]] = {
+    "nothing listens": ("UPSTREAM_UNAVAILABLE", "could not be reached", "could not be reached"),
+    "closes without answering": ("UPSTREAM_UNAVAILABLE", "closed the connection", "may or may not have been applied"),
+    "resets the connection": ("UPSTREAM_UNAVAILABLE", "was lost during the call", "may or may not have been applied"),
+    "sends half the body": ("UPSTREAM_UNAVAILABLE", "closed the connection", "may or may not have been applied"),
+    "does not speak HTTP": ("UPSTREAM_UNAVAILABLE", "closed the connection", "may or may not have been applied"),
+    "never answers": ("UPSTREAM_TIMEOUT", "did not answer in time", "may or may not have been applied"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BEHAVIOURS))
+async def test_each_failure_reaches_the_client_with_its_code(case: str, gateway: Gateway) -> None:
+    behaviour, _ = BEHAVIOURS[case]
+    code, read_message, write_message = EXPECTED[case]
+    async with _server(behaviour) as url:
+        graphql, upstream = await gateway(upstream_url=url, upstream_attempts=2, upstream_read_timeout=0.5)
+        for operation, message in ((READ, read_message), (WRITE, write_message)):
+            body = await graphql.execute(operation, {"id": "conv_1"})
+            (error,) = body["errors"]
+            assert error["extensions"]["code"] == code, error
+            assert message in error["message"], error
+            assert "127.0.0.1" not in error["message"]
+        # The read was tried twice (every one of these may pass on a second try, and a read is safe
+        # to repeat); the write once.
+        assert [request.method for request in upstream.requests] == ["GET", "GET", "POST"]
