@@ -9,6 +9,7 @@ the legacy behaviour (200).
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from typing import Any
@@ -135,6 +136,13 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
         super().__init__(schema, graphql_ide="graphiql" if graphiql else None)
         self._upstream = upstream
         self._ide_page = _offline_graphiql(self.graphql_ide_html) if graphiql else ""
+
+    def encode_json(self, data: object) -> bytes:
+        """The response body, written by orjson (several times faster than the standard library)."""
+        try:
+            return orjson.dumps(data)
+        except TypeError:  # an integer beyond 64 bits in an open-ended JSON value
+            return json.dumps(data, separators=(",", ":")).encode()
 
     async def render_graphql_ide(self, request: Request) -> HTMLResponse:
         root = request.scope.get("root_path", "")

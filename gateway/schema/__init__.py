@@ -5,14 +5,24 @@ from __future__ import annotations
 from typing import Any
 
 import strawberry
-from graphql import GraphQLError
+from graphql import (
+    GraphQLAbstractType,
+    GraphQLError,
+    GraphQLInterfaceType,
+    GraphQLResolveInfo,
+    GraphQLSchema,
+    GraphQLTypeResolver,
+    GraphQLUnionType,
+)
 from strawberry.extensions import DisableIntrospection, ValidationCache
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
+from strawberry.types.base import StrawberryObjectDefinition
 
 from gateway.schema.context import GatewayContext
 from gateway.schema.conversation import Conversation
 from gateway.schema.errors import ErrorCodes
+from gateway.schema.execution import execution_context_for
 from gateway.schema.items import ITEM_TYPES
 from gateway.schema.limits import Limits, limit_extensions
 from gateway.schema.mutation import Mutation
@@ -47,10 +57,36 @@ def build_schema(limits: Limits | None = None, *, introspection: bool = True) ->
     ]
     if not introspection:
         extensions.append(DisableIntrospection)
-    return GatewaySchema(
+    schema = GatewaySchema(
         query=Query,
         mutation=Mutation,
         types=[Conversation, *ITEM_TYPES],
         extensions=extensions,
         config=StrawberryConfig(relay_max_results=500),
     )
+    _resolve_abstract_types_by_class(schema._schema)
+    schema.execution_context_class = execution_context_for(schema._schema)
+    return schema
+
+
+def _resolve_abstract_types_by_class(schema: GraphQLSchema) -> None:
+    """Name the runtime type of a union or interface value by its class, in one lookup.
+
+    Strawberry's own resolver tries the members one by one (up to 30 for `ConversationItem`, for
+    every item of every page). Every value the resolvers return is an instance of its concrete
+    Strawberry class, so the class names the type; anything else goes to Strawberry's resolver.
+    graphql-core still checks that the type belongs to the union or interface.
+    """
+    for named in schema.type_map.values():
+        if isinstance(named, GraphQLUnionType | GraphQLInterfaceType) and named.resolve_type is not None:
+            named.resolve_type = _by_class(named.resolve_type)
+
+
+def _by_class(fallback: GraphQLTypeResolver) -> GraphQLTypeResolver:
+    def resolve_type(value: Any, info: GraphQLResolveInfo[Any], abstract_type: GraphQLAbstractType) -> Any:
+        definition = getattr(type(value), "__strawberry_definition__", None)
+        if isinstance(definition, StrawberryObjectDefinition) and not definition.is_interface:
+            return definition.name
+        return fallback(value, info, abstract_type)
+
+    return resolve_type

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import Iterator
 
+import orjson
 from strawberry.extensions import SchemaExtension
 
 __all__ = ["OperationLog"]
@@ -20,6 +20,8 @@ class OperationLog(SchemaExtension):
     def on_operation(self) -> Iterator[None]:
         started = time.perf_counter()
         yield
+        if not logger.isEnabledFor(logging.INFO):
+            return
         context = self.execution_context
         result = context.result
         errors = getattr(result, "errors", None) or []
@@ -36,4 +38,4 @@ class OperationLog(SchemaExtension):
             "upstreamCalls": getattr(session, "calls", 0),
             "errorCodes": sorted({str((error.extensions or {}).get("code")) for error in errors}),
         }
-        logger.info(json.dumps(record))
+        logger.info(orjson.dumps(record).decode())
