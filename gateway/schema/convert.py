@@ -11,9 +11,11 @@ of the same name, the class says so in ``rest_fields`` (a function of the whole 
 from __future__ import annotations
 
 import enum
+import operator
 import types
 import typing
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, TypeVar, get_args, get_origin, get_type_hints
 
 from gateway.rest import RestModel
@@ -24,7 +26,6 @@ T = TypeVar("T")
 Converter = Callable[[Any], Any]
 
 _REGISTRY: dict[type[RestModel], type[Any]] = {}
-_PLANS: dict[type[Any], list[tuple[str, Callable[[Any], Any]]]] = {}
 
 
 class UpstreamContractError(ValueError):
@@ -44,88 +45,83 @@ def shows(*models: type[RestModel]) -> Callable[[type[T]], type[T]]:
 
 def to_graphql(model: RestModel, **given: Any) -> Any:
     """The GraphQL object for ``model``; ``given`` supplies fields the model does not carry."""
-    cls = _REGISTRY.get(type(model))
+    plan = _PLANS.get(type(model)) or _plan(type(model))
+    if not plan.needs <= given.keys():
+        missing = ", ".join(sorted(plan.needs - given.keys()))
+        msg = f"{plan.cls.__name__} needs {missing}, which {type(model).__name__} does not have"
+        raise TypeError(msg)
+    if given:
+        values = {name: read(model) for name, read in plan.reads if name not in given}
+        return plan.cls(**values, **given)
+    return plan.cls(**{name: read(model) for name, read in plan.reads})
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """How a model class becomes its GraphQL class: a reader per field, and the fields it lacks."""
+
+    cls: type[Any]
+    reads: tuple[tuple[str, Callable[[Any], Any]], ...]
+    needs: frozenset[str]
+
+
+_PLANS: dict[type[RestModel], _Plan] = {}
+
+
+def _plan(model: type[RestModel]) -> _Plan:
+    cls = _REGISTRY.get(model)
     if cls is None:
-        msg = f"no GraphQL type shows {type(model).__name__}"
+        msg = f"no GraphQL type shows {model.__name__}"
         raise TypeError(msg)
-    values = {name: read(model) for name, read in _plan(cls) if name not in given}
-    missing = [name for name, value in values.items() if value is _missing]
-    if missing:
-        msg = f"{cls.__name__} needs {', '.join(missing)}, which {type(model).__name__} does not have"
-        raise TypeError(msg)
-    return cls(**values, **given)
-
-
-def _plan(cls: type[Any]) -> list[tuple[str, Callable[[Any], Any]]]:
-    plan = _PLANS.get(cls)
-    if plan is None:
-        plan = _PLANS[cls] = list(_build_plan(cls))
-    return plan
-
-
-def _build_plan(cls: type[Any]) -> typing.Iterator[tuple[str, Callable[[Any], Any]]]:
     hints = get_type_hints(cls, include_extras=True)
     derived: dict[str, Callable[[Any], Any]] = getattr(cls, "rest_fields", {})
+    declared = frozenset(model.model_fields)
+    reads: list[tuple[str, Callable[[Any], Any]]] = []
+    needs: set[str] = set()
     for field in cls.__strawberry_definition__.fields:
         if field.base_resolver is not None:
             continue
         name = field.python_name
         if name in derived:
-            yield name, derived[name]
-            continue
-        convert = _converter(hints[name])
-        yield name, _attribute(name, convert)
+            reads.append((name, derived[name]))
+        elif name in declared:
+            reads.append((name, _reader(name, _converter(hints[name]))))
+        else:
+            needs.add(name)
+    plan = _PLANS[model] = _Plan(cls, tuple(reads), frozenset(needs))
+    return plan
 
 
-def _attribute(name: str, convert: Converter) -> Callable[[Any], Any]:
-    def read(model: Any) -> Any:
-        if name in _declared(type(model)):
-            return convert(getattr(model, name))
-        return _missing
-
-    return read
+def _reader(name: str, convert: Converter | None) -> Callable[[Any], Any]:
+    get = operator.attrgetter(name)
+    if convert is None:
+        return get
+    return lambda model: convert(get(model))
 
 
-_DECLARED: dict[type[Any], frozenset[str]] = {}
-
-
-def _declared(model: type[Any]) -> frozenset[str]:
-    """A model's declared field names (`model_fields` is a descriptor: too slow for every field)."""
-    names = _DECLARED.get(model)
-    if names is None:
-        names = _DECLARED[model] = frozenset(model.model_fields)
-    return names
-
-
-class _Missing:
-    """A field the model does not have: ``to_graphql`` must be given it, or the class fails to build."""
-
-
-_missing = _Missing()
-
-
-def _converter(hint: Any) -> Converter:
+def _converter(hint: Any) -> Converter | None:
+    """How to convert a model's value to ``hint``'s; None when it is already right."""
     origin = get_origin(hint)
     if origin is typing.Annotated:
         return _converter(get_args(hint)[0])
     if origin in (typing.Union, types.UnionType):
         members = [member for member in get_args(hint) if member is not type(None)]
-        if len(members) == 1:
-            inner = _converter(members[0])
-            return lambda value: None if value is None else inner(value)
-        return _nested
+        if len(members) > 1:
+            return _nested
+        inner = _converter(members[0])
+        if inner is None:
+            return None
+        return lambda value: None if value is None else inner(value)
     if origin is list:
         element = _converter(get_args(hint)[0])
+        if element is None:
+            return None
         return lambda values: [element(value) for value in values]
     if isinstance(hint, type) and issubclass(hint, enum.Enum):
         return _enum(hint)
     if isinstance(hint, type) and hasattr(hint, "__strawberry_definition__"):
         return _nested
-    return _same
-
-
-def _same(value: Any) -> Any:
-    return value
+    return None
 
 
 def _nested(value: Any) -> Any:
