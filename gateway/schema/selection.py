@@ -7,10 +7,24 @@ for `logprobs` gets them without knowing the REST flag.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from graphql import GraphQLInterfaceType, GraphQLNamedType, GraphQLObjectType, GraphQLSchema, get_named_type
+import orjson
+from graphql import (
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLInterfaceType,
+    GraphQLNamedType,
+    GraphQLObjectType,
+    GraphQLSchema,
+    Node,
+    OperationType,
+    VariableNode,
+    get_named_type,
+)
 from strawberry.types import Info
 from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField, Selection
 
@@ -44,8 +58,73 @@ def _schema(info: Info) -> GraphQLSchema:
     return schema
 
 
+_SELECTED: OrderedDict[tuple[int, bytes], tuple[FieldNode, SelectedField]] = OrderedDict()
+_SELECTED_MAX = 1024
+_VARIABLES_USED: dict[int, tuple[FieldNode, tuple[str, ...]]] = {}
+
+
 def current_field(info: Info) -> SelectedField:
-    """The field being resolved, as selected (arguments, sub-selections)."""
+    """The field being resolved, as selected (arguments, sub-selections).
+
+    Strawberry builds this from the document's AST on every call, for the whole sub-tree; clients
+    send the same few documents again and again, and the parse cache hands back the same AST for
+    the same text. So, for queries, the result is kept per AST node and the values of the variables
+    used under it, at most 1,024 of them, the oldest dropped first. The node is kept with its
+    entry, so that its id cannot be reused.
+    """
+    raw = info._raw_info
+    if raw.operation.operation is not OperationType.QUERY:
+        return _selected(info)  # a write's variables (a message's text) rarely come again
+    node = raw.field_nodes[0]
+    used = _variables_used(node, raw.fragments)
+    try:
+        values = orjson.dumps([info.variable_values.get(name) for name in used])
+    except TypeError:  # a value orjson cannot write: build the selection each time
+        return _selected(info)
+    key = (id(node), values)
+    kept = _SELECTED.get(key)
+    if kept is not None and kept[0] is node:
+        return kept[1]
+    field = _selected(info)
+    _SELECTED[key] = (node, field)
+    if len(_SELECTED) > _SELECTED_MAX:
+        _SELECTED.popitem(last=False)
+    return field
+
+
+def _variables_used(node: FieldNode, fragments: dict[str, FragmentDefinitionNode]) -> tuple[str, ...]:
+    """The names of the variables in ``node``'s arguments, directives and sub-selections."""
+    kept = _VARIABLES_USED.get(id(node))
+    if kept is not None and kept[0] is node:
+        return kept[1]
+    names: set[str] = set()
+    _collect_variables(node, fragments, names, set())
+    used = tuple(sorted(names))
+    if len(_VARIABLES_USED) >= _SELECTED_MAX:
+        _VARIABLES_USED.clear()
+    _VARIABLES_USED[id(node)] = (node, used)
+    return used
+
+
+def _collect_variables(
+    node: Node, fragments: dict[str, FragmentDefinitionNode], names: set[str], seen: set[str]
+) -> None:
+    if isinstance(node, VariableNode):
+        names.add(node.name.value)
+        return
+    if isinstance(node, FragmentSpreadNode) and node.name.value not in seen:
+        seen.add(node.name.value)
+        fragment = fragments.get(node.name.value)
+        if fragment is not None:
+            _collect_variables(fragment, fragments, names, seen)
+    for key in node.keys:
+        value = getattr(node, key, None)
+        for child in value if isinstance(value, tuple | list) else (value,):
+            if isinstance(child, Node):
+                _collect_variables(child, fragments, names, seen)
+
+
+def _selected(info: Info) -> SelectedField:
     field = info.selected_fields[0]
     assert isinstance(field, SelectedField)  # the field being resolved is always a field
     return field

@@ -32,6 +32,23 @@ async def test_a_conversation_and_its_first_page_take_two_overlapping_calls(
     assert page_call.started < conversation_call.ended
 
 
+async def test_the_same_document_with_other_variables_asks_for_other_pages(
+    graphql: GraphQLClient, upstream: Recording, seed: Seed
+) -> None:
+    """Selections are kept per document and variable values: a new `$last` is a new page."""
+    first, second = await seed(*messages(8)), await seed(*messages(8))
+    query = """query($id: ID!, $last: Int!) { conversation(id: $id) {
+      items(last: $last) { nodes { ... on Message { itemId } } } } }"""
+    for conversation_id, last in ((first, 2), (second, 3), (first, 5), (first, 2)):
+        upstream.clear()
+        data = await graphql.data(query, {"id": conversation_id, "last": last})
+        assert len(data["conversation"]["items"]["nodes"]) == last
+        (page,) = [request for request in upstream.requests if request.path.endswith("/items")]
+        assert page.path == f"/conversations/{conversation_id}/items"
+        assert ("limit", str(last)) in page.params
+        assert upstream.count == 2  # the conversation and its page, fetched together
+
+
 async def test_nodes_with_repeated_ids_fetch_each_conversation_once(
     graphql: GraphQLClient, upstream: Recording, seed: Seed
 ) -> None:
