@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from httpx_aiohttp import AiohttpTransport
 
 GATEWAY = Path(sys.executable).with_name("gateway")
 TICKS = os.sysconf("SC_CLK_TCK")
@@ -73,13 +74,19 @@ BENCH_ENVIRONMENT = {
 }
 
 
+LOGS = Path("build/bench-logs")
+"""Where the servers' output goes (one file per server), to see why a run failed."""
+
+
 def _start(arguments: list[str], port: int) -> subprocess.Popen[bytes]:
-    process = subprocess.Popen(
-        [str(GATEWAY), *arguments, "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env={**os.environ, **BENCH_ENVIRONMENT},
-    )
+    LOGS.mkdir(parents=True, exist_ok=True)
+    with (LOGS / f"{arguments[0]}-{port}.log").open("wb") as log:
+        process = subprocess.Popen(
+            [str(GATEWAY), *arguments, "--port", str(port)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, **BENCH_ENVIRONMENT},
+        )
     for _ in range(400):
         try:
             if httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200:
@@ -96,9 +103,17 @@ class Bench:
         self.upstream = upstream
         self.gateway = gateway
         self.gateway_pid = gateway_pid
-        limits = httpx.Limits(max_connections=500, max_keepalive_connections=500)
-        self.rest = httpx.AsyncClient(base_url=f"{upstream}/v1", headers=KEY, limits=limits, timeout=60)
-        self.graphql = httpx.AsyncClient(base_url=gateway, headers=KEY, limits=limits, timeout=60)
+        # Idle connections are dropped before uvicorn's keep-alive timeout (5 s) closes them on the
+        # server side: a request sent on a connection the server is closing fails with ReadError.
+        limits = httpx.Limits(max_connections=500, max_keepalive_connections=500, keepalive_expiry=2)
+        # Both clients use the HTTP stack the gateway uses (httpx over aiohttp): the ideal client is
+        # a well-written one, and the load generator shares the machine's two cores with the servers.
+        self.rest = httpx.AsyncClient(
+            base_url=f"{upstream}/v1", headers=KEY, timeout=60, transport=AiohttpTransport(limits=limits)
+        )
+        self.graphql = httpx.AsyncClient(
+            base_url=gateway, headers=KEY, timeout=60, transport=AiohttpTransport(limits=limits)
+        )
         self.conversations: list[str] = []
         self.operations = 0
 
