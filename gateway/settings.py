@@ -34,6 +34,11 @@ class Settings(BaseSettings):
     """How many upstream calls one GraphQL request may have under way at once."""
     upstream_connect_timeout: float = Field(default=5.0, gt=0)
     upstream_read_timeout: float = Field(default=30.0, gt=0)
+    upstream_keepalive: float = Field(default=4.0, gt=0)
+    """Seconds an idle upstream connection is kept for reuse. Below the 5 s after which uvicorn and
+    Node servers close idle connections, so that no request goes out on one the server is closing
+    (a write would then fail, and might or might not have been applied). Raise it for an upstream
+    known to keep connections open longer, to spare TLS handshakes after pauses."""
     upstream_attempts: int = Field(default=3, ge=1)
     """How many times a read is tried (writes are tried once)."""
 

@@ -77,7 +77,7 @@ def _remapped(error: BaseException, request: httpx.Request) -> BaseException:
 class UpstreamTransport(AiohttpTransport):
     """``httpx_aiohttp``'s transport with aiohttp's errors mapped precisely (see the module)."""
 
-    def __init__(self, *, max_connections: int, keepalive_expiry: float = 5.0) -> None:
+    def __init__(self, *, max_connections: int, keepalive_expiry: float) -> None:
         super().__init__(
             limits=httpx.Limits(max_connections=max_connections, keepalive_expiry=keepalive_expiry),
             trust_env=True,

@@ -103,7 +103,7 @@ async def _post(transport: UpstreamTransport, url: str) -> None:
 @pytest.mark.parametrize("case", sorted(BEHAVIOURS))
 async def test_each_failure_is_the_httpx_error_that_names_it(case: str) -> None:
     behaviour, expected = BEHAVIOURS[case]
-    transport = UpstreamTransport(max_connections=4)
+    transport = UpstreamTransport(max_connections=4, keepalive_expiry=5)
     async with _server(behaviour) as url:
         with pytest.raises(httpx.TransportError) as raised:
             await _post(transport, f"{url}/conversations")
@@ -141,3 +141,46 @@ async def test_each_failure_reaches_the_client_with_its_code(case: str, gateway:
         # The read was tried twice (every one of these may pass on a second try, and a read is safe
         # to repeat); the write once.
         assert [request.method for request in upstream.requests] == ["GET", "GET", "POST"]
+
+
+async def test_an_idle_connection_is_not_reused_past_the_keepalive() -> None:
+    """A connection idle for longer than `upstream_keepalive` is replaced, not reused: servers close
+    idle connections (uvicorn and Node after 5 s), and a request sent on one they are closing fails."""
+    connections = 0
+    handlers: set[asyncio.Task[None]] = set()
+
+    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        nonlocal connections
+        connections += 1
+        handlers.add(asyncio.current_task())  # type: ignore[arg-type]
+        with contextlib.suppress(ConnectionError, asyncio.IncompleteReadError):
+            while True:
+                await reader.readuntil(b"\r\n\r\n")
+                writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}")
+                await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(answer, "127.0.0.1", 0)
+    url = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}/v1/conversations/conv_1"
+    transport = UpstreamTransport(max_connections=4, keepalive_expiry=0.3)
+    try:
+
+        async def get() -> None:
+            request = httpx.Request("GET", url, extensions={"timeout": httpx.Timeout(2).as_dict()})
+            response = await transport.handle_async_request(request)
+            await response.aread()
+            await response.aclose()
+
+        await get()
+        await get()
+        assert connections == 1  # reused while fresh
+        await asyncio.sleep(0.5)
+        await get()
+        assert connections == 2  # replaced once idle past the keep-alive
+    finally:
+        await transport.aclose()
+        server.close()
+        for handler in handlers:
+            handler.cancel()
+        await asyncio.gather(*handlers, return_exceptions=True)
+        await server.wait_closed()
