@@ -114,7 +114,9 @@ class _Runtime:
         if self.embedded is not None:
             transport = httpx.ASGITransport(app=self.embedded, raise_app_exceptions=False)
         else:
-            transport = UpstreamTransport(max_connections=1000, keepalive_expiry=settings.upstream_keepalive)
+            transport = UpstreamTransport(
+                max_connections=settings.upstream_connections, keepalive_expiry=settings.upstream_keepalive
+            )
         if self.wrap is not None:
             transport = self.wrap(transport)
         return UpstreamClient(

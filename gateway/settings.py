@@ -34,6 +34,8 @@ class Settings(BaseSettings):
     """How many upstream calls one GraphQL request may have under way at once."""
     upstream_connect_timeout: float = Field(default=5.0, gt=0)
     upstream_read_timeout: float = Field(default=30.0, gt=0)
+    upstream_connections: int = Field(default=256, ge=1)
+    """The most connections to the upstream at once (per worker); more calls wait for one."""
     upstream_keepalive: float = Field(default=4.0, gt=0)
     """Seconds an idle upstream connection is kept for reuse. Below the 5 s after which uvicorn and
     Node servers close idle connections, so that no request goes out on one the server is closing
