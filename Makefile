@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: serve serve-api test lint typecheck pytest bench bench-storage bench-soak clean
+.PHONY: serve serve-api test lint typecheck pytest bench bench-storage bench-soak profile clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -61,6 +61,11 @@ bench-storage: $(STAMP)
 
 bench-soak: $(STAMP)
 	$(BIN)/python bench/soak.py --json build/soak.json
+
+# py-spy samples the running gateway; it is a tool for this target only, not a dependency.
+profile: $(STAMP)
+	test -x $(BIN)/py-spy || $(BIN)/pip install --quiet py-spy
+	$(BIN)/python -m bench.profile
 
 clean:
 	rm -rf $(VENV) build .mypy_cache .ruff_cache .pytest_cache .coverage
