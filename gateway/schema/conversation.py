@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from typing import Annotated, Any, Self
 
 import strawberry
 from strawberry import relay
 from strawberry.types import Info
-from strawberry.types.nodes import SelectedField
+from strawberry.types.nodes import SelectedField, Selection
 
 from gateway.loaders import ItemKey, PageKey
 from gateway.rest import Conversation as RestConversation
@@ -21,7 +21,7 @@ from gateway.schema.ids import encode_cursor
 from gateway.schema.items import ConversationItem, item_to_graphql
 from gateway.schema.pagination import DEFAULT_FIRST, MAX_ITEMS, PageRequest, Window, window
 from gateway.schema.selection import (
-    current_field,
+    current_selections,
     enum_value,
     fields_named,
     include_values,
@@ -119,18 +119,23 @@ def _exists(info: GatewayInfo, conversation_id: str) -> Callable[[str], Awaitabl
     return exists
 
 
-def prefetch_items(info: GatewayInfo, conversation_id: str, field: SelectedField) -> None:
-    """Start the first page of every `items` selected under ``field`` (a conversation) now.
+def prefetch_items(info: GatewayInfo, conversation_id: str, selections: Sequence[Selection]) -> None:
+    """Start the first page of every `items` in ``selections`` (a conversation's) now.
 
     The conversation and its pages are then fetched at the same time, not one after the other.
     A selection with bad arguments is left to its resolver, which reports the error.
     """
-    for selected in fields_named(field.selections, "items", frozenset({"Conversation", "Node"})):
+    # Fields under one response name are one field (GraphQL merges them): one page, every include.
+    merged: dict[str, list[SelectedField]] = {}
+    for selected in fields_named(selections, "items", frozenset({"Conversation", "Node"})):
+        merged.setdefault(selected.alias or selected.name, []).append(selected)
+    for fields in merged.values():
         try:
-            request, explicit = _page_request(selected.arguments)
+            request, explicit = _page_request(fields[0].arguments)
         except GatewayError:
             continue
-        include = explicit | includes_for(info, selected, "ConversationItemConnection")
+        selected_under = [selection for field in fields for selection in field.selections]
+        include = explicit | includes_for(info, selected_under, "ConversationItemConnection")
         order, after, limit = request.initial_fetch()
         info.context.loaders.page(PageKey(conversation_id, order, after, limit, include))
 
@@ -209,7 +214,7 @@ class Conversation(relay.Node):
     ) -> ConversationItemConnection | None:
         arguments = {"first": first, "after": after, "last": last, "before": before, "order": order}
         request, explicit = _page_request({**arguments, "include": include})
-        derived = includes_for(info, current_field(info), "ConversationItemConnection")
+        derived = includes_for(info, current_selections(info), "ConversationItemConnection")
         include_set = explicit | derived
         fetch = _fetcher(info, self.conversation_id, include_set)
         found = await window(request, fetch, _exists(info, self.conversation_id))

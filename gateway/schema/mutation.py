@@ -24,7 +24,7 @@ from gateway.schema.errors import GatewayError, bad_input
 from gateway.schema.ids import conversation_id_of
 from gateway.schema.inputs import ConversationItemInput, MetadataEntryInput, check_id, item_bodies, metadata_body
 from gateway.schema.items import ConversationItem, item_ids_of, item_to_graphql
-from gateway.schema.selection import current_field, fields_named, include_values, includes_for
+from gateway.schema.selection import current_selections, fields_named, include_values, includes_for
 from gateway.upstream import UpstreamBadRequest, UpstreamInvalidResponse, UpstreamTimeout
 from gateway.upstream.errors import OperationDeadline, UpstreamConnectionLost
 
@@ -156,7 +156,7 @@ class AddConversationItemsPayload:
     @strawberry.field(description="The conversation after the write.")
     def conversation(self, info: GatewayInfo) -> Conversation:
         # The write succeeded, so the conversation exists: its record is read only if selected.
-        prefetch_items(info, self._conversation_id, current_field(info))
+        prefetch_items(info, self._conversation_id, current_selections(info))
         return Conversation(conversation_id=self._conversation_id)
 
 
@@ -236,8 +236,8 @@ class Mutation:
         conversation_id = _conversation_id(input.conversation_id, "input.conversationId")
         items = item_bodies(input.items, "input.items", allow_empty=False)
         include = include_values(input.include if input.include is not UNSET else None)
-        for field in fields_named(current_field(info).selections, "items", frozenset({"AddConversationItemsPayload"})):
-            include |= includes_for(info, field, "ConversationItem")
+        for field in fields_named(current_selections(info), "items", frozenset({"AddConversationItemsPayload"})):
+            include |= includes_for(info, field.selections, "ConversationItem")
         session = info.context.loaders.session
         created = await _write(session.create_items(conversation_id, items, include))
         info.context.loaders.forget_conversation(conversation_id)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Sequence
 from typing import Annotated, Any, cast
 
 import strawberry
 from strawberry import relay
-from strawberry.types.nodes import SelectedField
+from strawberry.types.nodes import Selection
 
 from gateway.loaders import ItemKey
 from gateway.schema.context import GatewayInfo
@@ -16,14 +16,14 @@ from gateway.schema.enums import Includable
 from gateway.schema.errors import bad_input
 from gateway.schema.ids import conversation_id_of, parse_global_id
 from gateway.schema.items import ConversationItem, ConversationItemFields, item_ids_of, item_to_graphql
-from gateway.schema.selection import current_field, include_values, includes_for
+from gateway.schema.selection import current_selections, include_values, includes_for
 
 __all__ = ["Query", "load_conversation", "load_item"]
 
 
-async def load_conversation(info: GatewayInfo, conversation_id: str, field: SelectedField) -> Conversation:
+async def load_conversation(info: GatewayInfo, conversation_id: str, selections: Sequence[Selection]) -> Conversation:
     """The conversation, with the first pages of its selected `items` fetched at the same time."""
-    prefetch_items(info, conversation_id, field)
+    prefetch_items(info, conversation_id, selections)
     model = await info.context.loaders.conversations.load(conversation_id)
     return Conversation.from_rest(model)
 
@@ -53,16 +53,16 @@ def _item_ids(conversation_argument: str | None, item_argument: str) -> tuple[st
     return ids
 
 
-async def _node(info: GatewayInfo, value: str, field: SelectedField) -> relay.Node:
+async def _node(info: GatewayInfo, value: str, selections: Sequence[Selection]) -> relay.Node:
     if value.startswith("conv_"):
-        return await load_conversation(info, value, field)
+        return await load_conversation(info, value, selections)
     item = item_ids_of(value)
     if item is not None:
-        return await load_item(info, *item, includes_for(info, field, "Node"))
+        return await load_item(info, *item, includes_for(info, selections, "Node"))
     conversation = parse_global_id(value, frozenset({"Conversation"}))
     if conversation is None:
         raise bad_input(f"'{value}' is not the id of a node of this API.", argument="id")
-    return await load_conversation(info, conversation[1], field)
+    return await load_conversation(info, conversation[1], selections)
 
 
 @strawberry.type(description="Reading conversations and their items.")
@@ -78,7 +78,7 @@ class Query:
         info: GatewayInfo,
         id: Annotated[strawberry.ID, strawberry.argument(description="The conversation's global id or `conv_...` id.")],
     ) -> Conversation | None:
-        return await load_conversation(info, conversation_id_of(id), current_field(info))
+        return await load_conversation(info, conversation_id_of(id), current_selections(info))
 
     @strawberry.field(
         description=(
@@ -102,7 +102,7 @@ class Query:
     ) -> ConversationItem | None:
         conversation, item = _item_ids(conversation_id, id)
         explicit = include_values(include)
-        derived = includes_for(info, current_field(info), "ConversationItem")
+        derived = includes_for(info, current_selections(info), "ConversationItem")
         return cast("ConversationItem", await load_item(info, conversation, item, explicit | derived))
 
     @strawberry.field(description="Any object of this API by its global id (`id`); a `conv_...` id also works.")
@@ -111,7 +111,7 @@ class Query:
         info: GatewayInfo,
         id: Annotated[strawberry.ID, strawberry.argument(description="A global id.")],
     ) -> relay.Node | None:
-        return await _node(info, id, current_field(info))
+        return await _node(info, id, current_selections(info))
 
     @strawberry.field(
         description=(
@@ -124,7 +124,7 @@ class Query:
         info: GatewayInfo,
         ids: Annotated[list[strawberry.ID], strawberry.argument(description="Global ids (or `conv_...` ids).")],
     ) -> list[relay.Node | None]:
-        field = current_field(info)
-        pending: list[Awaitable[Any]] = [_node(info, value, field) for value in ids]
+        selections = current_selections(info)
+        pending: list[Awaitable[Any]] = [_node(info, value, selections) for value in ids]
         # graphql-core awaits each entry on its own: one failing id nulls only its own place.
         return cast("list[relay.Node | None]", pending)

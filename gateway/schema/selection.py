@@ -32,7 +32,7 @@ from gateway.schema.enums import Includable
 
 __all__ = [
     "INCLUDE_GATES",
-    "current_field",
+    "current_selections",
     "enum_value",
     "fields_named",
     "include_values",
@@ -58,49 +58,57 @@ def _schema(info: Info) -> GraphQLSchema:
     return schema
 
 
-_SELECTED: OrderedDict[tuple[int, bytes], tuple[FieldNode, SelectedField]] = OrderedDict()
-_SELECTED_MAX = 1024
+_SELECTIONS: OrderedDict[tuple[tuple[int, ...], bytes], tuple[tuple[FieldNode, ...], list[Selection]]] = OrderedDict()
+_SELECTIONS_MAX = 1024
 _VARIABLES_USED: dict[int, tuple[FieldNode, tuple[str, ...]]] = {}
 
 
-def current_field(info: Info) -> SelectedField:
-    """The field being resolved, as selected (arguments, sub-selections).
+def current_selections(info: Info) -> list[Selection]:
+    """What the operation selects under the field being resolved (fragments and arguments resolved).
 
     Strawberry builds this from the document's AST on every call, for the whole sub-tree; clients
     send the same few documents again and again, and the parse cache hands back the same AST for
     the same text. So, for queries, the result is kept per AST node and the values of the variables
-    used under it, at most 1,024 of them, the oldest dropped first. The node is kept with its
-    entry, so that its id cannot be reused.
+    used in its sub-selections (not in the field's own arguments: a conversation's id does not
+    change what is selected under it), at most 1,024 of them, the oldest dropped first. The node is
+    kept with its entry, so that its id cannot be reused by another document.
     """
     raw = info._raw_info
     if raw.operation.operation is not OperationType.QUERY:
-        return _selected(info)  # a write's variables (a message's text) rarely come again
-    node = raw.field_nodes[0]
-    used = _variables_used(node, raw.fragments)
+        return _selections(info)  # a write's variables (a message's text) rarely come again
+    nodes = tuple(raw.field_nodes)
+    used = sorted({name for node in nodes for name in _variables_used(node, raw.fragments)})
     try:
         values = orjson.dumps([info.variable_values.get(name) for name in used])
     except TypeError:  # a value orjson cannot write: build the selection each time
-        return _selected(info)
-    key = (id(node), values)
-    kept = _SELECTED.get(key)
-    if kept is not None and kept[0] is node:
+        return _selections(info)
+    key = (tuple(id(node) for node in nodes), values)
+    kept = _SELECTIONS.get(key)
+    if kept is not None and all(a is b for a, b in zip(kept[0], nodes, strict=True)):
         return kept[1]
-    field = _selected(info)
-    _SELECTED[key] = (node, field)
-    if len(_SELECTED) > _SELECTED_MAX:
-        _SELECTED.popitem(last=False)
-    return field
+    selections = _selections(info)
+    _SELECTIONS[key] = (nodes, selections)
+    if len(_SELECTIONS) > _SELECTIONS_MAX:
+        _SELECTIONS.popitem(last=False)
+    return selections
+
+
+def _selections(info: Info) -> list[Selection]:
+    # A field selected twice under one name (`conversation(id: $c) { a } conversation(id: $c) { b }`)
+    # has a node for each; what is selected under it is all of theirs.
+    return [selection for field in info.selected_fields for selection in field.selections]
 
 
 def _variables_used(node: FieldNode, fragments: dict[str, FragmentDefinitionNode]) -> tuple[str, ...]:
-    """The names of the variables in ``node``'s arguments, directives and sub-selections."""
+    """The names of the variables in ``node``'s sub-selections (through fragments)."""
     kept = _VARIABLES_USED.get(id(node))
     if kept is not None and kept[0] is node:
         return kept[1]
     names: set[str] = set()
-    _collect_variables(node, fragments, names, set())
+    if node.selection_set is not None:
+        _collect_variables(node.selection_set, fragments, names, set())
     used = tuple(sorted(names))
-    if len(_VARIABLES_USED) >= _SELECTED_MAX:
+    if len(_VARIABLES_USED) >= _SELECTIONS_MAX:
         _VARIABLES_USED.clear()
     _VARIABLES_USED[id(node)] = (node, used)
     return used
@@ -122,12 +130,6 @@ def _collect_variables(
         for child in value if isinstance(value, tuple | list) else (value,):
             if isinstance(child, Node):
                 _collect_variables(child, fragments, names, seen)
-
-
-def _selected(info: Info) -> SelectedField:
-    field = info.selected_fields[0]
-    assert isinstance(field, SelectedField)  # the field being resolved is always a field
-    return field
 
 
 def _active(selection: Selection) -> bool:
@@ -160,10 +162,10 @@ def _walk(schema: GraphQLSchema, selections: Sequence[Selection], type_name: str
             _walk(schema, selection.selections, selection.type_condition or type_name, found)
 
 
-def includes_for(info: Info, field: SelectedField, type_name: str) -> frozenset[str]:
-    """The `include` values the selection under ``field`` (of GraphQL type ``type_name``) needs."""
+def includes_for(info: Info, selections: Sequence[Selection], type_name: str) -> frozenset[str]:
+    """The `include` values ``selections`` (of a field of GraphQL type ``type_name``) need."""
     found: set[str] = set()
-    _walk(_schema(info), field.selections, type_name, found)
+    _walk(_schema(info), selections, type_name, found)
     return frozenset(found)
 
 

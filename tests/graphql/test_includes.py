@@ -74,6 +74,21 @@ async def test_the_gated_value_comes_back(seed: Seed, graphql: GraphQLClient) ->
     assert data["conversation"]["items"]["nodes"][0]["content"][0] == {"logprobs": [{"token": "Paris"}]}
 
 
+async def test_a_field_selected_twice_under_one_name_counts_both_selections(
+    seed: Seed, graphql: GraphQLClient, upstream: Recording
+) -> None:
+    """GraphQL merges the two `conversation` and `items` fields; the gated field in the second counts."""
+    conversation_id = await seed(ITEM_SAMPLES["reasoning"])
+    query = """query($c: ID!) {
+      conversation(id: $c) { items(first: 5) { nodes { ... on Reasoning { summary { text } } } } }
+      conversation(id: $c) { items(first: 5) { nodes { ... on Reasoning { encryptedContent } } } }
+    }"""
+    data = await graphql.data(query, {"c": conversation_id})
+    (node,) = data["conversation"]["items"]["nodes"]
+    assert node["encryptedContent"] == ITEM_SAMPLES["reasoning"]["encrypted_content"]
+    assert _includes(upstream) == [{"reasoning.encrypted_content"}]
+
+
 async def test_explicit_include_adds_to_the_selection(seed: Seed, graphql: GraphQLClient, upstream: Recording) -> None:
     conversation_id = await seed(ITEM_SAMPLES["reasoning"])
     query = f"""query($c: ID!) {{ conversation(id: $c) {{
