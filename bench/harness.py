@@ -5,8 +5,10 @@ by default), and `gateway serve` in another process pointed at it. For each oper
 the gateway against an ideal REST client written here (httpx, every independent call at once, no
 GraphQL): latency p50/p99 and throughput at concurrency 1, 16 and 64, upstream calls per
 operation (counted by the upstream), and the gateway's CPU per operation (its own CPU seconds).
-Also: the time from launching `gateway serve` to its first answered query, and its resident memory
-after 6,000 mixed operations. Loopback only, bounded in time. Prints a table; writes JSON.
+Also: the time from launching `gateway serve` to its first answered query, operation a at
+concurrency 64 with `--workers 2`, and the resident memory of a fresh gateway after 6,000 mixed
+operations (and of the measured one after its measurements, with its peak). Loopback only,
+bounded in time. Prints a table; writes JSON; the servers' output goes to build/bench-logs/.
 
     .venv/bin/python bench/harness.py [--latency-ms 20] [--json build/bench.json]
 """
@@ -34,9 +36,9 @@ TICKS = os.sysconf("SC_CLK_TCK")
 CONCURRENCY = (1, 16, 64)
 REQUESTS = {1: 150, 16: 800, 64: 1600}
 # Operation b is 50 upstream calls: fewer runs, or the single-process upstream is what gets measured.
-REQUESTS_B = {1: 30, 16: 48}
-# Not at 64: that puts 3,200 calls in flight on the single-process built-in upstream, whose
-# accept queue then overflows (connections time out in the kernel), for the ideal client too.
+REQUESTS_B = {1: 30, 16: 48, 64: 128}
+WORKERS = 2
+"""`gateway serve --workers` for the last measurement: operation a at concurrency 64 on more cores."""
 KEY = {"Authorization": "Bearer sk-bench"}
 
 MESSAGE = (
@@ -52,13 +54,29 @@ OPERATION_C = f"""mutation C($id: ID!, $text: String!) {{ addConversationItems(i
 
 
 def _cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICKS
+    """CPU seconds of ``pid`` and its descendants (`--workers` runs its workers as children)."""
+    parents: dict[int, int] = {}
+    ticks: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the process ended meanwhile
+            continue
+        process = int(stat.parent.name)
+        parents[process] = int(fields[1])
+        ticks[process] = int(fields[11]) + int(fields[12])
+    tree, grew = {pid}, True
+    while grew:
+        found = {process for process, parent in parents.items() if parent in tree} - tree
+        grew = bool(found)
+        tree |= found
+    return sum(ticks.get(process, 0) for process in tree) / TICKS
 
 
-def _rss_mib(pid: int) -> float:
+def _rss_mib(pid: int, field: str = "VmRSS") -> float:
+    """Resident memory of ``pid`` now (or at its peak, with ``field="VmHWM"``)."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
+        if line.startswith(f"{field}:"):
             return int(line.split()[1]) / 1024
     return 0.0
 
@@ -208,6 +226,14 @@ class Bench:
 
 
 async def _run(bench: Bench) -> dict[str, Any]:
+    try:
+        return await _measure_all(bench)
+    finally:
+        await bench.rest.aclose()
+        await bench.graphql.aclose()
+
+
+async def _measure_all(bench: Bench) -> dict[str, Any]:
     await bench.seed()
     results: dict[str, Any] = {}
     for name in ("a", "b", "c"):
@@ -234,15 +260,39 @@ async def _run(bench: Bench) -> dict[str, Any]:
                 "p50_ratio": round(gateway["p50_ms"] / ideal["p50_ms"], 3),
             }
         results[name] = operation
-    while bench.operations < 6000:
-        await asyncio.gather(*(bench.gateway_a(n) for n in range(50)), bench.gateway_c(bench.operations))
-    results["memory_after_operations"] = {
+    results["memory_after_measurements"] = {
         "operations": bench.operations,
         "rss_mib": round(_rss_mib(bench.gateway_pid), 1),
+        "peak_rss_mib": round(_rss_mib(bench.gateway_pid, "VmHWM"), 1),
     }
-    await bench.rest.aclose()
-    await bench.graphql.aclose()
     return results
+
+
+async def _mixed(bench: Bench, operations: int = 6000) -> dict[str, float]:
+    """A fresh gateway's resident memory after ``operations`` mixed operations, 16 at a time.
+
+    Of every 16: ten of a, five of c, one of b (b alone is 50 upstream calls).
+    """
+    try:
+        mix = ["a"] * 10 + ["c"] * 5 + ["b"]
+        while bench.operations < operations:
+            start = bench.operations
+            await asyncio.gather(*(getattr(bench, f"gateway_{kind}")(start + n) for n, kind in enumerate(mix)))
+        return {"operations": bench.operations, "rss_mib": round(_rss_mib(bench.gateway_pid), 1)}
+    finally:
+        await bench.rest.aclose()
+        await bench.graphql.aclose()
+
+
+async def _scaled(bench: Bench) -> dict[str, float]:
+    """Operation a at concurrency 64 through a gateway with several workers."""
+    try:
+        for n in range(5 * WORKERS):
+            await bench.gateway_a(n)
+        return await bench.measure(bench.gateway_a, 64, REQUESTS[64])
+    finally:
+        await bench.rest.aclose()
+        await bench.graphql.aclose()
 
 
 def _startup_seconds(folder: str) -> float:
@@ -294,11 +344,18 @@ def _table(results: dict[str, Any], latency: float) -> str:
         for name in ("a", "b", "c")
     )
     memory = results["memory_after_operations"]
+    measured = results["memory_after_measurements"]
+    scaled = results["workers"]["a_c64"]
     lines += [
         "",
+        f"a at concurrency 64 with `--workers {results['workers']['workers']}`: p50 {scaled['p50_ms']} ms, "
+        f"p99 {scaled['p99_ms']} ms, {scaled['per_second']} ops/s, "
+        f"CPU {scaled['gateway_cpu_ms_per_op']} ms per operation (all workers)",
         f"upstream calls per operation: {calls}",
         f"start-up to first answered query: {results['startup_seconds']} s",
-        f"resident memory after {memory['operations']} operations: {memory['rss_mib']} MiB",
+        f"resident memory after {memory['operations']} mixed operations (a fresh gateway): {memory['rss_mib']} MiB",
+        f"resident memory after the measurements above ({measured['operations']} operations): "
+        f"{measured['rss_mib']} MiB, peak {measured['peak_rss_mib']} MiB",
     ]
     return "\n".join(lines)
 
@@ -319,6 +376,18 @@ def main() -> None:
         try:
             bench = Bench("http://127.0.0.1:8793", "http://127.0.0.1:8794", gateway.pid)
             results = asyncio.run(_run(bench))
+            gateway.terminate()
+            gateway.wait(timeout=30)
+            gateway = _start(["serve", "--upstream-url", "http://127.0.0.1:8793/v1", "--workers", str(WORKERS)], 8794)
+            scaled = Bench("http://127.0.0.1:8793", "http://127.0.0.1:8794", gateway.pid)
+            scaled.conversations = bench.conversations
+            results["workers"] = {"workers": WORKERS, "a_c64": asyncio.run(_scaled(scaled))}
+            gateway.terminate()
+            gateway.wait(timeout=30)
+            gateway = _start(["serve", "--upstream-url", "http://127.0.0.1:8793/v1"], 8794)
+            fresh = Bench("http://127.0.0.1:8793", "http://127.0.0.1:8794", gateway.pid)
+            fresh.conversations = bench.conversations
+            results["memory_after_operations"] = asyncio.run(_mixed(fresh))
         finally:
             for process in (gateway, upstream):
                 process.terminate()
