@@ -9,7 +9,6 @@ the legacy behaviour (200).
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable
 from typing import Any
@@ -24,6 +23,7 @@ from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 
 from gateway.embedded.app import bearer_key
+from gateway.jsoncodec import dumps
 from gateway.loaders import Loaders
 from gateway.schema import GatewayContext
 from gateway.upstream import UpstreamClient
@@ -139,10 +139,7 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
 
     def encode_json(self, data: object) -> bytes:
         """The response body, written by orjson (several times faster than the standard library)."""
-        try:
-            return orjson.dumps(data)
-        except TypeError:  # an integer beyond 64 bits in an open-ended JSON value
-            return json.dumps(data, separators=(",", ":")).encode()
+        return dumps(data)
 
     async def render_graphql_ide(self, request: Request) -> HTMLResponse:
         root = request.scope.get("root_path", "")

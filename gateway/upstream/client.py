@@ -28,9 +28,9 @@ from typing import Any, TypeVar
 from urllib.parse import quote, urlencode
 
 import httpx
-import orjson
 from pydantic import TypeAdapter, ValidationError
 
+from gateway.jsoncodec import dumps
 from gateway.rest import Conversation, ConversationDeleted, ConversationItem, ConversationItemList
 from gateway.upstream.errors import (
     CircuitOpen,
@@ -161,7 +161,7 @@ class UpstreamClient:
             url = f"{url}?{urlencode(params)}"
         content = None
         if body is not None:
-            content = orjson.dumps(body)
+            content = dumps(body)
             headers = {**headers, "Content-Type": "application/json"}
         return httpx.Request(method, url, headers=headers, content=content, extensions=self.extensions)
 

@@ -211,3 +211,16 @@ async def test_an_item_reference_adds_an_existing_item(graphql: GraphQLClient) -
     (copied,) = again["addConversationItems"]["items"]
     assert copied["Message__itemId"] == item_id
     assert copied["Message__conversationId"] == target
+
+
+async def test_an_integer_beyond_64_bits_in_raw_is_the_upstreams_to_judge(graphql: GraphQLClient) -> None:
+    """JSON allows any integer; the gateway sends it on (orjson alone would refuse it: an INTERNAL error)."""
+    conversation_id = await _conversation(graphql)
+    raw = {"type": "function_call_output", "call_id": "call_1", "output": "ok", "status": 2**70}
+    body = await graphql.execute(
+        "mutation($input: AddConversationItemsInput!) { addConversationItems(input: $input) { items { __typename } } }",
+        {"input": {"conversationId": conversation_id, "items": [{"raw": raw}]}},
+    )
+    (error,) = body["errors"]
+    assert error["extensions"]["code"] == "BAD_USER_INPUT", error
+    assert error["extensions"]["path"] == "input.items[0].status"
