@@ -23,7 +23,7 @@ from strawberry.types.base import StrawberryObjectDefinition
 from gateway.schema.context import GatewayContext
 from gateway.schema.conversation import Conversation
 from gateway.schema.errors import ErrorCodes
-from gateway.schema.execution import execution_context_for
+from gateway.schema.execution import BY_CLASS, execution_context_for
 from gateway.schema.items import ITEM_TYPES
 from gateway.schema.limits import Limits, limit_extensions
 from gateway.schema.mutation import Mutation
@@ -108,4 +108,5 @@ def _by_class(fallback: GraphQLTypeResolver) -> GraphQLTypeResolver:
             return definition.name
         return fallback(value, info, abstract_type)
 
+    setattr(resolve_type, BY_CLASS, True)
     return resolve_type

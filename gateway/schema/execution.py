@@ -1,38 +1,136 @@
-"""A shorter path through graphql-core's executor for plain leaf fields.
+"""Shorter paths through graphql-core's executor for plain data.
 
-Most fields of a page are leaves read straight off an object (`itemId`, `role`, `text`, ...).
-For each, graphql-core builds a resolve-info object, reads the field's arguments, calls
-Strawberry's wrapper around `getattr`, and checks the result for awaitables before it completes
-the value: about as much CPU as the rest of the operation's fields together. For a field that
-Strawberry itself calls "basic" (no resolver, no extensions) and whose type is a scalar or an enum,
-:class:`GatewayExecutionContext` reads the attribute and completes the leaf directly.
+Most of an operation's work is completing the values of a page: each item's union member, its
+object, its fields, its content parts and theirs. For every field graphql-core builds a
+resolve-info object, reads the field's arguments, calls Strawberry's wrapper around `getattr`,
+checks the result for awaitables, then completes the value one type layer at a time. For fields
+that Strawberry itself calls "basic" (no resolver, no extensions: the value is an attribute of
+the object) none of that can change the answer. :class:`GatewayExecutionContext` takes two
+shortcuts around it:
 
-Anything unusual takes graphql-core's own path, which then behaves exactly as it always does:
-a null value (whose error needs the full context), a value the leaf type cannot serialize, an
-executor with field middleware. ``__typename`` is answered from the parent type, as graphql-core
-answers it.
+* **Plain values.** When a value's type and selection hold only basic fields down to the leaves
+  (lists, objects, unions and interfaces resolved by class, scalars, enums), the value is
+  completed by a plan: a tree of small functions that read the attributes and coerce the leaves.
+  A plan is built for a type and a selection once per execution, and kept across executions of
+  the same parsed document when no selection in it has a directive (`@include` and `@skip`
+  make the selection depend on the variables).
+* **Plain leaves.** A basic scalar or enum field of any other object is read and coerced
+  directly.
+
+Neither path reports anything itself. At the first thing that is not plain (a null where the type
+forbids one, a value the leaf type refuses, an object of an unexpected class, an attribute that
+is missing) the value is completed again on graphql-core's own path, from the start, and that
+path reports it exactly as it always does. Reading an attribute has no side effects, so doing it
+twice is harmless. Executors with field middleware, and anything under `@defer` or `@stream`,
+take graphql-core's path only.
 """
 
 from __future__ import annotations
 
+import weakref
+from collections.abc import Callable
 from typing import Any
 
 from graphql import (
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLAbstractType,
+    GraphQLField,
+    GraphQLInterfaceType,
     GraphQLLeafType,
+    GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
+    GraphQLOutputType,
+    GraphQLResolveInfo,
     GraphQLSchema,
+    GraphQLUnionType,
+    OperationDefinitionNode,
+    SelectionSetNode,
     is_leaf_type,
 )
 from graphql.execution.collect_fields import FieldDetailsList
 from graphql.pyutils import Path, Undefined
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
+from strawberry.types.base import StrawberryObjectDefinition
 from strawberry.types.field import StrawberryField
 
-__all__ = ["GatewayExecutionContext", "execution_context_for"]
+__all__ = ["BY_CLASS", "GatewayExecutionContext", "execution_context_for"]
+
 
 LeafFields = dict[tuple[str, str], tuple[str, GraphQLLeafType]]
+Plan = Callable[[Any], Any]
+"""Completes one value; raises (anything) when the value is not plain."""
+SharedPlans = dict[tuple[GraphQLOutputType, tuple[int, ...]], tuple[tuple[FieldNode, ...], Plan | None]]
+"""(type, ids of the field nodes) -> (the field nodes, their plan or None when not plain)."""
+
+
+class _OperationPlans:
+    """The plans kept for one parsed operation, for as long as the operation itself is kept."""
+
+    __slots__ = ("operation", "plans")
+
+    def __init__(self, operation: OperationDefinitionNode, shared: bool) -> None:
+        self.operation = weakref.ref(operation)
+        self.plans: SharedPlans | None = {} if shared else None
+        """None when the operation's selections depend on its variables."""
+
+
+def _forget(kept: dict[int, _OperationPlans], key: int) -> None:
+    entry = kept.get(key)
+    if entry is not None and entry.operation() is None:
+        del kept[key]
+
+
+BY_CLASS = "gateway_resolves_by_class"
+"""Marks a union's or interface's ``resolve_type`` that names the member by the value's class."""
+
+
+class _NotPlain(Exception):
+    """The value needs graphql-core's own path."""
+
+
+def _strawberry_is_type_of(object_type: GraphQLObjectType) -> bool:
+    """Whether the type's ``is_type_of`` is absent or Strawberry's own, which ignores its info."""
+    check = object_type.is_type_of
+    return check is None or (
+        getattr(check, "__module__", None) == "strawberry.schema.schema_converter"
+        and getattr(check, "__qualname__", "").startswith("GraphQLCoreConverter.")
+    )
+
+
+def _without_directives(selections: SelectionSetNode | None, fragments: dict[str, FragmentDefinitionNode]) -> bool:
+    """Whether no selection under ``selections`` (fragments followed) carries a directive."""
+    pending = [selections]
+    seen: set[str] = set()
+    while pending:
+        selection_set = pending.pop()
+        if selection_set is None:
+            continue
+        for selection in selection_set.selections:
+            if selection.directives:
+                return False
+            if isinstance(selection, FragmentSpreadNode):
+                name = selection.name.value
+                if name not in seen:
+                    seen.add(name)
+                    fragment = fragments.get(name)
+                    pending.append(None if fragment is None else fragment.selection_set)
+            else:
+                pending.append(getattr(selection, "selection_set", None))
+    return True
+
+
+def _basic_attribute(field: GraphQLField) -> str | None:
+    """The attribute a field reads, when it is a Strawberry basic field resolved by `getattr`."""
+    definition = (field.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
+    if not isinstance(definition, StrawberryField) or not definition.is_basic_field:
+        return None
+    if not getattr(field.resolve, "_is_default", False) or field.args:
+        return None
+    return definition.python_name
 
 
 def _leaf_fields(schema: GraphQLSchema) -> LeafFields:
@@ -42,19 +140,69 @@ def _leaf_fields(schema: GraphQLSchema) -> LeafFields:
         if not isinstance(named, GraphQLObjectType) or named.name.startswith("__"):
             continue
         for name, field in named.fields.items():
-            definition = (field.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
-            if not isinstance(definition, StrawberryField) or not definition.is_basic_field:
-                continue
+            attribute = _basic_attribute(field)
             leaf = field.type.of_type if isinstance(field.type, GraphQLNonNull) else field.type
-            if is_leaf_type(leaf):
-                found[named.name, name] = (definition.python_name, leaf)
+            if attribute is not None and is_leaf_type(leaf):
+                found[named.name, name] = (attribute, leaf)
     return found
 
 
+def _leaf_plan(leaf: GraphQLLeafType, nullable: bool) -> Plan:
+    coerce = leaf.coerce_output_value
+
+    def complete_leaf(value: Any) -> Any:
+        if value is None or value is Undefined:
+            if nullable:
+                return None
+            raise _NotPlain
+        if isinstance(value, Exception):
+            raise _NotPlain
+        coerced = coerce(value)
+        if coerced is None or coerced is Undefined:
+            raise _NotPlain
+        return coerced
+
+    return complete_leaf
+
+
+def _list_plan(item: Plan, nullable: bool) -> Plan:
+    def complete_list(value: Any) -> Any:
+        if value is None or value is Undefined:
+            if nullable:
+                return None
+            raise _NotPlain
+        if type(value) is not list and type(value) is not tuple:
+            raise _NotPlain
+        return [item(each) for each in value]
+
+    return complete_list
+
+
 class GatewayExecutionContext(StrawberryGraphQLCoreExecutionContext):
-    """Strawberry's execution context with the leaf-field path described in the module."""
+    """Strawberry's execution context with the shortcuts described in the module."""
 
     leaf_fields: LeafFields = {}  # noqa: RUF012 - set once per schema by execution_context_for
+    operation_plans: dict[int, _OperationPlans] = {}  # noqa: RUF012 - likewise; by id of the operation
+    plain_values: bool = True
+    """Whether values are completed by plans (tests turn it off to compare)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        middleware = self.middleware_manager
+        self._shortcuts = middleware is None or not middleware.middlewares
+        self._plans: dict[tuple[GraphQLOutputType, int], tuple[FieldDetailsList, Plan | None]] = {}
+        self._shared_plans = self._operation_plans() if self._shortcuts else None
+
+    def _operation_plans(self) -> SharedPlans | None:
+        """The plans kept for this operation (they go when the parser cache lets it go)."""
+        operation, kept = self.operation, self.operation_plans
+        key = id(operation)
+        entry = kept.get(key)
+        if entry is None or entry.operation() is not operation:
+            shared = _without_directives(operation.selection_set, self.fragment_definitions)
+            entry = kept[key] = _OperationPlans(operation, shared)
+            weakref.finalize(operation, _forget, kept, key)
+        return entry.plans
 
     def execute_field(
         self,
@@ -64,8 +212,7 @@ class GatewayExecutionContext(StrawberryGraphQLCoreExecutionContext):
         path: Path,
         position_context: Any,
     ) -> Any:
-        middleware = self.middleware_manager
-        if middleware is None or not middleware.middlewares:
+        if self._shortcuts:
             field_name = field_details_list[0].node.name.value
             if field_name == "__typename":
                 return parent_type.name
@@ -81,11 +228,134 @@ class GatewayExecutionContext(StrawberryGraphQLCoreExecutionContext):
                         return coerced
         return super().execute_field(parent_type, source, field_details_list, path, position_context)
 
+    def complete_value(  # noqa: PLR0917 - graphql-core's signature
+        self,
+        return_type: GraphQLOutputType,
+        field_details_list: FieldDetailsList,
+        info: GraphQLResolveInfo[Any],
+        path: Path,
+        result: Any,
+        position_context: Any,
+    ) -> Any:
+        if self._shortcuts and position_context is None and self.plain_values:
+            key = (return_type, id(field_details_list))
+            known = self._plans.get(key)
+            if known is None:
+                known = self._plans[key] = (field_details_list, self._plan_for(return_type, field_details_list))
+            plan = known[1]
+            if plan is not None:
+                try:
+                    return plan(result)
+                except Exception:  # noqa: S110 - graphql-core's path completes it again and reports
+                    pass
+        return super().complete_value(return_type, field_details_list, info, path, result, position_context)
+
+    def _plan_for(self, return_type: GraphQLOutputType, fields: FieldDetailsList) -> Plan | None:
+        """The plan for ``return_type`` under ``fields``: a shared one, or one of this execution."""
+        shared_plans = self._shared_plans
+        if shared_plans is None or any(details.fragment_variable_values for details in fields):
+            return self._plan(return_type, fields)
+        nodes = tuple(details.node for details in fields)
+        key = (return_type, tuple(map(id, nodes)))
+        shared = shared_plans.get(key)
+        if shared is None or any(kept is not node for kept, node in zip(shared[0], nodes, strict=True)):
+            shared = shared_plans[key] = (nodes, self._plan(return_type, fields))
+        return shared[1]
+
+    def _plan(self, return_type: GraphQLOutputType, fields: FieldDetailsList) -> Plan | None:
+        """The plan completing values of ``return_type`` under ``fields``, or None if not plain."""
+        nullable = True
+        if isinstance(return_type, GraphQLNonNull):
+            return_type, nullable = return_type.of_type, False
+        if isinstance(return_type, GraphQLList):
+            item = self._plan(return_type.of_type, fields)
+            return None if item is None else _list_plan(item, nullable)
+        if is_leaf_type(return_type):
+            return _leaf_plan(return_type, nullable)
+        if isinstance(return_type, GraphQLUnionType | GraphQLInterfaceType):
+            return self._abstract_plan(return_type, fields, nullable)
+        if isinstance(return_type, GraphQLObjectType):
+            return self._object_plan(return_type, fields, nullable)
+        return None
+
+    def _object_plan(self, object_type: GraphQLObjectType, fields: FieldDetailsList, nullable: bool) -> Plan | None:
+        if not _strawberry_is_type_of(object_type):
+            return None
+        grouped, deferred, forbidden = self.collect_subfields(object_type, fields)
+        if deferred or forbidden:
+            return None
+        name = object_type.name
+        readers: list[tuple[str, str | None, Plan | None]] = []
+        for response_name, details in grouped.items():
+            field_name = details[0].node.name.value
+            if field_name == "__typename":
+                readers.append((response_name, None, None))
+                continue
+            field = self.schema.get_field(object_type, field_name)
+            if field is None:  # graphql-core leaves it out
+                continue
+            attribute = _basic_attribute(field)
+            if attribute is None:
+                return None
+            plan = self._plan(field.type, details)
+            if plan is None:
+                return None
+            readers.append((response_name, attribute, plan))
+        is_type_of: Callable[[Any, Any], Any] | None = object_type.is_type_of
+
+        def complete_object(value: Any) -> Any:
+            if value is None or value is Undefined:
+                if nullable:
+                    return None
+                raise _NotPlain
+            if isinstance(value, Exception) or (is_type_of is not None and is_type_of(value, None) is not True):
+                raise _NotPlain
+            completed: dict[str, Any] = {}
+            for response_name, attribute, plan in readers:
+                completed[response_name] = name if plan is None else plan(getattr(value, attribute))  # type: ignore[arg-type]
+            return completed
+
+        return complete_object
+
+    def _abstract_plan(
+        self, abstract_type: GraphQLAbstractType, fields: FieldDetailsList, nullable: bool
+    ) -> Plan | None:
+        if not getattr(abstract_type.resolve_type, BY_CLASS, False):
+            return None
+        # Every member's plan is built now: a plan kept across executions must not hold this one.
+        members = {
+            member.name: self._object_plan(member, fields, nullable=False)
+            for member in self.schema.get_possible_types(abstract_type)
+        }
+        by_class: dict[type[Any], Plan | None] = {}
+
+        def member_plan(cls: type[Any]) -> Plan | None:
+            definition = getattr(cls, "__strawberry_definition__", None)
+            if not isinstance(definition, StrawberryObjectDefinition) or definition.is_interface:
+                return None
+            return members.get(definition.name)
+
+        def complete_abstract(value: Any) -> Any:
+            if value is None or value is Undefined:
+                if nullable:
+                    return None
+                raise _NotPlain
+            cls = type(value)
+            try:
+                plan = by_class[cls]
+            except KeyError:
+                plan = by_class[cls] = member_plan(cls)
+            if plan is None:
+                raise _NotPlain
+            return plan(value)
+
+        return complete_abstract
+
 
 def execution_context_for(schema: GraphQLSchema) -> type[GatewayExecutionContext]:
     """The execution context class for ``schema``, its leaf fields found once."""
     return type(
         "GatewayExecutionContext",
         (GatewayExecutionContext,),
-        {"leaf_fields": _leaf_fields(schema), "__module__": __name__},
+        {"leaf_fields": _leaf_fields(schema), "operation_plans": {}, "__module__": __name__},
     )

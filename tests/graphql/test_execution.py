@@ -1,20 +1,25 @@
 """The executor's shortcuts answer exactly what graphql-core's own path answers.
 
-``gateway/schema/execution.py`` completes plain leaf fields without graphql-core's per-field
-machinery, and ``build_schema`` resolves union and interface members by class. Both must be
-invisible: the same data, the same errors at the same paths.
+``gateway/schema/execution.py`` completes plain values and plain leaf fields without graphql-core's
+per-field machinery, and ``build_schema`` resolves union and interface members by class. All must
+be invisible: the same data, the same errors at the same paths.
 """
 
 from __future__ import annotations
 
 import enum
-from typing import Any
+import gc
+import weakref
+from collections.abc import Callable
+from typing import Any, NewType, cast
 
 import httpx
 import pytest
 import strawberry
+from strawberry.extensions import ParserCache, SchemaExtension
+from strawberry.schema.config import StrawberryConfig
 
-from gateway.schema import execution
+from gateway.schema import _resolve_abstract_types_by_class, execution
 from tests.graphql.conftest import Seed
 from tests.graphql.full_selection import selection_for
 from tests.graphql.harness import GraphQLClient
@@ -39,6 +44,7 @@ async def test_every_field_of_every_item_type_is_the_same_without_the_shortcuts(
     for cls in shortcut_classes:
         monkeypatch.setattr(cls, "leaf_fields", {})
     monkeypatch.setattr(execution.GatewayExecutionContext, "execute_field", _graphql_core_execute_field)
+    monkeypatch.setattr(execution.GatewayExecutionContext, "plain_values", False)
     plain = await graphql.execute(query, {"c": conversation_id})
 
     assert fast == plain
@@ -93,3 +99,162 @@ async def test_values_the_leaf_types_refuse_are_reported_as_graphql_core_reports
         (error.message, error.path) for error in expected.errors or []
     ]
     assert got.errors
+
+
+Label = NewType("Label", str)
+LABEL = strawberry.scalar(
+    name="Label",
+    serialize=lambda value: value or None,  # an empty label: the scalar itself answers null
+    parse_value=str,
+    description="A non-empty label.",
+)
+
+
+@strawberry.type
+class Circle:
+    radius: float
+    tags: list[str]
+    label: Label = Label("round")
+
+
+@strawberry.type
+class Square:
+    side: int
+
+    @strawberry.field
+    def area(self) -> int:
+        return self.side * self.side
+
+
+@strawberry.type
+class Drawing:
+    title: str
+    shapes: list[Circle | Square]
+    nested: list[list[Circle | None]] | None
+
+
+@strawberry.type
+class Canvas:
+    @strawberry.field
+    def drawings(self, broken: str = "") -> list[Drawing]:
+        shapes: list[Any] = [Circle(radius=1.5, tags=["a", "b"]), Square(side=3)]
+        shapes += {
+            "tags": [Circle(radius=2.0, tags=None)],  # type: ignore[arg-type]
+            "label": [Circle(radius=2.0, tags=[], label=Label(""))],
+            "shape": ["not a shape"],
+        }.get(broken, [])
+        return [
+            Drawing(title="one", shapes=shapes, nested=[[Circle(radius=0.5, tags=[]), None], []]),
+            Drawing(title="two", shapes=[], nested=None),
+        ]
+
+
+def _schemas(
+    query: type[Any], *extensions: Callable[[], SchemaExtension]
+) -> tuple[strawberry.Schema, strawberry.Schema]:
+    """The same schema twice: graphql-core's own executor, and the gateway's (members by class)."""
+    config = StrawberryConfig(scalar_map={Label: LABEL})
+    plain = strawberry.Schema(query, extensions=extensions, config=config)
+    shortcut = strawberry.Schema(query, extensions=extensions, config=config)
+    _resolve_abstract_types_by_class(shortcut._schema)
+    shortcut.execution_context_class = execution.execution_context_for(shortcut._schema)
+    return plain, shortcut
+
+
+def _gateway_context(schema: strawberry.Schema) -> type[execution.GatewayExecutionContext]:
+    context_class = schema.execution_context_class
+    assert isinstance(context_class, type)
+    assert issubclass(context_class, execution.GatewayExecutionContext)
+    return cast("type[execution.GatewayExecutionContext]", context_class)
+
+
+def _outcome(result: Any) -> tuple[Any, list[tuple[str, Any]]]:
+    return result.data, [(error.message, error.path) for error in result.errors or []]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        # plain all the way down: lists of unions, nested lists, typenames, aliases, fragments
+        """{ drawings { title shapes { __typename ... on Circle { radius tags r: radius } ... on Square { side } }
+             nested { radius } } }""",
+        "query Q { drawings { ...D } } fragment D on Drawing { title shapes { ... on Circle { tags } } }",
+        # a member with a resolver field: that value takes graphql-core's path
+        "{ drawings { shapes { __typename ... on Square { side area } ... on Circle { radius } } } }",
+        # directives: plans of this execution only
+        """query Q($t: Boolean!) { drawings { title @include(if: $t)
+             shapes { ... on Circle @skip(if: $t) { radius } } } }""",
+        # a null in a non-null list, a null from a scalar, a string where an object belongs: errors as ever
+        '{ drawings(broken: "tags") { shapes { __typename ... on Circle { radius tags label } } } }',
+        '{ drawings(broken: "label") { shapes { __typename ... on Circle { radius tags label } } } }',
+        '{ drawings(broken: "shape") { shapes { __typename ... on Circle { radius tags label } } } }',
+    ],
+)
+async def test_plain_values_answer_what_graphql_core_answers(query: str) -> None:
+    plain, shortcut = _schemas(Canvas)
+    for variables in ({"t": True}, {"t": False}, {"t": True}):
+        expected = await plain.execute(query, variable_values=variables)
+        got = await shortcut.execute(query, variable_values=variables)
+        assert _outcome(got) == _outcome(expected)
+        assert expected.data or expected.errors
+
+
+async def test_plans_are_kept_with_the_parsed_operation(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Built once per parsed document; per execution when directives make the selection depend on variables."""
+    _, shortcut = _schemas(Canvas, lambda: ParserCache(maxsize=8))
+    context_class = _gateway_context(shortcut)
+    built: list[Any] = []
+    original = context_class._plan
+
+    def counting(self: Any, *arguments: Any) -> Any:
+        built.append(arguments[0])
+        return original(self, *arguments)
+
+    monkeypatch.setattr(context_class, "_plan", counting)
+    query = "{ drawings { shapes { ... on Circle { radius } } } }"
+
+    first = await shortcut.execute(query)
+    assert built, "no value was completed by a plan"
+    after_first = len(built)
+    second = await shortcut.execute(query)
+
+    assert first.data == second.data
+    assert not first.errors
+    assert len(built) == after_first  # the second execution used the kept plans
+
+    with_directive = "query Q($t: Boolean!) { drawings { shapes { ... on Circle @include(if: $t) { radius } } } }"
+    for variables in ({"t": True}, {"t": False}):
+        before = len(built)
+        assert not (await shortcut.execute(with_directive, variable_values=variables)).errors
+        assert len(built) > before
+
+
+async def test_plans_go_with_their_operation() -> None:
+    _, shortcut = _schemas(Canvas)  # no parser cache: each execution parses its own document
+    context_class = _gateway_context(shortcut)
+
+    for _ in range(3):
+        assert not (await shortcut.execute("{ drawings { title } }")).errors
+    gc.collect()
+
+    assert context_class.operation_plans == {}
+
+
+async def test_a_kept_plan_does_not_keep_the_execution_that_built_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    _, shortcut = _schemas(Canvas, lambda: ParserCache(maxsize=8))  # the plans are kept
+    context_class = shortcut.execution_context_class
+    executions: list[weakref.ref[Any]] = []
+    original = context_class.__init__
+
+    def remember(self: Any, *arguments: Any, **keywords: Any) -> None:
+        original(self, *arguments, **keywords)
+        executions.append(weakref.ref(self))
+
+    monkeypatch.setattr(context_class, "__init__", remember)
+    result = await shortcut.execute("{ drawings { shapes { __typename ... on Square { side } } } }")
+    assert not result.errors
+    del result
+    gc.collect()
+
+    assert executions
+    assert all(reference() is None for reference in executions)
