@@ -55,22 +55,65 @@ def _loader(fetch: Callable[[K], Awaitable[V]]) -> DataLoader[K, V]:
     return DataLoader(load_fn=load_many)
 
 
+class _Fetches:
+    """What the loaders' batch functions use: the session and what the request has seen.
+
+    It holds no loader, so the loaders, their batch functions and this object make no reference
+    cycle: when the request ends, reference counting frees all of it (and every item it fetched)
+    at once, instead of leaving it to the cycle collector.
+    """
+
+    def __init__(self, session: UpstreamSession) -> None:
+        self.session = session
+        self.seen: dict[tuple[str, str], list[tuple[frozenset[str], RestModel]]] = {}
+        self.pages_in_flight: dict[str, set[asyncio.Future[Any]]] = {}
+
+    def remember(self, conversation_id: str, include: frozenset[str], items: Sequence[RestModel]) -> None:
+        for item in items:
+            item_id = getattr(item, "id", None)
+            if isinstance(item_id, str):
+                self.seen.setdefault((conversation_id, item_id), []).append((include, item))
+
+    async def page(self, key: PageKey) -> ConversationItemList:
+        page = await self.session.list_items(
+            key.conversation_id, after=key.after, limit=key.limit, order=key.order, include=key.include
+        )
+        self.remember(key.conversation_id, key.include, page.data)
+        return page
+
+    async def item(self, key: ItemKey) -> RestModel:
+        in_flight = self.pages_in_flight.get(key.conversation_id, set())
+        if in_flight:
+            await asyncio.gather(*in_flight, return_exceptions=True)
+        known = self._known(key)
+        if known is not None:
+            return known
+        item = await self.session.get_item(key.conversation_id, key.item_id, key.include)
+        self.remember(key.conversation_id, key.include, [item])
+        return item
+
+    def _known(self, key: ItemKey) -> RestModel | None:
+        for include, item in self.seen.get((key.conversation_id, key.item_id), []):
+            if key.include <= include:
+                return item
+        return None
+
+
 class Loaders:
     """The DataLoaders of one request."""
 
     def __init__(self, session: UpstreamSession) -> None:
         self.session = session
+        self._fetches = _Fetches(session)
         self.conversations: DataLoader[str, Conversation] = _loader(session.get_conversation)
-        self.pages: DataLoader[PageKey, ConversationItemList] = _loader(self._fetch_page)
-        self.items: DataLoader[ItemKey, RestModel] = _loader(self._fetch_item)
-        self._seen: dict[tuple[str, str], list[tuple[frozenset[str], RestModel]]] = {}
-        self._pages_in_flight: dict[str, set[asyncio.Future[Any]]] = {}
+        self.pages: DataLoader[PageKey, ConversationItemList] = _loader(self._fetches.page)
+        self.items: DataLoader[ItemKey, RestModel] = _loader(self._fetches.item)
 
     def page(self, key: PageKey) -> Awaitable[ConversationItemList]:
         """The page for ``key``; calling it without awaiting starts the fetch (a prefetch)."""
         future = self.pages.load(key)
         # A cached page is the same future again: the set keeps it once.
-        self._pages_in_flight.setdefault(key.conversation_id, set()).add(asyncio.ensure_future(future))
+        self._fetches.pages_in_flight.setdefault(key.conversation_id, set()).add(asyncio.ensure_future(future))
         return future
 
     def item(self, key: ItemKey) -> Awaitable[RestModel]:
@@ -86,36 +129,9 @@ class Loaders:
             self.conversations.clear(conversation_id)
         self.pages.clear_all()
         self.items.clear_all()
-        self._pages_in_flight.clear()
-        self._seen.clear()
+        self._fetches.pages_in_flight.clear()
+        self._fetches.seen.clear()
 
     def remember(self, conversation_id: str, include: frozenset[str], items: Sequence[RestModel]) -> None:
         """Keep items the upstream returned, so that looking them up again costs nothing."""
-        for item in items:
-            item_id = getattr(item, "id", None)
-            if isinstance(item_id, str):
-                self._seen.setdefault((conversation_id, item_id), []).append((include, item))
-
-    async def _fetch_page(self, key: PageKey) -> ConversationItemList:
-        page = await self.session.list_items(
-            key.conversation_id, after=key.after, limit=key.limit, order=key.order, include=key.include
-        )
-        self.remember(key.conversation_id, key.include, page.data)
-        return page
-
-    async def _fetch_item(self, key: ItemKey) -> RestModel:
-        in_flight = self._pages_in_flight.get(key.conversation_id, set())
-        if in_flight:
-            await asyncio.gather(*in_flight, return_exceptions=True)
-        known = self._known(key)
-        if known is not None:
-            return known
-        item = await self.session.get_item(key.conversation_id, key.item_id, key.include)
-        self.remember(key.conversation_id, key.include, [item])
-        return item
-
-    def _known(self, key: ItemKey) -> RestModel | None:
-        for include, item in self._seen.get((key.conversation_id, key.item_id), []):
-            if key.include <= include:
-                return item
-        return None
+        self._fetches.remember(conversation_id, include, items)

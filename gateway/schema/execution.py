@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from graphql import (
     FieldNode,
@@ -52,6 +52,7 @@ from graphql import (
 )
 from graphql.execution.collect_fields import FieldDetailsList
 from graphql.pyutils import Path, Undefined
+from graphql.type.definition import GraphQLResolveInfoHelpers
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.base import StrawberryObjectDefinition
@@ -60,6 +61,7 @@ from strawberry.types.field import StrawberryField
 __all__ = ["BY_CLASS", "GatewayExecutionContext", "execution_context_for"]
 
 
+T = TypeVar("T")
 LeafFields = dict[tuple[str, str], tuple[str, GraphQLLeafType]]
 Plan = Callable[[Any], Any]
 """Completes one value; raises (anything) when the value is not plain."""
@@ -90,6 +92,20 @@ BY_CLASS = "gateway_resolves_by_class"
 
 class _NotPlain(Exception):
     """The value needs graphql-core's own path."""
+
+
+def _weakly(method: Callable[..., T]) -> Callable[..., T]:
+    """``method`` called through a weak reference to its object."""
+    reference = weakref.WeakMethod(method)
+
+    def call(*arguments: Any) -> T:
+        bound = reference()
+        if bound is None:
+            msg = "The execution this resolver belonged to has ended."
+            raise RuntimeError(msg)
+        return bound(*arguments)
+
+    return call
 
 
 def _strawberry_is_type_of(object_type: GraphQLObjectType) -> bool:
@@ -192,6 +208,12 @@ class GatewayExecutionContext(StrawberryGraphQLCoreExecutionContext):
         self._shortcuts = middleware is None or not middleware.middlewares
         self._plans: dict[tuple[GraphQLOutputType, int], tuple[FieldDetailsList, Plan | None]] = {}
         self._shared_plans = self._operation_plans() if self._shortcuts else None
+        # graphql-core gives resolvers two of the executor's bound methods: a reference cycle that
+        # keeps the execution and everything it reached (the context, its loaders, every item
+        # fetched) until the cycle collector runs. Weak references free it when the request ends.
+        self.async_helpers = GraphQLResolveInfoHelpers(
+            gather=_weakly(self.gather_async_work), track=_weakly(self.track_async_work)
+        )
 
     def _operation_plans(self) -> SharedPlans | None:
         """The plans kept for this operation (they go when the parser cache lets it go)."""
