@@ -9,6 +9,7 @@ the legacy behaviour (200).
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from typing import Any
@@ -127,6 +128,12 @@ def _failed_before_execution(body: Any) -> bool:
     )
 
 
+def _not_json(name: str) -> Any:
+    """Python's JSON parser reads `NaN`, `Infinity` and `-Infinity`; JSON has no such values."""
+    msg = f"{name} is not a JSON value"
+    raise json.JSONDecodeError(msg, name, 0)
+
+
 class GatewayGraphQL(GraphQL[GatewayContext, None]):
     """Each request gets its own loaders and upstream session, carrying its own key."""
 
@@ -136,6 +143,10 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
         super().__init__(schema, graphql_ide="graphiql" if graphiql else None)
         self._upstream = upstream
         self._ide_page = _offline_graphiql(self.graphql_ide_html) if graphiql else ""
+
+    def decode_json(self, data: str | bytes) -> object:
+        """The request body: standard JSON only (`NaN` and `Infinity` are refused, as invalid JSON)."""
+        return json.loads(data, parse_constant=_not_json)
 
     def encode_json(self, data: object) -> bytes:
         """The response body, written by orjson (several times faster than the standard library)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -160,3 +161,25 @@ async def test_an_upstream_400_is_mapped_to_the_input_path(graphql: GraphQLClien
         "path": "input.items[1].callId",
         "upstreamParam": "items[1].call_id",
     }
+
+
+@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
+async def test_a_body_with_a_value_json_does_not_have_is_refused(
+    constant: str, graphql: GraphQLClient, upstream: Recording
+) -> None:
+    """Python's JSON parser reads NaN and Infinity; passed on, they would reach the upstream as null."""
+    raw = json.dumps({"type": "function_call_output", "call_id": "c", "output": "x", "score": 1.5})
+    variables = json.dumps({"input": {"conversationId": "conv_1", "items": [{"raw": "RAW"}]}})
+    body = '{"query": ' + json.dumps(ADD) + ', "variables": ' + variables.replace('"RAW"', raw) + "}"
+    body = body.replace("1.5", constant)
+    assert constant in body
+    response = await graphql.http.post(
+        graphql.path,
+        content=body.encode(),
+        headers={"Content-Type": "application/json", "Authorization": "Bearer sk-test"},
+    )
+    assert response.status_code == 400
+    (error,) = response.json()["errors"]
+    assert error["extensions"]["code"] == "BAD_REQUEST", error
+    assert "JSON" in error["message"]
+    assert upstream.count == 0
