@@ -15,10 +15,10 @@ raised while the body is read.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
 import aiohttp
 import httpx
+import yarl
 from httpx_aiohttp import AiohttpTransport
 
 __all__ = ["UpstreamTransport", "as_httpx_error"]
@@ -48,26 +48,6 @@ def as_httpx_error(error: BaseException, request: httpx.Request) -> httpx.Transp
     return None
 
 
-class _MappedStream(httpx.AsyncByteStream):
-    """A response body whose read errors come out as httpx's."""
-
-    def __init__(self, stream: httpx.AsyncByteStream, request: httpx.Request) -> None:
-        self._stream = stream
-        self._request = request
-
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        try:
-            async for chunk in self._stream:
-                yield chunk
-        except httpx.TransportError as error:
-            raise _remapped(error, self._request) from error.__cause__
-        except (aiohttp.ClientError, OSError) as error:
-            raise _remapped(error, self._request) from error
-
-    async def aclose(self) -> None:
-        await self._stream.aclose()
-
-
 def _remapped(error: BaseException, request: httpx.Request) -> BaseException:
     """``error`` as the right httpx error; the library's own mapping is undone first."""
     cause = error.__cause__ if isinstance(error, httpx.TransportError) and error.__cause__ is not None else error
@@ -75,24 +55,59 @@ def _remapped(error: BaseException, request: httpx.Request) -> BaseException:
 
 
 class UpstreamTransport(AiohttpTransport):
-    """``httpx_aiohttp``'s transport with aiohttp's errors mapped precisely (see the module)."""
+    """``httpx_aiohttp``'s transport with aiohttp's errors mapped precisely (see the module).
+
+    It sends a request as the library does (no redirects, no compression of the body, the
+    response's content encoding left to httpx), but reads the whole answer before it returns, as
+    the gateway's client always does: the answer is one JSON document. That spares the library's
+    body stream and its wrappers, and the body's read errors are mapped where they happen.
+    """
 
     def __init__(self, *, max_connections: int, keepalive_expiry: float) -> None:
         super().__init__(
             limits=httpx.Limits(max_connections=max_connections, keepalive_expiry=keepalive_expiry),
             trust_env=True,
         )
+        self._timeouts: dict[tuple[float | None, ...], aiohttp.ClientTimeout] = {}
+
+    def _timeout(self, request: httpx.Request) -> aiohttp.ClientTimeout:
+        given = request.extensions.get("timeout", {})
+        key = (given.get("connect"), given.get("read"), given.get("pool"))
+        timeout = self._timeouts.get(key)
+        if timeout is None:
+            # httpx's connect, read and pool timeouts, as httpx_aiohttp maps them.
+            timeout = self._timeouts[key] = aiohttp.ClientTimeout(sock_connect=key[0], sock_read=key[1], connect=key[2])
+        return timeout
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        session = self.client if isinstance(self.client, aiohttp.ClientSession) else self._session()
+        content = await request.aread()
         try:
-            response = await super().handle_async_request(request)
-        except httpx.TransportError as error:
-            raise _remapped(error, request) from error.__cause__
-        except (aiohttp.ClientError, OSError) as error:
+            async with session.request(
+                request.method,
+                yarl.URL(str(request.url), encoded=True),  # httpx has already encoded it
+                headers=request.headers.multi_items(),
+                data=content or None,
+                allow_redirects=False,
+                auto_decompress=False,
+                compress=False,
+                timeout=self._timeout(request),
+                server_hostname=request.extensions.get("sni_hostname"),
+            ) as answer:
+                body = await answer.read()
+        except (aiohttp.ClientError, OSError, TimeoutError) as error:
             raise _remapped(error, request) from error
-        if isinstance(response.stream, httpx.AsyncByteStream):
-            response.stream = _MappedStream(response.stream, request)
-        return response
+        extensions = {"http_version": b"HTTP/1.1"}
+        if answer.reason:
+            extensions["reason_phrase"] = answer.reason.encode()
+        return httpx.Response(
+            answer.status, headers=answer.raw_headers, content=body, request=request, extensions=extensions
+        )
+
+    def _session(self) -> aiohttp.ClientSession:
+        session = self.get_client()
+        self.client = session
+        return session
 
     async def aclose(self) -> None:
         await super().aclose()
