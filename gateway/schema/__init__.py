@@ -22,12 +22,11 @@ from strawberry.types.base import StrawberryObjectDefinition
 
 from gateway.schema.context import GatewayContext
 from gateway.schema.conversation import Conversation
-from gateway.schema.errors import ErrorCodes
 from gateway.schema.execution import BY_CLASS, execution_context_for
+from gateway.schema.hooks import operation_hooks
 from gateway.schema.items import ITEM_TYPES
-from gateway.schema.limits import Limits, limit_extensions
+from gateway.schema.limits import Limits
 from gateway.schema.mutation import Mutation
-from gateway.schema.oplog import OperationLog
 from gateway.schema.parse_cache import DocumentCache
 from gateway.schema.query import Query
 
@@ -35,7 +34,7 @@ __all__ = ["GatewayContext", "Limits", "build_schema"]
 
 
 class GatewaySchema(strawberry.Schema):
-    """The schema, logging only what :class:`ErrorCodes` finds unexpected (with a request id)."""
+    """The schema, logging only what :func:`~gateway.schema.errors.code_errors` finds unexpected (with a request id)."""
 
     def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
         return None
@@ -47,11 +46,8 @@ def build_schema(limits: Limits | None = None, *, introspection: bool = True) ->
     ``limits`` are enforced before each operation runs; without introspection the schema cannot be
     queried for its own types.
     """
-    # The log is outermost, so that it sees the codes ErrorCodes gives when the operation ends.
     extensions: list[Any] = [
-        OperationLog,
-        ErrorCodes,
-        *limit_extensions(limits or Limits()),
+        operation_hooks(limits or Limits()),
         # Clients send the same few documents again and again: parse and validate each once.
         lambda: DocumentCache(maxsize=1024),
         lambda: ValidationCache(maxsize=1024),

@@ -1,8 +1,8 @@
 """Errors at the GraphQL edge: every failure becomes a GraphQL error with a stable `extensions.code`.
 
 Resolvers raise :class:`GatewayError` for what the gateway itself refuses, and let upstream
-exceptions (:mod:`gateway.upstream.errors`) propagate. :class:`ErrorCodes`, a schema extension,
-translates both in one place when the operation ends:
+exceptions (:mod:`gateway.upstream.errors`) propagate. :func:`code_errors` translates both in
+one place when the operation ends:
 
     UpstreamNotFound            NOT_FOUND
     UpstreamUnauthenticated     UNAUTHENTICATED
@@ -22,11 +22,9 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator
 from typing import Any
 
 from graphql import GraphQLError
-from strawberry.extensions import SchemaExtension
 from strawberry.types import ExecutionContext
 
 from gateway.schema.convert import UpstreamContractError
@@ -43,7 +41,7 @@ from gateway.upstream.errors import (
     UpstreamUnauthenticated,
 )
 
-__all__ = ["ErrorCodes", "GatewayError", "bad_input"]
+__all__ = ["GatewayError", "bad_input", "code_errors"]
 
 logger = logging.getLogger("gateway.errors")
 
@@ -172,13 +170,10 @@ def _coded(error: GraphQLError, request_id: str | None, context: ExecutionContex
     )
 
 
-class ErrorCodes(SchemaExtension):
-    """Gives every error of an operation its `extensions.code` and masks unexpected ones."""
-
-    def on_operation(self) -> Iterator[None]:
-        yield
-        result = self.execution_context.result
-        errors = getattr(result, "errors", None)
-        if result is not None and errors:
-            request_id = getattr(self.execution_context.context, "request_id", None)
-            result.errors = [_coded(error, request_id, self.execution_context) for error in errors]
+def code_errors(context: ExecutionContext) -> None:
+    """Gives every error of the operation's result its `extensions.code` and masks unexpected ones."""
+    result = context.result
+    errors = getattr(result, "errors", None)
+    if result is not None and errors:
+        request_id = getattr(context.context, "request_id", None)
+        result.errors = [_coded(error, request_id, context) for error in errors]

@@ -14,7 +14,7 @@ estimate misjudges can spend more.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,11 +34,11 @@ from graphql import (
     ValidationContext,
     VariableNode,
 )
-from strawberry.extensions import AddValidationRules, MaxTokensLimiter, SchemaExtension
+from strawberry.types import ExecutionContext
 
 from gateway.schema.pagination import DEFAULT_FIRST, UPSTREAM_PAGE
 
-__all__ = ["Limits", "UpstreamBudget", "estimate_upstream_calls", "limit_extensions"]
+__all__ = ["Limits", "check_budget", "estimate_upstream_calls", "validation_rules"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,36 +200,24 @@ def estimate_upstream_calls(document: DocumentNode, operation_name: str | None, 
     return _calls(chosen[0].selection_set, _fragments(document), variables, frozenset())
 
 
-class UpstreamBudget(SchemaExtension):
-    """Refuses, before it runs, an operation that could need more upstream calls than the budget,
-    and hands the budget to the request's upstream session for the count during execution."""
-
-    def __init__(self, budget: int) -> None:
-        self.budget = budget
-
-    def on_execute(self) -> Iterator[None]:
-        context = self.execution_context
-        session = getattr(getattr(context.context, "loaders", None), "session", None)
-        if session is not None:
-            session.budget = self.budget
-        document = context.graphql_document
-        if document is not None:
-            estimate = estimate_upstream_calls(document, context.operation_name, context.variables or {})
-            if estimate > self.budget:
-                error = GraphQLError(
-                    f"This operation could make up to {estimate} upstream calls; the limit is {self.budget}. "
-                    "Ask for fewer items, ids or aliases, or split it.",
-                    extensions={"code": "OPERATION_TOO_EXPENSIVE", "estimate": estimate, "limit": self.budget},
-                )
-                context.result = ExecutionResult(data=None, errors=[error])
-        yield
+def validation_rules(limits: Limits) -> tuple[type[ASTValidationRule], ...]:
+    """The validation rules that enforce the depth and alias limits."""
+    return (_depth_rule(limits.max_depth), _alias_rule(limits.max_aliases))
 
 
-def limit_extensions(limits: Limits) -> list[Callable[[], SchemaExtension]]:
-    """Factories of the schema extensions that enforce ``limits`` (Strawberry makes them per operation)."""
-    rules = [_depth_rule(limits.max_depth), _alias_rule(limits.max_aliases)]
-    return [
-        lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
-        lambda: AddValidationRules(rules),
-        lambda: UpstreamBudget(limits.upstream_budget),
-    ]
+def check_budget(context: ExecutionContext, budget: int) -> None:
+    """Before execution: hand the budget to the upstream session, and refuse an operation that
+    could need more upstream calls than the budget (the result is then set, and nothing runs)."""
+    session = getattr(getattr(context.context, "loaders", None), "session", None)
+    if session is not None:
+        session.budget = budget
+    document = context.graphql_document
+    if document is not None:
+        estimate = estimate_upstream_calls(document, context.operation_name, context.variables or {})
+        if estimate > budget:
+            error = GraphQLError(
+                f"This operation could make up to {estimate} upstream calls; the limit is {budget}. "
+                "Ask for fewer items, ids or aliases, or split it.",
+                extensions={"code": "OPERATION_TOO_EXPENSIVE", "estimate": estimate, "limit": budget},
+            )
+            context.result = ExecutionResult(data=None, errors=[error])
