@@ -122,6 +122,19 @@ def _include(include: Collection[str]) -> list[tuple[str, str]]:
     return [("include[]", value) for value in sorted(include)]
 
 
+def _url(base: httpx.URL, path: str, query: str | None) -> httpx.URL:
+    """``base`` with ``path`` and ``query``, which the client has percent-encoded itself.
+
+    httpx would parse the whole URL again, checking it character by character in Python (about
+    15 us a request). The parts the client builds are valid as they are (ids quoted with no safe
+    characters, the query by ``urlencode``), so the URL is made from the base's parsed parts.
+    tests/upstream/test_client_urls.py checks that it equals httpx's own parse.
+    """
+    url = httpx.URL.__new__(httpx.URL)
+    url._uri_reference = base._uri_reference._replace(path=path, query=query)
+    return url
+
+
 class UpstreamClient:
     """The process-wide client; hand out one :meth:`session` per GraphQL request."""
 
@@ -140,6 +153,7 @@ class UpstreamClient:
     ) -> None:
         self.transport = transport
         self.base_url = base_url.rstrip("/") + "/"
+        self._base = httpx.URL(self.base_url)
         self.extensions = {"timeout": (timeout or httpx.Timeout(30.0)).as_dict()}
         """What every request carries for the transport: its connect, read, write and pool timeouts."""
         self.retry = retry or RetryPolicy()
@@ -156,9 +170,7 @@ class UpstreamClient:
     def request(
         self, method: str, path: str, params: list[tuple[str, str]] | None, body: Any, headers: dict[str, str]
     ) -> httpx.Request:
-        url = self.base_url + path.lstrip("/")
-        if params:
-            url = f"{url}?{urlencode(params)}"
+        url = _url(self._base, self._base.raw_path.decode() + path.lstrip("/"), urlencode(params) if params else None)
         content = None
         if body is not None:
             content = dumps(body)

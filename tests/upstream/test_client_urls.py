@@ -1,0 +1,47 @@
+"""The upstream client's URLs equal httpx's own parse of the same text.
+
+The client builds each request's URL from its base's parsed parts instead of having httpx parse
+the whole text again (``gateway.upstream.client._url``). Whatever ids and query values come in,
+the result must be the URL httpx would have made.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote, urlencode
+
+import httpx
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from gateway.upstream.client import UpstreamClient
+
+BASES = ["http://127.0.0.1:8000/v1", "https://api.openai.com/v1/", "http://[::1]:9000/prefix/v1", "http://upstream"]
+
+texts = st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=40)
+
+
+@pytest.mark.parametrize("base", BASES)
+@settings(max_examples=150, deadline=None)
+@given(
+    identifier=texts,
+    params=st.lists(st.tuples(st.sampled_from(["after", "include[]", "limit", "order"]), texts), max_size=4),
+)
+def test_a_request_url_is_the_url_httpx_parses_from_the_same_text(
+    base: str, identifier: str, params: list[tuple[str, str]]
+) -> None:
+    client = UpstreamClient(httpx.MockTransport(lambda request: httpx.Response(500)), base_url=base)
+    path = f"/conversations/{quote(identifier, safe='')}/items"
+
+    request = client.request("GET", path, params, None, {})
+
+    text = base.rstrip("/") + path + (f"?{urlencode(params)}" if params else "")
+    expected = httpx.URL(text)
+    assert request.url == expected
+    assert str(request.url) == str(expected)
+    assert (request.url.raw_path, request.url.query, request.url.host, request.url.port) == (
+        expected.raw_path,
+        expected.query,
+        expected.host,
+        expected.port,
+    )
