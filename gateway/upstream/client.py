@@ -38,6 +38,7 @@ from gateway.upstream.errors import (
     UpstreamBudgetExhausted,
     UpstreamError,
     UpstreamInvalidResponse,
+    UpstreamNotFound,
     UpstreamRateLimited,
     UpstreamServerError,
     UpstreamTimeout,
@@ -115,7 +116,15 @@ class CircuitBreaker:
 
 
 def _segment(identifier: str) -> str:
+    """``identifier`` as one path segment. An empty id, `.` or `..` would name another path (URLs
+    drop dot segments), so no conversation or item has one: it is not sent."""
+    if identifier in _NOT_IDS:
+        message = f"No conversation or item has the id '{identifier}'."
+        raise UpstreamNotFound(404, message)
     return quote(identifier, safe="")
+
+
+_NOT_IDS = frozenset({"", ".", ".."})
 
 
 def _include(include: Collection[str]) -> list[tuple[str, str]]:

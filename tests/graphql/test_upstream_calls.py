@@ -156,3 +156,17 @@ async def test_a_write_and_its_newest_items_take_two_calls(
         f"POST /conversations/{conversation_id}/items",
         f"GET /conversations/{conversation_id}/items",
     ]
+
+
+async def test_an_id_that_would_name_another_upstream_path_costs_no_call(
+    graphql: GraphQLClient, upstream: Recording
+) -> None:
+    """`/conversations/../items` is `/items` once a URL's dot segments are resolved."""
+    for identifier, code in (("..", "NOT_FOUND"), (".", "NOT_FOUND"), ("", "BAD_USER_INPUT")):
+        body = await graphql.execute(
+            "query($id: ID!) { conversation(id: $id) { createdAt items(first: 2) { nodes { __typename } } } }",
+            {"id": identifier},
+        )
+        assert body["data"] == {"conversation": None}
+        assert {error["extensions"]["code"] for error in body["errors"]} == {code}, body
+    assert upstream.count == 0

@@ -7,14 +7,16 @@ the result must be the URL httpx would have made.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from urllib.parse import quote, urlencode
 
 import httpx
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from gateway.upstream.client import UpstreamClient
+from gateway.upstream.errors import UpstreamNotFound
 
 BASES = ["http://127.0.0.1:8000/v1", "https://api.openai.com/v1/", "http://[::1]:9000/prefix/v1", "http://upstream"]
 
@@ -30,6 +32,7 @@ texts = st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), max_siz
 def test_a_request_url_is_the_url_httpx_parses_from_the_same_text(
     base: str, identifier: str, params: list[tuple[str, str]]
 ) -> None:
+    assume(identifier not in {"", ".", ".."})  # never sent: see the test below
     client = UpstreamClient(httpx.MockTransport(lambda request: httpx.Response(500)), base_url=base)
     path = f"/conversations/{quote(identifier, safe='')}/items"
 
@@ -45,3 +48,25 @@ def test_a_request_url_is_the_url_httpx_parses_from_the_same_text(
         expected.host,
         expected.port,
     )
+
+
+@pytest.mark.parametrize("identifier", ["", ".", ".."])
+async def test_an_id_that_would_name_another_path_is_not_found_without_a_request(identifier: str) -> None:
+    """`/conversations/../items` is `/items` once a URL's dot segments are resolved."""
+    sent: list[httpx.Request] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        return httpx.Response(200, json={})
+
+    session = UpstreamClient(httpx.MockTransport(answer), base_url=BASES[0]).session("sk-test")
+    calls: list[Callable[[], Awaitable[object]]] = [
+        lambda: session.get_conversation(identifier),
+        lambda: session.list_items(identifier),
+        lambda: session.get_item("conv_1", identifier),
+        lambda: session.delete_item("conv_1", identifier),
+    ]
+    for call in calls:
+        with pytest.raises(UpstreamNotFound, match="No conversation or item has the id"):
+            await call()
+    assert sent == []
