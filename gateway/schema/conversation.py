@@ -154,6 +154,7 @@ class Conversation(relay.Node):
 
     @classmethod
     def resolve_id(cls, root: Self, *, info: Info) -> str:
+        # From the object alone, never from `info`: gateway/schema/execution.py reads ids without one.
         return root.conversation_id
 
     @classmethod

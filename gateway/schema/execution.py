@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Callable
+from operator import attrgetter
 from typing import Any, TypeVar
 
 from graphql import (
@@ -53,6 +54,8 @@ from graphql import (
 from graphql.execution.collect_fields import FieldDetailsList
 from graphql.pyutils import Path, Undefined
 from graphql.type.definition import GraphQLResolveInfoHelpers
+from strawberry import relay
+from strawberry.relay import GlobalID
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.base import StrawberryObjectDefinition
@@ -147,6 +150,46 @@ def _basic_attribute(field: GraphQLField) -> str | None:
     if not getattr(field.resolve, "_is_default", False) or field.args:
         return None
     return definition.python_name
+
+
+_NODE_ID = relay.Node.__dict__["_id"].__func__
+_NODE_TYPENAME = relay.Node.__dict__["resolve_typename"].__func__
+
+
+def _node_id_reader(field: GraphQLField, type_name: str) -> Callable[[Any], Any] | None:
+    """For the `id` of a Relay node type of the gateway: reads it as Strawberry's resolver does.
+
+    Strawberry's resolver makes `GlobalID(resolve_typename(root, info), str(resolve_id(root,
+    info=info)))`. The default `resolve_typename` answers the parent type's name, and the
+    gateway's `resolve_id` methods read the object alone (they are documented not to use
+    `info`), so neither needs the resolver's `info`. Any other class takes graphql-core's path.
+    """
+    definition = (field.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
+    resolver = getattr(definition, "base_resolver", None)
+    wrapped = getattr(getattr(resolver, "wrapped_func", None), "__func__", None)
+    if wrapped is not _NODE_ID or getattr(definition, "extensions", None) or field.args:
+        return None
+    by_class: dict[type[Any], Callable[..., Any] | None] = {}
+
+    def gateway_resolve_id(cls: type[Any]) -> Callable[..., Any] | None:
+        if not issubclass(cls, relay.Node) or getattr(cls.resolve_typename, "__func__", None) is not _NODE_TYPENAME:
+            return None
+        resolve_id = cls.resolve_id
+        if not getattr(resolve_id, "__module__", "").startswith("gateway."):
+            return None
+        return resolve_id
+
+    def read_node_id(value: Any) -> Any:
+        cls = type(value)
+        try:
+            resolve_id = by_class[cls]
+        except KeyError:
+            resolve_id = by_class[cls] = gateway_resolve_id(cls)
+        if resolve_id is None:
+            raise _NotPlain
+        return GlobalID(type_name=type_name, node_id=str(resolve_id(value, info=None)))
+
+    return read_node_id
 
 
 def _leaf_fields(schema: GraphQLSchema) -> LeafFields:
@@ -307,7 +350,7 @@ class GatewayExecutionContext(StrawberryGraphQLCoreExecutionContext):
         if deferred or forbidden:
             return None
         name = object_type.name
-        readers: list[tuple[str, str | None, Plan | None]] = []
+        readers: list[tuple[str, Callable[[Any], Any] | None, Plan | None]] = []
         for response_name, details in grouped.items():
             field_name = details[0].node.name.value
             if field_name == "__typename":
@@ -317,12 +360,13 @@ class GatewayExecutionContext(StrawberryGraphQLCoreExecutionContext):
             if field is None:  # graphql-core leaves it out
                 continue
             attribute = _basic_attribute(field)
-            if attribute is None:
+            read = attrgetter(attribute) if attribute is not None else _node_id_reader(field, name)
+            if read is None:
                 return None
             plan = self._plan(field.type, details)
             if plan is None:
                 return None
-            readers.append((response_name, attribute, plan))
+            readers.append((response_name, read, plan))
         is_type_of: Callable[[Any, Any], Any] | None = object_type.is_type_of
 
         def complete_object(value: Any) -> Any:
@@ -333,8 +377,8 @@ class GatewayExecutionContext(StrawberryGraphQLCoreExecutionContext):
             if isinstance(value, Exception) or (is_type_of is not None and is_type_of(value, None) is not True):
                 raise _NotPlain
             completed: dict[str, Any] = {}
-            for response_name, attribute, plan in readers:
-                completed[response_name] = name if plan is None else plan(getattr(value, attribute))  # type: ignore[arg-type]
+            for response_name, read, plan in readers:
+                completed[response_name] = name if plan is None else plan(read(value))  # type: ignore[misc]
             return completed
 
         return complete_object

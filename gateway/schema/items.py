@@ -85,6 +85,7 @@ class ConversationItemFields(relay.Node):
 
     @classmethod
     def resolve_id(cls, root: Self, *, info: Info) -> str:
+        # From the object alone, never from `info`: gateway/schema/execution.py reads ids without one.
         return item_node_id(root.conversation_id, root.item_id)
 
 

@@ -258,3 +258,28 @@ async def test_a_kept_plan_does_not_keep_the_execution_that_built_it(monkeypatch
 
     assert executions
     assert all(reference() is None for reference in executions)
+
+
+async def test_item_ids_are_completed_by_plans_too(
+    seed: Seed, graphql: GraphQLClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A frontend selects each item's Relay `id`: a resolver field, read by plans all the same."""
+    conversation_id = await seed(*(ITEM_SAMPLES["message"] for _ in range(3)))
+    resolved: list[str] = []
+    execute_field = execution.GatewayExecutionContext.execute_field
+
+    def counting(self: Any, parent_type: Any, source: Any, fields: Any, *rest: Any) -> Any:
+        resolved.append(f"{parent_type.name}.{fields[0].node.name.value}")
+        return execute_field(self, parent_type, source, fields, *rest)
+
+    monkeypatch.setattr(execution.GatewayExecutionContext, "execute_field", counting)
+    query = """query($c: ID!) { conversation(id: $c) { items(first: 3) { nodes {
+      __typename ... on ConversationItemFields { id itemId } } } } }"""
+    data = (await graphql.execute(query, {"c": conversation_id}))["data"]
+
+    nodes = data["conversation"]["items"]["nodes"]
+    assert len(nodes) == 3
+    for node in nodes:
+        fetched = await graphql.execute("query($id: ID!) { node(id: $id) { id } }", {"id": node["id"]})
+        assert fetched["data"]["node"]["id"] == node["id"]
+    assert not [name for name in resolved if name.startswith("Message.")]
