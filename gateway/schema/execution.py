@@ -28,9 +28,9 @@ take graphql-core's path only.
 from __future__ import annotations
 
 import weakref
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Sequence
 from operator import attrgetter
-from typing import Any, TypeVar
+from typing import Any
 
 from graphql import (
     FieldNode,
@@ -51,6 +51,7 @@ from graphql import (
     SelectionSetNode,
     is_leaf_type,
 )
+from graphql.execution import Executor
 from graphql.execution.collect_fields import FieldDetailsList
 from graphql.pyutils import Path, Undefined
 from graphql.type.definition import GraphQLResolveInfoHelpers
@@ -64,7 +65,6 @@ from strawberry.types.field import StrawberryField
 __all__ = ["BY_CLASS", "GatewayExecutionContext", "execution_context_for"]
 
 
-T = TypeVar("T")
 LeafFields = dict[tuple[str, str], tuple[str, GraphQLLeafType]]
 Plan = Callable[[Any], Any]
 """Completes one value; raises (anything) when the value is not plain."""
@@ -97,18 +97,24 @@ class _NotPlain(Exception):
     """The value needs graphql-core's own path."""
 
 
-def _weakly(method: Callable[..., T]) -> Callable[..., T]:
-    """``method`` called through a weak reference to its object."""
-    reference = weakref.WeakMethod(method)
+def _weak_helpers(executor: Executor[Any]) -> GraphQLResolveInfoHelpers:
+    """graphql-core's resolver helpers for ``executor``, holding it by a weak reference."""
+    reference = weakref.ref(executor)
 
-    def call(*arguments: Any) -> T:
-        bound = reference()
-        if bound is None:
+    def alive() -> Executor[Any]:
+        found = reference()
+        if found is None:
             msg = "The execution this resolver belonged to has ended."
             raise RuntimeError(msg)
-        return bound(*arguments)
+        return found
 
-    return call
+    def gather(values: Sequence[Awaitable[Any]]) -> Awaitable[list[Any]]:
+        return alive().gather_async_work(values)
+
+    def track(values: Sequence[Any]) -> None:
+        alive().track_async_work(values)
+
+    return GraphQLResolveInfoHelpers(gather=gather, track=track)
 
 
 def _strawberry_is_type_of(object_type: GraphQLObjectType) -> bool:
@@ -254,9 +260,7 @@ class GatewayExecutionContext(StrawberryGraphQLCoreExecutionContext):
         # graphql-core gives resolvers two of the executor's bound methods: a reference cycle that
         # keeps the execution and everything it reached (the context, its loaders, every item
         # fetched) until the cycle collector runs. Weak references free it when the request ends.
-        self.async_helpers = GraphQLResolveInfoHelpers(
-            gather=_weakly(self.gather_async_work), track=_weakly(self.track_async_work)
-        )
+        self.async_helpers = _weak_helpers(self)
 
     def _operation_plans(self) -> SharedPlans | None:
         """The plans kept for this operation (they go when the parser cache lets it go)."""
