@@ -48,6 +48,11 @@ class ItemKey:
     include: frozenset[str]
 
 
+def _retrieved(future: asyncio.Future[Any]) -> None:
+    if not future.cancelled():
+        future.exception()
+
+
 def _loader(fetch: Callable[[K], Awaitable[V]]) -> DataLoader[K, V]:
     async def load_many(keys: Sequence[K]) -> list[V | BaseException]:
         return list(await asyncio.gather(*(fetch(key) for key in keys), return_exceptions=True))
@@ -111,9 +116,12 @@ class Loaders:
 
     def page(self, key: PageKey) -> Awaitable[ConversationItemList]:
         """The page for ``key``; calling it without awaiting starts the fetch (a prefetch)."""
-        future = self.pages.load(key)
+        future = asyncio.ensure_future(self.pages.load(key))
+        # A prefetched page nobody awaits (its conversation was not found, say) must not have
+        # asyncio log its error as "never retrieved": the operation reports it, or has no use for it.
+        future.add_done_callback(_retrieved)
         # A cached page is the same future again: the set keeps it once.
-        self._fetches.pages_in_flight.setdefault(key.conversation_id, set()).add(asyncio.ensure_future(future))
+        self._fetches.pages_in_flight.setdefault(key.conversation_id, set()).add(future)
         return future
 
     def item(self, key: ItemKey) -> Awaitable[RestModel]:

@@ -7,12 +7,16 @@ requests reach the real upstream.
 
 from __future__ import annotations
 
+import asyncio
+import gc
+import weakref
 from collections.abc import Callable
 from typing import Any
 
 import httpx
 import pytest
 
+from gateway.graphql_view import GatewayGraphQL
 from tests.graphql.conftest import Seed, messages
 from tests.graphql.harness import GraphQLClient, Recording
 
@@ -194,3 +198,36 @@ async def test_bad_ids_are_refused_without_an_upstream_call(
     body = await graphql.execute(query)
     assert body["errors"][0]["extensions"] == {"code": "BAD_USER_INPUT", "argument": argument}
     assert upstream.count == 0
+
+
+@pytest.mark.parametrize("http", ["asgi"], indirect=True)
+async def test_a_missing_conversation_leaves_no_unretrieved_error_in_the_log(
+    graphql: GraphQLClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its page was prefetched and failed too; nobody awaits it, and asyncio must not report it."""
+    contexts: list[weakref.ref[Any]] = []
+    get_context = GatewayGraphQL.get_context
+
+    async def remembered(self: GatewayGraphQL, request: Any, response: Any) -> Any:
+        context = await get_context(self, request, response)
+        contexts.append(weakref.ref(context))
+        return context
+
+    monkeypatch.setattr(GatewayGraphQL, "get_context", remembered)
+    reported: list[dict[str, Any]] = []
+    loop = asyncio.get_running_loop()
+    handler = loop.get_exception_handler()
+    loop.set_exception_handler(lambda _, context: reported.append(context))
+    try:
+        query = '{ conversation(id: "conv_missing") { createdAt items(first: 2) { nodes { __typename } } } }'
+        body = await graphql.execute(query)
+        for _ in range(3):
+            gc.collect()
+            await asyncio.sleep(0)
+    finally:
+        loop.set_exception_handler(handler)
+
+    assert {error["extensions"]["code"] for error in body["errors"]} == {"NOT_FOUND"}
+    assert contexts
+    assert all(reference() is None for reference in contexts), "the request is still alive"
+    assert [context.get("message") for context in reported] == []
