@@ -64,10 +64,9 @@ class ConversationItemEdge:
 class ConversationItemConnection:
     edges: list[ConversationItemEdge] = described("The items of the page with their cursors, in the requested order.")
     page_info: PageInfo = described("Where the page lies, and the cursors to page on from.")
-
-    @strawberry.field(description="The items of the page, in the requested order (the edges' nodes).")
-    def nodes(self) -> list[ConversationItem]:
-        return [edge.node for edge in self.edges]
+    # Data, not a resolver: a page selected without `pageInfo` is then completed by a plan
+    # (gateway/schema/execution.py), without a resolver call per page.
+    nodes: list[ConversationItem] = described("The items of the page, in the requested order (the edges' nodes).")
 
 
 def _connection(conversation_id: str, found: Window) -> ConversationItemConnection:
@@ -77,6 +76,7 @@ def _connection(conversation_id: str, found: Window) -> ConversationItemConnecti
     ]
     return ConversationItemConnection(
         edges=edges,
+        nodes=[edge.node for edge in edges],
         page_info=PageInfo(
             start_cursor=edges[0].cursor if edges else None,
             end_cursor=edges[-1].cursor if edges else None,
