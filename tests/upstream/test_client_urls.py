@@ -8,6 +8,7 @@ the result must be the URL httpx would have made.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import Any
 from urllib.parse import quote, urlencode
 
 import httpx
@@ -15,6 +16,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from gateway.jsoncodec import dumps
 from gateway.upstream.client import UpstreamClient
 from gateway.upstream.errors import UpstreamNotFound
 
@@ -70,3 +72,21 @@ async def test_an_id_that_would_name_another_path_is_not_found_without_a_request
         with pytest.raises(UpstreamNotFound, match="No conversation or item has the id"):
             await call()
     assert sent == []
+
+
+@pytest.mark.parametrize("base", BASES)
+@pytest.mark.parametrize(
+    ("method", "body"), [("GET", None), ("DELETE", None), ("POST", {"metadata": {"k": "v"}}), ("POST", {})]
+)
+def test_a_request_is_the_request_httpx_makes_from_the_same_parts(base: str, method: str, body: Any) -> None:
+    client = UpstreamClient(httpx.MockTransport(lambda request: httpx.Response(500)), base_url=base)
+    headers = {"Accept": "application/json", "User-Agent": "test", "Authorization": "Bearer sk-test"}
+
+    request = client.request(method, "/conversations/conv_1", [("include[]", "x")], body, headers)
+
+    given = headers if body is None else {**headers, "Content-Type": "application/json"}
+    content = None if body is None else dumps(body)
+    expected = httpx.Request(method, str(request.url), headers=given, content=content)
+    assert request.method == expected.method
+    assert request.headers.raw == expected.headers.raw
+    assert request.content == expected.content
