@@ -30,7 +30,7 @@ from __future__ import annotations
 import weakref
 from collections.abc import Awaitable, Callable, Sequence
 from operator import attrgetter
-from typing import Any
+from typing import Any, TypeVar
 
 from graphql import (
     FieldNode,
@@ -65,6 +65,7 @@ from strawberry.types.field import StrawberryField
 __all__ = ["BY_CLASS", "GatewayExecutionContext", "execution_context_for"]
 
 
+V = TypeVar("V")
 LeafFields = dict[tuple[str, str], tuple[str, GraphQLLeafType]]
 Plan = Callable[[Any], Any]
 """Completes one value; raises (anything) when the value is not plain."""
@@ -162,6 +163,22 @@ _NODE_ID = relay.Node.__dict__["_id"].__func__
 _NODE_TYPENAME = relay.Node.__dict__["resolve_typename"].__func__
 
 
+def _per_class(find: Callable[[type[Any]], V | None]) -> Callable[[type[Any]], V]:
+    """``find`` kept per class; a class it finds nothing for is not plain (raises)."""
+    found: dict[type[Any], V | None] = {}
+
+    def of(cls: type[Any]) -> V:
+        try:
+            value = found[cls]
+        except KeyError:
+            value = found[cls] = find(cls)
+        if value is None:
+            raise _NotPlain
+        return value
+
+    return of
+
+
 def _node_id_reader(field: GraphQLField, type_name: str) -> Callable[[Any], Any] | None:
     """For the `id` of a Relay node type of the gateway: reads it as Strawberry's resolver does.
 
@@ -175,7 +192,6 @@ def _node_id_reader(field: GraphQLField, type_name: str) -> Callable[[Any], Any]
     wrapped = getattr(getattr(resolver, "wrapped_func", None), "__func__", None)
     if wrapped is not _NODE_ID or getattr(definition, "extensions", None) or field.args:
         return None
-    by_class: dict[type[Any], Callable[..., Any] | None] = {}
 
     def gateway_resolve_id(cls: type[Any]) -> Callable[..., Any] | None:
         if not issubclass(cls, relay.Node) or getattr(cls.resolve_typename, "__func__", None) is not _NODE_TYPENAME:
@@ -185,14 +201,10 @@ def _node_id_reader(field: GraphQLField, type_name: str) -> Callable[[Any], Any]
             return None
         return resolve_id
 
+    resolve_id_of = _per_class(gateway_resolve_id)
+
     def read_node_id(value: Any) -> Any:
-        cls = type(value)
-        try:
-            resolve_id = by_class[cls]
-        except KeyError:
-            resolve_id = by_class[cls] = gateway_resolve_id(cls)
-        if resolve_id is None:
-            raise _NotPlain
+        resolve_id = resolve_id_of(type(value))
         return GlobalID(type_name=type_name, node_id=str(resolve_id(value, info=None)))
 
     return read_node_id
@@ -397,7 +409,6 @@ class GatewayExecutionContext(StrawberryGraphQLCoreExecutionContext):
             member.name: self._object_plan(member, fields, nullable=False)
             for member in self.schema.get_possible_types(abstract_type)
         }
-        by_class: dict[type[Any], Plan | None] = {}
 
         def member_plan(cls: type[Any]) -> Plan | None:
             definition = getattr(cls, "__strawberry_definition__", None)
@@ -405,19 +416,14 @@ class GatewayExecutionContext(StrawberryGraphQLCoreExecutionContext):
                 return None
             return members.get(definition.name)
 
+        plan_of = _per_class(member_plan)
+
         def complete_abstract(value: Any) -> Any:
             if value is None or value is Undefined:
                 if nullable:
                     return None
                 raise _NotPlain
-            cls = type(value)
-            try:
-                plan = by_class[cls]
-            except KeyError:
-                plan = by_class[cls] = member_plan(cls)
-            if plan is None:
-                raise _NotPlain
-            return plan(value)
+            return plan_of(type(value))(value)
 
         return complete_abstract
 

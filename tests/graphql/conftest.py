@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
@@ -9,6 +10,8 @@ import httpx
 import pytest
 
 from gateway.app import create_api_app, create_app
+from gateway.graphql_view import GatewayGraphQL
+from gateway.schema import GatewayContext
 from tests.conftest import SettingsFactory
 from tests.graphql.harness import GraphQLClient, Recording
 from tests.live import serve
@@ -95,3 +98,18 @@ def seed(http: httpx.AsyncClient, upstream: Recording) -> Seed:
 
 def messages(count: int, prefix: str = "message") -> list[dict[str, Any]]:
     return [{"role": "user" if n % 2 == 0 else "assistant", "content": f"{prefix} {n}"} for n in range(count)]
+
+
+@pytest.fixture
+def request_contexts(monkeypatch: pytest.MonkeyPatch) -> list[weakref.ref[GatewayContext]]:
+    """Weak references to the context of every GraphQL request from now on (to see them freed)."""
+    contexts: list[weakref.ref[GatewayContext]] = []
+    get_context = GatewayGraphQL.get_context
+
+    async def remembered(self: GatewayGraphQL, request: Any, response: Any) -> Any:
+        context = await get_context(self, request, response)
+        contexts.append(weakref.ref(context))
+        return context
+
+    monkeypatch.setattr(GatewayGraphQL, "get_context", remembered)
+    return contexts

@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 import pytest
 
-from gateway.graphql_view import GatewayGraphQL
+from gateway.schema import GatewayContext
 from tests.graphql.conftest import Seed, messages
 from tests.graphql.harness import GraphQLClient, Recording
 
@@ -202,18 +202,9 @@ async def test_bad_ids_are_refused_without_an_upstream_call(
 
 @pytest.mark.parametrize("http", ["asgi"], indirect=True)
 async def test_a_missing_conversation_leaves_no_unretrieved_error_in_the_log(
-    graphql: GraphQLClient, monkeypatch: pytest.MonkeyPatch
+    graphql: GraphQLClient, request_contexts: list[weakref.ref[GatewayContext]]
 ) -> None:
     """Its page was prefetched and failed too; nobody awaits it, and asyncio must not report it."""
-    contexts: list[weakref.ref[Any]] = []
-    get_context = GatewayGraphQL.get_context
-
-    async def remembered(self: GatewayGraphQL, request: Any, response: Any) -> Any:
-        context = await get_context(self, request, response)
-        contexts.append(weakref.ref(context))
-        return context
-
-    monkeypatch.setattr(GatewayGraphQL, "get_context", remembered)
     reported: list[dict[str, Any]] = []
     loop = asyncio.get_running_loop()
     handler = loop.get_exception_handler()
@@ -228,6 +219,6 @@ async def test_a_missing_conversation_leaves_no_unretrieved_error_in_the_log(
         loop.set_exception_handler(handler)
 
     assert {error["extensions"]["code"] for error in body["errors"]} == {"NOT_FOUND"}
-    assert contexts
-    assert all(reference() is None for reference in contexts), "the request is still alive"
+    assert request_contexts
+    assert all(reference() is None for reference in request_contexts), "the request is still alive"
     assert [context.get("message") for context in reported] == []

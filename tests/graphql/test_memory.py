@@ -14,13 +14,9 @@ from __future__ import annotations
 import asyncio
 import gc
 import weakref
-from typing import Any
 
 import pytest
-from starlette.requests import Request
-from starlette.responses import Response
 
-from gateway.graphql_view import GatewayGraphQL
 from gateway.schema import GatewayContext
 from tests.graphql.conftest import Seed, messages
 from tests.graphql.harness import GraphQLClient
@@ -39,18 +35,10 @@ MUTATION = """mutation($c: ID!) { addConversationItems(input: {conversationId: $
 @pytest.mark.parametrize("http", ["asgi"], indirect=True)
 @pytest.mark.parametrize("operation", [QUERY, MUTATION])
 async def test_a_request_leaves_nothing_for_the_cycle_collector(
-    seed: Seed, graphql: GraphQLClient, monkeypatch: pytest.MonkeyPatch, operation: str
+    seed: Seed, graphql: GraphQLClient, request_contexts: list[weakref.ref[GatewayContext]], operation: str
 ) -> None:
     conversation_id = await seed(*messages(6))
-    contexts: list[weakref.ref[GatewayContext]] = []
-    get_context = GatewayGraphQL.get_context
-
-    async def remembered(self: GatewayGraphQL, request: Request, response: Response) -> Any:
-        context = await get_context(self, request, response)
-        contexts.append(weakref.ref(context))
-        return context
-
-    monkeypatch.setattr(GatewayGraphQL, "get_context", remembered)
+    contexts = request_contexts
     await graphql.execute(QUERY, {"c": conversation_id})  # warm: caches filled, lazy imports done
     gc.collect()
     contexts.clear()
