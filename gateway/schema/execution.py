@@ -9,7 +9,8 @@ the object) none of that can change the answer. :class:`GatewayExecutionContext`
 shortcuts around it:
 
 * **Plain values.** When a value's type and selection hold only basic fields down to the leaves
-  (lists, objects, unions and interfaces resolved by class, scalars, enums), the value is
+  (lists, objects, unions and interfaces resolved by class, scalars, enums; also the Relay `id`
+  of the gateway's node types, whose resolver needs nothing but the object), the value is
   completed by a plan: a tree of small functions that read the attributes and coerce the leaves.
   A plan is built for a type and a selection once per execution, and kept across executions of
   the same parsed document when no selection in it has a directive (`@include` and `@skip`
@@ -23,6 +24,9 @@ is missing) the value is completed again on graphql-core's own path, from the st
 path reports it exactly as it always does. Reading an attribute has no side effects, so doing it
 twice is harmless. Executors with field middleware, and anything under `@defer` or `@stream`,
 take graphql-core's path only.
+
+The execution context also holds graphql-core's resolver helpers by a weak reference: their bound
+methods made a reference cycle that kept every request's objects for the cycle collector.
 """
 
 from __future__ import annotations
