@@ -1,12 +1,18 @@
-"""JSON out, fast: orjson, and the standard library for the values orjson refuses."""
+"""JSON in and out, fast: orjson, and the standard library where orjson would refuse or round."""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import re
+from typing import Any
 
 import orjson
 
-__all__ = ["dumps"]
+__all__ = ["dumps", "loads"]
+
+_LONG_NUMBER = re.compile(rb"[0-9]{19}")
+"""19 digits in a row: perhaps an integer beyond 64 bits (or only digits in a string)."""
 
 
 def dumps(value: object) -> bytes:
@@ -20,3 +26,20 @@ def dumps(value: object) -> bytes:
         return orjson.dumps(value)
     except TypeError:
         return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def loads(document: bytes | bytearray | str) -> Any:
+    """``document`` parsed, strictly: orjson's rules (no NaN, no lone surrogates, ...).
+
+    orjson turns an integer beyond 64 bits into a float, silently: 123456789012345678901234567890
+    would come back as 1.2345678901234568e+29. A document that may hold one (19 digits in a row) is
+    parsed again by the standard library, which keeps integers exact, once orjson has accepted it.
+    Raises :class:`orjson.JSONDecodeError` (a :class:`json.JSONDecodeError`) for invalid JSON.
+    """
+    parsed = orjson.loads(document)
+    raw = document.encode() if isinstance(document, str) else bytes(document)
+    if _LONG_NUMBER.search(raw):
+        # The standard library's recursion stops short of orjson's depth limit: keep orjson's then.
+        with contextlib.suppress(ValueError, RecursionError):
+            parsed = json.loads(raw)
+    return parsed

@@ -22,6 +22,7 @@ from gateway.embedded.canonical import ItemReferenceRequest, canonical_items, ne
 from gateway.embedded.errors import ApiError, from_store_error
 from gateway.embedded.includes import present
 from gateway.embedded.store import ConversationStore, StoreError
+from gateway.jsoncodec import dumps, loads
 from gateway.rest import INCLUDABLE
 
 __all__ = ["DEFAULT_MAX_BODY_BYTES", "JSONResponse", "bearer_key", "create_embedded_api", "tenant_of"]
@@ -36,7 +37,7 @@ class JSONResponse(Response):
     media_type = "application/json"
 
     def render(self, content: Any) -> bytes:
-        return orjson.dumps(content)
+        return dumps(content)
 
 
 def bearer_key(authorization: str | None) -> str | None:
@@ -86,7 +87,7 @@ class _Api:
                 code="unsupported_media_type",
             )
         try:
-            body = orjson.loads(raw)
+            body = loads(raw)
         except orjson.JSONDecodeError:
             raise ApiError(
                 400, "We could not parse the JSON body of your request. Send valid JSON.", code="invalid_json"

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
-import orjson
+from gateway.jsoncodec import dumps, loads
 
 __all__ = [
     "ConversationNotFound",
@@ -363,7 +363,7 @@ def _conversation(connection: sqlite3.Connection, tenant: str, conversation_id: 
     ).fetchone()
     if row is None:
         raise ConversationNotFound(conversation_id)
-    return ConversationRecord(conversation_id, row[0], None if row[1] is None else orjson.loads(row[1]))
+    return ConversationRecord(conversation_id, row[0], None if row[1] is None else loads(row[1]))
 
 
 def _insert_items(connection: sqlite3.Connection, conversation_id: str, items: Sequence[dict[str, Any]]) -> None:
@@ -371,7 +371,7 @@ def _insert_items(connection: sqlite3.Connection, conversation_id: str, items: S
         try:
             connection.execute(
                 "INSERT INTO items (conversation_id, item_id, document) VALUES (?, ?, ?)",
-                (conversation_id, item["id"], orjson.dumps(item)),
+                (conversation_id, item["id"], dumps(item)),
             )
         except sqlite3.IntegrityError as exc:
             raise DuplicateItemId(index, item["id"]) from exc
@@ -401,9 +401,9 @@ def _page(
 
 
 def _dump_metadata(metadata: dict[str, str] | None) -> bytes | None:
-    return None if metadata is None else orjson.dumps(metadata)
+    return None if metadata is None else dumps(metadata)
 
 
 def _load(document: bytes) -> dict[str, Any]:
-    loaded: dict[str, Any] = orjson.loads(document)
+    loaded: dict[str, Any] = loads(document)
     return loaded

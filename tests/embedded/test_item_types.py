@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import openai
@@ -112,3 +113,17 @@ async def test_an_item_reference_copies_the_named_item(api: Any) -> None:
     assert (await api.delete(f"/conversations/{source['id']}")).status_code == 200
     again = await api.post("/conversations", json={"items": [{"type": "item_reference", "id": original["id"]}]})
     assert again.status_code == 200
+
+
+async def test_integers_beyond_64_bits_are_kept_exactly(api: Any) -> None:
+    """A JSON value a field takes as it is (a tool search's arguments) may hold any integer."""
+    big = 123456789012345678901234567890
+    item = {**ITEM_SAMPLES["tool_search_call"], "arguments": {"n": big, "m": -(2**70), "s": "1234567890123456789012"}}
+    body = json.dumps({"items": [item]}).encode()  # the SDK's JSON, integers written out whole
+    created = await api.post("/conversations", content=body, headers={"Content-Type": "application/json"})
+    assert created.status_code == 200, created.text
+
+    listed = await api.get(f"/conversations/{created.json()['id']}/items")
+
+    (stored,) = json.loads(listed.content)["data"]  # read by the standard library: exact integers
+    assert stored["arguments"] == {"n": big, "m": -(2**70), "s": "1234567890123456789012"}
