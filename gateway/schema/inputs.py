@@ -252,15 +252,16 @@ def _message(message: MessageInput, path: str) -> dict[str, Any]:
     return body
 
 
-# Members whose input fields are the upstream item's fields, by the same names: member -> `type`.
-_FLAT_MEMBERS = {
-    "function_call": "function_call",
-    "function_call_output": "function_call_output",
-    "custom_tool_call": "custom_tool_call",
-    "custom_tool_call_output": "custom_tool_call_output",
-    "mcp_approval_response": "mcp_approval_response",
-    "item_reference": "item_reference",
-}
+# Members whose input fields are the upstream item's fields, by the same names; each member's
+# name is the item's `type`.
+_FLAT_MEMBERS = (
+    "function_call",
+    "function_call_output",
+    "custom_tool_call",
+    "custom_tool_call_output",
+    "mcp_approval_response",
+    "item_reference",
+)
 
 
 def _flat(value: Any, kind: str, path: str) -> dict[str, Any]:
@@ -273,10 +274,10 @@ def _item(item: ConversationItemInput, path: str) -> dict[str, Any]:
         return _message(item.message, f"{path}.message")  # type: ignore[arg-type]
     if _given(item.computer_call_output):
         return _computer_output(item.computer_call_output, f"{path}.computerCallOutput")  # type: ignore[arg-type]
-    for member, kind in _FLAT_MEMBERS.items():
+    for member in _FLAT_MEMBERS:
         value = getattr(item, member)
         if _given(value):
-            return _flat(value, kind, f"{path}.{_camel(member)}")
+            return _flat(value, member, f"{path}.{_camel(member)}")
     return _raw(item.raw, f"{path}.raw")
 
 

@@ -165,6 +165,7 @@ class UpstreamClient:
         self.base_url = base_url.rstrip("/") + "/"
         self._base = httpx.URL(self.base_url)
         self._host = self._base.netloc.decode("ascii")
+        self._base_path = self._base.raw_path.decode("ascii")
         self.extensions = {"timeout": (timeout or httpx.Timeout(30.0)).as_dict()}
         """What every request carries for the transport: its connect, read, write and pool timeouts."""
         self.retry = retry or RetryPolicy()
@@ -181,7 +182,7 @@ class UpstreamClient:
     def request(
         self, method: str, path: str, params: list[tuple[str, str]] | None, body: Any, headers: dict[str, str]
     ) -> httpx.Request:
-        url = _url(self._base, self._base.raw_path.decode() + path.lstrip("/"), urlencode(params) if params else None)
+        url = _url(self._base, self._base_path + path.lstrip("/"), urlencode(params) if params else None)
         # The headers httpx would add itself (Host first, Content-Length last), set here: given a
         # stream, httpx skips its content-type lookups and body encoding, most of a request's cost.
         content = b"" if body is None else dumps(body)
