@@ -14,7 +14,8 @@ from graphql import (
     GraphQLTypeResolver,
     GraphQLUnionType,
 )
-from strawberry.extensions import DisableIntrospection, ValidationCache
+from strawberry.extensions import SchemaExtension
+from strawberry.extensions.runner import SchemaExtensionsRunner
 from strawberry.schema.config import StrawberryConfig
 from strawberry.schema.name_converter import NameConverter
 from strawberry.types import ExecutionContext
@@ -23,18 +24,27 @@ from strawberry.types.base import StrawberryObjectDefinition
 from gateway.schema.context import GatewayContext
 from gateway.schema.conversation import Conversation
 from gateway.schema.execution import BY_CLASS, execution_context_for
-from gateway.schema.hooks import operation_hooks
+from gateway.schema.hooks import OperationHooks
 from gateway.schema.items import ITEM_TYPES
 from gateway.schema.limits import Limits
 from gateway.schema.mutation import Mutation
-from gateway.schema.parse_cache import DocumentCache
 from gateway.schema.query import Query
 
 __all__ = ["GatewayContext", "Limits", "build_schema"]
 
 
 class GatewaySchema(strawberry.Schema):
-    """The schema, logging only what :func:`~gateway.schema.errors.code_errors` finds unexpected (with a request id)."""
+    """The schema, logging only what :func:`~gateway.schema.errors.code_errors` finds unexpected (with a request id).
+
+    It has no schema extensions: its :class:`~gateway.schema.hooks.OperationHooks` run each operation's stages.
+    """
+
+    hooks: OperationHooks
+
+    def create_extensions_runner(
+        self, execution_context: ExecutionContext, extensions: list[SchemaExtension]
+    ) -> SchemaExtensionsRunner:
+        return self.hooks.runner(execution_context)
 
     def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
         return None
@@ -46,21 +56,13 @@ def build_schema(limits: Limits | None = None, *, introspection: bool = True) ->
     ``limits`` are enforced before each operation runs; without introspection the schema cannot be
     queried for its own types.
     """
-    extensions: list[Any] = [
-        operation_hooks(limits or Limits()),
-        # Clients send the same few documents again and again: parse and validate each once.
-        lambda: DocumentCache(maxsize=1024),
-        lambda: ValidationCache(maxsize=1024),
-    ]
-    if not introspection:
-        extensions.append(DisableIntrospection)
     schema = GatewaySchema(
         query=Query,
         mutation=Mutation,
         types=[Conversation, *ITEM_TYPES],
-        extensions=extensions,
         config=StrawberryConfig(relay_max_results=500, name_converter=_KeptNames()),
     )
+    schema.hooks = OperationHooks(limits or Limits(), introspection=introspection)
     _resolve_abstract_types_by_class(schema._schema)
     schema.execution_context_class = execution_context_for(schema._schema)
     return schema

@@ -1,0 +1,108 @@
+"""The operation's stages (`gateway/schema/hooks.py`): documents parsed and validated once, errors as usual."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import pytest
+from graphql import DocumentNode, GraphQLError
+
+from gateway.schema import build_schema, hooks
+from gateway.schema.limits import Limits
+
+
+class _Counted:
+    """Wraps a function of `hooks` and counts its calls."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+        self.calls = 0
+        inner = getattr(hooks, name)
+
+        def counted(*args: Any, **kwargs: Any) -> Any:
+            self.calls += 1
+            return inner(*args, **kwargs)
+
+        monkeypatch.setattr(hooks, name, counted)
+
+
+def _codes(errors: list[GraphQLError] | None) -> list[tuple[str, Any]]:
+    return [(error.message, (error.extensions or {}).get("code")) for error in errors or []]
+
+
+async def test_a_document_is_parsed_and_validated_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    parses, validations = _Counted(monkeypatch, "parse"), _Counted(monkeypatch, "validate_document")
+    schema = build_schema()
+
+    results = [await schema.execute("{ __typename }") for _ in range(3)]
+
+    assert [result.data for result in results] == [{"__typename": "Query"}] * 3
+    assert (parses.calls, validations.calls) == (1, 1)
+
+
+async def test_an_invalid_document_is_validated_once_and_refused_every_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    validations = _Counted(monkeypatch, "validate_document")
+    schema = build_schema()
+
+    results = [await schema.execute("{ nope }") for _ in range(3)]
+
+    expected = [
+        ("Cannot query field 'nope' on type 'Query'. Did you mean 'node' or 'nodes'?", "GRAPHQL_VALIDATION_FAILED")
+    ]
+    assert [_codes(result.errors) for result in results] == [expected] * 3
+    assert validations.calls == 1
+
+
+async def test_a_document_that_does_not_parse_is_not_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    schema = build_schema()
+
+    results = [await schema.execute("{ conversation(") for _ in range(2)]
+
+    for result in results:
+        ((message, code),) = _codes(result.errors)
+        assert code == "GRAPHQL_PARSE_FAILED"
+        assert message.startswith("Syntax Error")
+    assert not schema.hooks._documents  # type: ignore[attr-defined]
+
+
+async def test_the_cache_keeps_the_most_recently_used_documents(monkeypatch: pytest.MonkeyPatch) -> None:
+    parses = _Counted(monkeypatch, "parse")
+    schema = build_schema()
+    schema.hooks = hooks.OperationHooks(Limits(), cache_size=2)  # type: ignore[attr-defined]
+
+    for query in ("{ a: __typename }", "{ b: __typename }", "{ a: __typename }", "{ c: __typename }"):
+        assert not (await schema.execute(query)).errors
+    assert parses.calls == 3  # `a` was used again before `c` came: `b` went out
+    assert not (await schema.execute("{ a: __typename }")).errors
+    assert parses.calls == 3
+    assert not (await schema.execute("{ b: __typename }")).errors
+    assert parses.calls == 4
+
+
+async def test_each_token_limit_has_its_own_document() -> None:
+    query = "{ a: __typename b: __typename c: __typename }"
+    roomy, tight = build_schema(Limits(max_tokens=100)), build_schema(Limits(max_tokens=5))
+
+    assert not (await roomy.execute(query)).errors
+    ((_, code),) = _codes((await tight.execute(query)).errors)
+
+    assert code == "TOO_MANY_TOKENS"
+
+
+async def test_an_error_of_the_budget_estimate_is_masked_and_logged(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def fail(document: DocumentNode, *args: Any) -> int:
+        raise RuntimeError("estimate failed")
+
+    monkeypatch.setattr("gateway.schema.limits.estimate_upstream_calls", fail)
+    schema = build_schema()
+
+    with caplog.at_level(logging.ERROR, logger="gateway"):
+        result = await schema.execute("{ __typename }")
+
+    assert result.data is None
+    assert _codes(result.errors) == [("Unexpected error.", "INTERNAL_SERVER_ERROR")]
+    (record,) = caplog.records
+    assert record.exc_info is not None
+    assert str(record.exc_info[1]) == "estimate failed"
