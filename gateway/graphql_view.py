@@ -9,7 +9,6 @@ the legacy behaviour (200).
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable
 from typing import Any
@@ -24,7 +23,7 @@ from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 
 from gateway.embedded.app import bearer_key
-from gateway.jsoncodec import dumps
+from gateway.jsoncodec import dumps, loads
 from gateway.loaders import Loaders
 from gateway.schema import GatewayContext
 from gateway.upstream import UpstreamClient
@@ -128,12 +127,6 @@ def _failed_before_execution(body: Any) -> bool:
     )
 
 
-def _not_json(name: str) -> Any:
-    """Python's JSON parser reads `NaN`, `Infinity` and `-Infinity`; JSON has no such values."""
-    msg = f"{name} is not a JSON value"
-    raise json.JSONDecodeError(msg, name, 0)
-
-
 class GatewayGraphQL(GraphQL[GatewayContext, None]):
     """Each request gets its own loaders and upstream session, carrying its own key."""
 
@@ -146,7 +139,7 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
 
     def decode_json(self, data: str | bytes) -> object:
         """The request body: standard JSON only (`NaN` and `Infinity` are refused, as invalid JSON)."""
-        return json.loads(data, parse_constant=_not_json)
+        return loads(data)
 
     def encode_json(self, data: object) -> bytes:
         """The response body, written by orjson (several times faster than the standard library)."""

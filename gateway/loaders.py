@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -110,9 +111,20 @@ class Loaders:
     def __init__(self, session: UpstreamSession) -> None:
         self.session = session
         self._fetches = _Fetches(session)
-        self.conversations: DataLoader[str, Conversation] = _loader(session.get_conversation)
-        self.pages: DataLoader[PageKey, ConversationItemList] = _loader(self._fetches.page)
-        self.items: DataLoader[ItemKey, RestModel] = _loader(self._fetches.item)
+
+    # Each loader is made when the request first needs it: most requests use one or two.
+
+    @functools.cached_property
+    def conversations(self) -> DataLoader[str, Conversation]:
+        return _loader(self.session.get_conversation)
+
+    @functools.cached_property
+    def pages(self) -> DataLoader[PageKey, ConversationItemList]:
+        return _loader(self._fetches.page)
+
+    @functools.cached_property
+    def items(self) -> DataLoader[ItemKey, RestModel]:
+        return _loader(self._fetches.item)
 
     def page(self, key: PageKey) -> Awaitable[ConversationItemList]:
         """The page for ``key``; calling it without awaiting starts the fetch (a prefetch)."""

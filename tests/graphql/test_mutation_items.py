@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -224,3 +225,21 @@ async def test_an_integer_beyond_64_bits_in_raw_is_the_upstreams_to_judge(graphq
     (error,) = body["errors"]
     assert error["extensions"]["code"] == "BAD_USER_INPUT", error
     assert error["extensions"]["path"] == "input.items[0].status"
+
+
+async def test_an_integer_beyond_64_bits_in_a_json_value_reaches_the_upstream_exactly(graphql: GraphQLClient) -> None:
+    """The request body is read exactly: a tool search's `arguments` may hold any integer."""
+    conversation_id = await _conversation(graphql)
+    arguments = {"n": 123456789012345678901234567890, "m": -(2**70)}
+    raw = {**ITEM_SAMPLES["tool_search_call"], "arguments": arguments}
+    await graphql.data(
+        "mutation($input: AddConversationItemsInput!) { addConversationItems(input: $input) { items { __typename } } }",
+        {"input": {"conversationId": conversation_id, "items": [{"raw": raw}]}},
+    )
+
+    listed = await graphql.http.get(
+        f"/v1/conversations/{conversation_id}/items", headers={"Authorization": "Bearer sk-test"}
+    )
+
+    (stored,) = json.loads(listed.content)["data"]  # the standard library: exact integers
+    assert stored["arguments"] == arguments
