@@ -129,10 +129,12 @@ def _nested(value: Any) -> Any:
 
 
 def _enum(cls: type[enum.Enum]) -> Converter:
+    members = {member.value: member for member in cls}  # one lookup instead of the enum's call machinery
+
     def convert(value: Any) -> enum.Enum:
         try:
-            return cls(value)
-        except ValueError:
+            return members[value]
+        except (KeyError, TypeError):  # TypeError: an unhashable value, such as a list
             msg = f"The upstream sent {value!r}, which is not a value of {cls.__name__}."
             raise UpstreamContractError(msg) from None
 
