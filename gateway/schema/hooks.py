@@ -37,13 +37,15 @@ __all__ = ["OperationHooks"]
 
 
 class _Document:
-    """A parsed document text and its validation errors, per set of rules (usually one)."""
+    """A parsed document text, its validation errors per set of rules (usually one), its estimates."""
 
-    __slots__ = ("document", "errors")
+    __slots__ = ("document", "errors", "estimates")
 
     def __init__(self, document: DocumentNode) -> None:
         self.document = document
         self.errors: dict[tuple[type[ASTValidationRule], ...], list[GraphQLError]] = {}
+        self.estimates: dict[str | None, int] = {}
+        """Upstream-call estimates that read no variable, by operation name."""
 
 
 class OperationHooks:
@@ -158,8 +160,10 @@ class _Runner(SchemaExtensionsRunner):
 
     def _execute(self) -> None:
         context = self.execution_context
+        kept = self._document
+        known = kept.estimates if kept is not None and context.graphql_document is kept.document else None
         try:
-            check_budget(context, self._hooks.limits.upstream_budget)
+            check_budget(context, self._hooks.limits.upstream_budget, known)
         except Exception as error:  # a bug here is the operation's error: masked and logged
             context.result = ExecutionResult(data=None, errors=[GraphQLError(str(error), original_error=error)])
 

@@ -189,6 +189,25 @@ def _selections(
                 yield from _selections(fragment.selection_set, fragments, seen | {selection.name.value})
 
 
+class _Variables(Mapping[str, Any]):
+    """An operation's variables, noting whether any was read."""
+
+    def __init__(self, values: Mapping[str, Any]) -> None:
+        self._values = values
+        self.read = False
+
+    def __getitem__(self, name: str) -> Any:
+        self.read = True
+        return self._values[name]
+
+    def __iter__(self) -> Iterator[str]:
+        self.read = True
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+
 def estimate_upstream_calls(document: DocumentNode, operation_name: str | None, variables: Mapping[str, Any]) -> int:
     """The most upstream calls the operation could make (no de-duplication assumed)."""
     operations = [node for node in document.definitions if isinstance(node, OperationDefinitionNode)]
@@ -205,15 +224,25 @@ def validation_rules(limits: Limits) -> tuple[type[ASTValidationRule], ...]:
     return (_depth_rule(limits.max_depth), _alias_rule(limits.max_aliases))
 
 
-def check_budget(context: ExecutionContext, budget: int) -> None:
+def check_budget(context: ExecutionContext, budget: int, known: dict[str | None, int] | None = None) -> None:
     """Before execution: hand the budget to the upstream session, and refuse an operation that
-    could need more upstream calls than the budget (the result is then set, and nothing runs)."""
+    could need more upstream calls than the budget (the result is then set, and nothing runs).
+
+    ``known`` keeps the document's estimates that read no variable, by operation name: most
+    documents' estimates do not depend on their variables, and the walk is then done once.
+    """
     session = getattr(getattr(context.context, "loaders", None), "session", None)
     if session is not None:
         session.budget = budget
     document = context.graphql_document
     if document is not None:
-        estimate = estimate_upstream_calls(document, context.operation_name, context.variables or {})
+        name = context.operation_name
+        estimate = None if known is None else known.get(name)
+        if estimate is None:
+            variables = _Variables(context.variables or {})
+            estimate = estimate_upstream_calls(document, name, variables)
+            if known is not None and not variables.read:
+                known[name] = estimate
         if estimate > budget:
             error = GraphQLError(
                 f"This operation could make up to {estimate} upstream calls; the limit is {budget}. "

@@ -3,27 +3,33 @@
 from __future__ import annotations
 
 import logging
+from types import ModuleType
 from typing import Any
 
 import pytest
 from graphql import DocumentNode, GraphQLError
 
-from gateway.schema import build_schema, hooks
+from gateway.schema import build_schema, hooks, limits
 from gateway.schema.limits import Limits
+from tests.conftest import Gateway
 
 
 class _Counted:
     """Wraps a function of `hooks` and counts its calls."""
 
-    def __init__(self, monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, name: str, module: ModuleType = hooks) -> None:
         self.calls = 0
-        inner = getattr(hooks, name)
+        inner = getattr(module, name)
 
         def counted(*args: Any, **kwargs: Any) -> Any:
             self.calls += 1
             return inner(*args, **kwargs)
 
-        monkeypatch.setattr(hooks, name, counted)
+        monkeypatch.setattr(module, name, counted)
+
+
+def _error_codes(body: dict[str, Any]) -> list[str]:
+    return [error["extensions"]["code"] for error in body.get("errors", [])]
 
 
 def _codes(errors: list[GraphQLError] | None) -> list[tuple[str, Any]]:
@@ -106,3 +112,21 @@ async def test_an_error_of_the_budget_estimate_is_masked_and_logged(
     (record,) = caplog.records
     assert record.exc_info is not None
     assert str(record.exc_info[1]) == "estimate failed"
+
+
+async def test_an_estimate_is_kept_only_when_it_reads_no_variable(
+    gateway: Gateway, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    estimates = _Counted(monkeypatch, "estimate_upstream_calls", module=limits)
+    client, _ = await gateway()
+    plain = '{ conversation(id: "conv_none") { id } }'
+    sized = 'query($n: Int) { conversation(id: "conv_none") { items(first: $n) { nodes { __typename } } } }'
+
+    for _ in range(3):
+        assert _error_codes(await client.execute(plain)) == ["NOT_FOUND"]
+    assert estimates.calls == 1
+
+    codes = [_error_codes(await client.execute(sized, {"n": n})) for n in (20, 10_000, 20)]
+
+    assert codes == [["NOT_FOUND"], ["OPERATION_TOO_EXPENSIVE"], ["NOT_FOUND"]]
+    assert estimates.calls == 4
