@@ -71,14 +71,18 @@ class _Fetches:
 
     def __init__(self, session: UpstreamSession) -> None:
         self.session = session
-        self.seen: dict[tuple[str, str], list[tuple[frozenset[str], RestModel]]] = {}
         self.pages_in_flight: dict[str, set[asyncio.Future[Any]]] = {}
+        self._seen: dict[tuple[str, str], list[tuple[frozenset[str], RestModel]]] = {}
+        # Items are indexed by id only when one is looked up, which few requests do.
+        self._unindexed: list[tuple[str, frozenset[str], Sequence[RestModel]]] = []
 
     def remember(self, conversation_id: str, include: frozenset[str], items: Sequence[RestModel]) -> None:
-        for item in items:
-            item_id = getattr(item, "id", None)
-            if isinstance(item_id, str):
-                self.seen.setdefault((conversation_id, item_id), []).append((include, item))
+        self._unindexed.append((conversation_id, include, items))
+
+    def forget(self) -> None:
+        self.pages_in_flight.clear()
+        self._seen.clear()
+        self._unindexed.clear()
 
     async def page(self, key: PageKey) -> ConversationItemList:
         page = await self.session.list_items(
@@ -99,7 +103,13 @@ class _Fetches:
         return item
 
     def _known(self, key: ItemKey) -> RestModel | None:
-        for include, item in self.seen.get((key.conversation_id, key.item_id), []):
+        for conversation_id, include, items in self._unindexed:
+            for item in items:
+                item_id = getattr(item, "id", None)
+                if isinstance(item_id, str):
+                    self._seen.setdefault((conversation_id, item_id), []).append((include, item))
+        self._unindexed.clear()
+        for include, item in self._seen.get((key.conversation_id, key.item_id), []):
             if key.include <= include:
                 return item
         return None
@@ -149,8 +159,7 @@ class Loaders:
             self.conversations.clear(conversation_id)
         self.pages.clear_all()
         self.items.clear_all()
-        self._fetches.pages_in_flight.clear()
-        self._fetches.seen.clear()
+        self._fetches.forget()
 
     def remember(self, conversation_id: str, include: frozenset[str], items: Sequence[RestModel]) -> None:
         """Keep items the upstream returned, so that looking them up again costs nothing."""
