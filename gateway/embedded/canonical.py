@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import TypeAdapter, ValidationError
 
 from gateway.embedded.errors import ApiError, from_validation_error
-from gateway.rest import ITEM_MODELS, STRICT_INPUT, RestModel
+from gateway.rest import ITEM_MODELS, Refusal, RestModel, refusal
 
 __all__ = ["ItemReferenceRequest", "canonical_items", "new_id"]
 
@@ -57,7 +57,6 @@ _MODELS: dict[str, type[RestModel]] = {
 }
 _ADAPTERS: dict[str, TypeAdapter[Any]] = {kind: TypeAdapter(model) for kind, model in _MODELS.items()}
 _INPUT_ROLES = ("user", "assistant", "system", "developer")
-_STRICT = {STRICT_INPUT: True}
 
 
 def new_id(prefix: str) -> str:
@@ -136,11 +135,32 @@ def _canonical_item(item: Any, param: str, index: int) -> dict[str, Any] | ItemR
             param=f"{param}.id",
             code="invalid_value",
         )
+    return _validated(adapter, document, param).to_json()
+
+
+def _validated(adapter: TypeAdapter[Any], document: dict[str, Any], param: str) -> RestModel:
+    """The item's model; its fields and types must all be known (the real API refuses others)."""
     try:
-        model: RestModel = adapter.validate_python(document, context=_STRICT)
+        model: RestModel = adapter.validate_python(document)
     except ValidationError as error:
         raise from_validation_error(error, param, document) from None
-    return model.to_json()
+    refused = refusal(model)
+    if refused is not None:
+        raise _refused(refused, param)
+    return model
+
+
+def _refused(refused: Refusal, param: str) -> ApiError:
+    path = param + "".join(f"[{step}]" if isinstance(step, int) else f".{step}" for step in refused.location)
+    if refused.code == "unknown_parameter":
+        return ApiError(400, f"Unknown parameter: '{path}'.", param=path, code="unknown_parameter")
+    known = ", ".join(refused.known_types)
+    return ApiError(
+        400,
+        f"Invalid value: '{refused.type}'. Supported values for '{path}' are: {known}.",
+        param=path,
+        code="invalid_value",
+    )
 
 
 def _reference(item: dict[str, Any], param: str, index: int) -> ItemReferenceRequest:

@@ -19,6 +19,7 @@ from gateway.embedded.store import (
     StoreError,
     UnknownCursor,
 )
+from gateway.rest import UNION_LABELS
 from gateway.rest.resources import ErrorBody, ErrorDetail
 
 __all__ = ["ApiError", "from_store_error", "from_validation_error"]
@@ -80,19 +81,25 @@ def param_path(prefix: str, data: Any, loc: tuple[str | int, ...]) -> str:
     """``items[0].content[1].text`` from a pydantic error location over the data that was validated.
 
     Locations also name the union member that was tried (a ``type`` value, or a label such as
-    ``str`` or ``list[...]``); those steps are not part of the path.
+    ``str``, ``list[...]`` or an open union's); those steps are not part of the path. An object's
+    ``type`` value is named once, before its fields: a field may have the same name (`logs`).
     """
     path = prefix
+    tag_passed = False
     for step in loc:
         if isinstance(step, int):
             if isinstance(data, list):
                 path += f"[{step}]"
                 data = data[step] if step < len(data) else None
+                tag_passed = False
+        elif step in UNION_LABELS:
+            continue
+        elif isinstance(data, dict) and not tag_passed and data.get("type") == step:
+            tag_passed = True
         elif isinstance(data, dict) and step in data:
             path += f".{step}"
             data = data[step]
-        elif isinstance(data, dict) and data.get("type") == step:
-            continue
+            tag_passed = False
         elif isinstance(data, dict) and "[" not in step and step not in _SCALAR_LABELS:
             path += f".{step}"  # a field the data lacks
             data = None

@@ -1,11 +1,11 @@
 """Pydantic models of the Conversations REST API: the one description of its JSON shapes.
 
 Both the built-in API (:mod:`gateway.embedded`) and the gateway's upstream client parse with
-these models. They keep unknown fields and unknown `type` values on read, and refuse them
-when validating client input with ``context={STRICT_INPUT: True}``.
+these models. They keep unknown fields and unknown `type` values; :func:`refusal` names them
+in client input, which the built-in API refuses.
 """
 
-from gateway.rest.base import STRICT_INPUT, OpenModel, RestModel
+from gateway.rest.base import UNION_LABELS, OpenModel, Refusal, RestModel, refusal
 from gateway.rest.inputs import CompactionTrigger, EasyInputMessage, ItemReference
 from gateway.rest.items import ITEM_MODELS, ConversationItem, UnknownItem
 from gateway.rest.resources import (
@@ -21,7 +21,7 @@ from gateway.rest.resources import (
 __all__ = [
     "INCLUDABLE",
     "ITEM_MODELS",
-    "STRICT_INPUT",
+    "UNION_LABELS",
     "CompactionTrigger",
     "Conversation",
     "ConversationDeleted",
@@ -33,6 +33,8 @@ __all__ = [
     "ItemReference",
     "Metadata",
     "OpenModel",
+    "Refusal",
     "RestModel",
     "UnknownItem",
+    "refusal",
 ]

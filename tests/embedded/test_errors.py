@@ -133,6 +133,28 @@ BAD_REQUESTS: dict[str, tuple[Call, str | None, str]] = {
         "items[1].content[0].bold",
         "unknown_parameter",
     ),
+    "an unknown type deep inside an item": (
+        lambda sdk, cid: sdk.conversations.items.create(
+            cid, items=items({"type": "message", "role": "user", "content": [{"type": "hologram", "text": "a"}]})
+        ),
+        "items[0].content[0].type",
+        "invalid_value",
+    ),
+    "an unknown field beside a field named like its object's type": (
+        lambda sdk, cid: sdk.conversations.items.create(
+            cid,
+            items=items(
+                {
+                    "type": "code_interpreter_call",
+                    "container_id": "cntr_1",
+                    "code": "print(2)",
+                    "outputs": [{"type": "logs", "logs": "2", "level": "info"}],
+                }
+            ),
+        ),
+        "items[0].outputs[0].level",
+        "unknown_parameter",
+    ),
     "a field of the wrong type": (
         lambda sdk, cid: sdk.conversations.items.create(
             cid,
