@@ -20,6 +20,17 @@ from tests.openapi import validate_response
 SettingsFactory = Callable[..., Settings]
 Gateway = Callable[..., Awaitable[tuple[GraphQLClient, Recording]]]
 
+PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY")
+
+
+@pytest.fixture(autouse=True)
+def _no_proxies(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test talks to loopback servers: a proxy set for the machine (a CI's, for the package
+    registries) must not carry those requests. Tests of proxies set their own."""
+    for name in PROXY_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.lower(), raising=False)
+
 
 @pytest.fixture
 def make_settings(tmp_path: Path) -> SettingsFactory:

@@ -10,6 +10,12 @@ Its exception mapping is too coarse for the gateway, which tells a refused conne
 timeout and a connection lost mid-answer (``ServerDisconnectedError`` would come out as a
 ``ConnectTimeout``), so :class:`UpstreamTransport` maps aiohttp's errors itself, also for errors
 raised while the body is read.
+
+The session keeps no cookies: the upstream's cookies (a CDN's, say) would otherwise be sent with
+every client's requests, one tenant's with another's. Proxies come from the environment
+(``HTTPS_PROXY``, ``HTTP_PROXY``, ``ALL_PROXY``, ``NO_PROXY``), as for httpx and curl; they are
+looked up once per upstream origin (aiohttp's own ``trust_env`` looks them up in a thread for
+every request).
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ import asyncio
 import aiohttp
 import httpx
 import yarl
+from aiohttp.helpers import get_env_proxy_for_url
 from httpx_aiohttp import AiohttpTransport
 
 __all__ = ["UpstreamTransport", "as_httpx_error"]
@@ -69,6 +76,7 @@ class UpstreamTransport(AiohttpTransport):
             trust_env=True,
         )
         self._timeouts: dict[tuple[float | None, ...], aiohttp.ClientTimeout] = {}
+        self._proxies: dict[tuple[str, str | None, int | None], tuple[yarl.URL | None, aiohttp.BasicAuth | None]] = {}
 
     def _timeout(self, request: httpx.Request) -> aiohttp.ClientTimeout:
         given = request.extensions.get("timeout", {})
@@ -79,13 +87,27 @@ class UpstreamTransport(AiohttpTransport):
             timeout = self._timeouts[key] = aiohttp.ClientTimeout(sock_connect=key[0], sock_read=key[1], connect=key[2])
         return timeout
 
+    def _proxy(self, url: yarl.URL) -> tuple[yarl.URL | None, aiohttp.BasicAuth | None]:
+        origin = (url.scheme, url.host, url.port)
+        proxy = self._proxies.get(origin)
+        if proxy is None:
+            try:
+                proxy = self._proxies[origin] = get_env_proxy_for_url(url)
+            except LookupError:  # no proxy for this origin
+                proxy = self._proxies[origin] = (None, None)
+        return proxy
+
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         session = self.client if isinstance(self.client, aiohttp.ClientSession) else self._session()
         content = await request.aread()
+        url = yarl.URL(str(request.url), encoded=True)  # httpx has already encoded it
+        proxy, proxy_auth = self._proxy(url)
         try:
             async with session.request(
                 request.method,
-                yarl.URL(str(request.url), encoded=True),  # httpx has already encoded it
+                url,
+                proxy=proxy,
+                proxy_auth=proxy_auth,
                 headers=request.headers.multi_items(),
                 data=content or None,
                 allow_redirects=False,
@@ -105,7 +127,11 @@ class UpstreamTransport(AiohttpTransport):
         )
 
     def _session(self) -> aiohttp.ClientSession:
-        session = self.get_client()
+        limits = self.limits
+        connector = aiohttp.TCPConnector(
+            keepalive_timeout=limits.keepalive_expiry, ssl=self.ssl_context, limit=limits.max_connections or 0
+        )
+        session = aiohttp.ClientSession(connector=connector, cookie_jar=aiohttp.DummyCookieJar())
         self.client = session
         return session
 

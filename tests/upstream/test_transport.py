@@ -184,3 +184,69 @@ async def test_an_idle_connection_is_not_reused_past_the_keepalive() -> None:
             handler.cancel()
         await asyncio.gather(*handlers, return_exceptions=True)
         await server.wait_closed()
+
+
+@contextlib.asynccontextmanager
+async def _recording_server(answer_headers: bytes = b"") -> AsyncIterator[tuple[int, list[bytes]]]:
+    """A loopback server answering `{}` to every request; its port and each request's head."""
+    heads: list[bytes] = []
+    handlers: set[asyncio.Task[None]] = set()
+
+    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        handlers.add(asyncio.current_task())  # type: ignore[arg-type]
+        try:
+            with contextlib.suppress(ConnectionError, asyncio.IncompleteReadError):
+                while True:
+                    heads.append(await reader.readuntil(b"\r\n\r\n"))
+                    writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n" + answer_headers)
+                    writer.write(b"Content-Length: 2\r\n\r\n{}")
+                    await writer.drain()
+        finally:
+            writer.close()
+
+    server = await asyncio.start_server(answer, "127.0.0.1", 0)
+    try:
+        yield server.sockets[0].getsockname()[1], heads
+    finally:
+        server.close()
+        for handler in handlers:
+            handler.cancel()
+        await asyncio.gather(*handlers, return_exceptions=True)
+        await server.wait_closed()
+
+
+async def _get(transport: UpstreamTransport, url: str) -> httpx.Response:
+    request = httpx.Request("GET", url, extensions={"timeout": httpx.Timeout(2).as_dict()})
+    response = await transport.handle_async_request(request)
+    await response.aread()
+    await response.aclose()
+    return response
+
+
+async def test_the_upstreams_cookies_are_not_kept() -> None:
+    """One client's request must not carry cookies the upstream set in answer to another's."""
+    transport = UpstreamTransport(max_connections=4, keepalive_expiry=5)
+    async with _recording_server(b"Set-Cookie: __cf_bm=tenant-a; Path=/; HttpOnly\r\n") as (port, heads):
+        for _ in range(2):  # a host name: aiohttp's cookie jar ignores cookies of IP addresses
+            await _get(transport, f"http://localhost:{port}/v1/conversations/conv_1")
+    await transport.aclose()
+
+    assert len(heads) == 2
+    assert b"cookie:" not in heads[1].lower()
+
+
+async def test_requests_go_through_the_proxy_the_environment_names(monkeypatch: pytest.MonkeyPatch) -> None:
+    async with _recording_server() as (port, heads):
+        monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{port}")
+        transport = UpstreamTransport(max_connections=4, keepalive_expiry=5)
+        response = await _get(transport, "http://upstream.invalid/v1/conversations/conv_1")
+        await transport.aclose()
+
+        monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+        direct = UpstreamTransport(max_connections=4, keepalive_expiry=5)
+        await _get(direct, f"http://127.0.0.1:{port}/v1/conversations/conv_2")
+        await direct.aclose()
+
+    assert response.status_code == 200
+    assert heads[0].startswith(b"GET http://upstream.invalid/v1/conversations/conv_1 HTTP/1.1\r\n")
+    assert heads[1].startswith(b"GET /v1/conversations/conv_2 HTTP/1.1\r\n")
