@@ -14,6 +14,7 @@ import contextlib
 import socket
 import struct
 from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
 
 import httpx
 import pytest
@@ -63,32 +64,77 @@ BEHAVIOURS: dict[str, tuple[Behaviour | None, type[httpx.TransportError]]] = {
 
 
 @contextlib.asynccontextmanager
-async def _server(behaviour: Behaviour | None) -> AsyncIterator[str]:
-    """A loopback server that reads one request head and then does ``behaviour``; its base URL."""
-    if behaviour is None:
-        yield f"http://127.0.0.1:{free_port()}/v1"
-        return
-
+async def _serving(handle: Behaviour) -> AsyncIterator[int]:
+    """A loopback server running ``handle`` for each connection; its port. On exit every
+    connection is closed and every handler has ended."""
     handlers: set[asyncio.Task[None]] = set()
 
-    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    async def tracked(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         handlers.add(asyncio.current_task())  # type: ignore[arg-type]
         try:
             with contextlib.suppress(ConnectionError, asyncio.IncompleteReadError):
-                await reader.readuntil(b"\r\n\r\n")
-                await behaviour(reader, writer)
+                await handle(reader, writer)
         finally:
             writer.close()
 
-    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    server = await asyncio.start_server(tracked, "127.0.0.1", 0)
     try:
-        yield f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}/v1"
+        yield server.sockets[0].getsockname()[1]
     finally:
         server.close()
         for handler in handlers:
             handler.cancel()
         await asyncio.gather(*handlers, return_exceptions=True)
         await server.wait_closed()
+
+
+@contextlib.asynccontextmanager
+async def _server(behaviour: Behaviour | None) -> AsyncIterator[str]:
+    """A loopback server that reads one request head and then does ``behaviour``; its base URL."""
+    if behaviour is None:
+        yield f"http://127.0.0.1:{free_port()}/v1"
+        return
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        await behaviour(reader, writer)
+
+    async with _serving(handle) as port:
+        yield f"http://127.0.0.1:{port}/v1"
+
+
+@dataclass
+class _Recorded:
+    """What a recording server saw: its port, each request's head, the connections opened."""
+
+    port: int = 0
+    heads: list[bytes] = field(default_factory=list)
+    connections: int = 0
+
+
+@contextlib.asynccontextmanager
+async def _recording_server(answer_headers: bytes = b"") -> AsyncIterator[_Recorded]:
+    """A loopback server answering `{}` (with ``answer_headers``) to every request it records."""
+    recorded = _Recorded()
+
+    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        recorded.connections += 1
+        while True:
+            recorded.heads.append(await reader.readuntil(b"\r\n\r\n"))
+            writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n" + answer_headers)
+            writer.write(b"Content-Length: 2\r\n\r\n{}")
+            await writer.drain()
+
+    async with _serving(answer) as recorded.port:
+        yield recorded
+
+
+async def _get(transport: UpstreamTransport, url: str) -> httpx.Response:
+    request = httpx.Request("GET", url, extensions={"timeout": httpx.Timeout(2).as_dict()})
+    response = await transport.handle_async_request(request)
+    await response.aread()
+    await response.aclose()
+    return response
 
 
 async def _post(transport: UpstreamTransport, url: str) -> None:
@@ -146,107 +192,44 @@ async def test_each_failure_reaches_the_client_with_its_code(case: str, gateway:
 async def test_an_idle_connection_is_not_reused_past_the_keepalive() -> None:
     """A connection idle for longer than `upstream_keepalive` is replaced, not reused: servers close
     idle connections (uvicorn and Node after 5 s), and a request sent on one they are closing fails."""
-    connections = 0
-    handlers: set[asyncio.Task[None]] = set()
-
-    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        nonlocal connections
-        connections += 1
-        handlers.add(asyncio.current_task())  # type: ignore[arg-type]
-        with contextlib.suppress(ConnectionError, asyncio.IncompleteReadError):
-            while True:
-                await reader.readuntil(b"\r\n\r\n")
-                writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}")
-                await writer.drain()
-        writer.close()
-
-    server = await asyncio.start_server(answer, "127.0.0.1", 0)
-    url = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}/v1/conversations/conv_1"
     transport = UpstreamTransport(max_connections=4, keepalive_expiry=0.3)
-    try:
-
-        async def get() -> None:
-            request = httpx.Request("GET", url, extensions={"timeout": httpx.Timeout(2).as_dict()})
-            response = await transport.handle_async_request(request)
-            await response.aread()
-            await response.aclose()
-
-        await get()
-        await get()
-        assert connections == 1  # reused while fresh
-        await asyncio.sleep(0.5)
-        await get()
-        assert connections == 2  # replaced once idle past the keep-alive
-    finally:
-        await transport.aclose()
-        server.close()
-        for handler in handlers:
-            handler.cancel()
-        await asyncio.gather(*handlers, return_exceptions=True)
-        await server.wait_closed()
-
-
-@contextlib.asynccontextmanager
-async def _recording_server(answer_headers: bytes = b"") -> AsyncIterator[tuple[int, list[bytes]]]:
-    """A loopback server answering `{}` to every request; its port and each request's head."""
-    heads: list[bytes] = []
-    handlers: set[asyncio.Task[None]] = set()
-
-    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        handlers.add(asyncio.current_task())  # type: ignore[arg-type]
+    async with _recording_server() as recorded:
+        url = f"http://127.0.0.1:{recorded.port}/v1/conversations/conv_1"
         try:
-            with contextlib.suppress(ConnectionError, asyncio.IncompleteReadError):
-                while True:
-                    heads.append(await reader.readuntil(b"\r\n\r\n"))
-                    writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n" + answer_headers)
-                    writer.write(b"Content-Length: 2\r\n\r\n{}")
-                    await writer.drain()
+            await _get(transport, url)
+            await _get(transport, url)
+            assert recorded.connections == 1  # reused while fresh
+            await asyncio.sleep(0.5)
+            await _get(transport, url)
+            assert recorded.connections == 2  # replaced once idle past the keep-alive
         finally:
-            writer.close()
-
-    server = await asyncio.start_server(answer, "127.0.0.1", 0)
-    try:
-        yield server.sockets[0].getsockname()[1], heads
-    finally:
-        server.close()
-        for handler in handlers:
-            handler.cancel()
-        await asyncio.gather(*handlers, return_exceptions=True)
-        await server.wait_closed()
-
-
-async def _get(transport: UpstreamTransport, url: str) -> httpx.Response:
-    request = httpx.Request("GET", url, extensions={"timeout": httpx.Timeout(2).as_dict()})
-    response = await transport.handle_async_request(request)
-    await response.aread()
-    await response.aclose()
-    return response
+            await transport.aclose()
 
 
 async def test_the_upstreams_cookies_are_not_kept() -> None:
     """One client's request must not carry cookies the upstream set in answer to another's."""
     transport = UpstreamTransport(max_connections=4, keepalive_expiry=5)
-    async with _recording_server(b"Set-Cookie: __cf_bm=tenant-a; Path=/; HttpOnly\r\n") as (port, heads):
+    async with _recording_server(b"Set-Cookie: __cf_bm=tenant-a; Path=/; HttpOnly\r\n") as recorded:
         for _ in range(2):  # a host name: aiohttp's cookie jar ignores cookies of IP addresses
-            await _get(transport, f"http://localhost:{port}/v1/conversations/conv_1")
+            await _get(transport, f"http://localhost:{recorded.port}/v1/conversations/conv_1")
     await transport.aclose()
 
-    assert len(heads) == 2
-    assert b"cookie:" not in heads[1].lower()
+    assert len(recorded.heads) == 2
+    assert b"cookie:" not in recorded.heads[1].lower()
 
 
 async def test_requests_go_through_the_proxy_the_environment_names(monkeypatch: pytest.MonkeyPatch) -> None:
-    async with _recording_server() as (port, heads):
-        monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{port}")
+    async with _recording_server() as recorded:
+        monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{recorded.port}")
         transport = UpstreamTransport(max_connections=4, keepalive_expiry=5)
         response = await _get(transport, "http://upstream.invalid/v1/conversations/conv_1")
         await transport.aclose()
 
         monkeypatch.setenv("NO_PROXY", "127.0.0.1")
         direct = UpstreamTransport(max_connections=4, keepalive_expiry=5)
-        await _get(direct, f"http://127.0.0.1:{port}/v1/conversations/conv_2")
+        await _get(direct, f"http://127.0.0.1:{recorded.port}/v1/conversations/conv_2")
         await direct.aclose()
 
     assert response.status_code == 200
-    assert heads[0].startswith(b"GET http://upstream.invalid/v1/conversations/conv_1 HTTP/1.1\r\n")
-    assert heads[1].startswith(b"GET /v1/conversations/conv_2 HTTP/1.1\r\n")
+    assert recorded.heads[0].startswith(b"GET http://upstream.invalid/v1/conversations/conv_1 HTTP/1.1\r\n")
+    assert recorded.heads[1].startswith(b"GET /v1/conversations/conv_2 HTTP/1.1\r\n")
