@@ -69,14 +69,22 @@ class ConversationItemConnection:
     nodes: list[ConversationItem] = described("The items of the page, in the requested order (the edges' nodes).")
 
 
-def _connection(conversation_id: str, found: Window) -> ConversationItemConnection:
+_CONNECTION = frozenset({"ConversationItemConnection"})
+
+
+def _connection(conversation_id: str, found: Window, selections: Sequence[Selection]) -> ConversationItemConnection:
+    nodes = [item_to_graphql(item, conversation_id) for item in found.items]
+    if not any(next(fields_named(selections, name, _CONNECTION), None) for name in ("edges", "pageInfo")):
+        # Only `nodes` is selected (as in most queries): no cursor is read, none is encoded.
+        unread = PageInfo(start_cursor=None, end_cursor=None, _window=found)
+        return ConversationItemConnection(edges=[], nodes=nodes, page_info=unread)  # type: ignore[arg-type]
     edges = [
-        ConversationItemEdge(cursor=encode_cursor(item.id), node=item_to_graphql(item, conversation_id))  # type: ignore[arg-type]
-        for item in found.items
+        ConversationItemEdge(cursor=encode_cursor(item.id), node=node)  # type: ignore[arg-type]
+        for item, node in zip(found.items, nodes, strict=True)
     ]
     return ConversationItemConnection(
         edges=edges,
-        nodes=[edge.node for edge in edges],
+        nodes=nodes,  # type: ignore[arg-type]
         page_info=PageInfo(
             start_cursor=edges[0].cursor if edges else None,
             end_cursor=edges[-1].cursor if edges else None,
@@ -215,8 +223,8 @@ class Conversation(relay.Node):
     ) -> ConversationItemConnection | None:
         arguments = {"first": first, "after": after, "last": last, "before": before, "order": order}
         request, explicit = _page_request({**arguments, "include": include})
-        derived = includes_for(info, current_selections(info), "ConversationItemConnection")
-        include_set = explicit | derived
+        selections = current_selections(info)
+        include_set = explicit | includes_for(info, selections, "ConversationItemConnection")
         fetch = _fetcher(info, self.conversation_id, include_set)
         found = await window(request, fetch, _exists(info, self.conversation_id))
-        return _connection(self.conversation_id, found)
+        return _connection(self.conversation_id, found, selections)
