@@ -65,8 +65,8 @@ class OpenModel(RestModel):
     type: str
 
 
-KNOWN_MEMBER, OTHER_MEMBER = "known type", "other type"
-UNION_LABELS = frozenset({KNOWN_MEMBER, OTHER_MEMBER})
+_KNOWN_MEMBER, _OTHER_MEMBER = "known type", "other type"
+UNION_LABELS = frozenset({_KNOWN_MEMBER, _OTHER_MEMBER})
 """The steps an open union adds to a validation error's location (not fields of the data)."""
 
 
@@ -101,8 +101,8 @@ class _OpenUnion:
         )
         return core_schema.union_schema(
             [
-                (tagged, KNOWN_MEMBER),
-                (core_schema.no_info_after_validator_function(other, handler.generate_schema(fallback)), OTHER_MEMBER),
+                (tagged, _KNOWN_MEMBER),
+                (core_schema.no_info_after_validator_function(other, handler.generate_schema(fallback)), _OTHER_MEMBER),
             ],
             mode="left_to_right",
         )
