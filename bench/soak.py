@@ -3,8 +3,10 @@
 Loopback only, bounded in time and count. Starts `gateway serve` (built-in upstream, a temporary
 database) and drives it with N clients for D seconds; prints requests per second, p50/p99
 latency, errors, and the server's resident memory at the start, the 20th second and the end.
+With ``--separate-upstream`` the built-in API runs in its own process (`gateway serve-api`), so
+that the memory measured is the gateway's alone; the upstream's is reported beside it.
 
-    .venv/bin/python bench/soak.py [--clients 100] [--seconds 60] [--json build/soak.json]
+    .venv/bin/python bench/soak.py [--clients 100] [--seconds 60] [--separate-upstream] [--json build/soak.json]
 """
 
 from __future__ import annotations
@@ -81,19 +83,25 @@ class Soak:
                 else:
                     await self._post(client, READ, {"id": chooser.choice(own)})
 
-    async def run(self, pid: int) -> dict[str, Any]:
+    async def run(self, pid: int, upstream_pid: int | None = None) -> dict[str, Any]:
         started = time.monotonic()
         stop = started + self.seconds
         memory = {"start": _rss_mib(pid)}
+        upstream = {} if upstream_pid is None else {"start": _rss_mib(upstream_pid)}
 
         async def sample() -> None:
             await asyncio.sleep(min(20, self.seconds / 3))
             memory["20s"] = _rss_mib(pid)
+            if upstream_pid is not None:
+                upstream["20s"] = _rss_mib(upstream_pid)
 
         await asyncio.gather(sample(), *(self.client(number, stop) for number in range(self.clients)))
         memory["end"] = _rss_mib(pid)
+        if upstream_pid is not None:
+            upstream["end"] = _rss_mib(upstream_pid)
         elapsed = time.monotonic() - started
         ordered = sorted(self.latencies)
+        separate = {"upstream_rss_mib": {name: round(value, 1) for name, value in upstream.items()}} if upstream else {}
         return {
             "clients": self.clients,
             "seconds": round(elapsed, 1),
@@ -105,7 +113,20 @@ class Soak:
             "first_errors": self.errors[:3],
             "rss_mib": {name: round(value, 1) for name, value in memory.items()},
             "rss_growth_20s_to_end_percent": round((memory["end"] / memory["20s"] - 1) * 100, 1),
+            **separate,
         }
+
+
+def _serve(command: list[str], port: int) -> subprocess.Popen[bytes]:
+    """``command`` started (with the default settings), once it answers on ``port``."""
+    server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(200):
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200:
+                break
+        except httpx.TransportError:
+            time.sleep(0.05)
+    return server
 
 
 def main() -> None:
@@ -113,23 +134,30 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=100)
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--port", type=int, default=8791)
+    parser.add_argument("--separate-upstream", action="store_true", help="the built-in API in its own process")
     parser.add_argument("--json", type=Path, default=None, help="also write the figures here")
     arguments = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
-        command = [str(GATEWAY), "serve", "--port", str(arguments.port), "--database", f"{folder}/soak.sqlite3"]
-        server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        database = ["--database", f"{folder}/soak.sqlite3"]
+        upstream = None
+        command = [str(GATEWAY), "serve", "--port", str(arguments.port), *database]
+        if arguments.separate_upstream:
+            api_port = arguments.port + 1
+            upstream = _serve([str(GATEWAY), "serve-api", "--port", str(api_port), *database], api_port)
+            command = [str(GATEWAY), "serve", "--port", str(arguments.port), "--upstream-url"]
+            command.append(f"http://127.0.0.1:{api_port}/v1")
         try:
-            url = f"http://127.0.0.1:{arguments.port}"
-            for _ in range(200):
-                try:
-                    if httpx.get(f"{url}/healthz").status_code == 200:
-                        break
-                except httpx.TransportError:
-                    time.sleep(0.05)
-            result = asyncio.run(Soak(url, arguments.clients, arguments.seconds).run(server.pid))
+            server = _serve(command, arguments.port)
+            try:
+                soak = Soak(f"http://127.0.0.1:{arguments.port}", arguments.clients, arguments.seconds)
+                result = asyncio.run(soak.run(server.pid, None if upstream is None else upstream.pid))
+            finally:
+                server.terminate()
+                server.wait(timeout=30)
         finally:
-            server.terminate()
-            server.wait(timeout=30)
+            if upstream is not None:
+                upstream.terminate()
+                upstream.wait(timeout=30)
     print(json.dumps(result, indent=2))
     if arguments.json is not None:
         arguments.json.parent.mkdir(parents=True, exist_ok=True)
