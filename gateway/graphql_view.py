@@ -9,6 +9,7 @@ the legacy behaviour (200).
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from typing import Any
@@ -161,14 +162,20 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
 
 
 def _is_mutation_over_get(request: Request) -> bool:
-    query = request.query_params.get("query")
-    if request.method != "GET" or not query:
+    if request.method != "GET":
         return False
+    query = request.query_params.get("query")
+    return bool(query) and _is_mutation(query, request.query_params.get("operationName"))
+
+
+@functools.lru_cache(maxsize=256)
+def _is_mutation(query: str, operation_name: str | None) -> bool:
+    # GET requests repeat the same few documents (that is why clients send them with GET).
     try:
         document = parse(query)
     except GraphQLError:
         return False  # the view reports the syntax error
-    operation = get_operation_ast(document, request.query_params.get("operationName"))
+    operation = get_operation_ast(document, operation_name)
     return operation is not None and operation.operation == OperationType.MUTATION
 
 
