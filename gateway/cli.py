@@ -13,7 +13,7 @@ from typing import Any
 import uvicorn
 from strawberry.printer import print_schema
 
-from gateway.app import create_api_app, create_app
+from gateway.app import create_api_app, create_app, long_lived
 from gateway.schema import build_schema
 from gateway.settings import Settings
 
@@ -105,7 +105,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         uvicorn.run(factory, factory=True, workers=settings.workers, **options)
     else:
-        uvicorn.run(create_app(settings) if arguments.command == "serve" else create_api_app(settings), **options)
+        app = create_app(settings) if arguments.command == "serve" else create_api_app(settings)
+        uvicorn.run(long_lived(app), **options)
     return 0
 
 

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
+import pytest
+from starlette.applications import Starlette
 
+from gateway.app import api_from_environment, app_from_environment
 from tests.live import free_port, gateway_process
 from tests.openapi import RecordedResponse, validate_response
 
@@ -42,3 +47,18 @@ def test_serve_prints_where_it_listens(tmp_path: Path) -> None:
     with gateway_process("serve", "--database", str(tmp_path / "x.sqlite3"), output=printed) as url:
         pass
     assert f"{url}/v1" in printed[0]
+
+
+@pytest.mark.parametrize("factory", [app_from_environment, api_from_environment])
+def test_a_server_process_keeps_its_built_objects_out_of_the_cycle_collector(
+    factory: Callable[[], Starlette], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What `gateway serve` (and each `--workers` process) builds at start lives as long as the
+    process: frozen, full collections do not scan it again (0.3 ms per operation otherwise)."""
+    monkeypatch.setenv("GATEWAY_DATABASE", str(tmp_path / "frozen.sqlite3"))
+    gc.unfreeze()
+    try:
+        factory()
+        assert gc.get_freeze_count() > 10_000
+    finally:
+        gc.unfreeze()  # this test process builds many apps; it must not keep them
