@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: serve serve-api test lint typecheck pytest bench bench-storage bench-soak profile clean
+.PHONY: serve serve-api compile test lint typecheck pytest bench bench-storage bench-soak profile clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -12,10 +12,17 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-serve: $(STAMP)
+# The editable install leaves the gateway's own modules uncompiled, and where PYTHONDONTWRITEBYTECODE
+# is set (as on this machine and in CI) Python never caches their bytecode: every start compiled them
+# again, 0.1 s of a 0.9 s start-up. compileall writes it (only for files changed since); Python still
+# compiles a module edited after that itself, so the cache is never wrong, at worst unused.
+compile: $(STAMP)
+	$(BIN)/python -m compileall -q gateway
+
+serve: compile
 	$(BIN)/gateway serve --demo
 
-serve-api: $(STAMP)
+serve-api: compile
 	$(BIN)/gateway serve-api
 
 lint: $(STAMP)
@@ -53,17 +60,17 @@ pytest: $(STAMP) $(NODE_DEPS) $(CHROMIUM) $(CODEGEN)
 
 test: lint typecheck pytest
 
-bench: $(STAMP)
+bench: compile
 	$(BIN)/python bench/harness.py
 
-bench-storage: $(STAMP)
+bench-storage: compile
 	$(BIN)/python bench/storage_pages.py
 
-bench-soak: $(STAMP)
+bench-soak: compile
 	$(BIN)/python bench/soak.py --json build/soak.json
 
 # py-spy samples the running gateway; it is a tool for this target only, not a dependency.
-profile: $(STAMP)
+profile: compile
 	test -x $(BIN)/py-spy || $(BIN)/pip install --quiet py-spy
 	$(BIN)/python -m bench.profile
 
