@@ -4,6 +4,8 @@ A :class:`Loaders` lives for one GraphQL request and is never shared: it holds t
 upstream session (and so its key). Within it,
 
 * equal keys are fetched once, distinct keys at once (bounded by the session's concurrency);
+* each key's caller resumes when its own answer arrives, not when the batch's slowest does, so
+  the first answers are turned into GraphQL values while the others are still on their way;
 * every item of a fetched page is remembered, and an item lookup first waits for the pages of
   its conversation that are already on their way, so refetching an item a page of the same
   operation returned costs no upstream call;
@@ -15,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -54,11 +56,33 @@ def _retrieved(future: asyncio.Future[Any]) -> None:
         future.exception()
 
 
-def _loader(fetch: Callable[[K], Awaitable[V]]) -> DataLoader[K, V]:
-    async def load_many(keys: Sequence[K]) -> list[V | BaseException]:
-        return list(await asyncio.gather(*(fetch(key) for key in keys), return_exceptions=True))
+def _loader(fetch: Callable[[K], Coroutine[Any, Any, V]]) -> DataLoader[K, asyncio.Future[V]]:
+    """A DataLoader whose batch function starts one fetch per key and answers each key with it.
+
+    Batching still decides what is fetched (each key once, every key of a tick at once); but a
+    batch function that gathered the fetches would hold every caller until the slowest answer
+    came. Here a caller awaits its own fetch: `await (await loader.load(key))`.
+    """
+
+    async def load_many(keys: Sequence[K]) -> Sequence[asyncio.Future[V]]:
+        fetches = [asyncio.ensure_future(fetch(key)) for key in keys]
+        for started in fetches:
+            # A fetch whose caller went away (a cancelled request) must not have asyncio log its
+            # error as "never retrieved".
+            started.add_done_callback(_retrieved)
+        return fetches
 
     return DataLoader(load_fn=load_many)
+
+
+def _answered(value: V) -> asyncio.Future[V]:
+    future: asyncio.Future[V] = asyncio.get_running_loop().create_future()
+    future.set_result(value)
+    return future
+
+
+async def _value(pending: Awaitable[asyncio.Future[V]]) -> V:
+    return await (await pending)
 
 
 class _Fetches:
@@ -71,7 +95,7 @@ class _Fetches:
 
     def __init__(self, session: UpstreamSession) -> None:
         self.session = session
-        self.pages_in_flight: dict[str, set[asyncio.Future[Any]]] = {}
+        self.pages_in_flight: dict[str, set[Awaitable[asyncio.Future[Any]]]] = {}
         self._seen: dict[tuple[str, str], list[tuple[frozenset[str], RestModel]]] = {}
         # Items are indexed by id only when one is looked up, which few requests do.
         self._unindexed: list[tuple[str, frozenset[str], Sequence[RestModel]]] = []
@@ -94,7 +118,7 @@ class _Fetches:
     async def item(self, key: ItemKey) -> RestModel:
         in_flight = self.pages_in_flight.get(key.conversation_id, set())
         if in_flight:
-            await asyncio.gather(*in_flight, return_exceptions=True)
+            await asyncio.gather(*map(_value, in_flight), return_exceptions=True)
         known = self._known(key)
         if known is not None:
             return known
@@ -125,29 +149,36 @@ class Loaders:
     # Each loader is made when the request first needs it: most requests use one or two.
 
     @functools.cached_property
-    def conversations(self) -> DataLoader[str, Conversation]:
+    def _conversations(self) -> DataLoader[str, asyncio.Future[Conversation]]:
         return _loader(self.session.get_conversation)
 
     @functools.cached_property
-    def pages(self) -> DataLoader[PageKey, ConversationItemList]:
+    def _pages(self) -> DataLoader[PageKey, asyncio.Future[ConversationItemList]]:
         return _loader(self._fetches.page)
 
     @functools.cached_property
-    def items(self) -> DataLoader[ItemKey, RestModel]:
+    def _items(self) -> DataLoader[ItemKey, asyncio.Future[RestModel]]:
         return _loader(self._fetches.item)
 
-    def page(self, key: PageKey) -> Awaitable[ConversationItemList]:
-        """The page for ``key``; calling it without awaiting starts the fetch (a prefetch)."""
-        future = asyncio.ensure_future(self.pages.load(key))
-        # A prefetched page nobody awaits (its conversation was not found, say) must not have
-        # asyncio log its error as "never retrieved": the operation reports it, or has no use for it.
-        future.add_done_callback(_retrieved)
-        # A cached page is the same future again: the set keeps it once.
-        self._fetches.pages_in_flight.setdefault(key.conversation_id, set()).add(future)
-        return future
+    async def conversation(self, conversation_id: str) -> Conversation:
+        return await _value(self._conversations.load(conversation_id))
 
-    def item(self, key: ItemKey) -> Awaitable[RestModel]:
-        return self.items.load(key)
+    def prime_conversation(self, model: Conversation) -> None:
+        """Remember a conversation's record the upstream has just returned (from a write)."""
+        self._conversations.prime(model.id, _answered(model))
+
+    def prefetch_page(self, key: PageKey) -> None:
+        """Start fetching the page for ``key`` now; a later :meth:`page` of it costs no other call."""
+        # A cached page is the same future again: the set keeps it once.
+        self._fetches.pages_in_flight.setdefault(key.conversation_id, set()).add(self._pages.load(key))
+
+    async def page(self, key: PageKey) -> ConversationItemList:
+        pending = self._pages.load(key)
+        self._fetches.pages_in_flight.setdefault(key.conversation_id, set()).add(pending)
+        return await _value(pending)
+
+    async def item(self, key: ItemKey) -> RestModel:
+        return await _value(self._items.load(key))
 
     def forget_conversation(self, conversation_id: str) -> None:
         """Drop what is cached about a conversation after a write to it.
@@ -156,9 +187,9 @@ class Loaders:
         a stale page in the payload of a mutation would be a wrong answer.
         """
         with contextlib.suppress(KeyError):  # Strawberry's clear() raises for a key never loaded
-            self.conversations.clear(conversation_id)
-        self.pages.clear_all()
-        self.items.clear_all()
+            self._conversations.clear(conversation_id)
+        self._pages.clear_all()
+        self._items.clear_all()
         self._fetches.forget()
 
     def remember(self, conversation_id: str, include: frozenset[str], items: Sequence[RestModel]) -> None:

@@ -145,7 +145,7 @@ def prefetch_items(info: GatewayInfo, conversation_id: str, selections: Sequence
         selected_under = [selection for field in fields for selection in field.selections]
         include = explicit | includes_for(info, selected_under, "ConversationItemConnection")
         order, after, limit = request.initial_fetch()
-        info.context.loaders.page(PageKey(conversation_id, order, after, limit, include))
+        info.context.loaders.prefetch_page(PageKey(conversation_id, order, after, limit, include))
 
 
 @strawberry.type(description="A conversation: its metadata and its items.")
@@ -171,7 +171,7 @@ class Conversation(relay.Node):
 
     async def _read(self, info: GatewayInfo) -> RestConversation:
         if self._record is None:
-            self._record = await info.context.loaders.conversations.load(self.conversation_id)
+            self._record = await info.context.loaders.conversation(self.conversation_id)
         return self._record
 
     @strawberry.field(description="When the conversation was created.")

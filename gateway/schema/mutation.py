@@ -94,7 +94,7 @@ def _fresh(info: GatewayInfo, model: RestConversation) -> Conversation:
     """Forget what the request knew about the conversation, and remember its new state."""
     loaders = info.context.loaders
     loaders.forget_conversation(model.id)
-    loaders.conversations.prime(model.id, model)
+    loaders.prime_conversation(model)
     return Conversation.from_rest(model)
 
 

@@ -24,7 +24,7 @@ __all__ = ["Query", "load_conversation", "load_item"]
 async def load_conversation(info: GatewayInfo, conversation_id: str, selections: Sequence[Selection]) -> Conversation:
     """The conversation, with the first pages of its selected `items` fetched at the same time."""
     prefetch_items(info, conversation_id, selections)
-    model = await info.context.loaders.conversations.load(conversation_id)
+    model = await info.context.loaders.conversation(conversation_id)
     return Conversation.from_rest(model)
 
 
