@@ -171,9 +171,32 @@ def _coded(error: GraphQLError, request_id: str | None, context: ExecutionContex
 
 
 def code_errors(context: ExecutionContext) -> None:
-    """Gives every error of the operation's result its `extensions.code` and masks unexpected ones."""
+    """Gives every error of the operation's result its `extensions.code` and masks unexpected ones.
+
+    The coded errors replace the originals, which are then let go of their tracebacks: each one's
+    frames hold the execution that holds the error, a reference cycle that would keep the whole
+    request (every item it fetched) until the cycle collector runs. The coded errors carry no
+    traceback, and unexpected errors are logged with theirs before it goes.
+    """
     result = context.result
     errors = getattr(result, "errors", None)
     if result is not None and errors:
         request_id = getattr(context.context, "request_id", None)
         result.errors = [_coded(error, request_id, context) for error in errors]
+        for error in errors:
+            _drop_tracebacks(error)
+
+
+def _drop_tracebacks(error: BaseException) -> None:
+    """Clears the traceback of ``error`` and of every error it wraps or was raised from."""
+    pending: list[BaseException] = [error]
+    seen: set[int] = set()
+    while pending:
+        current = pending.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        current.__traceback__ = None
+        for linked in (getattr(current, "original_error", None), current.__cause__, current.__context__):
+            if isinstance(linked, BaseException):
+                pending.append(linked)

@@ -5,8 +5,9 @@ request reached, every item it fetched included, until Python's cycle collector 
 grows between collections and each collection costs CPU in proportion. These tests run a
 request with the collector off and check that nothing of it is left.
 
-A request with a field error is not among them: the error keeps its traceback, whose frames hold
-the execution that keeps the error (Python's exceptions make that cycle by design).
+Requests that end with field errors are among them: an error's traceback holds the frames of
+the execution that holds the error, so the gateway lets go of the tracebacks once the errors
+are coded and logged.
 """
 
 from __future__ import annotations
@@ -15,11 +16,12 @@ import asyncio
 import gc
 import weakref
 
+import httpx
 import pytest
 
 from gateway.schema import GatewayContext
 from tests.graphql.conftest import Seed, messages
-from tests.graphql.harness import GraphQLClient
+from tests.graphql.harness import GraphQLClient, Recording
 
 QUERY = """query($c: ID!) {
   conversation(id: $c) { createdAt metadata { key value }
@@ -53,5 +55,54 @@ async def test_a_request_leaves_nothing_for_the_cycle_collector(
         gc.enable()
 
     assert answer.get("data"), answer
+    assert len(left) == 1
+    assert left[0] is None, "the request's context is still alive: a reference cycle holds it"
+
+
+ERRORS = {
+    "not found": (
+        '{ conversation(id: "conv_missing") { createdAt items(first: 2) { nodes { __typename } } } }',
+        "NOT_FOUND",
+    ),
+    "bad argument": (
+        "query($c: ID!) { conversation(id: $c) { items(first: -1) { nodes { __typename } } } }",
+        "BAD_USER_INPUT",
+    ),
+    "upstream error": (
+        "query($c: ID!) { conversation(id: $c) { createdAt items(first: 2) { nodes { __typename } } } }",
+        "UPSTREAM_UNAVAILABLE",
+    ),
+}
+"""Operations that end with a field error, and its code."""
+
+
+@pytest.mark.parametrize("http", ["asgi"], indirect=True)
+@pytest.mark.parametrize("case", ERRORS)
+async def test_a_request_with_a_field_error_leaves_nothing_for_the_cycle_collector(
+    seed: Seed,
+    graphql: GraphQLClient,
+    upstream: Recording,
+    request_contexts: list[weakref.ref[GatewayContext]],
+    case: str,
+) -> None:
+    """The errors' tracebacks would hold the execution that holds the errors."""
+    query, code = ERRORS[case]
+    conversation_id = await seed(*messages(3))
+    if case == "upstream error":
+        upstream.fault = lambda request: httpx.Response(500) if request.url.path.endswith("/items") else None
+    await graphql.execute(query, {"c": conversation_id})
+    gc.collect()
+    request_contexts.clear()
+
+    gc.disable()
+    try:
+        answer = await graphql.execute(query, {"c": conversation_id})
+        for _ in range(5):
+            await asyncio.sleep(0)
+        left = [reference() for reference in request_contexts]
+    finally:
+        gc.enable()
+
+    assert [error["extensions"]["code"] for error in answer["errors"]] == [code]
     assert len(left) == 1
     assert left[0] is None, "the request's context is still alive: a reference cycle holds it"
