@@ -25,6 +25,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -34,9 +35,11 @@ from httpx_aiohttp import AiohttpTransport
 GATEWAY = Path(sys.executable).with_name("gateway")
 TICKS = os.sysconf("SC_CLK_TCK")
 CONCURRENCY = (1, 16, 64)
-REQUESTS = {1: 150, 16: 800, 64: 1600}
+REQUESTS = {1: 200, 16: 800, 64: 1600}
 # Operation b is 50 upstream calls: fewer runs, or the single-process upstream is what gets measured.
-REQUESTS_B = {1: 30, 16: 48, 64: 128}
+REQUESTS_B = {1: 60, 16: 48, 64: 128}
+ROUNDS = {1: 4, 16: 2, 64: 2}
+"""The gateway and the ideal client are measured in turns: each one's operations in this many rounds."""
 WORKERS = 2
 """`gateway serve --workers` for the last measurement: operation a at concurrency 64 on more cores."""
 KEY = {"Authorization": "Bearer sk-bench"}
@@ -202,6 +205,31 @@ class Bench:
         return (await self._upstream_requests() - before) / 10
 
     async def measure(self, run: Callable[[int], Awaitable[None]], concurrency: int, total: int) -> dict[str, float]:
+        return (await self._sample(run, concurrency, total)).summary()
+
+    async def measure_against(
+        self,
+        gateway_run: Callable[[int], Awaitable[None]],
+        ideal_run: Callable[[int], Awaitable[None]],
+        concurrency: int,
+        total: int,
+        rounds: int,
+    ) -> tuple[dict[str, float], dict[str, float]]:
+        """The gateway and the ideal client, ``total`` operations each, in alternating rounds.
+
+        A busy host slows whatever runs while it is busy: measured one after the other, the
+        gateway and the ideal client could be measured on different machines, in effect. In
+        rounds (gateway then ideal, then ideal then gateway, ...), both see the same host.
+        """
+        gateway, ideal = _Sample(), _Sample()
+        for round_number in range(rounds):
+            share = total // rounds + (round_number < total % rounds)
+            order = [(gateway, gateway_run), (ideal, ideal_run)]
+            for pooled, run in order if round_number % 2 == 0 else reversed(order):
+                pooled.add(await self._sample(run, concurrency, share))
+        return gateway.summary(), ideal.summary()
+
+    async def _sample(self, run: Callable[[int], Awaitable[None]], concurrency: int, total: int) -> _Sample:
         latencies: list[float] = []
         counter = iter(range(total))
 
@@ -215,13 +243,29 @@ class Bench:
         started = time.perf_counter()
         await asyncio.gather(*(worker() for _ in range(concurrency)))
         elapsed = time.perf_counter() - started
-        cpu = _cpu_seconds(self.gateway_pid) - cpu_before
-        latencies.sort()
+        return _Sample(latencies, elapsed, _cpu_seconds(self.gateway_pid) - cpu_before)
+
+
+@dataclass
+class _Sample:
+    """Latencies of operations and, over the time they took, the gateway's CPU seconds."""
+
+    latencies: list[float] = field(default_factory=list)
+    elapsed: float = 0.0
+    cpu: float = 0.0
+
+    def add(self, other: _Sample) -> None:
+        self.latencies += other.latencies
+        self.elapsed += other.elapsed
+        self.cpu += other.cpu
+
+    def summary(self) -> dict[str, float]:
+        latencies, total = sorted(self.latencies), len(self.latencies)
         return {
             "p50_ms": round(statistics.median(latencies) * 1000, 2),
-            "p99_ms": round(latencies[max(0, int(len(latencies) * 0.99) - 1)] * 1000, 2),
-            "per_second": round(total / elapsed, 1),
-            "gateway_cpu_ms_per_op": round(cpu / total * 1000, 3),
+            "p99_ms": round(latencies[max(0, int(total * 0.99) - 1)] * 1000, 2),
+            "per_second": round(total / self.elapsed, 1),
+            "gateway_cpu_ms_per_op": round(self.cpu / total * 1000, 3),
         }
 
 
@@ -249,10 +293,9 @@ async def _measure_all(bench: Bench) -> dict[str, Any]:
             }
         }
         sizes = REQUESTS_B if name == "b" else REQUESTS
-        for concurrency in sizes:
-            total = sizes[concurrency]
-            gateway = await bench.measure(gateway_run, concurrency, total)
-            ideal = await bench.measure(ideal_run, concurrency, total)
+        for concurrency, total in sizes.items():
+            rounds = ROUNDS[concurrency]
+            gateway, ideal = await bench.measure_against(gateway_run, ideal_run, concurrency, total, rounds)
             ideal.pop("gateway_cpu_ms_per_op")
             operation[f"c{concurrency}"] = {
                 "gateway": gateway,
