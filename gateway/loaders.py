@@ -61,7 +61,7 @@ def _loader(fetch: Callable[[K], Coroutine[Any, Any, V]]) -> DataLoader[K, async
 
     Batching still decides what is fetched (each key once, every key of a tick at once); but a
     batch function that gathered the fetches would hold every caller until the slowest answer
-    came. Here a caller awaits its own fetch: `await (await loader.load(key))`.
+    came. Here a caller awaits its own fetch: see :func:`_value`.
     """
 
     async def load_many(keys: Sequence[K]) -> Sequence[asyncio.Future[V]]:
@@ -82,7 +82,9 @@ def _answered(value: V) -> asyncio.Future[V]:
 
 
 async def _value(pending: Awaitable[asyncio.Future[V]]) -> V:
-    return await (await pending)
+    # Several fields can await one fetch, and graphql-core cancels a field's siblings when it
+    # fails: shielded, a cancelled caller leaves the fetch (and the loader's future) to the others.
+    return await asyncio.shield(await asyncio.shield(pending))
 
 
 class _Fetches:

@@ -22,11 +22,13 @@ class _Held(httpx.AsyncBaseTransport):
         self.inner = inner
         self.held = "\0"
         self.release = asyncio.Event()
+        self.holding = asyncio.Event()
         self.paths: list[str] = []
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         self.paths.append(request.url.path)
         if request.url.path.endswith(self.held):
+            self.holding.set()
             await self.release.wait()
         return await self.inner.handle_async_request(request)
 
@@ -80,3 +82,23 @@ async def test_a_conversation_primed_after_a_write_costs_no_call(transport: _Hel
     loaders.forget_conversation(created.id)
     assert (await loaders.conversation(created.id)).metadata == {"topic": "primed"}
     assert transport.paths == [f"/v1/conversations/{created.id}"]
+
+
+async def test_a_fetch_shared_by_two_callers_outlives_one_of_them_cancelled(transport: _Held) -> None:
+    session = UpstreamClient(transport, base_url="http://gateway.test/v1").session("sk-test")
+    conversation_id = (await session.create_conversation(items=[{"role": "user", "content": "kept"}], metadata=None)).id
+    loaders = Loaders(session)
+    transport.paths.clear()
+    transport.held = "/items"
+    key = PageKey(conversation_id, "asc", None, 10, frozenset())
+
+    leaving = asyncio.ensure_future(loaders.page(key))
+    staying = asyncio.ensure_future(loaders.page(key))
+    await transport.holding.wait()  # the one fetch is on its way
+    leaving.cancel()
+    await asyncio.sleep(0)
+    transport.release.set()
+
+    assert _texts(await staying) == ["kept"]
+    assert leaving.cancelled()
+    assert len(transport.paths) == 1
