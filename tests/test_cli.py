@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import gc
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -62,3 +64,19 @@ def test_a_server_process_keeps_its_built_objects_out_of_the_cycle_collector(
         assert gc.get_freeze_count() > 10_000
     finally:
         gc.unfreeze()  # this test process builds many apps; it must not keep them
+
+
+@pytest.mark.parametrize(("upstream_url", "imported"), [(None, False), ("http://127.0.0.1:9/v1", True)])
+def test_aiohttp_is_imported_only_for_a_networked_upstream(
+    upstream_url: str | None, imported: bool, tmp_path: Path
+) -> None:
+    """A tenth of a second of start-up: the built-in upstream is called in-process, without it. For a
+    networked one it is imported when the app is built, before the server process freezes its objects."""
+    script = (
+        "import sys; from gateway.app import create_app; from gateway.settings import Settings; "
+        f"create_app(Settings(database={str(tmp_path / 'x.sqlite3')!r}, upstream_url={upstream_url!r})); "
+        "print('aiohttp' in sys.modules)"
+    )
+    # A fresh interpreter: this test process has imported everything already.
+    printed = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
+    assert printed.strip() == str(imported)
