@@ -11,7 +11,9 @@ timeout and a connection lost mid-answer (``ServerDisconnectedError`` would come
 ``ConnectTimeout``), so :class:`UpstreamTransport` maps aiohttp's errors itself, also for errors
 raised while the body is read.
 
-The session keeps no cookies: the upstream's cookies (a CDN's, say) would otherwise be sent with
+The transport sends each request once: aiohttp's own immediate resend of idempotent requests on
+a failed reused connection is off, retries are the client's (reads only). The session keeps no
+cookies: the upstream's cookies (a CDN's, say) would otherwise be sent with
 every client's requests, one tenant's with another's. Proxies come from the environment
 (``HTTPS_PROXY``, ``HTTP_PROXY``, ``ALL_PROXY``, ``NO_PROXY``), as for httpx and curl; they are
 looked up once per upstream origin (aiohttp's own ``trust_env`` looks them up in a thread for
@@ -132,6 +134,11 @@ class UpstreamTransport(AiohttpTransport):
             keepalive_timeout=limits.keepalive_expiry, ssl=self.ssl_context, limit=limits.max_connections or 0
         )
         session = aiohttp.ClientSession(connector=connector, cookie_jar=aiohttp.DummyCookieJar())
+        # aiohttp sends GET, PUT and DELETE again, at once, when a reused connection fails, though the
+        # upstream may have applied them (a DELETE would then come back 404). Whether to retry is the
+        # client's decision: reads only, with backoff, within the budget. There is no public switch;
+        # aiohttp's own test client sets this one, and a test here fails if a release stops honouring it.
+        session._retry_connection = False
         self.client = session
         return session
 

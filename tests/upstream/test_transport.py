@@ -233,3 +233,27 @@ async def test_requests_go_through_the_proxy_the_environment_names(monkeypatch: 
     assert response.status_code == 200
     assert recorded.heads[0].startswith(b"GET http://upstream.invalid/v1/conversations/conv_1 HTTP/1.1\r\n")
     assert recorded.heads[1].startswith(b"GET /v1/conversations/conv_2 HTTP/1.1\r\n")
+
+
+@pytest.mark.parametrize("method", ["GET", "DELETE", "PUT"])
+async def test_a_request_lost_on_a_reused_connection_is_sent_once(method: str) -> None:
+    """aiohttp would send an idempotent request again, at once, when a reused connection fails: a
+    DELETE the upstream has already applied would then come back 404. Whether to retry is the
+    client's decision (reads only, with backoff); the transport sends each request once."""
+    heads: list[bytes] = []
+
+    async def answer_once(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        heads.append(await reader.readuntil(b"\r\n\r\n"))
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}")
+        await writer.drain()
+        heads.append(await reader.readuntil(b"\r\n\r\n"))  # read, maybe applied; then the connection drops
+
+    transport = UpstreamTransport(max_connections=1, keepalive_expiry=5)
+    async with _serving(answer_once) as port:
+        url = f"http://127.0.0.1:{port}/v1/conversations/conv_1/items/msg_1"
+        await _get(transport, url)
+        request = httpx.Request(method, url, extensions={"timeout": httpx.Timeout(2).as_dict()})
+        with pytest.raises(httpx.TransportError):
+            await transport.handle_async_request(request)
+    await transport.aclose()
+    assert [head.split(b" ", 1)[0].decode() for head in heads] == ["GET", method]
