@@ -12,12 +12,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import socket
+import ssl
 import struct
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import httpx
 import pytest
+import trustme
 
 from gateway.upstream.transport import UpstreamTransport
 from tests.conftest import Gateway
@@ -257,3 +260,58 @@ async def test_a_request_lost_on_a_reused_connection_is_sent_once(method: str) -
             await transport.handle_async_request(request)
     await transport.aclose()
     assert [head.split(b" ", 1)[0].decode() for head in heads] == ["GET", method]
+
+
+async def test_an_https_upstream_is_reached_through_the_proxy_the_environment_names(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """OpenAI's API is HTTPS: behind a proxy, the transport opens a CONNECT tunnel through it and
+    speaks TLS to the upstream inside, verifying its certificate against the trusted CAs."""
+    authority = trustme.CA()
+    served = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    authority.issue_cert("localhost").configure_cert(served)
+    authority.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
+    tunnels: list[bytes] = []
+
+    async def upstream(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}")
+        await writer.drain()
+        await reader.read()  # until the client closes
+
+    async def pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        while chunk := await reader.read(65536):
+            writer.write(chunk)
+            await writer.drain()
+        writer.close()
+
+    tls = await asyncio.start_server(upstream, "127.0.0.1", 0, ssl=served)
+    tls_port = tls.sockets[0].getsockname()[1]
+
+    async def proxy(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        tunnels.append((await reader.readuntil(b"\r\n\r\n")).split(b"\r\n", 1)[0])
+        inner_reader, inner_writer = await asyncio.open_connection("127.0.0.1", tls_port)
+        writer.write(b"HTTP/1.1 200 Connection established\r\n\r\n")
+        await writer.drain()
+        await asyncio.gather(pipe(reader, inner_writer), pipe(inner_reader, writer))
+
+    async with tls, _serving(proxy) as proxy_port:
+        monkeypatch.setenv("HTTPS_PROXY", f"http://127.0.0.1:{proxy_port}")
+        monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "ca.pem"))
+        transport = UpstreamTransport(max_connections=4, keepalive_expiry=5)
+        try:
+            response = await _get(transport, f"https://localhost:{tls_port}/v1/conversations/conv_1")
+        finally:
+            await transport.aclose()
+        # The same upstream with only the usual CAs trusted: its certificate is refused.
+        monkeypatch.delenv("SSL_CERT_FILE")
+        untrusting = UpstreamTransport(max_connections=4, keepalive_expiry=5)
+        try:
+            with pytest.raises(httpx.ConnectError, match="certificate"):
+                await _get(untrusting, f"https://localhost:{tls_port}/v1/conversations/conv_2")
+        finally:
+            await untrusting.aclose()
+
+    assert response.status_code == 200
+    assert response.json() == {}
+    assert tunnels == [f"CONNECT localhost:{tls_port} HTTP/1.1".encode()] * 2
