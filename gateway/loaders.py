@@ -171,13 +171,17 @@ class Loaders:
 
     def prefetch_page(self, key: PageKey) -> None:
         """Start fetching the page for ``key`` now; a later :meth:`page` of it costs no other call."""
-        # A cached page is the same future again: the set keeps it once.
-        self._fetches.pages_in_flight.setdefault(key.conversation_id, set()).add(self._pages.load(key))
+        self._load_page(key)
 
     async def page(self, key: PageKey) -> ConversationItemList:
+        return await _value(self._load_page(key))
+
+    def _load_page(self, key: PageKey) -> Awaitable[asyncio.Future[ConversationItemList]]:
         pending = self._pages.load(key)
+        # Item lookups of the conversation wait for it. A cached page is the same future again:
+        # the set keeps it once.
         self._fetches.pages_in_flight.setdefault(key.conversation_id, set()).add(pending)
-        return await _value(pending)
+        return pending
 
     async def item(self, key: ItemKey) -> RestModel:
         return await _value(self._items.load(key))
