@@ -8,8 +8,8 @@ calls it in-process through httpx's ASGI transport (no socket, the same HTTP sem
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
-import importlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
@@ -101,12 +101,22 @@ class _Runtime:
         self.store: ConversationStore | None = None
         self.embedded: Starlette | None = None
         self._upstream: UpstreamClient | None = None
+        self._transport: Callable[[], httpx.AsyncBaseTransport]
+        """Makes the transport to the upstream, once per lifespan."""
         if settings.upstream_url is None:
-            self.store, self.embedded = _built_in(settings)
+            self.store, embedded = _built_in(settings)
+            self.embedded = embedded
+            self._transport = functools.partial(httpx.ASGITransport, app=embedded, raise_app_exceptions=False)
         else:
             # aiohttp, a tenth of a second of start-up, only for a networked upstream; imported
             # here, not at the first request, so that a server process freezes it with the rest.
-            importlib.import_module("gateway.upstream.transport")
+            from gateway.upstream.transport import UpstreamTransport  # noqa: PLC0415
+
+            self._transport = functools.partial(
+                UpstreamTransport,
+                max_connections=settings.upstream_connections,
+                keepalive_expiry=settings.upstream_keepalive,
+            )
 
     def upstream(self) -> UpstreamClient:
         if self._upstream is None:
@@ -116,15 +126,7 @@ class _Runtime:
 
     def _upstream_client(self) -> UpstreamClient:
         settings = self.settings
-        transport: httpx.AsyncBaseTransport
-        if self.embedded is not None:
-            transport = httpx.ASGITransport(app=self.embedded, raise_app_exceptions=False)
-        else:
-            from gateway.upstream.transport import UpstreamTransport  # noqa: PLC0415 (see __init__)
-
-            transport = UpstreamTransport(
-                max_connections=settings.upstream_connections, keepalive_expiry=settings.upstream_keepalive
-            )
+        transport = self._transport()
         if self.wrap is not None:
             transport = self.wrap(transport)
         return UpstreamClient(
