@@ -23,6 +23,7 @@ from gateway.schema.pagination import DEFAULT_FIRST, MAX_ITEMS, PageRequest, Win
 from gateway.schema.selection import (
     current_selections,
     enum_value,
+    field_names,
     fields_named,
     include_values,
     includes_for,
@@ -30,7 +31,7 @@ from gateway.schema.selection import (
 )
 from gateway.upstream import UpstreamNotFound
 
-__all__ = ["Conversation", "ConversationItemConnection", "MetadataEntry", "prefetch_items"]
+__all__ = ["Conversation", "ConversationItemConnection", "MetadataEntry", "prefetch_items", "reads_record"]
 
 
 @strawberry.type(description="One key-value pair of a conversation's metadata.")
@@ -127,15 +128,26 @@ def _exists(info: GatewayInfo, conversation_id: str) -> Callable[[str], Awaitabl
     return exists
 
 
-def prefetch_items(info: GatewayInfo, conversation_id: str, selections: Sequence[Selection]) -> None:
-    """Start the first page of every `items` in ``selections`` (a conversation's) now.
+_CONVERSATION = frozenset({"Conversation", "Node"})
+_WITHOUT_RECORD = frozenset({"__typename", "id", "conversationId", "items"})
+"""The fields of a `Conversation` answered without its record (creation time, metadata)."""
+
+
+def reads_record(selections: Sequence[Selection]) -> bool:
+    """Whether ``selections`` (a conversation's) read its record: a field not known to need none does."""
+    return not field_names(selections, _CONVERSATION) <= _WITHOUT_RECORD
+
+
+def prefetch_items(info: GatewayInfo, conversation_id: str, selections: Sequence[Selection]) -> list[PageKey]:
+    """Start the first page of every `items` in ``selections`` (a conversation's) now; return their keys.
 
     The conversation and its pages are then fetched at the same time, not one after the other.
     A selection with bad arguments is left to its resolver, which reports the error.
     """
+    started: list[PageKey] = []
     # Fields under one response name are one field (GraphQL merges them): one page, every include.
     merged: dict[str, list[SelectedField]] = {}
-    for selected in fields_named(selections, "items", frozenset({"Conversation", "Node"})):
+    for selected in fields_named(selections, "items", _CONVERSATION):
         merged.setdefault(selected.alias or selected.name, []).append(selected)
     for fields in merged.values():
         try:
@@ -145,16 +157,19 @@ def prefetch_items(info: GatewayInfo, conversation_id: str, selections: Sequence
         selected_under = [selection for field in fields for selection in field.selections]
         include = explicit | includes_for(info, selected_under, "ConversationItemConnection")
         order, after, limit = request.initial_fetch()
-        info.context.loaders.prefetch_page(PageKey(conversation_id, order, after, limit, include))
+        started.append(PageKey(conversation_id, order, after, limit, include))
+        info.context.loaders.prefetch_page(started[-1])
+    return started
 
 
 @strawberry.type(description="A conversation: its metadata and its items.")
 class Conversation(relay.Node):
     """The conversation's own record (creation time, metadata) is read only when a field needs it.
 
-    `Query.conversation` reads it at once (a conversation that does not exist must be null); a
-    mutation's payload knows the conversation exists and reads it only if `createdAt` or the
-    metadata are selected, so that `conversation { items(last: 5) }` costs one call, not two.
+    A conversation that does not exist must be null, so `Query.conversation` (and `node`, `nodes`)
+    make sure it does: a page of its items the upstream answered shows it, and the record is read
+    at once only if a field needs it or no page is selected. A mutation's payload knows the
+    conversation exists. Either way `conversation { items(last: 5) }` costs one call, not two.
     """
 
     conversation_id: str = described("The upstream's ID of the conversation (`conv_...`).")

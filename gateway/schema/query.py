@@ -9,23 +9,48 @@ import strawberry
 from strawberry import relay
 from strawberry.types.nodes import Selection
 
-from gateway.loaders import ItemKey
+from gateway.loaders import ItemKey, Loaders, PageKey
 from gateway.schema.context import GatewayInfo
-from gateway.schema.conversation import Conversation, prefetch_items
+from gateway.schema.conversation import Conversation, prefetch_items, reads_record
 from gateway.schema.enums import Includable
 from gateway.schema.errors import bad_input
 from gateway.schema.ids import conversation_id_of, parse_global_id
 from gateway.schema.items import ConversationItem, ConversationItemFields, item_ids_of, item_to_graphql
 from gateway.schema.selection import current_selections, include_values, includes_for
+from gateway.upstream import UpstreamNotFound
 
 __all__ = ["Query", "load_conversation", "load_item"]
 
 
 async def load_conversation(info: GatewayInfo, conversation_id: str, selections: Sequence[Selection]) -> Conversation:
-    """The conversation, with the first pages of its selected `items` fetched at the same time."""
-    prefetch_items(info, conversation_id, selections)
-    model = await info.context.loaders.conversation(conversation_id)
-    return Conversation.from_rest(model)
+    """The conversation, with the first pages of its selected `items` fetched at the same time.
+
+    Its record (creation time, metadata) is fetched only when ``selections`` read it; otherwise a
+    selected page the upstream answers shows that the conversation exists, at no extra call.
+    """
+    loaders = info.context.loaders
+    pages = prefetch_items(info, conversation_id, selections)
+    if pages and not reads_record(selections) and await _listed(loaders, pages[0]):
+        return Conversation(conversation_id=conversation_id)
+    return Conversation.from_rest(await loaders.conversation(conversation_id))
+
+
+async def _listed(loaders: Loaders, page: PageKey) -> bool:
+    """Whether the upstream answered ``page``, which it does only for a conversation that exists.
+
+    A first page (no `after`) that is not found means the conversation is not: that is the
+    conversation's error. Any other failure is the `items` field's own error, reported there; the
+    record then says whether the conversation exists.
+    """
+    try:
+        await loaders.page(page)
+    except UpstreamNotFound:
+        if page.after is None:
+            raise
+        return False
+    except Exception:  # the page's own field reports it
+        return False
+    return True
 
 
 async def load_item(

@@ -34,6 +34,7 @@ __all__ = [
     "INCLUDE_GATES",
     "current_selections",
     "enum_value",
+    "field_names",
     "fields_named",
     "include_values",
     "includes_for",
@@ -180,6 +181,20 @@ def fields_named(selections: Sequence[Selection], name: str, type_names: frozens
                 yield selection
         elif selection.type_condition is None or selection.type_condition in type_names:
             yield from fields_named(selection.selections, name, type_names)
+
+
+def field_names(selections: Sequence[Selection], type_names: frozenset[str]) -> set[str]:
+    """The names of the active fields ``selections`` ask of an object of one of ``type_names``
+    (fragments on other types left out)."""
+    names: set[str] = set()
+    for selection in selections:
+        if not _active(selection):
+            continue
+        if isinstance(selection, SelectedField):
+            names.add(selection.name)
+        elif selection.type_condition is None or selection.type_condition in type_names:
+            names |= field_names(selection.selections, type_names)
+    return names
 
 
 def enum_value(value: Any) -> Any:

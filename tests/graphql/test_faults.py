@@ -110,6 +110,35 @@ async def test_a_fault_fails_its_field_only(case: str, seed: Seed, graphql: Grap
     assert sum(bad in request.path for request in upstream.requests) == attempts
 
 
+@pytest.mark.parametrize("case", ["400", "404", "500", "connection refused", "JSON of the wrong shape"])
+async def test_a_failed_page_leaves_the_conversation_to_its_record(
+    case: str, seed: Seed, graphql: GraphQLClient, upstream: Recording
+) -> None:
+    """The page alone would show the conversation exists; when it fails, the record is read instead.
+
+    Only the page's field fails, as when both were asked at once; a page with a cursor that is
+    not found (404) does not mean its conversation is missing.
+    """
+    fault, code, attempts = CASES[case]
+    conversation_id = await seed(*messages(3))
+    first = await graphql.data(
+        "query($id: ID!) { conversation(id: $id) { items(first: 1) { edges { cursor } } } }", {"id": conversation_id}
+    )
+    upstream.clear()
+    upstream.fault = lambda request: fault(request) if request.url.path.endswith("/items") else None
+    query = """query($id: ID!, $after: String) { conversation(id: $id) { conversationId
+      items(first: 2, after: $after) { nodes { __typename } } } }"""
+    body = await graphql.execute(
+        query, {"id": conversation_id, "after": first["conversation"]["items"]["edges"][0]["cursor"]}
+    )
+    assert body["data"] == {"conversation": {"conversationId": conversation_id, "items": None}}
+    (error,) = body["errors"]
+    assert error["path"] == ["conversation", "items"]
+    assert error["extensions"]["code"] == code
+    assert upstream.paths().count(f"GET /conversations/{conversation_id}/items") == attempts
+    assert upstream.paths().count(f"GET /conversations/{conversation_id}") == 1
+
+
 async def test_rate_limit_errors_carry_retry_after(seed: Seed, graphql: GraphQLClient, upstream: Recording) -> None:
     bad = await seed()
     upstream.fault = _status(429, headers={"Retry-After": "42"})

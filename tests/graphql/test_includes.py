@@ -50,10 +50,11 @@ async def test_selecting_a_gated_field_sends_its_include(
 ) -> None:
     kind, fragment = GATED[include]
     conversation_id = await seed(ITEM_SAMPLES[kind])
-    page = f"query($c: ID!) {{ conversation(id: $c) {{ items(first: 5) {{ nodes {{ {PLAIN} {fragment} }} }} }} }}"
+    page = f"""query($c: ID!) {{ conversation(id: $c) {{ createdAt
+      items(first: 5) {{ nodes {{ {PLAIN} {fragment} }} }} }} }}"""
     data = await graphql.data(page, {"c": conversation_id})
     assert _includes(upstream) == [{include}]
-    assert _includes(upstream, pages=False) == [set()]  # the conversation itself
+    assert _includes(upstream, pages=False) == [set()]  # the conversation's record itself
     assert data["conversation"]["items"]["nodes"][0] != {}
 
     upstream.clear()

@@ -46,7 +46,7 @@ async def test_the_same_document_with_other_variables_asks_for_other_pages(
         (page,) = [request for request in upstream.requests if request.path.endswith("/items")]
         assert page.path == f"/conversations/{conversation_id}/items"
         assert ("limit", str(last)) in page.params
-        assert upstream.count == 2  # the conversation and its page, fetched together
+        assert upstream.count == 1  # the page alone: it shows the conversation exists
 
 
 async def test_nodes_with_repeated_ids_fetch_each_conversation_once(
@@ -73,8 +73,7 @@ async def test_two_aliases_for_the_same_page_make_one_page_call(
     assert [node["itemId"] for node in data["conversation"]["a"]["nodes"]] == [
         edge["node"]["itemId"] for edge in data["conversation"]["b"]["edges"]
     ]
-    assert upstream.paths().count(f"GET /conversations/{conversation_id}/items") == 1
-    assert upstream.count == 2
+    assert upstream.paths() == [f"GET /conversations/{conversation_id}/items"]
 
 
 async def test_refetching_an_item_a_page_returned_makes_no_call(
@@ -101,8 +100,55 @@ async def test_refetching_an_item_a_page_returned_makes_no_call(
     data = await graphql.data(query, variables)
     assert data["byId"]["itemId"] == data["byNode"]["itemId"] == first["itemId"]
     assert data["byNode"]["content"] == [{"text": "message 0"}]
-    # The conversation and its page; neither refetch costs a call.
-    assert upstream.count == 2
+    # The page (which shows the conversation exists); neither refetch costs a call.
+    assert upstream.paths() == [f"GET /conversations/{conversation_id}/items"]
+
+
+async def test_a_page_without_the_record_takes_one_call(
+    graphql: GraphQLClient, upstream: Recording, seed: Seed
+) -> None:
+    """Only the page is asked for: the upstream lists the items of a conversation that exists."""
+    conversation_id = await seed(*messages(5))
+    items = "items(last: 3) { pageInfo { hasPreviousPage } nodes { __typename } }"
+    expected = {"pageInfo": {"hasPreviousPage": True}, "nodes": [{"__typename": "Message"}] * 3}
+    for selection, field in (
+        (f"conversation(id: $id) {{ id conversationId {items} }}", "conversation"),
+        (f"node(id: $id) {{ id ... on Conversation {{ {items} }} }}", "node"),
+        (f"nodes(ids: [$id, $id]) {{ ... on Conversation {{ {items} }} }}", "nodes"),
+    ):
+        upstream.clear()
+        data = await graphql.data(f"query($id: ID!) {{ {selection} }}", {"id": conversation_id})
+        answers = data[field] if field == "nodes" else [data[field]]
+        assert [answer["items"] for answer in answers] == [expected] * len(answers), selection
+        assert upstream.paths() == [f"GET /conversations/{conversation_id}/items"], selection
+
+
+async def test_a_missing_conversation_with_only_its_page_selected_takes_one_call(
+    graphql: GraphQLClient, upstream: Recording
+) -> None:
+    body = await graphql.execute(
+        '{ conversation(id: "conv_missing") { conversationId items(first: 2) { nodes { __typename } } } }'
+    )
+    assert body["data"] == {"conversation": None}
+    (error,) = body["errors"]
+    assert error["path"] == ["conversation"]
+    assert error["extensions"]["code"] == "NOT_FOUND"
+    assert error["message"] == "Conversation with id 'conv_missing' not found."
+    assert upstream.paths() == ["GET /conversations/conv_missing/items"]
+
+
+async def test_reading_the_record_in_a_fragment_still_fetches_it(
+    graphql: GraphQLClient, upstream: Recording, seed: Seed
+) -> None:
+    conversation_id = await seed(*messages(2))
+    query = """query($id: ID!) { node(id: $id) { ...Meta ... on Conversation { items { nodes { __typename } } } } }
+      fragment Meta on Conversation { metadataValue(key: "topic") }"""
+    data = await graphql.data(query, {"id": conversation_id})
+    assert data["node"] == {"metadataValue": None, "items": {"nodes": [{"__typename": "Message"}] * 2}}
+    assert sorted(upstream.paths()) == [
+        f"GET /conversations/{conversation_id}",
+        f"GET /conversations/{conversation_id}/items",
+    ]
 
 
 async def test_an_item_alone_takes_one_call(graphql: GraphQLClient, upstream: Recording, seed: Seed) -> None:
