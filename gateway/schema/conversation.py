@@ -22,6 +22,7 @@ from gateway.schema.items import ConversationItem, item_to_graphql
 from gateway.schema.pagination import DEFAULT_FIRST, MAX_ITEMS, PageRequest, Window, window
 from gateway.schema.selection import (
     current_selections,
+    derived,
     enum_value,
     field_names,
     fields_named,
@@ -75,7 +76,7 @@ _CONNECTION = frozenset({"ConversationItemConnection"})
 
 def _connection(conversation_id: str, found: Window, selections: Sequence[Selection]) -> ConversationItemConnection:
     nodes = [item_to_graphql(item, conversation_id) for item in found.items]
-    if not any(next(fields_named(selections, name, _CONNECTION), None) for name in ("edges", "pageInfo")):
+    if not derived(selections, "reads cursors", lambda: _reads_cursors(selections)):
         # Only `nodes` is selected (as in most queries): no cursor is read, none is encoded.
         unread = PageInfo(start_cursor=None, end_cursor=None, _window=found)
         return ConversationItemConnection(edges=[], nodes=nodes, page_info=unread)  # type: ignore[arg-type]
@@ -92,6 +93,10 @@ def _connection(conversation_id: str, found: Window, selections: Sequence[Select
             _window=found,
         ),
     )
+
+
+def _reads_cursors(selections: Sequence[Selection]) -> bool:
+    return any(next(fields_named(selections, name, _CONNECTION), None) for name in ("edges", "pageInfo"))
 
 
 def _page_request(arguments: dict[str, Any]) -> tuple[PageRequest, frozenset[str]]:
@@ -135,7 +140,7 @@ _WITHOUT_RECORD = frozenset({"__typename", "id", "conversationId", "items"})
 
 def reads_record(selections: Sequence[Selection]) -> bool:
     """Whether ``selections`` (a conversation's) read its record: a field not known to need none does."""
-    return not field_names(selections, _CONVERSATION) <= _WITHOUT_RECORD
+    return derived(selections, "reads record", lambda: not field_names(selections, _CONVERSATION) <= _WITHOUT_RECORD)
 
 
 def prefetch_items(info: GatewayInfo, conversation_id: str, selections: Sequence[Selection]) -> list[PageKey]:
@@ -144,7 +149,18 @@ def prefetch_items(info: GatewayInfo, conversation_id: str, selections: Sequence
     The conversation and its pages are then fetched at the same time, not one after the other.
     A selection with bad arguments is left to its resolver, which reports the error.
     """
-    started: list[PageKey] = []
+    pages = derived(selections, "first pages", lambda: _first_pages(info, selections))
+    started = [PageKey(conversation_id, *page) for page in pages]
+    for key in started:
+        info.context.loaders.prefetch_page(key)
+    return started
+
+
+def _first_pages(
+    info: GatewayInfo, selections: Sequence[Selection]
+) -> tuple[tuple[str, str | None, int, frozenset[str]], ...]:
+    """(order, after, limit, include) of the first page of each `items` in ``selections``."""
+    pages: list[tuple[str, str | None, int, frozenset[str]]] = []
     # Fields under one response name are one field (GraphQL merges them): one page, every include.
     merged: dict[str, list[SelectedField]] = {}
     for selected in fields_named(selections, "items", _CONVERSATION):
@@ -156,10 +172,8 @@ def prefetch_items(info: GatewayInfo, conversation_id: str, selections: Sequence
             continue
         selected_under = [selection for field in fields for selection in field.selections]
         include = explicit | includes_for(info, selected_under, "ConversationItemConnection")
-        order, after, limit = request.initial_fetch()
-        started.append(PageKey(conversation_id, order, after, limit, include))
-        info.context.loaders.prefetch_page(started[-1])
-    return started
+        pages.append((*request.initial_fetch(), include))
+    return tuple(pages)
 
 
 @strawberry.type(description="A conversation: its metadata and its items.")

@@ -8,8 +8,8 @@ for `logprobs` gets them without knowing the REST flag.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator, Sequence
-from typing import Any
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
+from typing import Any, TypeVar, cast
 
 import orjson
 from graphql import (
@@ -33,6 +33,7 @@ from gateway.schema.enums import Includable
 __all__ = [
     "INCLUDE_GATES",
     "current_selections",
+    "derived",
     "enum_value",
     "field_names",
     "fields_named",
@@ -57,6 +58,35 @@ def _schema(info: Info) -> GraphQLSchema:
     # Strawberry's Info wraps graphql-core's; the field types are only known to the latter.
     schema: GraphQLSchema = info._raw_info.schema
     return schema
+
+
+V = TypeVar("V")
+
+
+class _KeptSelections(list[Selection]):
+    """Selections kept with their document, and what resolvers derived from them (see :func:`derived`)."""
+
+    __slots__ = ("derived",)
+
+    def __init__(self, selections: Iterable[Selection]) -> None:
+        super().__init__(selections)
+        self.derived: dict[Hashable, Any] = {}
+
+
+def derived(selections: Sequence[Selection], key: Hashable, compute: Callable[[], V]) -> V:
+    """``compute()``, a fact that depends on ``selections`` alone, worked out once for kept selections.
+
+    Selections that :func:`current_selections` keeps (a query's) come back for every execution of
+    their document with the same variables, and for every node of a `nodes` list: each fact about
+    them (the `include` values, the pages to prefetch) is then derived once, not on every call.
+    """
+    if not isinstance(selections, _KeptSelections):
+        return compute()
+    try:
+        return cast("V", selections.derived[key])
+    except KeyError:
+        value = selections.derived[key] = compute()
+        return value
 
 
 _SELECTIONS: OrderedDict[tuple[tuple[int, ...], bytes], tuple[tuple[FieldNode, ...], list[Selection]]] = OrderedDict()
@@ -87,7 +117,7 @@ def current_selections(info: Info) -> list[Selection]:
     kept = _SELECTIONS.get(key)
     if kept is not None and all(a is b for a, b in zip(kept[0], nodes, strict=True)):
         return kept[1]
-    selections = _selections(info)
+    selections = _KeptSelections(_selections(info))
     _SELECTIONS[key] = (nodes, selections)
     if len(_SELECTIONS) > _SELECTIONS_MAX:
         _SELECTIONS.popitem(last=False)
@@ -165,9 +195,13 @@ def _walk(schema: GraphQLSchema, selections: Sequence[Selection], type_name: str
 
 def includes_for(info: Info, selections: Sequence[Selection], type_name: str) -> frozenset[str]:
     """The `include` values ``selections`` (of a field of GraphQL type ``type_name``) need."""
-    found: set[str] = set()
-    _walk(_schema(info), selections, type_name, found)
-    return frozenset(found)
+
+    def walk() -> frozenset[str]:
+        found: set[str] = set()
+        _walk(_schema(info), selections, type_name, found)
+        return frozenset(found)
+
+    return derived(selections, ("includes", type_name), walk)
 
 
 def fields_named(selections: Sequence[Selection], name: str, type_names: frozenset[str]) -> Iterator[SelectedField]:

@@ -109,6 +109,10 @@ async def test_skipped_fields_do_not_count(seed: Seed, graphql: GraphQLClient, u
     upstream.clear()
     await graphql.data(query, {"c": conversation_id, "secret": True})
     assert _includes(upstream)[0] == {"reasoning.encrypted_content"}
+    # What is derived from a document's selections is kept per variable values, not per document.
+    upstream.clear()
+    await graphql.data(query, {"c": conversation_id, "secret": False})
+    assert _includes(upstream)[0] == set()
 
 
 async def test_a_single_item_query_derives_its_include_too(
