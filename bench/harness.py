@@ -121,10 +121,12 @@ def _start(arguments: list[str], port: int) -> subprocess.Popen[bytes]:
 
 
 class Bench:
-    def __init__(self, upstream: str, gateway: str, gateway_pid: int) -> None:
+    def __init__(self, upstream: str, gateway: str, gateway_pid: int, upstream_pid: int | None = None) -> None:
         self.upstream = upstream
         self.gateway = gateway
         self.gateway_pid = gateway_pid
+        self.upstream_pid = upstream_pid
+        """The upstream's process, when its CPU per operation is to be measured too."""
         # Idle connections are dropped before uvicorn's keep-alive timeout (5 s) closes them on the
         # server side: a request sent on a connection the server is closing fails with ReadError.
         limits = httpx.Limits(max_connections=500, max_keepalive_connections=500, keepalive_expiry=2)
@@ -241,17 +243,26 @@ class Bench:
                 await run(n)
                 latencies.append(time.perf_counter() - started)
 
-        cpu_before, client_before = _cpu_seconds(self.gateway_pid), time.process_time()
+        cpu_before, client_before, upstream_before = (
+            _cpu_seconds(self.gateway_pid),
+            time.process_time(),
+            self._upstream_cpu(),
+        )
         started = time.perf_counter()
         await asyncio.gather(*(worker() for _ in range(concurrency)))
         elapsed = time.perf_counter() - started
         client = time.process_time() - client_before
-        return _Sample(latencies, elapsed, _cpu_seconds(self.gateway_pid) - cpu_before, client)
+        upstream = self._upstream_cpu() - upstream_before
+        return _Sample(latencies, elapsed, _cpu_seconds(self.gateway_pid) - cpu_before, client, upstream)
+
+    def _upstream_cpu(self) -> float:
+        return 0.0 if self.upstream_pid is None else _cpu_seconds(self.upstream_pid)
 
 
 @dataclass
 class _Sample:
-    """Latencies of operations and, over the time they took, the gateway's and the client's CPU seconds.
+    """Latencies of operations and, over the time they took, the CPU seconds of the gateway, the
+    client and the upstream.
 
     The client is this process: the ideal REST client in its rounds, the GraphQL load generator in
     the gateway's.
@@ -261,12 +272,14 @@ class _Sample:
     elapsed: float = 0.0
     cpu: float = 0.0
     client_cpu: float = 0.0
+    upstream_cpu: float = 0.0
 
     def add(self, other: _Sample) -> None:
         self.latencies += other.latencies
         self.elapsed += other.elapsed
         self.cpu += other.cpu
         self.client_cpu += other.client_cpu
+        self.upstream_cpu += other.upstream_cpu
 
     def summary(self) -> dict[str, float]:
         latencies, total = sorted(self.latencies), len(self.latencies)
@@ -276,6 +289,7 @@ class _Sample:
             "per_second": round(total / self.elapsed, 1),
             "gateway_cpu_ms_per_op": round(self.cpu / total * 1000, 3),
             "client_cpu_ms_per_op": round(self.client_cpu / total * 1000, 3),
+            "upstream_cpu_ms_per_op": round(self.upstream_cpu / total * 1000, 3),
         }
 
 
@@ -412,6 +426,8 @@ def _table(results: dict[str, Any], latency: float) -> str:
         f"{name}: {results[name]['upstream_calls']['gateway']:g} (ideal {results[name]['upstream_calls']['ideal']:g})"
         for name in ("a", "b", "c")
     )
+    loaded = results["a"]["c64"]
+    through, ideal = loaded["gateway"], loaded["ideal"]
     memory = results["memory_after_operations"]
     measured = results["memory_after_measurements"]
     scaled = results["workers"]["a_c64"]
@@ -421,6 +437,10 @@ def _table(results: dict[str, Any], latency: float) -> str:
         f"p99 {scaled['p99_ms']} ms, {scaled['per_second']} ops/s, "
         f"CPU {scaled['gateway_cpu_ms_per_op']} ms per operation (all workers)",
         f"upstream calls per operation: {calls}",
+        "CPU ms per operation a at concurrency 64, by process: through the gateway, "
+        f"load generator {through['client_cpu_ms_per_op']} + gateway {through['gateway_cpu_ms_per_op']} "
+        f"+ upstream {through['upstream_cpu_ms_per_op']}; ideal, client {ideal['client_cpu_ms_per_op']} "
+        f"+ upstream {ideal['upstream_cpu_ms_per_op']}",
         f"start-up to first answered query: {results['startup_seconds']} s with the built-in upstream, "
         f"{results['startup_seconds_networked']} s with a networked one",
         f"resident memory after {memory['operations']} mixed operations (a fresh gateway): {memory['rss_mib']} MiB",
@@ -446,7 +466,7 @@ def main() -> None:
             ["serve", "--upstream-url", "http://127.0.0.1:8793/v1", "--database", f"{folder}/unused.sqlite3"], 8794
         )
         try:
-            bench = Bench("http://127.0.0.1:8793", "http://127.0.0.1:8794", gateway.pid)
+            bench = Bench("http://127.0.0.1:8793", "http://127.0.0.1:8794", gateway.pid, upstream.pid)
             results = asyncio.run(_run(bench))
             gateway.terminate()
             gateway.wait(timeout=30)
