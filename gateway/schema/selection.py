@@ -102,7 +102,8 @@ def current_selections(info: Info) -> list[Selection]:
     the same text. So, for queries, the result is kept per AST node and the values of the variables
     used in its sub-selections (not in the field's own arguments: a conversation's id does not
     change what is selected under it), at most 1,024 of them, the oldest dropped first. The node is
-    kept with its entry, so that its id cannot be reused by another document.
+    kept with its entry, so that its id cannot be reused by another document. What resolvers derive
+    from a kept result lives and goes with it (:func:`derived`).
     """
     raw = info._raw_info
     if raw.operation.operation is not OperationType.QUERY:
