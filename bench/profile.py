@@ -47,7 +47,7 @@ async def _drive(operation: str, operations: int, concurrency: int, output: Path
         upstream = _start(["serve-api", "--database", f"{folder}/upstream.sqlite3"], 8798)
         gateway = _start(["serve", "--upstream-url", "http://127.0.0.1:8798/v1"], 8799)
         try:
-            bench = Bench("http://127.0.0.1:8798", "http://127.0.0.1:8799", gateway.pid)
+            bench = Bench("http://127.0.0.1:8798", "http://127.0.0.1:8799", gateway.pid, upstream.pid)
             await bench.seed()
             run = getattr(bench, f"gateway_{operation}")
             for n in range(20):
