@@ -137,7 +137,7 @@ async def test_a_missing_conversation_with_only_its_page_selected_takes_one_call
     assert upstream.paths() == ["GET /conversations/conv_missing/items"]
 
 
-async def test_reading_the_record_in_a_fragment_still_fetches_it(
+async def test_reading_the_record_in_a_fragment_fetches_it_with_the_page(
     graphql: GraphQLClient, upstream: Recording, seed: Seed
 ) -> None:
     conversation_id = await seed(*messages(2))
@@ -145,10 +145,11 @@ async def test_reading_the_record_in_a_fragment_still_fetches_it(
       fragment Meta on Conversation { metadataValue(key: "topic") }"""
     data = await graphql.data(query, {"id": conversation_id})
     assert data["node"] == {"metadataValue": None, "items": {"nodes": [{"__typename": "Message"}] * 2}}
-    assert sorted(upstream.paths()) == [
-        f"GET /conversations/{conversation_id}",
-        f"GET /conversations/{conversation_id}/items",
-    ]
+    record, page = sorted(upstream.requests, key=lambda request: request.path.count("/"))
+    assert (record.path, page.path) == (f"/conversations/{conversation_id}", f"/conversations/{conversation_id}/items")
+    # At once, as the selection reads the record: not read only when `metadataValue` resolves.
+    assert record.started < page.ended
+    assert page.started < record.ended
 
 
 async def test_an_item_alone_takes_one_call(graphql: GraphQLClient, upstream: Recording, seed: Seed) -> None:
