@@ -391,9 +391,10 @@ def _startup_seconds(folder: str, upstream: list[str]) -> float:
 def _host_reference_ms() -> float:
     """CPU milliseconds of a fixed pure-Python loop (the best of five): how fast this host is today.
 
-    The figures above vary with the host far more than with the code (the same commit has measured
-    almost twice the CPU per operation on a slower day); scale figures of two runs by this one
-    before comparing them.
+    The figures vary with the host more than with most changes (the same commit has measured almost
+    twice the CPU per operation on a slower day). Timed once before the run, this tells a slow day
+    from a fast one, not a busy spell during the run: the ideal client's CPU, measured in the same
+    alternating rounds as the gateway's, is the figure to compare the gateway's with.
     """
     timings = []
     for _ in range(5):
