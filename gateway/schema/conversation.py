@@ -72,11 +72,13 @@ class ConversationItemConnection:
 
 
 _CONNECTION = frozenset({"ConversationItemConnection"})
+_CURSORS = frozenset({"edges", "pageInfo"})
+"""The fields of a page that read its cursors."""
 
 
 def _connection(conversation_id: str, found: Window, selections: Sequence[Selection]) -> ConversationItemConnection:
     nodes = [item_to_graphql(item, conversation_id) for item in found.items]
-    if not derived(selections, "reads cursors", lambda: _reads_cursors(selections)):
+    if not derived(selections, "reads cursors", lambda: bool(field_names(selections, _CONNECTION) & _CURSORS)):
         # Only `nodes` is selected (as in most queries): no cursor is read, none is encoded.
         unread = PageInfo(start_cursor=None, end_cursor=None, _window=found)
         return ConversationItemConnection(edges=[], nodes=nodes, page_info=unread)  # type: ignore[arg-type]
@@ -93,10 +95,6 @@ def _connection(conversation_id: str, found: Window, selections: Sequence[Select
             _window=found,
         ),
     )
-
-
-def _reads_cursors(selections: Sequence[Selection]) -> bool:
-    return any(next(fields_named(selections, name, _CONNECTION), None) for name in ("edges", "pageInfo"))
 
 
 def _page_request(arguments: dict[str, Any]) -> tuple[PageRequest, frozenset[str]]:
