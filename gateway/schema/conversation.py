@@ -32,7 +32,15 @@ from gateway.schema.selection import (
 )
 from gateway.upstream import UpstreamNotFound
 
-__all__ = ["Conversation", "ConversationItemConnection", "MetadataEntry", "prefetch_items", "reads_record"]
+__all__ = [
+    "CONVERSATION_TYPES",
+    "FIELDS_WITHOUT_RECORD",
+    "Conversation",
+    "ConversationItemConnection",
+    "MetadataEntry",
+    "prefetch_items",
+    "reads_record",
+]
 
 
 @strawberry.type(description="One key-value pair of a conversation's metadata.")
@@ -131,14 +139,17 @@ def _exists(info: GatewayInfo, conversation_id: str) -> Callable[[str], Awaitabl
     return exists
 
 
-_CONVERSATION = frozenset({"Conversation", "Node"})
-_WITHOUT_RECORD = frozenset({"__typename", "id", "conversationId", "items"})
+CONVERSATION_TYPES = frozenset({"Conversation", "Node"})
+"""The type conditions under which a selection applies to a `Conversation`."""
+FIELDS_WITHOUT_RECORD = frozenset({"__typename", "id", "conversationId", "items"})
 """The fields of a `Conversation` answered without its record (creation time, metadata)."""
 
 
 def reads_record(selections: Sequence[Selection]) -> bool:
     """Whether ``selections`` (a conversation's) read its record: a field not known to need none does."""
-    return derived(selections, "reads record", lambda: not field_names(selections, _CONVERSATION) <= _WITHOUT_RECORD)
+    return derived(
+        selections, "reads record", lambda: not field_names(selections, CONVERSATION_TYPES) <= FIELDS_WITHOUT_RECORD
+    )
 
 
 def prefetch_items(info: GatewayInfo, conversation_id: str, selections: Sequence[Selection]) -> list[PageKey]:
@@ -161,7 +172,7 @@ def _first_pages(
     pages: list[tuple[str, str | None, int, frozenset[str]]] = []
     # Fields under one response name are one field (GraphQL merges them): one page, every include.
     merged: dict[str, list[SelectedField]] = {}
-    for selected in fields_named(selections, "items", _CONVERSATION):
+    for selected in fields_named(selections, "items", CONVERSATION_TYPES):
         merged.setdefault(selected.alias or selected.name, []).append(selected)
     for fields in merged.values():
         try:

@@ -6,9 +6,12 @@
     OPERATION_TOO_EXPENSIVE   more upstream calls than `upstream_budget` could be needed
 
 The last is an estimate from the document and its variables (connection sizes, `nodes` list
-lengths, aliases, mutations), an upper bound that ignores de-duplication. During execution the
-upstream session also counts real calls and stops at the same budget, so no operation the
-estimate misjudges can spend more.
+lengths, aliases, mutations): the calls the operation makes when the upstream answers, at most
+(de-duplication is ignored). A conversation's record counts only where a selected field reads it
+or, at the root, where no page of its items is selected: otherwise the first page shows that the
+conversation exists. The calls a failure brings (retries; the record, read when a page fails) are
+not estimated. During execution the upstream session counts every call and stops at the same
+budget, so no operation can spend more.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ from graphql import (
 )
 from strawberry.types import ExecutionContext
 
+from gateway.schema.conversation import CONVERSATION_TYPES, FIELDS_WITHOUT_RECORD
 from gateway.schema.pagination import DEFAULT_FIRST, UPSTREAM_PAGE
 
 __all__ = ["Limits", "check_budget", "estimate_upstream_calls", "validation_rules"]
@@ -141,6 +145,8 @@ def _calls(
     fragments: Mapping[str, FragmentDefinitionNode],
     variables: Mapping[str, Any],
     seen: frozenset[str],
+    *,
+    root: bool = False,
 ) -> int:
     total = 0
     for selection in _selections(selection_set, fragments, seen):
@@ -148,22 +154,23 @@ def _calls(
         below = _calls(selection.selection_set, fragments, variables, seen)
         if name == "items" and selection.selection_set is not None:
             total += _items_calls(selection, variables) + below
-        elif name == "nodes" and _argument(selection, "ids", variables) is not None:
+        elif name == "nodes" and root and _argument(selection, "ids", variables) is not None:
             ids = _argument(selection, "ids", variables)
-            total += (len(ids) if isinstance(ids, list) else 1) * (1 + below)
-        elif name in _ONE_CALL:
+            total += (len(ids) if isinstance(ids, list) else 1) * (_record_calls(selection, fragments, root) + below)
+        elif name == "conversation" or (name == "node" and root):
+            # A root `node` that names an item makes one call; `_record_calls` counts one for it.
+            total += _record_calls(selection, fragments, root) + below
+        elif name in _ONE_CALL and root:
             total += 1 + below
         else:
             total += below
     return total
 
 
-# Fields that make one upstream call each (reads through loaders, and every mutation).
+# Root fields that make one upstream call each (an item's read, and every mutation).
 _ONE_CALL = frozenset(
     {
-        "conversation",
         "conversationItem",
-        "node",
         "createConversation",
         "updateConversation",
         "deleteConversation",
@@ -171,6 +178,38 @@ _ONE_CALL = frozenset(
         "deleteConversationItem",
     }
 )
+
+
+def _record_calls(field: FieldNode, fragments: Mapping[str, FragmentDefinitionNode], root: bool) -> int:
+    """1 when the record of the conversation ``field`` (`conversation`, `node`, `nodes`) names is read, else 0.
+
+    A selected field reads the record (anything but the id fields and `items`). At the root, with
+    no page selected, the record is read to find out whether the conversation exists; a mutation's
+    payload names one the write has just found.
+    """
+    names = _conversation_fields(field.selection_set, fragments, frozenset())
+    if not names <= FIELDS_WITHOUT_RECORD:
+        return 1
+    return 1 if root and "items" not in names else 0
+
+
+def _conversation_fields(
+    selection_set: SelectionSetNode | None, fragments: Mapping[str, FragmentDefinitionNode], seen: frozenset[str]
+) -> set[str]:
+    """The names of the fields ``selection_set`` asks of a conversation (fragments on other types left out)."""
+    names: set[str] = set()
+    for selection in selection_set.selections if selection_set is not None else ():
+        if isinstance(selection, FieldNode):
+            names.add(selection.name.value)
+        elif isinstance(selection, InlineFragmentNode):
+            condition = selection.type_condition
+            if condition is None or condition.name.value in CONVERSATION_TYPES:
+                names |= _conversation_fields(selection.selection_set, fragments, seen)
+        elif isinstance(selection, FragmentSpreadNode) and selection.name.value not in seen:
+            fragment = fragments.get(selection.name.value)
+            if fragment is not None and fragment.type_condition.name.value in CONVERSATION_TYPES:
+                names |= _conversation_fields(fragment.selection_set, fragments, seen | {selection.name.value})
+    return names
 
 
 def _selections(
@@ -209,14 +248,14 @@ class _Variables(Mapping[str, Any]):
 
 
 def estimate_upstream_calls(document: DocumentNode, operation_name: str | None, variables: Mapping[str, Any]) -> int:
-    """The most upstream calls the operation could make (no de-duplication assumed)."""
+    """The most upstream calls the operation makes when the upstream answers (no de-duplication assumed)."""
     operations = [node for node in document.definitions if isinstance(node, OperationDefinitionNode)]
     chosen = [
         node for node in operations if operation_name is None or (node.name and node.name.value == operation_name)
     ]
     if not chosen:
         return 0
-    return _calls(chosen[0].selection_set, _fragments(document), variables, frozenset())
+    return _calls(chosen[0].selection_set, _fragments(document), variables, frozenset(), root=True)
 
 
 def validation_rules(limits: Limits) -> tuple[type[ASTValidationRule], ...]:

@@ -18,6 +18,7 @@ from gateway.schema.ids import conversation_id_of, parse_global_id
 from gateway.schema.items import ConversationItem, ConversationItemFields, item_ids_of, item_to_graphql
 from gateway.schema.selection import current_selections, include_values, includes_for
 from gateway.upstream import UpstreamNotFound
+from gateway.upstream.errors import UpstreamBudgetExhausted
 
 __all__ = ["Query", "load_conversation", "load_item"]
 
@@ -30,27 +31,33 @@ async def load_conversation(info: GatewayInfo, conversation_id: str, selections:
     """
     loaders = info.context.loaders
     pages = prefetch_items(info, conversation_id, selections)
-    if pages and not reads_record(selections) and await _listed(loaders, pages[0]):
+    if not pages or reads_record(selections):
+        return Conversation.from_rest(await loaders.conversation(conversation_id))
+    failure = await _page_failure(loaders, pages[0])
+    if failure is None:
         return Conversation(conversation_id=conversation_id)
-    return Conversation.from_rest(await loaders.conversation(conversation_id))
+    try:
+        return Conversation.from_rest(await loaders.conversation(conversation_id))
+    except UpstreamBudgetExhausted:
+        # The budget estimate leaves out the record a failed page makes the gateway read: past the
+        # budget, the conversation is not known to exist, for the reason its page gives.
+        raise failure from None
 
 
-async def _listed(loaders: Loaders, page: PageKey) -> bool:
-    """Whether the upstream answered ``page``, which it does only for a conversation that exists.
+async def _page_failure(loaders: Loaders, page: PageKey) -> Exception | None:
+    """Why the upstream did not answer ``page`` (None when it did: the conversation then exists).
 
     A first page (no `after`) that is not found means the conversation is not: that is the
-    conversation's error. Any other failure is the `items` field's own error, reported there; the
-    record then says whether the conversation exists.
+    conversation's error, raised here. Any other failure is the `items` field's own error, reported
+    there; the record then says whether the conversation exists.
     """
     try:
         await loaders.page(page)
-    except UpstreamNotFound:
-        if page.after is None:
+    except Exception as error:
+        if isinstance(error, UpstreamNotFound) and page.after is None:
             raise
-        return False
-    except Exception:  # the page's own field reports it
-        return False
-    return True
+        return error  # the page's own field reports it
+    return None
 
 
 async def load_item(

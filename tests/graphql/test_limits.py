@@ -10,11 +10,13 @@ from typing import Any
 
 import httpx
 import pytest
+from graphql import parse
 
 from gateway.schema.ids import encode_cursor
+from gateway.schema.limits import estimate_upstream_calls
 from tests.conftest import Gateway
-from tests.graphql.conftest import messages
-from tests.graphql.harness import GraphQLClient
+from tests.graphql.conftest import Seed, messages
+from tests.graphql.harness import GraphQLClient, Recording
 
 
 async def _conversation(client: GraphQLClient, items: int = 0) -> str:
@@ -98,24 +100,113 @@ async def test_an_operation_over_the_upstream_budget_is_refused_before_any_call(
     assert "50" in error["message"]
     assert "data" not in body or body["data"] is None
 
+    # 250 items and the check for a next one: 3 pages of 100 each, and the pages show the conversation exists.
     aliased = " ".join(
-        f'c{n}: conversation(id: "conv_{n}") {{ items(first: 250) {{ nodes {{ __typename }} }} }}' for n in range(13)
+        f'c{n}: conversation(id: "conv_{n}") {{ items(first: 250) {{ nodes {{ __typename }} }} }}' for n in range(17)
     )
-    assert _only_error(await client.execute(f"{{ {aliased} }}"))["extensions"]["code"] == "OPERATION_TOO_EXPENSIVE"
+    refused = _only_error(await client.execute(f"{{ {aliased} }}"))
+    assert refused["extensions"] == {"code": "OPERATION_TOO_EXPENSIVE", "estimate": 51, "limit": 50}
     assert upstream.count == 0
 
 
-async def test_twenty_five_conversations_with_their_first_items_fit_the_default_budget(gateway: Gateway) -> None:
+async def test_conversations_read_by_their_pages_alone_fit_the_budget_call_for_call(gateway: Gateway) -> None:
+    """A page shows its conversation exists, so the estimate counts no record: 50 pages fit a budget of 50."""
     client, upstream = await gateway()
-    ids = [await _conversation(client, 2) for _ in range(25)]
+    ids = [await _conversation(client, 2) for _ in range(50)]
     upstream.clear()
-    data = await client.data(
-        "query($ids: [ID!]!) { nodes(ids: $ids) { "
-        "... on Conversation { items(first: 10) { nodes { __typename } } } } }",
-        {"ids": ids},
+    pages = (
+        "query($ids: [ID!]!) { nodes(ids: $ids) { ... on Conversation { items(first: 10) { nodes { __typename } } } } }"
     )
-    assert len(data["nodes"]) == 25
-    assert upstream.count == 25  # each page shows its conversation exists
+    data = await client.data(pages, {"ids": ids})
+    assert [len(node["items"]["nodes"]) for node in data["nodes"]] == [2] * 50
+    assert upstream.count == 50
+
+    more = _only_error(await client.execute(pages, {"ids": [*ids, ids[0]]}))
+    assert more["extensions"] == {"code": "OPERATION_TOO_EXPENSIVE", "estimate": 51, "limit": 50}
+    with_record = pages.replace("... on Conversation {", "... on Conversation { createdAt")
+    refused = _only_error(await client.execute(with_record, {"ids": ids[:26]}))
+    assert refused["extensions"] == {"code": "OPERATION_TOO_EXPENSIVE", "estimate": 52, "limit": 50}
+    assert upstream.count == 50
+
+
+PAGE = "items(first: 2) { edges { node { __typename } } pageInfo { hasNextPage } }"
+EXACT = {
+    "the record": ("query($a: ID!) { conversation(id: $a) { createdAt metadata { key } } }", 1),
+    "only the id": ("query($a: ID!) { conversation(id: $a) { id conversationId } }", 1),
+    "a page": (f"query($a: ID!) {{ conversation(id: $a) {{ conversationId {PAGE} }} }}", 1),
+    "the record and a page": (f"query($a: ID!) {{ conversation(id: $a) {{ createdAt {PAGE} }} }}", 2),
+    "the record in a fragment": (
+        f"query($a: ID!) {{ conversation(id: $a) {{ ...R {PAGE} }} }} "
+        'fragment R on Conversation { metadataValue(key: "k") }',
+        2,
+    ),
+    "two pages": (
+        f"query($a: ID!) {{ conversation(id: $a) {{ newest: items(last: 1) {{ nodes {{ __typename }} }} {PAGE} }} }}",
+        2,
+    ),
+    "a node's page": (f"query($a: ID!) {{ node(id: $a) {{ id ... on Conversation {{ {PAGE} }} }} }}", 1),
+    "a node read as an item": ("query($a: ID!) { node(id: $a) { id ... on Message { role } } }", 1),
+    "nodes' pages": (f"query($a: ID!, $b: ID!) {{ nodes(ids: [$a, $b]) {{ ... on Conversation {{ {PAGE} }} }} }}", 2),
+    "nodes' records and pages": (
+        "query($a: ID!, $b: ID!) { nodes(ids: [$a, $b]) { "
+        f"... on Node {{ ... on Conversation {{ createdAt {PAGE} }} }} }} }}",
+        4,
+    ),
+    "a write and its newest items": (
+        "mutation($a: ID!) { addConversationItems(input: {conversationId: $a, items: [{message: {role: USER, "
+        'text: "hi"}}]}) { conversation { items(last: 5) { nodes { __typename } } } } }',
+        2,
+    ),
+    "a write, the record and the newest items": (
+        "mutation($a: ID!) { addConversationItems(input: {conversationId: $a, items: [{message: {role: USER, "
+        'text: "hi"}}]}) { conversation { createdAt items(last: 5) { nodes { __typename } } } } }',
+        3,
+    ),
+}
+"""Operations whose estimate is the calls they make when the upstream answers, exactly."""
+
+
+@pytest.mark.parametrize("http", ["asgi"], indirect=True)
+@pytest.mark.parametrize("case", EXACT)
+async def test_the_estimate_is_the_calls_made_when_the_upstream_answers(
+    case: str, seed: Seed, graphql: GraphQLClient, upstream: Recording
+) -> None:
+    document, calls = EXACT[case]
+    a, b = await seed(*messages(3)), await seed(*messages(3))
+    if case == "a node read as an item":
+        listed = await graphql.data(
+            "query($a: ID!) { conversation(id: $a) { items(first: 1) { nodes { ... on Message { id } } } } }", {"a": a}
+        )
+        a = listed["conversation"]["items"]["nodes"][0]["id"]
+        upstream.clear()
+    variables = {"a": a, "b": b}
+    assert estimate_upstream_calls(parse(document), None, variables) == calls
+    await graphql.data(document, variables)
+    assert upstream.count == calls
+
+
+async def test_a_failed_page_past_the_budget_fails_its_conversation_with_the_page_error(gateway: Gateway) -> None:
+    """The record a failed page makes the gateway read is not estimated; past the budget, the page's error stands."""
+    for budget, expected in ((1, {"conversation": None}), (2, None)):
+        client, upstream = await gateway(upstream_budget=budget)
+        conversation_id = await _conversation(client, 2)
+        upstream.clear()
+        upstream.fault = lambda request: (
+            httpx.Response(403, json={"error": {"message": "no", "type": "x", "param": None, "code": None}})
+            if request.url.path.endswith("/items")
+            else None
+        )
+        query = "query($id: ID!) { conversation(id: $id) { conversationId items(first: 2) { nodes { __typename } } } }"
+        body = await client.execute(query, {"id": conversation_id})
+        (error,) = body["errors"]
+        assert error["extensions"]["code"] == "FORBIDDEN"
+        if expected is None:  # within the budget the record is read: only the page's field fails
+            assert body["data"] == {"conversation": {"conversationId": conversation_id, "items": None}}
+            assert error["path"] == ["conversation", "items"]
+        else:
+            assert body["data"] == expected
+            assert error["path"] == ["conversation"]
+        assert upstream.count == budget
 
 
 async def test_the_budget_is_also_counted_during_execution(gateway: Gateway) -> None:

@@ -20,6 +20,7 @@ import httpx
 import pytest
 
 from gateway.schema import GatewayContext
+from tests.conftest import Gateway
 from tests.graphql.conftest import Seed, messages
 from tests.graphql.harness import GraphQLClient, Recording
 
@@ -104,5 +105,32 @@ async def test_a_request_with_a_field_error_leaves_nothing_for_the_cycle_collect
         gc.enable()
 
     assert [error["extensions"]["code"] for error in answer["errors"]] == [code]
+    assert len(left) == 1
+    assert left[0] is None, "the request's context is still alive: a reference cycle holds it"
+
+
+async def test_a_failed_page_past_the_budget_leaves_nothing_for_the_cycle_collector(
+    gateway: Gateway, request_contexts: list[weakref.ref[GatewayContext]]
+) -> None:
+    """The page's error, raised again as its conversation's, would hold the frame that raises it."""
+    client, upstream = await gateway(upstream_budget=1)
+    created = await client.http.post("/v1/conversations", json={}, headers={"Authorization": "Bearer sk-test"})
+    upstream.fault = lambda request: httpx.Response(403) if request.url.path.endswith("/items") else None
+    query = "query($c: ID!) { conversation(id: $c) { items(first: 2) { nodes { __typename } } } }"
+    await client.execute(query, {"c": created.json()["id"]})
+    gc.collect()
+    request_contexts.clear()
+
+    gc.disable()
+    try:
+        answer = await client.execute(query, {"c": created.json()["id"]})
+        for _ in range(5):
+            await asyncio.sleep(0)
+        left = [reference() for reference in request_contexts]
+    finally:
+        gc.enable()
+
+    assert answer["data"] == {"conversation": None}
+    assert [error["extensions"]["code"] for error in answer["errors"]] == ["FORBIDDEN"]
     assert len(left) == 1
     assert left[0] is None, "the request's context is still alive: a reference cycle holds it"
