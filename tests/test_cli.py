@@ -70,6 +70,22 @@ def test_a_server_process_keeps_its_built_objects_out_of_the_cycle_collector(
         gc.set_threshold(*thresholds)
 
 
+def test_the_command_imports_the_gateway_with_the_collector_paused_and_frozen_after(tmp_path: Path) -> None:
+    """The `gateway` command's entry point: the imports' objects live as long as the process, so
+    they are frozen, not scanned by the collector while they are made; the collector runs again after."""
+    script = (
+        "import gc, sys; from gateway.launch import main; "
+        f"sys.argv = ['gateway', 'export-schema', '--output', {str(tmp_path / 'schema.graphql')!r}]; "
+        # A collection before the freeze would be one during the imports.
+        "early = []; gc.callbacks.append(lambda phase, info: early.append(gc.get_freeze_count() == 0)); "
+        "code = main(); print(code, gc.isenabled(), gc.get_freeze_count() > 50_000, any(early), bool(early))"
+    )
+    # A fresh interpreter: this test process has imported everything already.
+    printed = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
+    assert printed.split() == ["0", "True", "True", "False", "True"]
+    assert (tmp_path / "schema.graphql").read_text() == Path("schema.graphql").read_text()
+
+
 @pytest.mark.parametrize(("upstream_url", "imported"), [(None, False), ("http://127.0.0.1:9/v1", True)])
 def test_aiohttp_is_imported_only_for_a_networked_upstream(
     upstream_url: str | None, imported: bool, tmp_path: Path
