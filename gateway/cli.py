@@ -100,8 +100,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if settings.workers > 1:
         # Each worker process builds its app from the environment: hand it the settings there.
         os.environ.update(_environment(settings))
+        # gateway.launch imports the app with the cycle collector paused, as it does for this command.
         factory = (
-            "gateway.app:app_from_environment" if arguments.command == "serve" else "gateway.app:api_from_environment"
+            "gateway.launch:app_from_environment"
+            if arguments.command == "serve"
+            else "gateway.launch:api_from_environment"
         )
         uvicorn.run(factory, factory=True, workers=settings.workers, **options)
     else:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import os
 import subprocess
 import sys
 from collections.abc import Callable
@@ -70,20 +71,45 @@ def test_a_server_process_keeps_its_built_objects_out_of_the_cycle_collector(
         gc.set_threshold(*thresholds)
 
 
-def test_the_command_imports_the_gateway_with_the_collector_paused_and_frozen_after(tmp_path: Path) -> None:
-    """The `gateway` command's entry point: the imports' objects live as long as the process, so
-    they are frozen, not scanned by the collector while they are made; the collector runs again after."""
+@pytest.mark.parametrize(
+    "entry",
+    [
+        "main()",  # the `gateway` command (here `gateway export-schema`)
+        "type(app_from_environment()).__name__",  # each `gateway serve --workers N` process
+        "type(api_from_environment()).__name__",  # each `gateway serve-api --workers N` process
+    ],
+)
+def test_server_processes_import_the_gateway_with_the_collector_paused_and_freeze_it_after(
+    entry: str, tmp_path: Path
+) -> None:
+    """The imports' objects live as long as the process: frozen, not scanned by the collector
+    while they are made; the collector runs again after."""
     script = (
-        "import gc, sys; from gateway.launch import main; "
+        "import gc, sys; from gateway.launch import api_from_environment, app_from_environment, main; "
         f"sys.argv = ['gateway', 'export-schema', '--output', {str(tmp_path / 'schema.graphql')!r}]; "
         # A collection before the freeze would be one during the imports.
         "early = []; gc.callbacks.append(lambda phase, info: early.append(gc.get_freeze_count() == 0)); "
-        "code = main(); print(code, gc.isenabled(), gc.get_freeze_count() > 50_000, any(early), bool(early))"
+        f"made = {entry}; print(made, gc.isenabled(), gc.get_freeze_count() > 50_000, any(early), bool(early))"
     )
     # A fresh interpreter: this test process has imported everything already.
-    printed = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
-    assert printed.split() == ["0", "True", "True", "False", "True"]
-    assert (tmp_path / "schema.graphql").read_text() == Path("schema.graphql").read_text()
+    environment = {**os.environ, "GATEWAY_DATABASE": str(tmp_path / "x.sqlite3")}
+    printed = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, env=environment
+    ).stdout
+    made = "0" if entry == "main()" else "Starlette"
+    assert printed.split() == [made, "True", "True", "False", "True"]
+    if entry == "main()":
+        assert (tmp_path / "schema.graphql").read_text() == Path("schema.graphql").read_text()
+
+
+def test_serve_with_workers_answers_from_worker_processes(tmp_path: Path) -> None:
+    printed: list[str] = []
+    with gateway_process("serve", "--workers", "2", "--database", str(tmp_path / "w.sqlite3"), output=printed) as url:
+        created = httpx.post(f"{url}/v1/conversations", json={"metadata": {"topic": "workers"}})
+        query = 'query($id: ID!) { conversation(id: $id) { metadataValue(key: "topic") } }'
+        answered = httpx.post(f"{url}/graphql", json={"query": query, "variables": {"id": created.json()["id"]}})
+    assert answered.json() == {"data": {"conversation": {"metadataValue": "workers"}}}
+    assert "Started parent process" in printed[0]
 
 
 @pytest.mark.parametrize(("upstream_url", "imported"), [(None, False), ("http://127.0.0.1:9/v1", True)])
