@@ -158,7 +158,7 @@ def _calls(
             ids = _argument(selection, "ids", variables)
             total += (len(ids) if isinstance(ids, list) else 1) * (_record_calls(selection, fragments, root) + below)
         elif name == "conversation" or (name == "node" and root):
-            # A root `node` that names an item makes one call; `_record_calls` counts one for it.
+            # A root `node` that names an item makes one call: the record or a page counts at least one.
             total += _record_calls(selection, fragments, root) + below
         elif name in _ONE_CALL and root:
             total += 1 + below
