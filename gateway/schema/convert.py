@@ -10,6 +10,7 @@ of the same name, the class says so in ``rest_fields`` (a function of the whole 
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import operator
 import types
@@ -50,10 +51,21 @@ def to_graphql(model: RestModel, **given: Any) -> Any:
         missing = ", ".join(sorted(plan.needs - given.keys()))
         msg = f"{plan.cls.__name__} needs {missing}, which {type(model).__name__} does not have"
         raise TypeError(msg)
+    if plan.direct:
+        made = _new(plan.cls)
+        values = made.__dict__
+        for name, read in plan.reads:
+            if name not in given:
+                values[name] = read(model)
+        values.update(given)
+        return made
     if given:
         values = {name: read(model) for name, read in plan.reads if name not in given}
         return plan.cls(**values, **given)
     return plan.cls(**{name: read(model) for name, read in plan.reads})
+
+
+_new = object.__new__
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +75,10 @@ class _Plan:
     cls: type[Any]
     reads: tuple[tuple[str, Callable[[Any], Any]], ...]
     needs: frozenset[str]
+    direct: bool
+    """Whether the object is made by setting its fields' values in its ``__dict__``, without calling
+    its ``__init__`` (a third less time for an item): only where the dataclass ``__init__`` would do
+    nothing else (see :func:`_direct`)."""
 
 
 _PLANS: dict[type[RestModel], _Plan] = {}
@@ -88,8 +104,27 @@ def _plan(model: type[RestModel]) -> _Plan:
             reads.append((name, _reader(name, _converter(hints[name]))))
         else:
             needs.add(name)
-    plan = _PLANS[model] = _Plan(cls, tuple(reads), frozenset(needs))
+    plan = _PLANS[model] = _Plan(cls, tuple(reads), frozenset(needs), _direct(cls, {name for name, _ in reads} | needs))
     return plan
+
+
+def _direct(cls: type[Any], names: set[str]) -> bool:
+    """Whether ``cls(**values)`` with exactly ``names`` would only store the values by name.
+
+    So it is for a dataclass whose generated ``__init__`` takes exactly those fields (no other
+    to default), with no ``__post_init__``, no ``__new__`` of its own and a ``__dict__``: as
+    Strawberry makes the types written here. Any other class is made by calling it.
+    """
+    init = getattr(cls.__init__, "__code__", None)
+    return (
+        dataclasses.is_dataclass(cls)
+        and {field.name for field in dataclasses.fields(cls) if field.init} == names
+        and init is not None
+        and init.co_filename == "<string>"  # written by dataclasses, not by hand
+        and not hasattr(cls, "__post_init__")
+        and cls.__new__ is object.__new__
+        and hasattr(_new(cls), "__dict__")
+    )
 
 
 def _reader(name: str, convert: Converter | None) -> Callable[[Any], Any]:
