@@ -5,11 +5,12 @@
     TOO_MANY_TOKENS           a document of more than `max_tokens` tokens (refused while parsing)
     OPERATION_TOO_EXPENSIVE   more upstream calls than `upstream_budget` could be needed
 
-The last is an estimate from the document and its variables (connection sizes, `nodes` list
-lengths, aliases, mutations): the calls the operation makes when the upstream answers, at most
-(de-duplication is ignored). A conversation's record counts only where a selected field reads it
-or, at the root, where no page of its items is selected: otherwise the first page shows that the
-conversation exists. The calls a failure brings (retries; the record, read when a page fails) are
+The last is an estimate from the document and its variables (connection sizes, the ids of `nodes`,
+aliases, mutations): the calls the operation makes when the upstream answers, at most. An id
+repeated in `nodes` counts once, as it is fetched once; other repeats (aliases of one field) count
+each time. A conversation's record counts only where a selected field reads it or, at the root,
+where no page of its items is selected: otherwise the first page shows that the conversation
+exists. The calls a failure brings (retries; the record, read when a page fails) are
 not estimated. During execution the upstream session counts every call and stops at the same
 budget, so no operation can spend more.
 """
@@ -128,6 +129,20 @@ def _argument(field: FieldNode, name: str, variables: Mapping[str, Any]) -> Any:
     return None
 
 
+def _distinct(ids: list[Any], variables: Mapping[str, Any]) -> int:
+    """How many different ids ``ids`` holds: the loaders fetch each once. An id not known before
+    execution (not a string) counts on its own."""
+    seen: set[str] = set()
+    unknown = 0
+    for value in ids:
+        given = variables.get(value.name.value) if isinstance(value, VariableNode) else getattr(value, "value", value)
+        if isinstance(given, str):
+            seen.add(given)
+        else:
+            unknown += 1
+    return len(seen) + unknown
+
+
 def _count(value: Any) -> int:
     return value if isinstance(value, int) and value >= 0 else 0
 
@@ -156,7 +171,8 @@ def _calls(
             total += _items_calls(selection, variables) + below
         elif name == "nodes" and root and _argument(selection, "ids", variables) is not None:
             ids = _argument(selection, "ids", variables)
-            total += (len(ids) if isinstance(ids, list) else 1) * (_record_calls(selection, fragments, root) + below)
+            count = _distinct(ids, variables) if isinstance(ids, list) else 1
+            total += count * (_record_calls(selection, fragments, root) + below)
         elif name == "conversation" or (name == "node" and root):
             # A root `node` that names an item makes one call: the record or a page counts at least one.
             total += _record_calls(selection, fragments, root) + below
@@ -248,7 +264,7 @@ class _Variables(Mapping[str, Any]):
 
 
 def estimate_upstream_calls(document: DocumentNode, operation_name: str | None, variables: Mapping[str, Any]) -> int:
-    """The most upstream calls the operation makes when the upstream answers (no de-duplication assumed)."""
+    """The most upstream calls the operation makes when the upstream answers (see the module)."""
     operations = [node for node in document.definitions if isinstance(node, OperationDefinitionNode)]
     chosen = [
         node for node in operations if operation_name is None or (node.name and node.name.value == operation_name)

@@ -112,16 +112,17 @@ async def test_an_operation_over_the_upstream_budget_is_refused_before_any_call(
 async def test_conversations_read_by_their_pages_alone_fit_the_budget_call_for_call(gateway: Gateway) -> None:
     """A page shows its conversation exists, so the estimate counts no record: 50 pages fit a budget of 50."""
     client, upstream = await gateway()
-    ids = [await _conversation(client, 2) for _ in range(50)]
+    ids = [await _conversation(client, 2) for _ in range(51)]
     upstream.clear()
     pages = (
         "query($ids: [ID!]!) { nodes(ids: $ids) { ... on Conversation { items(first: 10) { nodes { __typename } } } } }"
     )
-    data = await client.data(pages, {"ids": ids})
-    assert [len(node["items"]["nodes"]) for node in data["nodes"]] == [2] * 50
+    # A repeated id is fetched once, and estimated once.
+    data = await client.data(pages, {"ids": [*ids[:50], ids[0]]})
+    assert [len(node["items"]["nodes"]) for node in data["nodes"]] == [2] * 51
     assert upstream.count == 50
 
-    more = _only_error(await client.execute(pages, {"ids": [*ids, ids[0]]}))
+    more = _only_error(await client.execute(pages, {"ids": ids}))
     assert more["extensions"] == {"code": "OPERATION_TOO_EXPENSIVE", "estimate": 51, "limit": 50}
     with_record = pages.replace("... on Conversation {", "... on Conversation { createdAt")
     refused = _only_error(await client.execute(with_record, {"ids": ids[:26]}))
@@ -146,6 +147,7 @@ EXACT = {
     ),
     "a node's page": (f"query($a: ID!) {{ node(id: $a) {{ id ... on Conversation {{ {PAGE} }} }} }}", 1),
     "a node read as an item": ("query($a: ID!) { node(id: $a) { id ... on Message { role } } }", 1),
+    "a repeated id": ("query($a: ID!, $b: ID!) { nodes(ids: [$a, $b, $a]) { id } }", 2),
     "nodes' pages": (f"query($a: ID!, $b: ID!) {{ nodes(ids: [$a, $b]) {{ ... on Conversation {{ {PAGE} }} }} }}", 2),
     "nodes' records and pages": (
         "query($a: ID!, $b: ID!) { nodes(ids: [$a, $b]) { "
