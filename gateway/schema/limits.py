@@ -162,11 +162,13 @@ def _calls(
     seen: frozenset[str],
     *,
     root: bool = False,
+    record_given: bool = False,
 ) -> int:
     total = 0
     for selection in _selections(selection_set, fragments, seen):
         name = selection.name.value
-        below = _calls(selection.selection_set, fragments, variables, seen)
+        given = root and name in _WRITES_ANSWERING_THE_RECORD
+        below = _calls(selection.selection_set, fragments, variables, seen, record_given=given)
         if name == "items" and selection.selection_set is not None:
             total += _items_calls(selection, variables) + below
         elif name == "nodes" and root and _argument(selection, "ids", variables) is not None:
@@ -175,13 +177,16 @@ def _calls(
             total += count * (_record_calls(selection, fragments, root) + below)
         elif name == "conversation" or (name == "node" and root):
             # A root `node` that names an item makes one call: the record or a page counts at least one.
-            total += _record_calls(selection, fragments, root) + below
+            total += (0 if record_given else _record_calls(selection, fragments, root)) + below
         elif name in _ONE_CALL and root:
             total += 1 + below
         else:
             total += below
     return total
 
+
+# Writes whose answer is the conversation's record: their payload's `conversation` reads none.
+_WRITES_ANSWERING_THE_RECORD = frozenset({"createConversation", "updateConversation", "deleteConversationItem"})
 
 # Root fields that make one upstream call each (an item's read, and every mutation).
 _ONE_CALL = frozenset(
@@ -201,7 +206,8 @@ def _record_calls(field: FieldNode, fragments: Mapping[str, FragmentDefinitionNo
 
     A selected field reads the record (anything but the id fields and `items`). At the root, with
     no page selected, the record is read to find out whether the conversation exists; a mutation's
-    payload names one the write has just found.
+    payload names one the write has just found (and those of `_WRITES_ANSWERING_THE_RECORD` hold
+    its record: they do not come here).
     """
     names = _conversation_fields(field.selection_set, fragments, frozenset())
     if not names <= FIELDS_WITHOUT_RECORD:

@@ -164,6 +164,21 @@ EXACT = {
         'text: "hi"}}]}) { conversation { createdAt items(last: 5) { nodes { __typename } } } } }',
         3,
     ),
+    "a new conversation, its record and its first page": (
+        'mutation { createConversation(input: {metadata: [{key: "k", value: "v"}]}) { '
+        "conversation { createdAt metadata { key } items(first: 2) { nodes { __typename } } } } }",
+        2,
+    ),
+    "new metadata and the record": (
+        'mutation($a: ID!) { updateConversation(input: {id: $a, metadata: [{key: "k", value: "v"}]}) { '
+        "conversation { createdAt metadata { key value } } } }",
+        1,
+    ),
+    "an item deleted, the record and the rest": (
+        "mutation($a: ID!, $b: ID!) { deleteConversationItem(input: {conversationId: $a, itemId: $b}) { "
+        f"deletedItemId conversation {{ createdAt {PAGE} }} }} }}",
+        2,
+    ),
 }
 """Operations whose estimate is the calls they make when the upstream answers, exactly."""
 
@@ -175,11 +190,13 @@ async def test_the_estimate_is_the_calls_made_when_the_upstream_answers(
 ) -> None:
     document, calls = EXACT[case]
     a, b = await seed(*messages(3)), await seed(*messages(3))
-    if case == "a node read as an item":
+    if case in ("a node read as an item", "an item deleted, the record and the rest"):
         listed = await graphql.data(
-            "query($a: ID!) { conversation(id: $a) { items(first: 1) { nodes { ... on Message { id } } } } }", {"a": a}
+            "query($a: ID!) { conversation(id: $a) { items(first: 1) { nodes { ... on Message { id itemId } } } } }",
+            {"a": a},
         )
-        a = listed["conversation"]["items"]["nodes"][0]["id"]
+        item = listed["conversation"]["items"]["nodes"][0]
+        a, b = (item["id"], b) if case == "a node read as an item" else (a, item["itemId"])
         upstream.clear()
     variables = {"a": a, "b": b}
     assert estimate_upstream_calls(parse(document), None, variables) == calls
