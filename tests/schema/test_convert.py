@@ -40,7 +40,7 @@ def _attributes(value: Any) -> Any:
 
 @pytest.mark.parametrize("name", sorted(ITEM_SAMPLES))
 def test_an_object_made_without_its_init_is_the_one_its_init_makes(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    """to_graphql fills the objects' attributes itself (a third less time): the same as calling each class."""
+    """to_graphql fills the objects' attributes itself, without their __init__: the same as calling each class."""
     model = _ITEM.validate_json(json.dumps({**ITEM_SAMPLES[name], "id": "item_1"}))
     made = item_to_graphql(model, "conv_1")
     # Every class the item's conversion went through was made directly, not by the fallback.
