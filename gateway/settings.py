@@ -1,7 +1,5 @@
 """The gateway's settings. Only the CLI builds them from the environment (``GATEWAY_*``)."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Annotated
 

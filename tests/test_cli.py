@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import gc
+import importlib
 import os
+import pkgutil
 import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import httpx
+import pydantic
 import pytest
 from starlette.applications import Starlette
 
+import gateway
 from gateway.app import YOUNG_COLLECTION_THRESHOLD, api_from_environment, app_from_environment
 from tests.live import free_port, gateway_process
 from tests.openapi import RecordedResponse, validate_response
@@ -126,3 +130,38 @@ def test_aiohttp_is_imported_only_for_a_networked_upstream(
     # A fresh interpreter: this test process has imported everything already.
     printed = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
     assert printed.strip() == str(imported)
+
+
+def _annotation_strings(cls: type) -> list[str]:
+    """The annotations of a class, and of its Strawberry resolvers, that are written as strings."""
+    found = [
+        f"{cls.__qualname__}.{name}"
+        for name, value in vars(cls).get("__annotations__", {}).items()
+        if isinstance(value, str)
+    ]
+    definition = getattr(cls, "__strawberry_definition__", None)
+    for field in getattr(definition, "fields", ()):
+        if field.base_resolver is not None and field.base_resolver.wrapped_func.__module__ == cls.__module__:
+            function = field.base_resolver.wrapped_func
+            found += [
+                f"{function.__qualname__} {name}"
+                for name, value in function.__annotations__.items()
+                if isinstance(value, str)
+            ]
+    return found
+
+
+def test_the_gateways_types_and_models_are_annotated_with_objects_not_strings() -> None:
+    """Strawberry and pydantic evaluate an annotation written as a string (every annotation of a module
+    with ``from __future__ import annotations``) as they make the class: 0.07-0.1 s of start-up for the
+    gateway's 140 GraphQL types and 116 models. Their modules write annotations as objects instead."""
+    strings: list[str] = []
+    for module_info in pkgutil.walk_packages(gateway.__path__, "gateway."):
+        if module_info.name == "gateway.__main__":
+            continue  # importing it runs the command
+        module = importlib.import_module(module_info.name)
+        for value in vars(module).values():
+            made_here = isinstance(value, type) and value.__module__ == module.__name__
+            if made_here and (hasattr(value, "__strawberry_definition__") or issubclass(value, pydantic.BaseModel)):
+                strings += _annotation_strings(value)
+    assert strings == []

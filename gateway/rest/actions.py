@@ -1,7 +1,5 @@
 """The nested objects of tool-call items: actions, callers, outputs, operations and errors."""
 
-from __future__ import annotations
-
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field

@@ -18,8 +18,6 @@ but a faithful server always emits them: each model lists them in ``emit_null`` 
 :meth:`RestModel.to_json` writes them as ``null`` when unset.
 """
 
-from __future__ import annotations
-
 import types
 import typing
 from collections.abc import Callable, Hashable, Iterator

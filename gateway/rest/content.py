@@ -1,7 +1,5 @@
 """Message content parts, their annotations and log probabilities."""
 
-from __future__ import annotations
-
 from typing import Annotated, ClassVar, Literal
 
 from gateway.rest.base import OPEN_UNION, OpenModel, RestModel

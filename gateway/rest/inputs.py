@@ -5,8 +5,6 @@ and `status` optional), the API takes the "easy" message, an item reference, and
 compaction trigger.
 """
 
-from __future__ import annotations
-
 from typing import Literal
 
 from gateway.rest.base import RestModel

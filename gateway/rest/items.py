@@ -5,8 +5,6 @@ Each model is named after its `type` in PascalCase (`function_call_output` ->
 not one of these is read as :class:`UnknownItem` and keeps its whole JSON.
 """
 
-from __future__ import annotations
-
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field

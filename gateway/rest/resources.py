@@ -1,7 +1,5 @@
 """Top-level REST resources: the conversation, the item list page, the deleted marker, errors."""
 
-from __future__ import annotations
-
 from typing import ClassVar, Literal
 
 from gateway.rest.base import RestModel

@@ -6,8 +6,6 @@ configuration objects. A conversation item only carries them along, so they are 
 by their common fields and the rest of each definition is kept as it was sent.
 """
 
-from __future__ import annotations
-
 from gateway.rest.base import RestModel
 
 __all__ = ["ToolDefinition"]

@@ -1,7 +1,5 @@
 """The nested objects of tool-call items: actions, callers, outputs, operations and errors."""
 
-from __future__ import annotations
-
 from enum import Enum
 from typing import Annotated, Any, ClassVar
 

@@ -1,7 +1,5 @@
 """Message content parts, their annotations and log probabilities."""
 
-from __future__ import annotations
-
 from typing import Annotated, Any, ClassVar
 
 import strawberry

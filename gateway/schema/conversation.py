@@ -1,7 +1,5 @@
 """`Conversation`, its metadata, and its items as a Relay connection."""
 
-from __future__ import annotations
-
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from typing import Annotated, Any, Self

@@ -1,7 +1,5 @@
 """Enums for every closed set of strings the upstream uses. Each value is the upstream's string."""
 
-from __future__ import annotations
-
 from enum import Enum
 
 import strawberry

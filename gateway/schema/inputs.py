@@ -6,8 +6,6 @@ through unchanged. Everything the gateway can check is checked here, before any 
 each refusal is a `BAD_USER_INPUT` whose `extensions.path` is the offending input path.
 """
 
-from __future__ import annotations
-
 from enum import Enum
 from typing import Any
 

@@ -6,8 +6,6 @@ itself, and implements `ConversationItemFields` (`itemId`, `conversationId`, `ty
 can read those without a fragment per type.
 """
 
-from __future__ import annotations
-
 from typing import Annotated, Any, ClassVar, Self
 
 import strawberry

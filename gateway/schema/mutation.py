@@ -6,8 +6,6 @@ whose answer never came says that it may or may not have been applied. After a w
 request's loaders forget what they knew, so the payload shows the state after it.
 """
 
-from __future__ import annotations
-
 import re
 from collections.abc import Awaitable
 from typing import Annotated, TypeVar

@@ -1,7 +1,5 @@
 """The read entry points: `conversation`, `conversationItem`, `node` and `nodes`."""
 
-from __future__ import annotations
-
 from collections.abc import Awaitable, Sequence
 from typing import Annotated, Any, cast
 
