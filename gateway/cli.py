@@ -8,7 +8,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import uvicorn
 from strawberry.printer import print_schema
@@ -17,7 +17,7 @@ from gateway.app import create_api_app, create_app, long_lived
 from gateway.schema import build_schema
 from gateway.settings import Settings
 
-__all__ = ["main"]
+__all__ = ["log_to_stderr", "main"]
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -66,11 +66,21 @@ def _settings(arguments: argparse.Namespace) -> Settings:
     return Settings(**overrides)
 
 
-def _log_operations() -> None:
-    """The gateway's own log lines (one JSON line per operation) on stderr, next to uvicorn's."""
-    handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(message)s"))
+class _StderrHandler(logging.StreamHandler[TextIO]):
+    """The handler :func:`log_to_stderr` adds (so that it adds it once)."""
+
+
+def log_to_stderr() -> None:
+    """The gateway's own log lines (one JSON line per operation, errors) on stderr, next to uvicorn's.
+
+    Every server process calls it: the command's, and each ``--workers`` process, which starts
+    from a fresh interpreter and would otherwise drop them. Calling it again changes nothing.
+    """
     logger = logging.getLogger("gateway")
+    if any(isinstance(handler, _StderrHandler) for handler in logger.handlers):
+        return
+    handler = _StderrHandler()
+    handler.setFormatter(logging.Formatter("%(message)s"))
     logger.addHandler(handler)
     logger.setLevel(logging.INFO)
     logger.propagate = False
@@ -85,7 +95,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             Path(arguments.output).write_text(schema_sdl())
         return 0
     settings = _settings(arguments)
-    _log_operations()
+    log_to_stderr()
     base = f"http://{settings.host}:{settings.port}"
     if arguments.command == "serve":
         print(f"GraphiQL: {base}/graphql", file=sys.stderr)

@@ -44,6 +44,8 @@ def app_from_environment() -> Starlette:
     """The app of a `gateway serve --workers N` process (uvicorn imports this module in each)."""
     with _collector_paused():
         from gateway.app import app_from_environment as build  # noqa: PLC0415
+        from gateway.cli import log_to_stderr  # noqa: PLC0415
+    log_to_stderr()
     return build()
 
 
@@ -51,4 +53,6 @@ def api_from_environment() -> Starlette:
     """The app of a `gateway serve-api --workers N` process."""
     with _collector_paused():
         from gateway.app import api_from_environment as build  # noqa: PLC0415
+        from gateway.cli import log_to_stderr  # noqa: PLC0415
+    log_to_stderr()
     return build()

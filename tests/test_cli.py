@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import importlib
+import json
 import os
 import pkgutil
 import subprocess
@@ -114,6 +115,9 @@ def test_serve_with_workers_answers_from_worker_processes(tmp_path: Path) -> Non
         answered = httpx.post(f"{url}/graphql", json={"query": query, "variables": {"id": created.json()["id"]}})
     assert answered.json() == {"data": {"conversation": {"metadataValue": "workers"}}}
     assert "Started parent process" in printed[0]
+    # A worker process logs its operations as the single process does (it starts from a fresh interpreter).
+    logged = [json.loads(line) for line in printed[0].splitlines() if line.startswith("{")]
+    assert [(line["operationType"], line["upstreamCalls"]) for line in logged] == [("query", 1)]
 
 
 @pytest.mark.parametrize(("upstream_url", "imported"), [(None, False), ("http://127.0.0.1:9/v1", True)])
