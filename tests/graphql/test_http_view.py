@@ -1,0 +1,113 @@
+"""The view's short path for a plain JSON POST answers exactly as Strawberry's own view does."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import orjson
+import pytest
+from strawberry.asgi import GraphQL
+
+from gateway.graphql_view import GatewayGraphQL
+from tests.graphql.harness import Recording
+
+JSON = "application/json"
+KEY = {"Authorization": "Bearer sk-test", "X-Request-Id": "same-id"}
+GET_MISSING = 'query Missing { conversation(id: "conv_missing") { conversationId } }'
+BAD_MUTATION = "mutation { deleteConversation(id: 5) { deleted } }"
+
+# (what the request is, its content type, its Accept header, its body)
+REQUESTS: list[tuple[str, str, str, bytes]] = [
+    ("a query", JSON, "*/*", orjson.dumps({"query": "{ __typename }"})),
+    ("a named query with an error", JSON, JSON, orjson.dumps({"query": GET_MISSING, "operationName": "Missing"})),
+    ("variables and extensions", JSON, JSON, b'{"query":"{ __typename }","variables":{},"extensions":{"a":1}}'),
+    ("null members", JSON, JSON, b'{"query":"{ __typename }","variables":null,"operationName":null}'),
+    ("a charset", "application/json; charset=utf-8", JSON, orjson.dumps({"query": "{ __typename }"})),
+    ("a mutation that does not validate", JSON, JSON, orjson.dumps({"query": BAD_MUTATION})),
+    (
+        "the same, for graphql-response",
+        JSON,
+        "application/graphql-response+json",
+        orjson.dumps({"query": BAD_MUTATION}),
+    ),
+    ("a syntax error", JSON, JSON, orjson.dumps({"query": "{ conversation("})),
+    ("an unknown operation name", JSON, JSON, orjson.dumps({"query": "{ __typename }", "operationName": "B"})),
+    ("a subscription", JSON, JSON, orjson.dumps({"query": "subscription { x }"})),
+    ("no query", JSON, JSON, orjson.dumps({"variables": {}})),
+    ("a null query", JSON, JSON, orjson.dumps({"query": None})),
+    ("a query that is a number", JSON, JSON, orjson.dumps({"query": 5})),
+    ("variables that are a list", JSON, JSON, orjson.dumps({"query": "{ __typename }", "variables": []})),
+    ("extensions that are a string", JSON, JSON, orjson.dumps({"query": "{ __typename }", "extensions": "x"})),
+    ("an operation name that is a number", JSON, JSON, orjson.dumps({"query": "{ __typename }", "operationName": 5})),
+    ("an unknown member", JSON, JSON, orjson.dumps({"query": "{ __typename }", "other": 1})),
+    ("a list", JSON, JSON, orjson.dumps([{"query": "{ __typename }"}])),
+    ("a list of a number", JSON, JSON, b"[5]"),
+    ("invalid JSON", JSON, JSON, b'{"query": '),
+    ("NaN", JSON, JSON, b'{"query":"{ __typename }","variables":{"a":NaN}}'),
+    ("plain text", "text/plain", JSON, b"{ __typename }"),
+    ("a GraphQL document", "application/graphql", JSON, b"{ __typename }"),
+    ("no content type", "", JSON, orjson.dumps({"query": "{ __typename }"})),
+    ("a stream asked for", JSON, "multipart/mixed", orjson.dumps({"query": "{ __typename }"})),
+    ("events asked for", JSON, "text/event-stream", orjson.dumps({"query": "{ __typename }"})),
+]
+PLAIN = {
+    "a query",
+    "a named query with an error",
+    "variables and extensions",
+    "null members",
+    "a charset",
+    "a mutation that does not validate",
+    "the same, for graphql-response",
+    "a syntax error",
+    "an unknown operation name",
+    "a subscription",
+}
+
+
+async def _answer(http: httpx.AsyncClient, content_type: str, accept: str, body: bytes) -> dict[str, Any]:
+    headers = {**KEY, "Accept": accept}
+    if content_type:
+        headers["Content-Type"] = content_type
+    response = await http.post("/graphql", content=body, headers=headers)
+    kept = {name: value for name, value in response.headers.items() if name not in {"date", "server"}}
+    return {"status": response.status_code, "headers": kept, "body": response.content}
+
+
+@pytest.mark.parametrize("case", REQUESTS, ids=[case[0] for case in REQUESTS])
+async def test_the_short_path_answers_as_strawberrys_view(
+    case: tuple[str, str, str, bytes], http: httpx.AsyncClient, upstream: Recording, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    name, content_type, accept, body = case
+    views: list[str] = []
+    run = GatewayGraphQL.run
+
+    async def counted(self: GatewayGraphQL, *arguments: Any, **options: Any) -> Any:
+        views.append(name)
+        return await run(self, *arguments, **options)
+
+    monkeypatch.setattr(GatewayGraphQL, "run", counted)
+    short = await _answer(http, content_type, accept, body)
+    assert views == ([] if name in PLAIN else [name])  # the short path answered exactly the plain requests
+
+    monkeypatch.setattr(GatewayGraphQL, "__call__", GraphQL.__call__)  # Strawberry's view, every time
+    views.clear()
+    strawberrys = await _answer(http, content_type, accept, body)
+    assert views == [name]
+    assert short == strawberrys
+    assert upstream.count == (2 if name == "a named query with an error" else 0)
+
+
+@pytest.mark.parametrize("body", [b'"{ __typename }"', b"5", b"null", b"true"])
+async def test_a_body_that_is_json_but_not_an_object_is_a_bad_request(
+    body: bytes, http: httpx.AsyncClient, upstream: Recording
+) -> None:
+    """Strawberry's own view fails on these (it calls `.get` on the body): that would be a 500."""
+    response = await http.post("/graphql", content=body, headers={**KEY, "Content-Type": JSON})
+    assert response.status_code == 400
+    (error,) = response.json()["errors"]
+    assert error == {
+        "message": 'The request body must be a JSON object, such as {"query": "{ __typename }"}.',
+        "extensions": {"code": "BAD_REQUEST"},
+    }
+    assert upstream.count == 0
