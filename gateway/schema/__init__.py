@@ -29,6 +29,7 @@ from gateway.schema.items import ITEM_TYPES
 from gateway.schema.limits import Limits
 from gateway.schema.mutation import Mutation
 from gateway.schema.query import Query
+from gateway.schema.resolvers import call_resolvers_directly
 
 __all__ = ["GatewayContext", "Limits", "build_schema"]
 
@@ -64,6 +65,7 @@ def build_schema(limits: Limits | None = None, *, introspection: bool = True) ->
     )
     schema.hooks = OperationHooks(limits or Limits(), introspection=introspection)
     _resolve_abstract_types_by_class(schema._schema)
+    call_resolvers_directly(schema)
     schema.execution_context_class = execution_context_for(schema._schema)
     return schema
 
