@@ -41,6 +41,7 @@ from graphql import (
 from strawberry.types import ExecutionContext
 
 from gateway.schema.conversation import CONVERSATION_TYPES, FIELDS_WITHOUT_RECORD
+from gateway.schema.ids import parse_global_id
 from gateway.schema.pagination import DEFAULT_FIRST, UPSTREAM_PAGE
 
 __all__ = ["Limits", "check_budget", "estimate_upstream_calls", "validation_rules"]
@@ -129,15 +130,20 @@ def _argument(field: FieldNode, name: str, variables: Mapping[str, Any]) -> Any:
     return None
 
 
+_CONVERSATION = frozenset({"Conversation"})
+
+
 def _distinct(ids: list[Any], variables: Mapping[str, Any]) -> int:
-    """How many different ids ``ids`` holds: the loaders fetch each once. An id not known before
-    execution (not a string) counts on its own."""
+    """How many different ids ``ids`` holds: the loaders fetch each once. A conversation's global id
+    and its `conv_...` id name the same conversation. An id not known before execution (not a
+    string) counts on its own."""
     seen: set[str] = set()
     unknown = 0
     for value in ids:
         given = variables.get(value.name.value) if isinstance(value, VariableNode) else getattr(value, "value", value)
         if isinstance(given, str):
-            seen.add(given)
+            conversation = parse_global_id(given, _CONVERSATION)
+            seen.add(given if conversation is None else conversation[1])
         else:
             unknown += 1
     return len(seen) + unknown

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import logging
 from collections.abc import AsyncIterator
@@ -148,6 +149,10 @@ EXACT = {
     "a node's page": (f"query($a: ID!) {{ node(id: $a) {{ id ... on Conversation {{ {PAGE} }} }} }}", 1),
     "a node read as an item": ("query($a: ID!) { node(id: $a) { id ... on Message { role } } }", 1),
     "a repeated id": ("query($a: ID!, $b: ID!) { nodes(ids: [$a, $b, $a]) { id } }", 2),
+    "a conversation by both its ids": (
+        f"query($a: ID!, $g: ID!) {{ nodes(ids: [$a, $g]) {{ ... on Conversation {{ createdAt {PAGE} }} }} }}",
+        2,
+    ),
     "nodes' pages": (f"query($a: ID!, $b: ID!) {{ nodes(ids: [$a, $b]) {{ ... on Conversation {{ {PAGE} }} }} }}", 2),
     "nodes' records and pages": (
         "query($a: ID!, $b: ID!) { nodes(ids: [$a, $b]) { "
@@ -198,7 +203,8 @@ async def test_the_estimate_is_the_calls_made_when_the_upstream_answers(
         item = listed["conversation"]["items"]["nodes"][0]
         a, b = (item["id"], b) if case == "a node read as an item" else (a, item["itemId"])
         upstream.clear()
-    variables = {"a": a, "b": b}
+    variables = {"a": a, "b": b, "g": base64.b64encode(f"Conversation:{a}".encode()).decode()}
+    variables = {name: value for name, value in variables.items() if f"${name}" in document}
     assert estimate_upstream_calls(parse(document), None, variables) == calls
     await graphql.data(document, variables)
     assert upstream.count == calls
