@@ -212,6 +212,19 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
             return GraphQLRequestData(query=query, variables=variables, operation_name=name, extensions=extensions)
         return None
 
+    def parse_query_params(self, params: Any) -> dict[str, Any]:
+        """A GET's parameters, read as Strawberry's view reads them, but an invalid `variables` or
+        `extensions` parameter is named as such (Strawberry's message speaks of a request body)."""
+        parsed = dict(params)
+        for name in ("variables", "extensions"):
+            value = parsed.get(name)
+            if value:
+                try:
+                    parsed[name] = self.decode_json(value)
+                except ValueError as error:  # orjson's error is a ValueError
+                    raise HTTPException(400, f"The `{name}` query parameter is not valid JSON.") from error
+        return parsed
+
     def decode_json(self, data: str | bytes) -> object:
         """The request body: standard JSON only (`NaN` and `Infinity` are refused, as invalid JSON)."""
         return loads(data)

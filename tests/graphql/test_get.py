@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.graphql.harness import GraphQLClient, Recording
 
 DOCUMENT = """query Read { __typename }
@@ -21,3 +23,29 @@ async def test_the_named_operation_decides_whether_get_is_allowed(graphql: Graph
     assert answers[1].headers["allow"] == "POST"
     assert answers[1].json()["errors"][0]["extensions"]["code"] == "METHOD_NOT_ALLOWED"
     assert upstream.count == 0
+
+
+@pytest.mark.parametrize("name", ["variables", "extensions"])
+async def test_a_parameter_that_is_not_json_is_named_in_the_error(
+    name: str, graphql: GraphQLClient, upstream: Recording
+) -> None:
+    params = {"query": "{ __typename }", name: "{not json"}
+    answer = await graphql.http.get(graphql.path, params=params, headers={"Authorization": "Bearer sk-test"})
+    assert answer.status_code == 400
+    assert answer.json() == {
+        "errors": [
+            {"message": f"The `{name}` query parameter is not valid JSON.", "extensions": {"code": "BAD_REQUEST"}}
+        ]
+    }
+    assert upstream.count == 0
+
+
+async def test_variables_and_extensions_are_read_from_the_query_string(graphql: GraphQLClient) -> None:
+    query = "query($a: String!) { __type(name: $a) { name } }"
+    params = {"query": query, "variables": '{"a": "Query"}', "extensions": '{"x": {}}'}
+    answer = await graphql.http.get(graphql.path, params=params, headers={"Authorization": "Bearer sk-test"})
+    assert (answer.status_code, answer.json()) == (200, {"data": {"__type": {"name": "Query"}}})
+    refused = await graphql.http.get(
+        graphql.path, params={**params, "variables": '{"a": 5}'}, headers={"Authorization": "Bearer sk-test"}
+    )
+    assert refused.json()["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
