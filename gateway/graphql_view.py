@@ -186,7 +186,10 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
         return self.create_response(response_data=response_data, sub_response=sub_response)
 
     async def _plain(self, request: Request) -> GraphQLRequestData | None:
-        """The request's data if it is a plain JSON GraphQL request, else None (for the view)."""
+        """The request's data if it is a plain JSON GraphQL request, else None (for the view).
+
+        A body that is JSON but neither an object nor a list is refused here (400): the view would fail on it.
+        """
         headers = request.headers
         if headers.get("content-type", "").partition(";")[0].strip() != "application/json":
             return None
