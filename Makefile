@@ -54,9 +54,13 @@ CHROMIUM := /usr/bin/chromium
 $(CHROMIUM):
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
 
-# pytest exits 5 when it collected no test; that is a failure here, as every other non-zero code.
+# pytest exits 5 when it collected no test; that is a failure here, as every other non-zero code
+# (with xdist too). One worker per core, each taking whole files: a module's fixtures (the generated
+# client in build/codegen, say) are built once, by one worker. `make pytest WORKERS=0` runs in one process.
+WORKERS ?= auto
+
 pytest: $(STAMP) $(NODE_DEPS) $(CHROMIUM) $(CODEGEN)
-	$(BIN)/pytest --cov=gateway --cov-report=term:skip-covered
+	$(BIN)/pytest -n $(WORKERS) --dist loadfile --cov=gateway --cov-report=term:skip-covered
 
 test: lint typecheck pytest
 
