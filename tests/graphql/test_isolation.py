@@ -27,7 +27,7 @@ async def test_concurrent_requests_with_different_keys_see_only_their_own(
         data = body["data"]
         assert isinstance(data, dict)
         mine, theirs = ("a", "b") if key == "sk-alice" else ("b", "a")
-        assert data[mine] == {"conversationId": alice if key == "sk-alice" else bob}
+        assert data[mine] == {"conversationId": alice if key == "sk-alice" else bob}, body
         assert data[theirs] is None
         errors = body["errors"]
         assert isinstance(errors, list)
