@@ -1,12 +1,14 @@
 """Where the gateway's CPU goes: `make profile`.
 
-Starts the built-in API (no injected latency) and `gateway serve` as `make bench` does, drives one
-operation of the benchmark through the gateway, and samples the gateway with py-spy meanwhile.
+Starts the built-in API (no injected latency unless asked for) and `gateway serve` as `make bench`
+does, drives one operation of the benchmark through the gateway, and samples the gateway with
+py-spy meanwhile.
 Prints the functions that use the most CPU themselves and the share of each part of the request
 (HTTP server, GraphQL execution, upstream client, ...), and keeps py-spy's raw stacks in
 build/profile-<operation>.txt (for flame graph tools). Loopback only; about half a minute.
 
     .venv/bin/python -m bench.profile [--operation a|b|c] [--operations 3000] [--concurrency 16]
+        [--latency-ms 0]
 """
 
 from __future__ import annotations
@@ -44,9 +46,10 @@ PARTS = (
 )
 
 
-async def _drive(operation: str, operations: int, concurrency: int, output: Path) -> None:
+async def _drive(operation: str, operations: int, concurrency: int, latency_ms: float, output: Path) -> None:
     with tempfile.TemporaryDirectory() as folder:
-        upstream = _start(["serve-api", "--database", f"{folder}/upstream.sqlite3"], 8798)
+        latency = ["--bench-latency-ms", str(latency_ms)] if latency_ms else []
+        upstream = _start(["serve-api", "--database", f"{folder}/upstream.sqlite3", *latency], 8798)
         gateway = _start(["serve", "--upstream-url", "http://127.0.0.1:8798/v1"], 8799)
         try:
             bench = Bench("http://127.0.0.1:8798", "http://127.0.0.1:8799", gateway.pid, upstream.pid)
@@ -96,12 +99,18 @@ def main() -> None:
     parser.add_argument("--operation", choices=("a", "b", "c"), default="a")
     parser.add_argument("--operations", type=int, default=3000)
     parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument(
+        "--latency-ms",
+        type=float,
+        default=0,
+        help="the upstream's injected latency (make bench: 20), for a profile at concurrency 1",
+    )
     arguments = parser.parse_args()
     if not PY_SPY.exists():
         sys.exit(f"py-spy is not installed: {PY_SPY.with_name('pip')} install py-spy (make profile does it)")
     output = Path(f"build/profile-{arguments.operation}.txt")
     output.parent.mkdir(parents=True, exist_ok=True)
-    asyncio.run(_drive(arguments.operation, arguments.operations, arguments.concurrency, output))
+    asyncio.run(_drive(arguments.operation, arguments.operations, arguments.concurrency, arguments.latency_ms, output))
     _report(output)
 
 
