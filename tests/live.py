@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import os
@@ -11,7 +12,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tests.openapi import RecordedResponse
 
-__all__ = ["GATEWAY", "Recorder", "free_port", "gateway_process", "serve"]
+__all__ = ["GATEWAY", "Recorder", "free_port", "gateway_process", "serve", "serving"]
 
 
 class Recorder:
@@ -54,25 +55,71 @@ class Recorder:
             self.responses.append(RecordedResponse(scope["method"], scope["path"], status, body))
 
 
+class _Server(uvicorn.Server):
+    """uvicorn's server, told to stop from another thread and stopping at once.
+
+    uvicorn's main loop looks at ``should_exit`` every 0.1 s; here it also wakes when :meth:`stop`
+    is called. Shutting down is uvicorn's own (connections closed, then the lifespan's shutdown).
+    """
+
+    def __init__(self, config: uvicorn.Config) -> None:
+        super().__init__(config)
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stopping = asyncio.Event()  # bound to the server's loop when first awaited
+
+    async def main_loop(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        counter = 0
+        while not await self.on_tick(counter):  # as uvicorn's: True once should_exit is set
+            counter = (counter + 1) % 864000
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), 0.1)
+
+    def stop(self) -> None:
+        self.should_exit = True
+        loop = self._loop
+        if loop is not None:
+            with contextlib.suppress(RuntimeError):  # the loop has closed already
+                loop.call_soon_threadsafe(self._stopping.set)
+
+
+@contextlib.contextmanager
+def serving() -> Iterator[Callable[..., str]]:
+    """Yields ``start(app, port=0)``, which serves ``app`` on 127.0.0.1 and gives its base URL.
+
+    Every server started in the block stops when it ends, all at once (each takes about 0.1 s to
+    close its connections: the GraphQL tests stop two servers for each test run over sockets).
+    """
+    running: list[tuple[_Server, threading.Thread]] = []
+
+    def start(app: ASGIApp, port: int = 0) -> str:
+        config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+        server = _Server(config)
+        thread = threading.Thread(target=server.run, name="uvicorn", daemon=True)
+        running.append((server, thread))
+        thread.start()
+        deadline = time.monotonic() + 10
+        while not server.started:
+            if not thread.is_alive() or time.monotonic() > deadline:
+                msg = "uvicorn did not start"
+                raise RuntimeError(msg)
+            time.sleep(0.01)
+        return f"http://127.0.0.1:{server.servers[0].sockets[0].getsockname()[1]}"
+
+    try:
+        yield start
+    finally:
+        for server, _ in running:
+            server.stop()
+        for _, thread in running:
+            thread.join(timeout=10)
+
+
 @contextlib.contextmanager
 def serve(app: ASGIApp, port: int = 0) -> Iterator[str]:
     """Serve ``app`` on 127.0.0.1 (at a free port unless given) for the duration; yields its base URL."""
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name="uvicorn", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            msg = "uvicorn did not start"
-            raise RuntimeError(msg)
-        time.sleep(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    with serving() as start:
+        yield start(app, port)
 
 
 GATEWAY = Path(sys.executable).with_name("gateway")

@@ -14,7 +14,7 @@ from gateway.graphql_view import GatewayGraphQL
 from gateway.schema import GatewayContext
 from tests.conftest import SettingsFactory
 from tests.graphql.harness import GraphQLClient, Recording
-from tests.live import serve
+from tests.live import serving
 
 Seed = Callable[..., Awaitable[str]]
 
@@ -63,12 +63,13 @@ async def http(
             async with httpx.AsyncClient(transport=in_process, base_url="http://gateway.test") as client:
                 yield client
         return
-    with serve(create_api_app(make_settings())) as api_url:
+    with serving() as start:
+        api_url = start(create_api_app(make_settings()))
         gateway = create_app(make_settings(**limits, upstream_url=f"{api_url}/v1"), upstream_transport=upstream.wrap)
-        with serve(gateway) as gateway_url:
-            transport = _ByPath(api_url, gateway_url)
-            async with httpx.AsyncClient(transport=transport, base_url=gateway_url, timeout=30) as client:
-                yield client
+        gateway_url = start(gateway)
+        transport = _ByPath(api_url, gateway_url)
+        async with httpx.AsyncClient(transport=transport, base_url=gateway_url, timeout=30) as client:
+            yield client
 
 
 @pytest.fixture
