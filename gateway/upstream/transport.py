@@ -27,6 +27,7 @@ import asyncio
 import aiohttp
 import httpx
 import yarl
+from aiohttp import hdrs
 from aiohttp.helpers import get_env_proxy_for_url
 from httpx_aiohttp import AiohttpTransport
 
@@ -69,7 +70,9 @@ class UpstreamTransport(AiohttpTransport):
     It sends a request as the library does (no redirects, no compression of the body, the
     response's content encoding left to httpx), but reads the whole answer before it returns, as
     the gateway's client always does: the answer is one JSON document. That spares the library's
-    body stream and its wrappers, and the body's read errors are mapped where they happen.
+    body stream and its wrappers, and the body's read errors are mapped where they happen. An
+    answer the upstream did not compress is handed to httpx as the response's content; a
+    compressed one (aiohttp asks for gzip and deflate) is decoded by httpx when it is read.
     """
 
     def __init__(self, *, max_connections: int, keepalive_expiry: float) -> None:
@@ -124,9 +127,18 @@ class UpstreamTransport(AiohttpTransport):
         extensions = {"http_version": b"HTTP/1.1"}
         if answer.reason:
             extensions["reason_phrase"] = answer.reason.encode()
-        return httpx.Response(
-            answer.status, headers=answer.raw_headers, content=body, request=request, extensions=extensions
+        response = httpx.Response(
+            answer.status,
+            headers=answer.raw_headers,
+            stream=httpx.ByteStream(body),
+            request=request,
+            extensions=extensions,
         )
+        if hdrs.CONTENT_ENCODING not in answer.headers:
+            # The body is the content: what ``read()`` would store after passing it through httpx's
+            # decoder machinery, about 14 us a response. An encoded body is decoded by ``read()``.
+            response._content = body
+        return response
 
     def _session(self) -> aiohttp.ClientSession:
         limits = self.limits

@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gzip
+import json
 import socket
 import ssl
 import struct
+import zlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -207,6 +210,63 @@ async def test_an_idle_connection_is_not_reused_past_the_keepalive() -> None:
             assert recorded.connections == 2  # replaced once idle past the keep-alive
         finally:
             await transport.aclose()
+
+
+@contextlib.asynccontextmanager
+async def _answering(head: bytes, body: bytes) -> AsyncIterator[_Recorded]:
+    """A loopback server answering every request with ``head`` (status line and headers) and ``body``."""
+    recorded = _Recorded()
+
+    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        while True:
+            recorded.heads.append(await reader.readuntil(b"\r\n\r\n"))
+            writer.write(head + b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
+            await writer.drain()
+
+    async with _serving(answer) as recorded.port:
+        yield recorded
+
+
+async def test_an_answer_is_its_body_with_its_status_and_headers() -> None:
+    """The transport builds the response itself from aiohttp's answer: it must be what httpx would make."""
+    body = b'{"error": {"message": "No conversation found with id \'conv_1\'.", "type": "invalid_request_error"}}'
+    head = b"HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\nX-Request-Id: req_1\r\n"
+    transport = UpstreamTransport(max_connections=4, keepalive_expiry=5)
+    try:
+        async with _answering(head, body) as recorded:
+            response = await _get(transport, f"http://127.0.0.1:{recorded.port}/v1/conversations/conv_1")
+    finally:
+        await transport.aclose()
+
+    expected = httpx.Response(404, headers=[(b"X-Request-Id", b"req_1")], content=body)
+    assert (response.status_code, response.reason_phrase, response.http_version) == (404, "Not Found", "HTTP/1.1")
+    assert response.content == body
+    assert response.json() == expected.json()
+    assert response.text == expected.text
+    assert response.headers["x-request-id"] == "req_1"
+    assert response.headers["content-length"] == str(len(body))
+    assert response.is_closed
+    assert not response.is_success
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "deflate"])
+async def test_a_compressed_answer_is_decoded(encoding: str) -> None:
+    """aiohttp asks for compressed answers (as the OpenAI API sends them) and leaves them to httpx."""
+    document = {"object": "list", "data": [{"id": f"msg_{n}", "text": "hello " * 20} for n in range(20)]}
+    plain = json.dumps(document).encode()
+    compressed = gzip.compress(plain) if encoding == "gzip" else zlib.compress(plain)
+    head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Encoding: " + encoding.encode() + b"\r\n"
+    transport = UpstreamTransport(max_connections=4, keepalive_expiry=5)
+    try:
+        async with _answering(head, compressed) as recorded:
+            response = await _get(transport, f"http://127.0.0.1:{recorded.port}/v1/conversations/conv_1/items")
+    finally:
+        await transport.aclose()
+
+    asked = next(line for line in recorded.heads[0].lower().split(b"\r\n") if line.startswith(b"accept-encoding:"))
+    assert encoding.encode() in asked
+    assert response.content == plain
+    assert response.json() == document
 
 
 async def test_the_upstreams_cookies_are_not_kept() -> None:
