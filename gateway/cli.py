@@ -115,7 +115,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     else:
         print(f"Built-in Conversations API: {base}/v1 (database {settings.database})", file=sys.stderr)
     # The gateway logs one JSON line per GraphQL operation; uvicorn's access log would double it.
-    options: dict[str, Any] = {"host": settings.host, "port": settings.port, "log_level": "info", "access_log": False}
+    options: dict[str, Any] = {
+        "host": settings.host,
+        "port": settings.port,
+        "log_level": "info",
+        "access_log": False,
+        "timeout_keep_alive": settings.keep_alive,
+    }
     if settings.workers > 1:
         # Each worker process builds its app from the environment: hand it the settings there.
         os.environ.update(_environment(settings))

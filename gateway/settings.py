@@ -26,6 +26,12 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
     workers: int = Field(default=1, ge=1)
     """Worker processes of `gateway serve` (each with its own event loop and upstream client)."""
+    keep_alive: float = Field(default=5.0, gt=0)
+    """Seconds an idle client connection is kept open for its next request (uvicorn's default, 5 s).
+    Behind a proxy or load balancer that reuses its connections to the gateway, set it above the
+    proxy's own idle timeout (60 s for AWS's Application Load Balancer and for nginx's upstream
+    keep-alive): otherwise the proxy may send a request on a connection the gateway is closing,
+    and answer it with a 502."""
     bench_latency_ms: float = Field(default=0, ge=0)
     """Benchmarks only: a fixed delay on every request of the built-in API (`serve-api`)."""
     upstream_concurrency: int = Field(default=64, ge=1)

@@ -7,8 +7,10 @@ import importlib
 import json
 import os
 import pkgutil
+import socket
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -118,6 +120,32 @@ def test_serve_with_workers_answers_from_worker_processes(tmp_path: Path) -> Non
     # A worker process logs its operations as the single process does (it starts from a fresh interpreter).
     logged = [json.loads(line) for line in printed[0].splitlines() if line.startswith("{")]
     assert [(line["operationType"], line["upstreamCalls"]) for line in logged] == [("query", 1)]
+
+
+def _answer_on(connection: socket.socket) -> bytes:
+    """One HTTP/1.1 request for /healthz on ``connection``; the answer's head and body."""
+    connection.sendall(b"GET /healthz HTTP/1.1\r\nHost: gateway\r\n\r\n")
+    answer = b""
+    while b"\r\n\r\n" not in answer or not answer.endswith(b"}"):
+        chunk = connection.recv(4096)
+        if not chunk:
+            break
+        answer += chunk
+    return answer
+
+
+def test_an_idle_client_connection_is_kept_for_gateway_keep_alive_seconds(tmp_path: Path) -> None:
+    """A proxy in front of the gateway needs it to keep idle connections longer than the proxy does."""
+    settings = {"GATEWAY_KEEP_ALIVE": "1.5"}
+    with gateway_process("serve", "--database", str(tmp_path / "k.sqlite3"), env=settings) as url:
+        address = httpx.URL(url)
+        with socket.create_connection((address.host, address.port or 80), timeout=10) as connection:
+            assert _answer_on(connection).startswith(b"HTTP/1.1 200 ")
+            time.sleep(0.3)
+            assert _answer_on(connection).startswith(b"HTTP/1.1 200 ")  # still open, and reused
+            time.sleep(3)
+            connection.settimeout(0.5)  # uvicorn's default (5 s) would still hold it open: a timeout
+            assert connection.recv(1) == b""  # closed by the gateway once idle for 1.5 s
 
 
 @pytest.mark.parametrize(("upstream_url", "imported"), [(None, False), ("http://127.0.0.1:9/v1", True)])
