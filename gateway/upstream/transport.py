@@ -135,9 +135,11 @@ class UpstreamTransport(AiohttpTransport):
             extensions=extensions,
         )
         if hdrs.CONTENT_ENCODING not in answer.headers:
-            # The body is the content: what ``read()`` would store after passing it through httpx's
-            # decoder machinery, about 14 us a response. An encoded body is decoded by ``read()``.
+            # The body is the content: the state ``read()`` would leave after passing it through
+            # httpx's decoder machinery (about 14 us a response). An encoded body is decoded by
+            # ``read()`` when the caller reads it.
             response._content = body
+            response.is_stream_consumed = response.is_closed = True
         return response
 
     def _session(self) -> aiohttp.ClientSession:

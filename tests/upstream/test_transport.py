@@ -239,6 +239,7 @@ async def test_an_answer_is_its_body_with_its_status_and_headers() -> None:
         await transport.aclose()
 
     expected = httpx.Response(404, headers=[(b"X-Request-Id", b"req_1")], content=body)
+    assert (response.is_stream_consumed, response.is_closed) == (expected.is_stream_consumed, expected.is_closed)
     assert (response.status_code, response.reason_phrase, response.http_version) == (404, "Not Found", "HTTP/1.1")
     assert response.content == body
     assert response.json() == expected.json()
