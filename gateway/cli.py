@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 import uvicorn
+from pydantic import ValidationError
 from strawberry.printer import print_schema
 
 from gateway.app import create_api_app, create_app, long_lived
@@ -95,15 +96,35 @@ def log_to_stderr() -> None:
     logger.propagate = False
 
 
+def _settings_error(error: ValidationError, arguments: argparse.Namespace) -> str:
+    """What is wrong with the settings, one line each, named as the user gave them."""
+    lines = []
+    for problem in error.errors():
+        name = str(problem["loc"][0]) if problem["loc"] else "settings"
+        if name.isupper():  # a variable named by its alias, such as OPENAI_API_KEY
+            source = name
+        elif getattr(arguments, name, None) is not None:
+            source = f"--{name.replace('_', '-')}"
+        else:
+            source = f"GATEWAY_{name.upper()}"
+        given = "" if "key" in name.lower() else f" (got {problem['input']!r})"  # never echo a key
+        lines.append(f"gateway: {source}: {problem['msg']}{given}\n")
+    return "".join(lines)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    arguments = _parser().parse_args(argv)
+    parser = _parser()
+    arguments = parser.parse_args(argv)
     if arguments.command == "export-schema":
         if arguments.output == "-":
             sys.stdout.write(schema_sdl())
         else:
             Path(arguments.output).write_text(schema_sdl())
         return 0
-    settings = _settings(arguments)
+    try:
+        settings = _settings(arguments)
+    except ValidationError as error:
+        parser.exit(2, _settings_error(error, arguments))
     log_to_stderr()
     base = f"http://{settings.host}:{settings.port}"
     if arguments.command == "serve":

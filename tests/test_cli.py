@@ -21,7 +21,7 @@ from starlette.applications import Starlette
 
 import gateway
 from gateway.app import YOUNG_COLLECTION_THRESHOLD, api_from_environment, app_from_environment
-from tests.live import free_port, gateway_process
+from tests.live import GATEWAY, free_port, gateway_process
 from tests.openapi import RecordedResponse, validate_response
 
 
@@ -120,6 +120,34 @@ def test_serve_with_workers_answers_from_worker_processes(tmp_path: Path) -> Non
     # A worker process logs its operations as the single process does (it starts from a fresh interpreter).
     logged = [json.loads(line) for line in printed[0].splitlines() if line.startswith("{")]
     assert [(line["operationType"], line["upstreamCalls"]) for line in logged] == [("query", 1)]
+
+
+@pytest.mark.parametrize(
+    ("arguments", "variables", "said"),
+    [
+        (
+            ["serve"],
+            {"GATEWAY_KEEP_ALIVE": "0"},
+            "gateway: GATEWAY_KEEP_ALIVE: Input should be greater than 0 (got '0')",
+        ),
+        (["serve", "--port", "70000"], {}, "gateway: --port: Input should be less than or equal to 65535 (got 70000)"),
+        (["serve-api"], {"GATEWAY_WORKERS": "two"}, "gateway: GATEWAY_WORKERS: Input should be a valid integer"),
+    ],
+)
+def test_a_bad_setting_is_named_without_a_traceback(arguments: list[str], variables: dict[str, str], said: str) -> None:
+    """An operator's mistake in a flag or a GATEWAY_* variable: one line naming it, and exit status 2."""
+    finished = subprocess.run(
+        [str(GATEWAY), *arguments],
+        check=False,
+        env={**os.environ, **variables},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert finished.returncode == 2
+    assert finished.stderr.startswith(said)
+    assert "Traceback" not in finished.stderr
+    assert finished.stdout == ""
 
 
 def _answer_on(connection: socket.socket) -> bytes:
