@@ -119,20 +119,25 @@ class _Recorded:
 
 
 @contextlib.asynccontextmanager
-async def _recording_server(answer_headers: bytes = b"") -> AsyncIterator[_Recorded]:
-    """A loopback server answering `{}` (with ``answer_headers``) to every request it records."""
+async def _answering(head: bytes, body: bytes) -> AsyncIterator[_Recorded]:
+    """A loopback server answering every request it records with ``head`` (status line and headers)
+    and ``body``."""
     recorded = _Recorded()
 
     async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         recorded.connections += 1
         while True:
             recorded.heads.append(await reader.readuntil(b"\r\n\r\n"))
-            writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n" + answer_headers)
-            writer.write(b"Content-Length: 2\r\n\r\n{}")
+            writer.write(head + b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
             await writer.drain()
 
     async with _serving(answer) as recorded.port:
         yield recorded
+
+
+def _recording_server(answer_headers: bytes = b"") -> contextlib.AbstractAsyncContextManager[_Recorded]:
+    """A loopback server answering `{}` (with ``answer_headers``) to every request it records."""
+    return _answering(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n" + answer_headers, b"{}")
 
 
 async def _get(transport: UpstreamTransport, url: str) -> httpx.Response:
@@ -212,31 +217,21 @@ async def test_an_idle_connection_is_not_reused_past_the_keepalive() -> None:
             await transport.aclose()
 
 
-@contextlib.asynccontextmanager
-async def _answering(head: bytes, body: bytes) -> AsyncIterator[_Recorded]:
-    """A loopback server answering every request with ``head`` (status line and headers) and ``body``."""
-    recorded = _Recorded()
-
-    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        while True:
-            recorded.heads.append(await reader.readuntil(b"\r\n\r\n"))
-            writer.write(head + b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
-            await writer.drain()
-
-    async with _serving(answer) as recorded.port:
-        yield recorded
+async def _fetched(head: bytes, body: bytes, path: str) -> tuple[httpx.Response, _Recorded]:
+    """The transport's response to a GET of ``path`` from a server answering ``head`` and ``body``."""
+    transport = UpstreamTransport(max_connections=4, keepalive_expiry=5)
+    try:
+        async with _answering(head, body) as recorded:
+            return await _get(transport, f"http://127.0.0.1:{recorded.port}{path}"), recorded
+    finally:
+        await transport.aclose()
 
 
 async def test_an_answer_is_its_body_with_its_status_and_headers() -> None:
     """The transport builds the response itself from aiohttp's answer: it must be what httpx would make."""
     body = b'{"error": {"message": "No conversation found with id \'conv_1\'.", "type": "invalid_request_error"}}'
     head = b"HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\nX-Request-Id: req_1\r\n"
-    transport = UpstreamTransport(max_connections=4, keepalive_expiry=5)
-    try:
-        async with _answering(head, body) as recorded:
-            response = await _get(transport, f"http://127.0.0.1:{recorded.port}/v1/conversations/conv_1")
-    finally:
-        await transport.aclose()
+    response, _ = await _fetched(head, body, "/v1/conversations/conv_1")
 
     expected = httpx.Response(404, headers=[(b"X-Request-Id", b"req_1")], content=body)
     assert (response.is_stream_consumed, response.is_closed) == (expected.is_stream_consumed, expected.is_closed)
@@ -257,12 +252,7 @@ async def test_a_compressed_answer_is_decoded(encoding: str) -> None:
     plain = json.dumps(document).encode()
     compressed = gzip.compress(plain) if encoding == "gzip" else zlib.compress(plain)
     head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Encoding: " + encoding.encode() + b"\r\n"
-    transport = UpstreamTransport(max_connections=4, keepalive_expiry=5)
-    try:
-        async with _answering(head, compressed) as recorded:
-            response = await _get(transport, f"http://127.0.0.1:{recorded.port}/v1/conversations/conv_1/items")
-    finally:
-        await transport.aclose()
+    response, recorded = await _fetched(head, compressed, "/v1/conversations/conv_1/items")
 
     asked = next(line for line in recorded.heads[0].lower().split(b"\r\n") if line.startswith(b"accept-encoding:"))
     assert encoding.encode() in asked
