@@ -37,7 +37,7 @@ PARTS = (
     ("operation limits", "gateway/schema/limits.py"),
     ("GraphQL execution (graphql-core, resolvers)", "graphql/execution"),
     ("Strawberry: extensions, parse and validation caches", "strawberry/schema/schema.py"),
-    ("writing responses (uvicorn; partly the reader's work, see the README)", "RequestResponseCycle.send"),
+    ("writing responses (uvicorn; partly the reader's work, see bench/README.md)", "RequestResponseCycle.send"),
     ("Strawberry: HTTP view", "strawberry/"),
     ("the gateway's HTTP view (its short path)", "GatewayGraphQL."),
     ("gateway middleware", "gateway/graphql_view.py"),
