@@ -72,7 +72,7 @@ bench-storage: compile
 	$(BIN)/python bench/storage_pages.py
 
 bench-soak: compile
-	$(BIN)/python bench/soak.py --json build/soak.json
+	$(BIN)/python -m bench.soak --json build/soak.json
 
 # py-spy samples the running gateway; it is a tool for this target only, not a dependency.
 profile: compile

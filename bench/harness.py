@@ -19,8 +19,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
+import socket
 import statistics
 import subprocess
 import sys
@@ -41,7 +43,7 @@ REQUESTS = {1: 200, 16: 800, 64: 1600}
 # Operation b is 25 upstream calls: fewer runs under load, or the single-process upstream is what
 # gets measured. At concurrency 1 the upstream is not the limit, and 200 operations (as many as a
 # has) give the median about half the sampling error of 60. The ratio still moves by several
-# hundredths between runs with the host's state (1.08 to 1.16 in four runs on 2026-12-02).
+# hundredths between runs with the host's state (1.08 to 1.23 in five runs on 2026-12-02).
 REQUESTS_B = {1: 200, 16: 48, 64: 128}
 ROUNDS = {1: 4, 16: 2, 64: 2}
 """The gateway and the ideal client are measured in turns: each one's operations in this many rounds."""
@@ -104,23 +106,53 @@ LOGS = Path("build/bench-logs")
 """Where the servers' output goes (one file per server), to see why a run failed."""
 
 
+def free_ports(count: int) -> list[int]:
+    """``count`` distinct loopback ports nothing listens on: each server gets its own, so that no
+    server left over from another run (or anything else on a fixed port) answers in its place."""
+    with contextlib.ExitStack() as stack:
+        probes = [stack.enter_context(socket.socket()) for _ in range(count)]
+        for probe in probes:
+            probe.bind(("127.0.0.1", 0))
+        return [int(probe.getsockname()[1]) for probe in probes]
+
+
+def _exited(process: subprocess.Popen[bytes], what: str, detail: str) -> RuntimeError:
+    return RuntimeError(f"{what} exited with status {process.returncode} before answering: {detail}")
+
+
 def _start(arguments: list[str], port: int) -> subprocess.Popen[bytes]:
+    """`gateway <arguments>` on ``port`` with the bench's settings, once it answers."""
     LOGS.mkdir(parents=True, exist_ok=True)
-    with (LOGS / f"{arguments[0]}-{port}.log").open("wb") as log:
+    output = LOGS / f"{arguments[0]}-{port}.log"
+    with output.open("wb") as log:
         process = subprocess.Popen(
             [str(GATEWAY), *arguments, "--port", str(port)],
             stdout=log,
             stderr=subprocess.STDOUT,
             env={**os.environ, **BENCH_ENVIRONMENT},
         )
-    for _ in range(400):
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200:
-                return process
-        except httpx.TransportError:
+    wait_until_answering(process, port, f"gateway {arguments[0]}", f"its output is in {output}")
+    return process
+
+
+def wait_until_answering(
+    process: subprocess.Popen[bytes], port: int, what: str, output: str, seconds: float = 10
+) -> None:
+    """Until ``process`` answers `/healthz` on ``port``; an error if it exits first or takes too long."""
+    deadline = time.monotonic() + seconds
+    with httpx.Client() as client:
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise _exited(process, what, output)
+            try:
+                if client.get(f"http://127.0.0.1:{port}/healthz").status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
             time.sleep(0.025)
     process.kill()
-    msg = f"gateway {arguments[0]} did not start"
+    process.wait(timeout=30)
+    msg = f"{what} did not answer on port {port} within {seconds:g} s; {output}"
     raise RuntimeError(msg)
 
 
@@ -367,29 +399,53 @@ async def _scaled(bench: Bench) -> dict[str, float]:
 
 
 def _startup_seconds(folder: str, upstream: list[str]) -> float:
-    """From launching `gateway serve` to its first answered GraphQL query (median of three)."""
+    """From launching `gateway serve` to its first answered GraphQL query (median of three).
+
+    The probe's client is made before the launch: made per try, as `httpx.post` does, it loaded
+    the CA bundle each time (about 25 ms), which the start-up would have been charged with.
+    """
     timings = []
     for attempt in range(3):
-        port = 8795 + attempt
-        started = time.perf_counter()
-        process = subprocess.Popen(
-            [str(GATEWAY), "serve", "--port", str(port), "--database", f"{folder}/startup{attempt}.sqlite3", *upstream],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        try:
-            while True:
-                try:
-                    answer = httpx.post(f"http://127.0.0.1:{port}/graphql", json={"query": "{ __typename }"})
-                    if answer.status_code == 200:
-                        break
-                except httpx.TransportError:
-                    time.sleep(0.005)
-            timings.append(time.perf_counter() - started)
-        finally:
-            process.terminate()
-            process.wait(timeout=30)
+        (port,) = free_ports(1)
+        with httpx.Client() as client:
+            started = time.perf_counter()
+            process = subprocess.Popen(
+                [
+                    str(GATEWAY),
+                    "serve",
+                    "--port",
+                    str(port),
+                    "--database",
+                    f"{folder}/startup{attempt}.sqlite3",
+                    *upstream,
+                ],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+            )
+            try:
+                timings.append(_first_answer(client, process, port) - started)
+            finally:
+                process.terminate()
+                process.wait(timeout=30)
+                if process.stderr is not None:
+                    process.stderr.close()
     return round(statistics.median(timings), 3)
+
+
+def _first_answer(client: httpx.Client, process: subprocess.Popen[bytes], port: int, seconds: float = 30) -> float:
+    """When `process` first answered `{ __typename }` on `port` (``time.perf_counter()``)."""
+    deadline = time.perf_counter() + seconds
+    while time.perf_counter() < deadline:
+        if process.poll() is not None:
+            error = process.stderr.read().decode(errors="replace").strip() if process.stderr else ""
+            raise _exited(process, "gateway serve", error or "it printed nothing")
+        try:
+            if client.post(f"http://127.0.0.1:{port}/graphql", json={"query": "{ __typename }"}).status_code == 200:
+                return time.perf_counter()
+        except httpx.TransportError:
+            time.sleep(0.005)
+    msg = f"gateway serve did not answer a query within {seconds:g} s of its launch (port {port})"
+    raise RuntimeError(msg)
 
 
 def _host_reference_ms() -> float:
@@ -527,27 +583,30 @@ def main() -> None:
     parser.add_argument("--json", type=Path, default=Path("build/bench.json"))
     arguments = parser.parse_args()
     host_reference = _host_reference_ms()
+    upstream_port, gateway_port = free_ports(2)
+    upstream_url, gateway_url = f"http://127.0.0.1:{upstream_port}", f"http://127.0.0.1:{gateway_port}"
     with tempfile.TemporaryDirectory() as folder:
         upstream = _start(
             ["serve-api", "--database", f"{folder}/upstream.sqlite3", "--bench-latency-ms", str(arguments.latency_ms)],
-            8793,
+            upstream_port,
         )
         gateway = _start(
-            ["serve", "--upstream-url", "http://127.0.0.1:8793/v1", "--database", f"{folder}/unused.sqlite3"], 8794
+            ["serve", "--upstream-url", f"{upstream_url}/v1", "--database", f"{folder}/unused.sqlite3"],
+            gateway_port,
         )
         try:
-            bench = Bench("http://127.0.0.1:8793", "http://127.0.0.1:8794", gateway.pid, upstream.pid)
+            bench = Bench(upstream_url, gateway_url, gateway.pid, upstream.pid)
             results = asyncio.run(_run(bench))
             gateway.terminate()
             gateway.wait(timeout=30)
-            gateway = _start(["serve", "--upstream-url", "http://127.0.0.1:8793/v1", "--workers", str(WORKERS)], 8794)
-            scaled = Bench("http://127.0.0.1:8793", "http://127.0.0.1:8794", gateway.pid)
+            gateway = _start(["serve", "--upstream-url", f"{upstream_url}/v1", "--workers", str(WORKERS)], gateway_port)
+            scaled = Bench(upstream_url, gateway_url, gateway.pid)
             scaled.conversations = bench.conversations
             results["workers"] = {"workers": WORKERS, "a_c64": asyncio.run(_scaled(scaled))}
             gateway.terminate()
             gateway.wait(timeout=30)
-            gateway = _start(["serve", "--upstream-url", "http://127.0.0.1:8793/v1"], 8794)
-            fresh = Bench("http://127.0.0.1:8793", "http://127.0.0.1:8794", gateway.pid)
+            gateway = _start(["serve", "--upstream-url", f"{upstream_url}/v1"], gateway_port)
+            fresh = Bench(upstream_url, gateway_url, gateway.pid)
             fresh.conversations = bench.conversations
             results["memory_after_operations"] = asyncio.run(_mixed(fresh))
         finally:

@@ -22,7 +22,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bench.harness import Bench, _start
+from bench.harness import Bench, _start, free_ports
 
 PY_SPY = Path(sys.executable).with_name("py-spy")
 
@@ -49,10 +49,12 @@ PARTS = (
 async def _drive(operation: str, operations: int, concurrency: int, latency_ms: float, output: Path) -> None:
     with tempfile.TemporaryDirectory() as folder:
         latency = ["--bench-latency-ms", str(latency_ms)] if latency_ms else []
-        upstream = _start(["serve-api", "--database", f"{folder}/upstream.sqlite3", *latency], 8798)
-        gateway = _start(["serve", "--upstream-url", "http://127.0.0.1:8798/v1"], 8799)
+        upstream_port, gateway_port = free_ports(2)
+        upstream_url, gateway_url = f"http://127.0.0.1:{upstream_port}", f"http://127.0.0.1:{gateway_port}"
+        upstream = _start(["serve-api", "--database", f"{folder}/upstream.sqlite3", *latency], upstream_port)
+        gateway = _start(["serve", "--upstream-url", f"{upstream_url}/v1"], gateway_port)
         try:
-            bench = Bench("http://127.0.0.1:8798", "http://127.0.0.1:8799", gateway.pid, upstream.pid)
+            bench = Bench(upstream_url, gateway_url, gateway.pid, upstream.pid)
             await bench.seed()
             run = getattr(bench, f"gateway_{operation}")
             for n in range(20):

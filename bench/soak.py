@@ -6,7 +6,8 @@ latency, errors, and the server's resident memory at the start, the 20th second 
 With ``--separate-upstream`` the built-in API runs in its own process (`gateway serve-api`), so
 that the memory measured is the gateway's alone; the upstream's is reported beside it.
 
-    .venv/bin/python bench/soak.py [--clients 100] [--seconds 60] [--separate-upstream] [--json build/soak.json]
+    .venv/bin/python -m bench.soak [--clients 100] [--seconds 60] [--separate-upstream] [--port P]
+        [--json build/soak.json]
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+
+from bench.harness import LOGS, free_ports, wait_until_answering
 
 GATEWAY = Path(sys.executable).with_name("gateway")
 MAX_REQUESTS = 2_000_000  # a hard stop besides the clock
@@ -119,13 +122,11 @@ class Soak:
 
 def _serve(command: list[str], port: int) -> subprocess.Popen[bytes]:
     """``command`` started (with the default settings), once it answers on ``port``."""
-    server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    for _ in range(200):
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200:
-                break
-        except httpx.TransportError:
-            time.sleep(0.05)
+    LOGS.mkdir(parents=True, exist_ok=True)
+    output = LOGS / f"soak-{command[1]}-{port}.log"
+    with output.open("wb") as log:
+        server = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+    wait_until_answering(server, port, f"gateway {command[1]}", f"its output is in {output}")
     return server
 
 
@@ -133,23 +134,24 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=100)
     parser.add_argument("--seconds", type=float, default=60)
-    parser.add_argument("--port", type=int, default=8791)
+    parser.add_argument("--port", type=int, default=None, help="the gateway's port (default: a free one)")
     parser.add_argument("--separate-upstream", action="store_true", help="the built-in API in its own process")
     parser.add_argument("--json", type=Path, default=None, help="also write the figures here")
     arguments = parser.parse_args()
+    free, free_api = free_ports(2)
+    port = arguments.port or free
     with tempfile.TemporaryDirectory() as folder:
         database = ["--database", f"{folder}/soak.sqlite3"]
         upstream = None
-        command = [str(GATEWAY), "serve", "--port", str(arguments.port), *database]
+        command = [str(GATEWAY), "serve", "--port", str(port), *database]
         if arguments.separate_upstream:
-            api_port = arguments.port + 1
-            upstream = _serve([str(GATEWAY), "serve-api", "--port", str(api_port), *database], api_port)
-            command = [str(GATEWAY), "serve", "--port", str(arguments.port), "--upstream-url"]
-            command.append(f"http://127.0.0.1:{api_port}/v1")
+            upstream = _serve([str(GATEWAY), "serve-api", "--port", str(free_api), *database], free_api)
+            command = [str(GATEWAY), "serve", "--port", str(port), "--upstream-url"]
+            command.append(f"http://127.0.0.1:{free_api}/v1")
         try:
-            server = _serve(command, arguments.port)
+            server = _serve(command, port)
             try:
-                soak = Soak(f"http://127.0.0.1:{arguments.port}", arguments.clients, arguments.seconds)
+                soak = Soak(f"http://127.0.0.1:{port}", arguments.clients, arguments.seconds)
                 result = asyncio.run(soak.run(server.pid, None if upstream is None else upstream.pid))
             finally:
                 server.terminate()

@@ -1,11 +1,15 @@
-"""`make bench` says which targets its run meets: the verdicts, at and just past each limit."""
+"""The bench's own parts: the verdict on each target, and how it starts the servers it measures."""
 
 from __future__ import annotations
 
+import socket
+import subprocess
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from bench import harness
 from bench.harness import targets
 
 
@@ -90,3 +94,38 @@ def test_throughput_is_held_to_the_upstream_bound_when_the_ideal_client_goes_pas
     assert not _verdicts(results, latency=100)[
         "throughput of a at concurrency 64 with one worker not limited by the gateway"
     ]
+
+
+def test_a_server_that_exits_is_reported_at_once_with_where_its_output_went(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Not taken for started because something else answers on its port, nor waited for 10 s."""
+    monkeypatch.setattr(harness, "LOGS", tmp_path)
+    with pytest.raises(RuntimeError, match=r"gateway serve exited with status 2 before answering: its output is in "):
+        harness._start(["serve", "--workers", "0"], harness.free_ports(1)[0])
+    (log,) = tmp_path.iterdir()
+    assert "GATEWAY_WORKERS" in log.read_text() or "--workers" in log.read_text()
+
+
+def test_the_start_up_probe_reports_a_server_that_exits_instead_of_waiting_for_it(tmp_path: Path) -> None:
+    with pytest.raises(RuntimeError, match=r"gateway serve exited with status 2 before answering: gateway: --workers"):
+        harness._startup_seconds(str(tmp_path), ["--workers", "0"])
+
+
+def test_free_ports_are_distinct_and_free() -> None:
+    ports = harness.free_ports(3)
+    assert len(set(ports)) == 3
+    for port in ports:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", port))  # raises if something listens there
+
+
+def test_a_server_that_never_answers_is_given_up_on() -> None:
+    sleeper = subprocess.Popen(["sleep", "60"])
+    try:
+        with pytest.raises(RuntimeError, match=r"sleep did not answer on port \d+ within 0.2 s; nowhere"):
+            harness.wait_until_answering(sleeper, harness.free_ports(1)[0], "sleep", "nowhere", seconds=0.2)
+        assert sleeper.poll() is not None  # killed
+    finally:
+        sleeper.kill()
+        sleeper.wait()
