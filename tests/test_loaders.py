@@ -9,8 +9,9 @@ import httpx
 import pytest
 
 from gateway.app import create_app
-from gateway.loaders import Loaders, PageKey
+from gateway.loaders import ItemPage, Loaders, PageKey
 from gateway.rest import ConversationItemList
+from gateway.schema.pages import MessagePage, read_message_page
 from gateway.upstream import UpstreamClient
 from tests.conftest import SettingsFactory
 
@@ -33,7 +34,8 @@ class _Held(httpx.AsyncBaseTransport):
         return await self.inner.handle_async_request(request)
 
 
-def _texts(page: ConversationItemList) -> list[str]:
+def _texts(page: ItemPage) -> list[str]:
+    assert isinstance(page, ConversationItemList)  # these loaders have no page reader
     return [item.model_dump()["content"][0]["text"] for item in page.data]
 
 
@@ -102,3 +104,25 @@ async def test_a_fetch_shared_by_two_callers_outlives_one_of_them_cancelled(tran
     assert _texts(await staying) == ["kept"]
     assert leaving.cancelled()
     assert len(transport.paths) == 1
+
+
+async def test_pages_go_the_usual_way_once_the_reader_refuses_one(transport: _Held) -> None:
+    """A page the reader refuses sends the request's later pages to the REST models at once."""
+    session = UpstreamClient(transport, base_url="http://gateway.test/v1").session("sk-test")
+    first, second, third = [
+        (await session.create_conversation(items=[{"role": "user", "content": name}], metadata=None)).id
+        for name in ("first", "second", "third")
+    ]
+    offered: list[str] = []
+
+    def reader(body: bytes, conversation_id: str) -> ItemPage | None:
+        offered.append(conversation_id)
+        return None if conversation_id == second else read_message_page(body, conversation_id)
+
+    loaders = Loaders(session, reader)
+    pages = [await loaders.page(PageKey(name, "asc", None, 10, frozenset())) for name in (first, second, third)]
+
+    assert offered == [first, second]
+    assert isinstance(pages[0], MessagePage)
+    assert [isinstance(page, ConversationItemList) for page in pages[1:]] == [True, True]
+    assert [page.data[0].content[0].text for page in pages] == ["first", "second", "third"]

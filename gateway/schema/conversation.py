@@ -16,7 +16,7 @@ from gateway.schema.context import GatewayInfo
 from gateway.schema.enums import Includable, ItemOrder
 from gateway.schema.errors import GatewayError
 from gateway.schema.ids import encode_cursor
-from gateway.schema.items import ConversationItem, item_to_graphql
+from gateway.schema.items import ConversationItem, item_to_graphql, upstream_id
 from gateway.schema.pagination import DEFAULT_FIRST, MAX_ITEMS, PageRequest, Window, window
 from gateway.schema.selection import (
     current_selections,
@@ -89,7 +89,7 @@ def _connection(conversation_id: str, found: Window, selections: Sequence[Select
         unread = PageInfo(start_cursor=None, end_cursor=None, _window=found)
         return ConversationItemConnection(edges=[], nodes=nodes, page_info=unread)  # type: ignore[arg-type]
     edges = [
-        ConversationItemEdge(cursor=encode_cursor(item.id), node=node)  # type: ignore[arg-type]
+        ConversationItemEdge(cursor=encode_cursor(upstream_id(item)), node=node)  # type: ignore[arg-type]
         for item, node in zip(found.items, nodes, strict=True)
     ]
     return ConversationItemConnection(

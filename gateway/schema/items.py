@@ -474,6 +474,11 @@ ConversationItem = Annotated[
 _ITEM_TYPE_NAMES = frozenset(cls.__name__ for cls in ITEM_TYPES)
 
 
+def upstream_id(item: Any) -> Any:
+    """The upstream's id of an item of a page: a REST model's `id`, or a GraphQL object's `item_id`."""
+    return item.item_id if isinstance(item, ConversationItemFields) else item.id
+
+
 def item_ids_of(global_id: str) -> tuple[str, str] | None:
     """``(conversation id, item id)`` if ``global_id`` is an item's global id, else None."""
     parsed = parse_global_id(global_id, _ITEM_TYPE_NAMES)
@@ -483,8 +488,11 @@ def item_ids_of(global_id: str) -> tuple[str, str] | None:
     return conversation_id, item_id
 
 
-def item_to_graphql(model: RestModel, conversation_id: str) -> ConversationItemFields:
-    """The GraphQL object of an upstream item of ``conversation_id``."""
+def item_to_graphql(model: RestModel | ConversationItemFields, conversation_id: str) -> ConversationItemFields:
+    """The GraphQL object of an upstream item of ``conversation_id`` (itself when a page reader
+    made it one already: gateway/schema/pages.py)."""
+    if isinstance(model, ConversationItemFields):
+        return model
     item_id = getattr(model, "id", None) or getattr(model, "call_id", None) or ""
     kind = getattr(model, "type", "")
     node: ConversationItemFields = to_graphql(model, item_id=item_id, conversation_id=conversation_id, type=kind)

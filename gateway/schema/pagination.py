@@ -23,6 +23,7 @@ from typing import Any
 
 from gateway.schema.errors import bad_input
 from gateway.schema.ids import decode_cursor
+from gateway.schema.items import upstream_id
 
 __all__ = ["DEFAULT_FIRST", "MAX_ITEMS", "UPSTREAM_PAGE", "Fetch", "PageRequest", "Window", "window"]
 
@@ -125,13 +126,13 @@ async def _scan(
         limit = UPSTREAM_PAGE if to_stop else _limit(need, len(collected), stop)
         items, has_more = await fetch(order, cursor, limit)
         for item in items:
-            if stop is not None and item.id == stop:
+            if stop is not None and upstream_id(item) == stop:
                 return _Scan(collected[:need], len(collected) > need, exhausted=False)
             collected.append(item)
         if (len(collected) >= need + extra and not to_stop) or not has_more or not items:
             more = len(collected) > need or (extra == 0 and has_more)
             return _Scan(collected[:need], more, exhausted=not has_more or not items)
-        cursor = items[-1].id
+        cursor = upstream_id(items[-1])
 
 
 @dataclass(slots=True)
@@ -154,7 +155,7 @@ def _beyond(fetch: Fetch, exists: Exists, order: str, edge: Any | None, cursor: 
     """Whether an item lies beyond the page in ``order``: after its last edge, or at/after ``cursor``."""
 
     async def answer() -> bool:
-        items, _ = await fetch(order, edge.id if edge is not None else cursor, 1)
+        items, _ = await fetch(order, upstream_id(edge) if edge is not None else cursor, 1)
         return bool(items) or (edge is None and await exists(cursor))
 
     return answer

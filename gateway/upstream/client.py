@@ -22,7 +22,7 @@ from __future__ import annotations
 import asyncio
 import random
 import time
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 from urllib.parse import quote, urlencode
@@ -50,6 +50,7 @@ from gateway.upstream.errors import (
 __all__ = ["CircuitBreaker", "RetryPolicy", "UpstreamClient", "UpstreamSession"]
 
 T = TypeVar("T")
+P = TypeVar("P")
 
 USER_AGENT = "conversations-graphql-gateway"
 
@@ -130,6 +131,24 @@ _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 
 def _include(include: Collection[str]) -> list[tuple[str, str]]:
     return [("include[]", value) for value in sorted(include)]
+
+
+def _items_request(
+    conversation_id: str, after: str | None, limit: int, order: str, include: Collection[str]
+) -> tuple[str, list[tuple[str, str]]]:
+    """The path and query of a page of a conversation's items."""
+    params = [("limit", str(limit)), ("order", order), *_include(include)]
+    if after is not None:
+        params.append(("after", after))
+    return f"/conversations/{_segment(conversation_id)}/items", params
+
+
+def _validated(adapter: TypeAdapter[T], response: httpx.Response, method: str, path: str) -> T:
+    try:
+        return adapter.validate_json(response.content)
+    except ValidationError as error:
+        message = f"The upstream's answer to {method} {path.split('/')[1]} is not what the API defines."
+        raise UpstreamInvalidResponse(message) from error
 
 
 def _url(base: httpx.URL, path: str, query: str | None) -> httpx.URL:
@@ -264,11 +283,25 @@ class UpstreamSession:
         order: str = "desc",
         include: Collection[str] = (),
     ) -> ConversationItemList:
-        params = [("limit", str(limit)), ("order", order), *_include(include)]
-        if after is not None:
-            params.append(("after", after))
-        path = f"/conversations/{_segment(conversation_id)}/items"
+        path, params = _items_request(conversation_id, after, limit, order, include)
         return await self._call("GET", path, _ITEM_LIST, params=params)
+
+    async def list_items_read(
+        self,
+        read: Callable[[bytes], P | None],
+        conversation_id: str,
+        *,
+        after: str | None = None,
+        limit: int = 20,
+        order: str = "desc",
+        include: Collection[str] = (),
+    ) -> P | ConversationItemList:
+        """:meth:`list_items`, the answer first offered to ``read``: what it makes of the body, or,
+        when it gives None, the page as the REST models (the same errors as :meth:`list_items`)."""
+        path, params = _items_request(conversation_id, after, limit, order, include)
+        response = await self._send("GET", path, params=params, json=None)
+        made = read(response.content)
+        return made if made is not None else _validated(_ITEM_LIST, response, "GET", path)
 
     async def get_item(self, conversation_id: str, item_id: str, include: Collection[str] = ()) -> ConversationItem:
         path = f"/conversations/{_segment(conversation_id)}/items/{_segment(item_id)}"
@@ -290,11 +323,7 @@ class UpstreamSession:
         json: Any = None,
     ) -> T:
         response = await self._send(method, path, params=params, json=json)
-        try:
-            return adapter.validate_json(response.content)
-        except ValidationError as error:
-            message = f"The upstream's answer to {method} {path.split('/')[1]} is not what the API defines."
-            raise UpstreamInvalidResponse(message) from error
+        return _validated(adapter, response, method, path)
 
     def _remaining(self) -> float | None:
         return None if self.deadline is None else self.deadline - time.monotonic()
