@@ -8,7 +8,7 @@ import strawberry
 from gateway.rest import actions as rest
 from gateway.rest.tools import ToolDefinition as RestToolDefinition
 from gateway.schema.base import JSON, described, raw_json, unknown_fields, upstream_type
-from gateway.schema.convert import shows
+from gateway.schema.convert import enum_converter, shows
 from gateway.schema.enums import ModerationStage, MouseButton, ReasoningEffort
 
 __all__ = [
@@ -52,13 +52,18 @@ class ToolCallerType(Enum):
     PROGRAM = strawberry.enum_value("program", description="A program item called it.")
 
 
-@shows(rest.DirectCaller, rest.ProgramCaller)
+_caller_type = enum_converter(ToolCallerType)
+
+
+# A caller of a kind the schema has no name for is a contract error, as an unknown enum value is
+# (the REST models read it as an `UnknownCaller`, as their open unions read any new kind).
+@shows(rest.DirectCaller, rest.ProgramCaller, rest.UnknownCaller)
 @strawberry.type(description="What called a tool: the model directly, or a program item.")
 class ToolCaller:
     type: ToolCallerType = described("Whether the model or a program called the tool.")
     caller_id: str | None = described("The ID of the program item that called the tool, for `PROGRAM`.")
     rest_fields: ClassVar[dict[str, Any]] = {
-        "type": lambda model: ToolCallerType(model.type),
+        "type": lambda model: _caller_type(getattr(model, "type", None)),
         "caller_id": lambda model: getattr(model, "caller_id", None),
     }
 

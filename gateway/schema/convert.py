@@ -21,7 +21,7 @@ from typing import Any, TypeVar, get_args, get_origin, get_type_hints
 
 from gateway.rest import RestModel
 
-__all__ = ["UpstreamContractError", "shows", "to_graphql"]
+__all__ = ["UpstreamContractError", "enum_converter", "shows", "to_graphql"]
 
 T = TypeVar("T")
 Converter = Callable[[Any], Any]
@@ -153,7 +153,7 @@ def _converter(hint: Any) -> Converter | None:
             return None
         return lambda values: [element(value) for value in values]
     if isinstance(hint, type) and issubclass(hint, enum.Enum):
-        return _enum(hint)
+        return enum_converter(hint)
     if isinstance(hint, type) and hasattr(hint, "__strawberry_definition__"):
         return _nested
     return None
@@ -163,7 +163,8 @@ def _nested(value: Any) -> Any:
     return to_graphql(value) if isinstance(value, RestModel) else value
 
 
-def _enum(cls: type[enum.Enum]) -> Converter:
+def enum_converter(cls: type[enum.Enum]) -> Converter:
+    """The member of ``cls`` for an upstream value; an :class:`UpstreamContractError` for any other."""
     members = {member.value: member for member in cls}  # one lookup instead of the enum's call machinery
 
     def convert(value: Any) -> enum.Enum:

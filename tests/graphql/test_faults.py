@@ -251,3 +251,31 @@ async def test_a_missing_conversation_leaves_no_unretrieved_error_in_the_log(
     assert request_contexts
     assert all(reference() is None for reference in request_contexts), "the request is still alive"
     assert [context.get("message") for context in reported] == []
+
+
+@pytest.mark.parametrize(
+    ("caller", "message"),
+    [
+        ({"type": "a_future_caller"}, "The upstream sent 'a_future_caller', which is not a value of ToolCallerType."),
+        ({"kind": "no type"}, "The upstream's answer to GET conversations is not what the API defines."),
+    ],
+)
+async def test_a_caller_of_a_kind_the_schema_does_not_name_is_a_contract_error(
+    caller: dict[str, Any], message: str, seed: Seed, graphql: GraphQLClient, upstream: Recording
+) -> None:
+    """As an enum value the schema has no name for: the page's field fails with a code and a
+    message naming the value, not as an unexpected error."""
+    conversation_id = await seed()
+    call = {"id": "fc_1", "type": "function_call", "call_id": "call_1", "name": "f", "arguments": "{}"}
+    page = {"object": "list", "first_id": "fc_1", "last_id": "fc_1", "has_more": False}
+    page["data"] = [{**call, "status": "completed", "caller": caller}]
+    upstream.fault = lambda request: httpx.Response(200, json=page) if request.url.path.endswith("/items") else None
+    body = await graphql.execute(
+        "query($id: ID!) { conversation(id: $id) { items(first: 1) { nodes { __typename } } } }",
+        {"id": conversation_id},
+    )
+    assert body["data"] == {"conversation": {"items": None}}
+    (error,) = body["errors"]
+    assert error["path"] == ["conversation", "items"]
+    assert error["extensions"] == {"code": "UPSTREAM_UNAVAILABLE"}
+    assert error["message"] == message

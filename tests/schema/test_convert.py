@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from gateway.schema import convert
-from gateway.schema.convert import _PLANS, UpstreamContractError, _direct, _enum
+from gateway.schema.convert import _PLANS, UpstreamContractError, _direct, enum_converter
 from gateway.schema.enums import MessageRole
 from gateway.schema.items import item_to_graphql
 from gateway.upstream.client import _ITEM
@@ -18,7 +18,7 @@ from tests.samples import ITEM_SAMPLES
 
 
 def test_an_upstream_string_becomes_its_enum_member() -> None:
-    convert = _enum(MessageRole)
+    convert = enum_converter(MessageRole)
 
     assert [convert(member.value) for member in MessageRole] == list(MessageRole)
 
@@ -26,7 +26,7 @@ def test_an_upstream_string_becomes_its_enum_member() -> None:
 @pytest.mark.parametrize("value", ["narrator", "USER", None, ["user"]])
 def test_a_value_without_a_member_is_a_contract_error(value: object) -> None:
     with pytest.raises(UpstreamContractError, match=r"is not a value of MessageRole\."):
-        _enum(MessageRole)(value)
+        enum_converter(MessageRole)(value)
 
 
 def _attributes(value: Any) -> Any:
