@@ -29,7 +29,7 @@ from gateway.embedded.app import bearer_key
 from gateway.jsoncodec import dumps, loads
 from gateway.loaders import Loaders
 from gateway.schema import GatewayContext
-from gateway.schema.pages import read_message_page
+from gateway.schema.pages import read_item_page
 from gateway.upstream import UpstreamClient
 
 __all__ = [
@@ -243,7 +243,7 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> GatewayContext:
         key = bearer_key(request.headers.get("authorization"))
-        context = GatewayContext(loaders=Loaders(self._upstream().session(key), read_message_page))
+        context = GatewayContext(loaders=Loaders(self._upstream().session(key), read_item_page))
         given = request.headers.get(REQUEST_ID_HEADER, "")
         if _REQUEST_ID.fullmatch(given):
             context.request_id = given

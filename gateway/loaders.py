@@ -10,8 +10,8 @@ upstream session (and so its key). Within it,
   its conversation that are already on their way, so refetching an item a page of the same
   operation returned costs no upstream call;
 * a page or item fetched with more `include` values serves a lookup that needs fewer;
-* given a :data:`PageReader`, a page's body is first offered to it (the GraphQL layer reads plain
-  pages of messages straight into its objects: gateway/schema/pages.py).
+* given a :data:`PageReader`, a page's body is first offered to it (the GraphQL layer reads pages
+  of the common item types straight into its objects: gateway/schema/pages.py).
 """
 
 from __future__ import annotations
@@ -146,7 +146,7 @@ class _Fetches:
                 include=key.include,
             )
         if isinstance(page, ConversationItemList):
-            # The reader refused it (items other than plain messages, say): the request's other
+            # The reader refused it (an item of a type it does not read, say): the request's other
             # pages go the usual way at once, instead of each paying for the attempt (8-27 us on
             # a page of 20, where a page it reads saves 58 us).
             self.read_page = None

@@ -11,7 +11,7 @@ import pytest
 from gateway.app import create_app
 from gateway.loaders import ItemPage, Loaders, PageKey
 from gateway.rest import ConversationItemList
-from gateway.schema.pages import MessagePage, read_message_page
+from gateway.schema.pages import ReadPage, read_item_page
 from gateway.upstream import UpstreamClient
 from tests.conftest import SettingsFactory
 
@@ -117,12 +117,12 @@ async def test_pages_go_the_usual_way_once_the_reader_refuses_one(transport: _He
 
     def reader(body: bytes, conversation_id: str) -> ItemPage | None:
         offered.append(conversation_id)
-        return None if conversation_id == second else read_message_page(body, conversation_id)
+        return None if conversation_id == second else read_item_page(body, conversation_id)
 
     loaders = Loaders(session, reader)
     pages = [await loaders.page(PageKey(name, "asc", None, 10, frozenset())) for name in (first, second, third)]
 
     assert offered == [first, second]
-    assert isinstance(pages[0], MessagePage)
+    assert isinstance(pages[0], ReadPage)
     assert [isinstance(page, ConversationItemList) for page in pages[1:]] == [True, True]
     assert [page.data[0].content[0].text for page in pages] == ["first", "second", "third"]

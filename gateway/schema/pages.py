@@ -1,41 +1,50 @@
-"""Pages of plain messages read from the upstream's JSON straight into the GraphQL objects.
+"""Pages of the common items read from the upstream's JSON straight into the GraphQL objects.
 
 A page of items is otherwise read in two steps: validated into the REST models (pydantic, in
 Rust), then converted into the GraphQL objects (Python, one reader per field, see
-:mod:`gateway.schema.convert`). Most pages a chat frontend reads hold only messages of text, and
-for those one validator, in Rust, can make the GraphQL objects themselves: a page of 20 messages
-in 27 µs instead of 85, measured in a loop.
+:mod:`gateway.schema.convert`). Most pages a frontend reads hold messages of text, and an agent's
+conversation adds function calls, their outputs and reasoning. For those one validator, in Rust,
+can make the GraphQL objects themselves: a page of 20 messages in 27 µs instead of 85, measured
+in a loop.
 
-:func:`read_message_page` takes only what it can make exactly as the two steps would: every
-item a `message`, every content part `input_text` (without a prompt cache breakpoint) or
-`output_text` (without annotations or log probabilities), every value one the REST models
-accept. For anything else it gives None, and the page is read the usual way, so that an
-unusual page, and every error, come out exactly as before. tests/schema/test_pages.py checks
-that both ways give the same objects, and that no page the REST models refuse is read here.
+:func:`read_item_page` takes only what it can make exactly as the two steps would:
+
+- `message` items whose content parts are `input_text` (without a prompt cache breakpoint) or
+  `output_text` (without annotations or log probabilities);
+- `function_call` items, and `function_call_output` items whose output is a string or a list of
+  `input_text` parts;
+- `reasoning` items, with `summary_text` and `reasoning_text` parts;
+
+every id non-empty, every value one the REST models accept. For anything else it gives None, and
+the page is read the usual way, so that an unusual page, and every error, come out exactly as
+before. tests/schema/test_pages.py checks that both ways give the same objects, and that no page
+the REST models refuse is read here.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from pydantic_core import CoreSchema, SchemaValidator, ValidationError
 from pydantic_core import core_schema as cs
 
-from gateway.schema.content import InputTextContent, OutputTextContent
+from gateway.schema.actions import ToolCaller, ToolCallerType
+from gateway.schema.content import InputTextContent, OutputTextContent, ReasoningTextContent, SummaryTextContent
 from gateway.schema.enums import CallStatus, MessagePhase, MessageRole
-from gateway.schema.items import Message
+from gateway.schema.items import ConversationItemFields, FunctionCall, FunctionCallOutput, Message, Reasoning
 
-__all__ = ["MessagePage", "read_message_page"]
+__all__ = ["ReadPage", "read_item_page"]
 
 
 @dataclass(frozen=True, slots=True)
-class MessagePage:
-    """A page of the upstream's items, already GraphQL objects (`Message`s)."""
+class ReadPage:
+    """A page of the upstream's items, already GraphQL objects."""
 
-    data: list[Message]
+    data: list[ConversationItemFields]
     has_more: bool
 
 
@@ -46,13 +55,13 @@ def _enum(cls: type[enum.Enum]) -> CoreSchema:
 def _object(
     cls: type[Any],
     fields: dict[str, CoreSchema],
-    aliases: dict[str, str] | None = None,
+    aliases: Mapping[str, str | list[list[str | int]]] | None = None,
     later: frozenset[str] = frozenset(),
 ) -> CoreSchema:
     """``cls`` made from a JSON object by its fields' schemas, unknown members ignored, without
     calling ``__init__`` (as :func:`gateway.schema.convert.to_graphql` makes the GraphQL objects).
 
-    Every field ``__init__`` takes must be here or in ``later`` (set by the reader): a field added
+    Every field ``__init__`` takes must be here or in ``later`` (set afterwards): a field added
     to the GraphQL type and not here would be missing from the objects, so the import fails instead.
     """
     expected = {field.name for field in dataclasses.fields(cls) if field.init}
@@ -74,52 +83,155 @@ def _absent_or(schema: CoreSchema) -> CoreSchema:
     return cs.with_default_schema(schema, default=None)
 
 
+def _optional(schema: CoreSchema) -> CoreSchema:
+    """A member the REST models default to None when it is absent, and take as None when null."""
+    return _absent_or(cs.nullable_schema(schema))
+
+
+def _parts(**parts: CoreSchema) -> CoreSchema:
+    """A list of content parts, each one of ``parts`` by its `type`."""
+    return cs.list_schema(cs.tagged_union_schema(parts, discriminator="type"), fail_fast=True)
+
+
+def _literal(value: str) -> CoreSchema:
+    return cs.literal_schema([value])
+
+
+_ID = cs.str_schema(min_length=1)
+"""An item's id. An empty one is refused: the usual conversion then takes a call's `call_id` instead."""
+
 _NOTHING = cs.list_schema(cs.any_schema(), max_length=0)
 """An empty list: a non-empty one holds objects this reader does not make."""
 
-_PART = cs.tagged_union_schema(
+_INPUT_TEXT = _object(
+    InputTextContent,
+    {"type": _literal("input_text"), "text": cs.str_schema(), "prompt_cache_breakpoint": _absent_or(cs.none_schema())},
+)
+_OUTPUT_TEXT = _object(
+    OutputTextContent,
     {
-        "input_text": _object(
-            InputTextContent,
-            {
-                "type": cs.literal_schema(["input_text"]),
-                "text": cs.str_schema(),
-                "prompt_cache_breakpoint": _absent_or(cs.none_schema()),
-            },
-        ),
-        "output_text": _object(
-            OutputTextContent,
-            {
-                "type": cs.literal_schema(["output_text"]),
-                "text": cs.str_schema(),
-                "annotations": _NOTHING,
-                "logprobs": _absent_or(cs.nullable_schema(_NOTHING)),
-            },
-        ),
+        "type": _literal("output_text"),
+        "text": cs.str_schema(),
+        "annotations": _NOTHING,
+        "logprobs": _optional(_NOTHING),
+    },
+)
+
+_CALLER = cs.tagged_union_schema(
+    {
+        # The REST model of a direct caller keeps an unknown `caller_id` member, and the conversion
+        # reads it: only a direct caller without one is made here.
+        "direct": _object(ToolCaller, {"type": _enum(ToolCallerType), "caller_id": _absent_or(cs.none_schema())}),
+        "program": _object(ToolCaller, {"type": _enum(ToolCallerType), "caller_id": cs.str_schema()}),
     },
     discriminator="type",
 )
 
+_COMMON = {"item_id": "id"}
+_LATER = frozenset({"conversation_id"})
+
 _MESSAGE = _object(
     Message,
     {
-        "type": cs.literal_schema(["message"]),
-        "item_id": cs.str_schema(),
+        "type": _literal("message"),
+        "item_id": _ID,
         "status": _enum(CallStatus),
         "role": _enum(MessageRole),
-        "content": cs.list_schema(_PART, fail_fast=True),
-        "phase": _absent_or(cs.nullable_schema(_enum(MessagePhase))),
+        "content": _parts(input_text=_INPUT_TEXT, output_text=_OUTPUT_TEXT),
+        "phase": _optional(_enum(MessagePhase)),
     },
-    aliases={"item_id": "id"},
-    later=frozenset({"conversation_id"}),
+    aliases=_COMMON,
+    later=_LATER,
+)
+
+_FUNCTION_CALL = _object(
+    FunctionCall,
+    {
+        "type": _literal("function_call"),
+        "item_id": _ID,
+        "call_id": cs.str_schema(),
+        "name": cs.str_schema(),
+        "arguments": cs.str_schema(),
+        "status": _enum(CallStatus),
+        "namespace": _optional(cs.str_schema()),
+        "caller": _optional(_CALLER),
+        "async_": _optional(cs.bool_schema()),
+        "created_by": _optional(cs.str_schema()),
+    },
+    # The REST model takes the member by its alias, or by its field's name (`populate_by_name`).
+    aliases={**_COMMON, "async_": [["async"], ["async_"]]},
+    later=_LATER,
+)
+
+
+def _split_output(item: FunctionCallOutput) -> FunctionCallOutput:
+    """`output` as the schema has it: a string as `output`, a list of parts as `outputContent`."""
+    output: Any = item.output
+    if isinstance(output, list):
+        item.output, item.output_content = None, output
+    else:
+        item.output_content = None
+    return item
+
+
+_FUNCTION_CALL_OUTPUT = cs.no_info_after_validator_function(
+    _split_output,
+    _object(
+        FunctionCallOutput,
+        {
+            "type": _literal("function_call_output"),
+            "item_id": _ID,
+            "call_id": _optional(cs.str_schema()),
+            "output": cs.union_schema([cs.str_schema(), _parts(input_text=_INPUT_TEXT)]),
+            "status": _enum(CallStatus),
+            "name": _optional(cs.str_schema()),
+            "namespace": _optional(cs.str_schema()),
+            "caller": _optional(_CALLER),
+            "created_by": _optional(cs.str_schema()),
+        },
+        aliases=_COMMON,
+        later=_LATER | {"output_content"},
+    ),
+)
+
+_REASONING = _object(
+    Reasoning,
+    {
+        "type": _literal("reasoning"),
+        "item_id": _ID,
+        "summary": _parts(
+            summary_text=_object(SummaryTextContent, {"type": _literal("summary_text"), "text": cs.str_schema()})
+        ),
+        "content": _optional(
+            _parts(
+                reasoning_text=_object(
+                    ReasoningTextContent, {"type": _literal("reasoning_text"), "text": cs.str_schema()}
+                )
+            )
+        ),
+        "encrypted_content": _optional(cs.str_schema()),
+        "status": _optional(_enum(CallStatus)),
+    },
+    aliases=_COMMON,
+    later=_LATER,
+)
+
+_ITEM = cs.tagged_union_schema(
+    {
+        "message": _MESSAGE,
+        "function_call": _FUNCTION_CALL,
+        "function_call_output": _FUNCTION_CALL_OUTPUT,
+        "reasoning": _REASONING,
+    },
+    discriminator="type",
 )
 
 _PAGE = SchemaValidator(
     cs.typed_dict_schema(
         {
-            "object": cs.typed_dict_field(cs.literal_schema(["list"]), required=False),
+            "object": cs.typed_dict_field(_literal("list"), required=False),
             # At the first item it does not take, the page goes the usual way: no need to read on.
-            "data": cs.typed_dict_field(cs.list_schema(_MESSAGE, fail_fast=True)),
+            "data": cs.typed_dict_field(cs.list_schema(_ITEM, fail_fast=True)),
             "first_id": cs.typed_dict_field(cs.nullable_schema(cs.str_schema())),
             "last_id": cs.typed_dict_field(cs.nullable_schema(cs.str_schema())),
             "has_more": cs.typed_dict_field(cs.bool_schema()),
@@ -129,13 +241,13 @@ _PAGE = SchemaValidator(
 )
 
 
-def read_message_page(body: bytes, conversation_id: str) -> MessagePage | None:
-    """The page in ``body`` as GraphQL objects, or None when it holds anything but plain messages."""
+def read_item_page(body: bytes, conversation_id: str) -> ReadPage | None:
+    """The page in ``body`` as GraphQL objects, or None when it holds anything this reader does not make."""
     try:
         page = _PAGE.validate_json(body)
     except ValidationError:
         return None
-    messages: list[Message] = page["data"]
-    for message in messages:
-        message.conversation_id = conversation_id  # the gateway's, as item_to_graphql gives it
-    return MessagePage(messages, page["has_more"])
+    items: list[ConversationItemFields] = page["data"]
+    for item in items:
+        item.conversation_id = conversation_id  # the gateway's, as item_to_graphql gives it
+    return ReadPage(items, page["has_more"])

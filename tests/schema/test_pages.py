@@ -1,4 +1,4 @@
-"""Pages of messages read straight into the GraphQL objects give what the REST models and the
+"""Pages of the common items read straight into the GraphQL objects give what the REST models and the
 conversion give, and are refused (for the usual path) whenever anything differs."""
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from pydantic_core import core_schema as cs
 from gateway.schema import pages
 from gateway.schema.content import InputTextContent
 from gateway.schema.convert import UpstreamContractError
-from gateway.schema.items import item_to_graphql
-from gateway.schema.pages import MessagePage, read_message_page
+from gateway.schema.items import FunctionCall, FunctionCallOutput, item_to_graphql
+from gateway.schema.pages import ReadPage, read_item_page
 from gateway.upstream.client import _ITEM_LIST
 
 CONVERSATION = "conv_pages"
@@ -52,15 +52,16 @@ def _maybe(*values: Any) -> st.SearchStrategy[Any]:
     return st.sampled_from([_MISSING, *values])
 
 
-_PLAIN_PART = st.one_of(
-    st.builds(
-        lambda text, breakpoint, extra: _json(
-            {"type": "input_text", "text": text, "prompt_cache_breakpoint": breakpoint, **extra}
-        ),
-        st.text(max_size=5),
-        _maybe(None),
-        st.sampled_from([{}, {"unknown": 1}]),
+_INPUT_TEXT_PART = st.builds(
+    lambda text, breakpoint, extra: _json(
+        {"type": "input_text", "text": text, "prompt_cache_breakpoint": breakpoint, **extra}
     ),
+    st.text(max_size=5),
+    _maybe(None),
+    st.sampled_from([{}, {"unknown": 1}]),
+)
+_PLAIN_PART = st.one_of(
+    _INPUT_TEXT_PART,
     st.builds(
         lambda text, logprobs: _json({"type": "output_text", "text": text, "annotations": [], "logprobs": logprobs}),
         st.text(max_size=5),
@@ -81,82 +82,206 @@ _OTHER_PART = st.sampled_from(
             "logprobs": [{"token": "a", "logprob": -0.1, "bytes": [97]}],
         },
         {"type": "refusal", "refusal": "no"},
+        {"type": "summary_text", "text": "a"},
+        {"type": "reasoning_text", "text": "a"},
+        {"type": "input_image", "detail": "auto", "image_url": "https://example.com/a.png"},
         {"type": "a_future_part", "anything": True},
         {"text": "no type"},
     ]
 )
-
-_PLAIN_MESSAGE = st.builds(
-    lambda identifier, status, role, content, phase, extra: _json(
-        {
-            "id": identifier,
-            "type": "message",
-            "status": status,
-            "role": role,
-            "content": content,
-            "phase": phase,
-            **extra,
-        }
-    ),
-    st.sampled_from(["msg_1", "msg_2", ""]),
-    st.sampled_from(["completed", "in_progress", "incomplete"]),
-    st.sampled_from(["user", "assistant", "system", "developer", "tool", "unknown", "critic", "discriminator"]),
-    st.lists(_PLAIN_PART, max_size=3),
-    _maybe(None, "commentary", "final_answer"),
-    st.sampled_from([{}, {"created_by": "someone"}, {"conversation_id": "conv_other"}]),
+_STATUS = st.sampled_from(["completed", "in_progress", "incomplete"])
+_ID = st.sampled_from(["msg_1", "fc_2", "rs_3", "x"])
+_EXTRA = st.sampled_from([{}, {"created_by": "someone"}, {"conversation_id": "conv_other"}, {"unknown": [1]}])
+_STRING = st.text(max_size=4)
+_CALLER = st.sampled_from(
+    [_MISSING, None, {"type": "direct"}, {"type": "direct", "caller_id": None}, {"type": "program", "caller_id": "p"}]
 )
+
+
+def _summary_part(kind: str) -> st.SearchStrategy[dict[str, Any]]:
+    return st.builds(lambda text: {"type": kind, "text": text}, _STRING)
+
+
+# Each kind of item the reader takes: its plain forms, then changes it must refuse or read alike.
+_PLAIN: dict[str, st.SearchStrategy[dict[str, Any]]] = {
+    "message": st.builds(
+        lambda identifier, status, role, content, phase, extra: _json(
+            {
+                "id": identifier,
+                "type": "message",
+                "status": status,
+                "role": role,
+                "content": content,
+                "phase": phase,
+                **extra,
+            }
+        ),
+        _ID,
+        _STATUS,
+        st.sampled_from(["user", "assistant", "system", "developer", "tool", "unknown", "critic", "discriminator"]),
+        st.lists(_PLAIN_PART, max_size=3),
+        _maybe(None, "commentary", "final_answer"),
+        _EXTRA,
+    ),
+    "function_call": st.builds(
+        lambda identifier, call_id, name, arguments, status, namespace, caller, run_async, created_by, extra: _json(
+            {
+                "id": identifier,
+                "type": "function_call",
+                "call_id": call_id,
+                "name": name,
+                "arguments": arguments,
+                "status": status,
+                "namespace": namespace,
+                "caller": caller,
+                "async": run_async,
+                "created_by": created_by,
+                **extra,
+            }
+        ),
+        _ID,
+        _STRING,
+        _STRING,
+        st.sampled_from(["{}", '{"city": "Paris"}', ""]),
+        _STATUS,
+        _maybe(None, "tools"),
+        _CALLER,
+        _maybe(None, True, False),
+        _maybe(None, "someone"),
+        st.sampled_from([{}, {"unknown": {"a": 1}}]),
+    ),
+    "function_call_output": st.builds(
+        lambda identifier, call_id, output, status, name, namespace, caller, extra: _json(
+            {
+                "id": identifier,
+                "type": "function_call_output",
+                "call_id": call_id,
+                "output": output,
+                "status": status,
+                "name": name,
+                "namespace": namespace,
+                "caller": caller,
+                **extra,
+            }
+        ),
+        _ID,
+        _maybe(None, "call_1"),
+        st.one_of(_STRING, st.lists(_INPUT_TEXT_PART, max_size=2)),
+        _STATUS,
+        _maybe(None, "lookup"),
+        _maybe(None, "tools"),
+        _CALLER,
+        _EXTRA,
+    ),
+    "reasoning": st.builds(
+        lambda identifier, summary, content, encrypted, status, extra: _json(
+            {
+                "id": identifier,
+                "type": "reasoning",
+                "summary": summary,
+                "content": content,
+                "encrypted_content": encrypted,
+                "status": status,
+                **extra,
+            }
+        ),
+        _ID,
+        st.lists(_summary_part("summary_text"), max_size=2),
+        st.one_of(st.just(_MISSING), st.none(), st.lists(_summary_part("reasoning_text"), max_size=2)),
+        _maybe(None, "gAAA"),
+        _maybe(None, "completed", "in_progress"),
+        _EXTRA,
+    ),
+}
 _CHANGES: st.SearchStrategy[dict[str, Any]] = st.sampled_from(
     [
         {"id": 7},
+        {"id": ""},
         {"id": _MISSING},
         {"type": "function_call"},
+        {"type": "message"},
+        {"type": "reasoning"},
+        {"type": "function_call_output"},
         {"type": _MISSING},
         {"status": "done"},
         {"status": _MISSING},
+        {"status": None},
         {"role": "robot"},
         {"role": None},
         {"phase": "aside"},
         {"content": "text"},
         {"content": _MISSING},
+        {"content": None},
+        {"call_id": None},
+        {"call_id": _MISSING},
+        {"call_id": ""},
+        {"name": None},
+        {"name": 5},
+        {"arguments": {"a": 1}},
+        {"async": "true"},
+        {"async": 1},
+        {"async": "maybe"},
+        {"async_": True},
+        {"caller": {"type": "direct", "caller_id": "p"}},
+        {"caller": {"type": "program"}},
+        {"caller": {"type": "a_future_caller"}},
+        {"caller": "direct"},
+        {"namespace": 3},
+        {"created_by": 3},
+        {"output": None},
+        {"output": _MISSING},
+        {"output": 3},
+        {"summary": None},
+        {"summary": _MISSING},
+        {"encrypted_content": 3},
     ]
 )
 
 
 @st.composite
-def _message_items(draw: st.DrawFn) -> dict[str, Any]:
-    """A plain message, or one changed in one place: a value or a part the reader does not take."""
-    message = draw(_PLAIN_MESSAGE)
+def _items(draw: st.DrawFn) -> tuple[dict[str, Any], bool]:
+    """An item of a kind the reader takes, plain (True) or changed in one place (False): a value,
+    or a part it does not take. A changed item may still be one the reader takes."""
+    item = draw(_PLAIN[draw(st.sampled_from(sorted(_PLAIN)))])
     change = draw(st.sampled_from(["none", "none", "field", "part"]))
     if change == "field":
-        message = _json({**message, **draw(_CHANGES)})
-    elif change == "part":
-        parts = list(message.get("content", []))
+        return _json({**item, **draw(_CHANGES)}), False
+    if change == "part":
+        lists = [name for name in ("content", "summary", "output") if isinstance(item.get(name), list)]
+        if not lists:
+            return item, True
+        name = draw(st.sampled_from(lists))
+        parts = list(item[name])
         parts.insert(draw(st.integers(0, len(parts))), draw(_OTHER_PART))
-        message["content"] = parts
-    return message
+        return {**item, name: parts}, False
+    return item, True
 
 
-_PAGE = st.builds(
-    lambda data, kind, first, has_more, extra: orjson.dumps(
-        _json({"object": kind, "data": data, "first_id": first, "last_id": first, "has_more": has_more, **extra})
-    ),
-    st.lists(
-        st.one_of(_message_items(), _message_items(), _message_items(), st.just({"id": "x", "type": "a_future_item"})),
-        max_size=4,
-    ),
-    st.sampled_from(["list", "list", "list", _MISSING, "page"]),
-    st.sampled_from([None, "msg_1", "msg_1", _MISSING]),
-    st.sampled_from([True, False, True, False, "yes", _MISSING]),
-    st.sampled_from([{}, {"next": "x"}]),
-)
+_FUTURE_ITEM = st.just(({"id": "x", "type": "a_future_item"}, False))
 
 
-@settings(max_examples=800, deadline=None)
-@given(_PAGE)
-def test_a_page_read_straight_is_the_page_read_the_usual_way(body: bytes) -> None:
-    straight = read_message_page(body, CONVERSATION)
+@st.composite
+def _pages(draw: st.DrawFn) -> tuple[bytes, bool]:
+    """A page's body, and whether it is plain: every item and member one the reader must take."""
+    items = draw(st.lists(st.one_of(_items(), _items(), _items(), _FUTURE_ITEM), max_size=4))
+    kind = draw(st.sampled_from(["list", "list", "list", _MISSING, "page"]))
+    first = draw(st.sampled_from([None, "msg_1", "msg_1", _MISSING]))
+    has_more = draw(st.sampled_from([True, False, True, False, "yes", _MISSING]))
+    extra = draw(st.sampled_from([{}, {"next": "x"}]))
+    body = {"object": kind, "data": [item for item, _ in items], "first_id": first, "last_id": first}
+    plain = all(plain for _, plain in items) and kind != "page" and first is not _MISSING
+    plain = plain and has_more in (True, False)
+    return orjson.dumps(_json({**body, "has_more": has_more, **extra})), plain
+
+
+@settings(max_examples=1500, deadline=None)
+@given(_pages())
+def test_a_page_read_straight_is_the_page_read_the_usual_way(page: tuple[bytes, bool]) -> None:
+    body, plain = page
+    straight = read_item_page(body, CONVERSATION)
     usual = _usual(body)
     if straight is None:
+        assert not plain, "a plain page is not read straight"
         return  # read the usual way, with the usual errors
     assert usual is not None, "read straight, though the REST models refuse it"
     assert (_state(straight.data), straight.has_more) == (_state(usual[0]), usual[1])
@@ -176,14 +301,44 @@ def _message(**changes: Any) -> dict[str, Any]:
     )
 
 
-def test_a_page_of_plain_messages_is_read_straight() -> None:
-    body = _page(_message(), _message(id="msg_2", role="assistant", content=[_REPLY], phase="final_answer"))
-    page = read_message_page(body, CONVERSATION)
-    assert isinstance(page, MessagePage)
+_CALL = {
+    "id": "fc_1",
+    "type": "function_call",
+    "call_id": "call_1",
+    "name": "f",
+    "arguments": "{}",
+    "status": "completed",
+}
+_OUTPUT = {"id": "fco_1", "type": "function_call_output", "call_id": "call_1", "output": "18C", "status": "completed"}
+_REASONING = {"id": "rs_1", "type": "reasoning", "summary": [{"type": "summary_text", "text": "thinking"}]}
+
+
+def test_a_page_of_an_agent_s_usual_items_is_read_straight() -> None:
+    body = _page(
+        _message(),
+        _REASONING,
+        {**_CALL, "caller": {"type": "program", "caller_id": "prog_1"}, "async": True},
+        {**_OUTPUT, "output": [_TEXT], "caller": {"type": "direct"}},
+        _OUTPUT,
+        {**_REASONING, "content": [{"type": "reasoning_text", "text": "step"}], "status": "completed"},
+        _message(id="msg_2", role="assistant", content=[_REPLY], phase="final_answer"),
+        {**_CALL, "id": "fc_2", "async_": False},  # the REST model takes it by its field's name too
+    )
+    page = read_item_page(body, CONVERSATION)
+    assert isinstance(page, ReadPage)
     usual = _usual(body)
     assert usual is not None
     assert _state(page.data) == _state(usual[0])
-    assert [message.conversation_id for message in page.data] == [CONVERSATION] * 2
+    assert [item.conversation_id for item in page.data] == [CONVERSATION] * 8
+    call, listed, said = page.data[7], page.data[3], page.data[4]
+    assert isinstance(call, FunctionCall)
+    assert call.async_ is False
+    # The output's two fields, as the schema has them: a list of parts, or a string.
+    assert isinstance(listed, FunctionCallOutput)
+    assert isinstance(said, FunctionCallOutput)
+    assert listed.output is None
+    assert [part.text for part in listed.output_content or [] if isinstance(part, InputTextContent)] == ["hello"]
+    assert (said.output, said.output_content) == ("18C", None)
 
 
 @pytest.mark.parametrize(
@@ -191,17 +346,23 @@ def test_a_page_of_plain_messages_is_read_straight() -> None:
     [
         _message(role="robot"),  # an enum value the schema has no name for: the usual error
         _message(status=_MISSING),
+        _message(id=""),  # the usual conversion takes a call's `call_id` for an empty id
         _message(content=[{"type": "refusal", "refusal": "no"}]),
         _message(content=[{"type": "a_future_part"}]),
         _message(content=[{**_REPLY, "annotations": [{"type": "file_path", "file_id": "file_1", "index": 0}]}]),
         _message(content=[{**_REPLY, "logprobs": [{"token": "a", "logprob": 0, "bytes": [], "top_logprobs": []}]}]),
         _message(content=[{**_TEXT, "prompt_cache_breakpoint": {"type": "ephemeral"}}]),
-        {"id": "fc_1", "type": "function_call", "call_id": "c", "name": "f", "arguments": "{}", "status": "completed"},
+        {**_CALL, "id": ""},
+        {**_CALL, "caller": {"type": "a_future_caller"}},
+        {**_CALL, "caller": {"type": "direct", "caller_id": "prog_1"}},
+        {**_OUTPUT, "output": [{"type": "input_image", "detail": "auto", "image_url": "https://example.com/a.png"}]},
+        {**_REASONING, "summary": [{"type": "reasoning_text", "text": "a"}]},
+        {"id": "ws_1", "type": "web_search_call", "status": "completed"},
         {"id": "x_1", "type": "a_future_item"},
     ],
 )
-def test_anything_but_a_plain_message_sends_the_page_the_usual_way(item: dict[str, Any]) -> None:
-    assert read_message_page(_page(_message(), item), CONVERSATION) is None
+def test_anything_else_sends_the_page_the_usual_way(item: dict[str, Any]) -> None:
+    assert read_item_page(_page(_message(), item), CONVERSATION) is None
 
 
 def test_a_graphql_field_the_reader_does_not_make_is_an_error_at_import() -> None:
