@@ -5,12 +5,17 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import types
+import typing
 from typing import Any
 
 import pytest
 
+import gateway.schema  # noqa: F401  (registers every GraphQL type)
+from gateway.rest import ConversationItem
+from gateway.rest.base import RestModel
 from gateway.schema import convert
-from gateway.schema.convert import _PLANS, UpstreamContractError, _direct, enum_converter
+from gateway.schema.convert import _PLANS, _REGISTRY, UpstreamContractError, _direct, enum_converter
 from gateway.schema.enums import MessageRole
 from gateway.schema.items import item_to_graphql
 from gateway.upstream.client import _ITEM
@@ -68,3 +73,23 @@ def test_a_class_whose_init_does_more_is_made_by_calling_it() -> None:
     assert _direct(Defaults, {"text"}) is False
     assert _direct(Defaults, {"text", "extra"}) is True
     assert _direct(Checked, {"text"}) is False
+
+
+def _models(hint: Any, found: set[type[RestModel]]) -> set[type[RestModel]]:
+    """Every REST model a value of ``hint`` can hold, ``hint``'s own included, all the way down."""
+    if typing.get_origin(hint) in (typing.Annotated, typing.Union, types.UnionType, list, dict, tuple):
+        for argument in typing.get_args(hint):
+            _models(argument, found)
+    elif isinstance(hint, type) and issubclass(hint, RestModel) and hint not in found:
+        found.add(hint)
+        for field in hint.model_fields.values():
+            _models(field.annotation, found)
+    return found
+
+
+def test_every_model_an_item_can_hold_has_a_graphql_type() -> None:
+    """Else an item holding it (an open union's fallback for a kind added upstream, say) fails as an
+    unexpected error when it is converted: a tool caller of a new kind once did."""
+    models = _models(ConversationItem, set())
+    assert len(models) > 90  # every item type, its parts, actions and their fallbacks
+    assert sorted(model.__name__ for model in models if model not in _REGISTRY) == []
