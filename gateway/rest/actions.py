@@ -340,7 +340,7 @@ ApplyPatchOperation = Annotated[
 
 class McpListedTool(RestModel):
     name: str
-    input_schema: Any
+    input_schema: dict[str, Any]  # an object, as the API defines it (the schema's `inputSchema: JSON!`)
     annotations: Any = None
     description: str | None = None
 

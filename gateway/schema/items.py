@@ -199,7 +199,9 @@ class ToolSearchCall(ConversationItemFields):
     call_id: str | None = described(_CALL_ID)
     execution: ToolExecution = described("Where the search ran.")
     status: CallStatus = described("Whether the search is complete.")
-    arguments: JSON = described("The arguments of the search, as sent.")
+    arguments: JSON | None = described(
+        "The arguments of the search, as sent: any JSON value, null included (the REST API gives them no type)."
+    )
     created_by: str | None = described(_CREATED_BY)
 
 

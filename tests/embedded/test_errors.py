@@ -163,6 +163,20 @@ BAD_REQUESTS: dict[str, tuple[Call, str | None, str]] = {
         "items[0].arguments",
         "invalid_type",
     ),
+    "an MCP tool's input schema that is not an object": (
+        lambda sdk, cid: sdk.conversations.items.create(
+            cid,
+            items=items(
+                {
+                    "type": "mcp_list_tools",
+                    "server_label": "docs",
+                    "tools": [{"name": "search", "input_schema": None}],
+                }
+            ),
+        ),
+        "items[0].tools[0].input_schema",
+        "invalid_type",
+    ),
     "a bad enum value inside an item": (
         lambda sdk, cid: sdk.conversations.items.create(
             cid, items=items({"type": "function_call_output", "call_id": "c", "output": "o", "status": "done"})
