@@ -14,6 +14,8 @@ one place when the operation ends:
     UpstreamBudgetExhausted     OPERATION_TOO_EXPENSIVE
     too many tokens             TOO_MANY_TOKENS (the other limits carry their codes already)
     a variable of the wrong type BAD_USER_INPUT (with the input path)
+    an upstream value the schema's type cannot hold (an integer beyond 32 bits for an `Int`)
+                                UPSTREAM_UNAVAILABLE (as an enum value it has no name for)
     GraphQL syntax/validation   GRAPHQL_PARSE_FAILED / GRAPHQL_VALIDATION_FAILED
     anything else               INTERNAL_SERVER_ERROR, masked, logged with the request id
 """
@@ -49,6 +51,8 @@ _VARIABLE_PATH = re.compile(r" at (\.[^:]+):")
 _VARIABLE_NAME = re.compile(r"^Variable '\$([^']+)'")
 _TOKENS = re.compile(r"Document contains more than (\d+) tokens")
 _ONE_OF = re.compile(r"^OneOf Input Object '(\w+)' must specify exactly one key")
+_UNREPRESENTABLE = re.compile(r"^(Int|Float|String|Boolean|ID|Enum '\w+') cannot represent ")
+"""graphql-core's message for a result value its type cannot serialize: not the client's document."""
 
 
 class GatewayError(Exception):
@@ -117,33 +121,45 @@ def _one_of_path(type_fields: frozenset[str], value: Any, path: str) -> str | No
     return None
 
 
+def _graphql_coded(error: GraphQLError, extensions: dict[str, Any], context: ExecutionContext) -> str:
+    """The message of an error graphql-core raised itself, its code set in ``extensions``."""
+    message = error.message
+    one_of = _ONE_OF.match(message)
+    if message.startswith("Variable '$"):
+        # A variable's value does not fit its type (a bad enum value, a missing required
+        # field): the client's input, at the path graphql-core names.
+        extensions["code"] = "BAD_USER_INPUT"
+        path = _variable_error_path(message)
+        if path is not None:
+            extensions["path"] = path
+    elif one_of is not None and context.variables:
+        extensions["code"] = "BAD_USER_INPUT"
+        named = context.schema._schema.type_map.get(one_of.group(1))
+        fields = frozenset(getattr(named, "fields", {}))
+        path = _one_of_path(fields, context.variables, "")
+        if path is not None:
+            extensions["path"] = path
+            message = f"`{path}`: {message}"
+    elif error.path is not None and _UNREPRESENTABLE.match(message):
+        # Raised while the result was completed: a value the upstream sent, which the document
+        # was right to ask for (the gateway's own leaves, ids and cursors, always fit).
+        extensions["code"] = "UPSTREAM_UNAVAILABLE"
+        message = f"The upstream sent a value the schema cannot represent. {message}"
+    elif (tokens := _TOKENS.search(message)) is not None:
+        extensions.update(code="TOO_MANY_TOKENS", limit=int(tokens.group(1)))
+        message = f"The document has more than {tokens.group(1)} tokens; the limit is {tokens.group(1)}."
+    elif "code" not in extensions:
+        syntax = message.startswith("Syntax Error")
+        extensions["code"] = "GRAPHQL_PARSE_FAILED" if syntax else "GRAPHQL_VALIDATION_FAILED"
+    return message
+
+
 def _coded(error: GraphQLError, request_id: str | None, context: ExecutionContext) -> GraphQLError:
     original = error.original_error
     extensions: dict[str, Any] = dict(error.extensions or {})
     message = error.message
     if original is None or isinstance(original, GraphQLError):
-        one_of = _ONE_OF.match(message)
-        if message.startswith("Variable '$"):
-            # A variable's value does not fit its type (a bad enum value, a missing required
-            # field): the client's input, at the path graphql-core names.
-            extensions["code"] = "BAD_USER_INPUT"
-            path = _variable_error_path(message)
-            if path is not None:
-                extensions["path"] = path
-        elif one_of is not None and context.variables:
-            extensions["code"] = "BAD_USER_INPUT"
-            named = context.schema._schema.type_map.get(one_of.group(1))
-            fields = frozenset(getattr(named, "fields", {}))
-            path = _one_of_path(fields, context.variables, "")
-            if path is not None:
-                extensions["path"] = path
-                message = f"`{path}`: {message}"
-        elif (tokens := _TOKENS.search(message)) is not None:
-            extensions.update(code="TOO_MANY_TOKENS", limit=int(tokens.group(1)))
-            message = f"The document has more than {tokens.group(1)} tokens; the limit is {tokens.group(1)}."
-        elif "code" not in extensions:
-            syntax = message.startswith("Syntax Error")
-            extensions["code"] = "GRAPHQL_PARSE_FAILED" if syntax else "GRAPHQL_VALIDATION_FAILED"
+        message = _graphql_coded(error, extensions, context)
     elif isinstance(original, GatewayError):
         extensions.update(original.extensions, code=original.code)
         message = original.message

@@ -94,11 +94,12 @@ def _objects(value: Any, path: tuple[str | int, ...] = ()) -> Iterator[tuple[tup
 
 
 def _variants(item: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    """``item`` changed in one place: an object of a kind added upstream, or a member left out,
-    null, an empty list or an empty string."""
+    """``item`` changed in one place: an object of a kind added upstream, a member left out, null,
+    an empty list or an empty string, or an integer beyond GraphQL's 32 bits."""
     for path, found in _objects(item):
         changes: list[tuple[str, Any]] = [("type", "a_future_kind")] if "type" in found else []
         changes += [(key, value) for key in found for value in (_ABSENT, None, [], "")]
+        changes += [(key, 2**31) for key, value in found.items() if type(value) is int]
         for key, value in changes:
             changed = copy.deepcopy(item)
             target: Any = changed
@@ -128,7 +129,8 @@ async def test_an_item_the_rest_models_read_never_fails_as_an_unexpected_error(
 ) -> None:
     """Every item type's sample, changed in one place in every way the REST models still accept
     (about 500 items), read with every field selected: each comes back, or fails as a contract
-    error with its code. None is an unexpected error (a tool caller of a new kind once was)."""
+    error with its code. None is an unexpected error (a tool caller of a new kind once was), or
+    named a failure of the client's document (an integer too large for `Int` once was)."""
     items = [
         changed
         for kind in sorted(ITEM_SAMPLES)
