@@ -24,6 +24,7 @@ from typing import Any
 from gateway.schema.errors import bad_input
 from gateway.schema.ids import decode_cursor
 from gateway.schema.items import upstream_id
+from gateway.upstream.errors import UpstreamInvalidResponse
 
 __all__ = ["DEFAULT_FIRST", "MAX_ITEMS", "UPSTREAM_PAGE", "Fetch", "PageRequest", "Window", "window"]
 
@@ -125,6 +126,8 @@ async def _scan(
     while True:
         limit = UPSTREAM_PAGE if to_stop else _limit(need, len(collected), stop)
         items, has_more = await fetch(order, cursor, limit)
+        if collected:
+            _check_advances(collected, items, cursor)
         for item in items:
             if stop is not None and upstream_id(item) == stop:
                 return _Scan(collected[:need], len(collected) > need, exhausted=False)
@@ -133,6 +136,23 @@ async def _scan(
             more = len(collected) > need or (extra == 0 and has_more)
             return _Scan(collected[:need], more, exhausted=not has_more or not items)
         cursor = upstream_id(items[-1])
+
+
+def _check_advances(collected: list[Any], items: list[Any], cursor: str | None) -> None:
+    """Refuses a page that repeats an item of the scan's earlier pages.
+
+    An upstream whose pages do not advance (a cache in between that ignores the query string,
+    say) would otherwise fill the connection with the same items again, until the upstream call
+    budget ran out.
+    """
+    seen = {upstream_id(item) for item in collected}
+    for item in items:
+        if upstream_id(item) in seen:
+            msg = (
+                f"The upstream's page after {cursor} repeats the item {upstream_id(item)}, which an earlier page "
+                "held: its pages do not advance (does a cache between them ignore the query string?)."
+            )
+            raise UpstreamInvalidResponse(msg)
 
 
 @dataclass(slots=True)

@@ -279,3 +279,40 @@ async def test_a_caller_of_a_kind_the_schema_does_not_name_is_a_contract_error(
     assert error["path"] == ["conversation", "items"]
     assert error["extensions"] == {"code": "UPSTREAM_UNAVAILABLE"}
     assert error["message"] == message
+
+
+@pytest.mark.parametrize("arguments", ["first: 5", "last: 5", "first: 5, after: $after"])
+async def test_pages_that_do_not_advance_are_a_contract_error_not_repeated_items(
+    arguments: str, seed: Seed, graphql: GraphQLClient, upstream: Recording
+) -> None:
+    """An upstream (or a cache in front of it) that ignores `after` answers every page alike: the
+    connection must not fill with the same items again."""
+    conversation_id = await seed(*messages(1))
+    first = await graphql.data(
+        "query($id: ID!) { conversation(id: $id) { items(first: 1) { edges { cursor } } } }", {"id": conversation_id}
+    )
+    message = {"type": "message", "status": "completed", "role": "user", "content": []}
+    page = {
+        "object": "list",
+        "data": [{**message, "id": "msg_a"}, {**message, "id": "msg_b"}],
+        "first_id": "msg_a",
+        "last_id": "msg_b",
+        "has_more": True,
+    }
+    upstream.clear()
+    upstream.fault = lambda request: httpx.Response(200, json=page) if request.url.path.endswith("/items") else None
+    variables: dict[str, Any] = {"id": conversation_id}
+    declared = "$id: ID!"
+    if "$after" in arguments:
+        variables["after"] = first["conversation"]["items"]["edges"][0]["cursor"]
+        declared += ", $after: String"
+    nodes = "nodes { ... on Message { itemId } }"
+    body = await graphql.execute(
+        f"query({declared}) {{ conversation(id: $id) {{ items({arguments}) {{ {nodes} }} }} }}", variables
+    )
+    assert body["data"] == {"conversation": {"items": None}}, body
+    (error,) = body["errors"]
+    assert error["extensions"] == {"code": "UPSTREAM_UNAVAILABLE"}
+    assert "repeats the item msg_" in error["message"]
+    assert "its pages do not advance" in error["message"]
+    assert upstream.count == 2
