@@ -49,6 +49,26 @@ async def test_the_same_document_with_other_variables_asks_for_other_pages(
         assert upstream.count == 1  # the page alone: it shows the conversation exists
 
 
+async def test_variables_inside_fragments_spread_under_several_aliases_choose_the_pages(
+    graphql: GraphQLClient, upstream: Recording, seed: Seed
+) -> None:
+    """The variables a selection uses are found through fragments, nested ones too, and are
+    worked out once per fragment: each alias and each run of the same document gets its pages."""
+    first, second = await seed(*messages(8)), await seed(*messages(8))
+    query = """query($a: ID!, $b: ID!, $last: Int!) {
+      one: conversation(id: $a) { ...Newest } two: conversation(id: $b) { ...Newest } }
+      fragment Newest on Conversation { ...Inner }
+      fragment Inner on Conversation { items(last: $last) { nodes { ... on Message { itemId } } } }"""
+    for last in (2, 5, 2):
+        upstream.clear()
+        data = await graphql.data(query, {"a": first, "b": second, "last": last})
+        assert [len(data[alias]["items"]["nodes"]) for alias in ("one", "two")] == [last, last]
+        assert sorted(request.path for request in upstream.requests) == sorted(
+            f"/conversations/{conversation_id}/items" for conversation_id in (first, second)
+        )
+        assert all(("limit", str(last)) in request.params for request in upstream.requests)
+
+
 async def test_nodes_with_repeated_ids_fetch_each_conversation_once(
     graphql: GraphQLClient, upstream: Recording, seed: Seed
 ) -> None:
