@@ -13,6 +13,7 @@ from gateway.loaders import ItemKey, PageKey
 from gateway.rest import Conversation as RestConversation
 from gateway.schema.base import described
 from gateway.schema.context import GatewayInfo
+from gateway.schema.convert import UpstreamContractError
 from gateway.schema.enums import Includable, ItemOrder
 from gateway.schema.errors import GatewayError
 from gateway.schema.ids import encode_cursor
@@ -183,6 +184,16 @@ def _first_pages(
     return tuple(pages)
 
 
+def _time(seconds: int) -> datetime:
+    """A Unix time from the upstream as a date-time; a contract error for one no date-time holds
+    (beyond the year 9999, say), as for an enum value the schema has no name for."""
+    try:
+        return datetime.fromtimestamp(seconds, UTC)
+    except (ValueError, OverflowError, OSError):
+        msg = f"The upstream sent the time {seconds}, which is not a date-time the schema can represent."
+        raise UpstreamContractError(msg) from None
+
+
 @strawberry.type(description="A conversation: its metadata and its items.")
 class Conversation(relay.Node):
     """The conversation's own record (creation time, metadata) is read only when a field needs it.
@@ -212,7 +223,7 @@ class Conversation(relay.Node):
 
     @strawberry.field(description="When the conversation was created.")
     async def created_at(self, info: GatewayInfo) -> datetime:
-        return datetime.fromtimestamp((await self._read(info)).created_at, UTC)
+        return _time((await self._read(info)).created_at)
 
     @strawberry.field(description="Up to 16 key-value pairs attached to the conversation.")
     async def metadata(self, info: GatewayInfo) -> list[MetadataEntry]:

@@ -316,3 +316,28 @@ async def test_pages_that_do_not_advance_are_a_contract_error_not_repeated_items
     assert "repeats the item msg_" in error["message"]
     assert "its pages do not advance" in error["message"]
     assert upstream.count == 2
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"created_at": 2**40}, "The upstream sent the time 1099511627776, which is not a date-time"),
+        ({"created_at": -(2**40)}, "The upstream sent the time -1099511627776, which is not a date-time"),
+        ({"created_at": "yesterday"}, "is not what the API defines"),
+        ({"metadata": {"topic": 1}}, "is not what the API defines"),
+        ({"id": None}, "is not what the API defines"),
+    ],
+)
+async def test_a_conversation_record_the_schema_cannot_show_is_a_contract_error(
+    change: dict[str, Any], message: str, seed: Seed, graphql: GraphQLClient, upstream: Recording
+) -> None:
+    conversation_id = await seed()
+    record = {"id": conversation_id, "object": "conversation", "created_at": 1_700_000_000, "metadata": {}, **change}
+    upstream.fault = lambda request: None if request.url.path.endswith("/items") else httpx.Response(200, json=record)
+    body = await graphql.execute(
+        "query($id: ID!) { conversation(id: $id) { conversationId createdAt metadata { key value } } }",
+        {"id": conversation_id},
+    )
+    (error,) = body["errors"]
+    assert error["extensions"] == {"code": "UPSTREAM_UNAVAILABLE"}
+    assert message in error["message"]
