@@ -28,6 +28,7 @@ from typing import Any
 
 from graphql import GraphQLError
 from strawberry.types import ExecutionContext
+from strawberry.types.graphql import OperationType
 
 from gateway.schema.convert import UpstreamContractError
 from gateway.upstream.errors import (
@@ -121,6 +122,13 @@ def _one_of_path(type_fields: frozenset[str], value: Any, path: str) -> str | No
     return None
 
 
+def _in_a_mutation(context: ExecutionContext) -> bool:
+    try:
+        return context.operation_type is OperationType.MUTATION
+    except RuntimeError:  # no operation to be found (not the case once a result is completed)
+        return False
+
+
 def _graphql_coded(error: GraphQLError, extensions: dict[str, Any], context: ExecutionContext) -> str:
     """The message of an error graphql-core raised itself, its code set in ``extensions``."""
     message = error.message
@@ -144,7 +152,10 @@ def _graphql_coded(error: GraphQLError, extensions: dict[str, Any], context: Exe
         # Raised while the result was completed: a value the upstream sent, which the document
         # was right to ask for (the gateway's own leaves, ids and cursors, always fit).
         extensions["code"] = "UPSTREAM_UNAVAILABLE"
-        message = f"The upstream sent a value the schema cannot represent. {message}"
+        message = f"The upstream sent a value the schema cannot represent ({message})."
+        if _in_a_mutation(context):
+            # Only a write that succeeded has a result to complete: say so, lest it be sent again.
+            message += " The write was applied; only its result cannot be shown."
     elif (tokens := _TOKENS.search(message)) is not None:
         extensions.update(code="TOO_MANY_TOKENS", limit=int(tokens.group(1)))
         message = f"The document has more than {tokens.group(1)} tokens; the limit is {tokens.group(1)}."

@@ -243,3 +243,34 @@ async def test_an_integer_beyond_64_bits_in_a_json_value_reaches_the_upstream_ex
 
     (stored,) = json.loads(listed.content)["data"]  # the standard library: exact integers
     assert stored["arguments"] == arguments
+
+
+async def test_a_written_value_the_schema_cannot_show_says_the_write_was_applied(graphql: GraphQLClient) -> None:
+    """The API takes a coordinate beyond GraphQL's 32-bit `Int`; the payload cannot show it, and
+    its error must not read as a failed write (which a client would send again)."""
+    conversation_id = await _conversation(graphql)
+    sample = ITEM_SAMPLES["computer_call"]
+    raw = {**sample, "action": {**sample["action"], "x": 2**31}}
+    body = await graphql.execute(
+        "mutation($input: AddConversationItemsInput!) { addConversationItems(input: $input) {"
+        " items { ... on ComputerCall { action { ... on ClickAction { x } } } } } }",
+        {"input": {"conversationId": conversation_id, "items": [{"raw": raw}]}},
+    )
+    (error,) = body["errors"]
+    assert error["extensions"] == {"code": "UPSTREAM_UNAVAILABLE"}
+    assert error["message"] == (
+        "The upstream sent a value the schema cannot represent (Int cannot represent non 32-bit signed integer"
+        " value: 2147483648). The write was applied; only its result cannot be shown."
+    )
+    listed = await graphql.http.get(
+        f"/v1/conversations/{conversation_id}/items", headers={"Authorization": "Bearer sk-test"}
+    )
+    (stored,) = listed.json()["data"]
+    assert stored["action"]["x"] == 2**31
+    # A read of the same value says nothing of a write.
+    read = await graphql.execute(
+        "query($id: ID!) { conversation(id: $id) { items { nodes {"
+        " ... on ComputerCall { action { ... on ClickAction { x } } } } } } }",
+        {"id": conversation_id},
+    )
+    assert read["errors"][0]["message"].endswith("value: 2147483648).")
