@@ -364,6 +364,12 @@ class UpstreamSession:
             error = error_for_transport(transport_error)
             breaker.record(error)
             raise error from None
+        except httpx.DecodingError as decoding_error:
+            # A body its Content-Encoding does not decode ("gzip" that is not): garbled, as an
+            # answer that is not JSON is, and not sent again.
+            error = UpstreamInvalidResponse(f"The upstream's answer could not be decoded ({decoding_error}).")
+            breaker.record(error)
+            raise error from None
         if not response.is_success:
             failure = error_for_status(response)
             breaker.record(failure)

@@ -49,6 +49,14 @@ def _content(status: int, content: bytes) -> Fault:
     return answer
 
 
+def _encoded(encoding: str) -> Fault:
+    def answer(request: httpx.Request) -> httpx.Response:
+        headers = {"content-type": "application/json", "content-encoding": encoding}
+        return httpx.Response(200, content=b'{"id": "conv_1"}', headers=headers)
+
+    return answer
+
+
 BAD_REQUEST = {
     "error": {"message": "Invalid 'after'.", "type": "invalid_request_error", "param": "after", "code": "invalid_value"}
 }
@@ -85,6 +93,8 @@ CASES: dict[str, tuple[Fault, str, int]] = {
     "a body that is not JSON": (_content(200, b"<html>hello</html>"), "UPSTREAM_UNAVAILABLE", 1),
     "JSON of the wrong shape": (_content(200, b'{"id": 5, "object": "conversation"}'), "UPSTREAM_UNAVAILABLE", 1),
     "truncated JSON": (_content(200, b'{"id": "conv_1", "object": "conv'), "UPSTREAM_UNAVAILABLE", 1),
+    "a body that is not the gzip it says": (_encoded("gzip"), "UPSTREAM_UNAVAILABLE", 1),
+    "a body that is not the deflate it says": (_encoded("deflate"), "UPSTREAM_UNAVAILABLE", 1),
 }
 
 QUERY = """query($bad: ID!, $good: ID!) {

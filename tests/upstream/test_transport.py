@@ -25,6 +25,8 @@ import httpx
 import pytest
 import trustme
 
+from gateway.upstream import UpstreamClient
+from gateway.upstream.errors import UpstreamInvalidResponse
 from gateway.upstream.transport import UpstreamTransport
 from tests.conftest import Gateway
 from tests.live import free_port
@@ -258,6 +260,21 @@ async def test_a_compressed_answer_is_decoded(encoding: str) -> None:
     assert encoding.encode() in asked
     assert response.content == plain
     assert response.json() == document
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "deflate"])
+async def test_a_body_that_is_not_the_compression_it_names_is_an_invalid_answer(encoding: str) -> None:
+    """Over a real socket, through the client: an upstream error, sent once, not an unexpected one."""
+    head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Encoding: " + encoding.encode() + b"\r\n"
+    transport = UpstreamTransport(max_connections=4, keepalive_expiry=5)
+    try:
+        async with _answering(head, b'{"id": "conv_1"}') as recorded:
+            client = UpstreamClient(transport, base_url=f"http://127.0.0.1:{recorded.port}/v1")
+            with pytest.raises(UpstreamInvalidResponse, match=r"^The upstream's answer could not be decoded \("):
+                await client.session("sk-test").get_conversation("conv_1")
+    finally:
+        await transport.aclose()
+    assert len(recorded.heads) == 1
 
 
 async def test_the_upstreams_cookies_are_not_kept() -> None:
