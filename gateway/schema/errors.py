@@ -42,6 +42,7 @@ from gateway.upstream.errors import (
     UpstreamServerError,
     UpstreamTimeout,
     UpstreamUnauthenticated,
+    UpstreamUnexpectedStatus,
 )
 
 __all__ = ["GatewayError", "bad_input", "code_errors"]
@@ -89,6 +90,11 @@ def _upstream(error: UpstreamError) -> tuple[str, str, dict[str, Any]]:
             return "UPSTREAM_TIMEOUT", str(error), {}
         case UpstreamServerError(status=status):
             return "UPSTREAM_UNAVAILABLE", f"The upstream failed (HTTP {status}).", {}
+        case UpstreamUnexpectedStatus(status=status):
+            message = (
+                f"The upstream answered HTTP {status}, which the API does not answer with (is the upstream URL right?)."
+            )
+            return "UPSTREAM_UNAVAILABLE", message, {}
         case UpstreamInvalidResponse():
             return "UPSTREAM_UNAVAILABLE", str(error), {}
         case UpstreamBudgetExhausted():

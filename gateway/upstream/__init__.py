@@ -13,6 +13,7 @@ from gateway.upstream.errors import (
     UpstreamTimeout,
     UpstreamUnauthenticated,
     UpstreamUnavailable,
+    UpstreamUnexpectedStatus,
 )
 
 __all__ = [
@@ -31,4 +32,5 @@ __all__ = [
     "UpstreamTimeout",
     "UpstreamUnauthenticated",
     "UpstreamUnavailable",
+    "UpstreamUnexpectedStatus",
 ]

@@ -43,6 +43,7 @@ from gateway.upstream.errors import (
     UpstreamServerError,
     UpstreamTimeout,
     UpstreamUnavailable,
+    UpstreamUnexpectedStatus,
     error_for_status,
     error_for_transport,
 )
@@ -108,7 +109,12 @@ class CircuitBreaker:
             self._in_a_row = 0
             return
         counts = isinstance(
-            error, UpstreamServerError | UpstreamUnavailable | UpstreamInvalidResponse | UpstreamTimeout
+            error,
+            UpstreamServerError
+            | UpstreamUnexpectedStatus
+            | UpstreamUnavailable
+            | UpstreamInvalidResponse
+            | UpstreamTimeout,
         )
         if counts and not isinstance(error, OperationDeadline | CircuitOpen):
             self._in_a_row += 1

@@ -7,7 +7,8 @@
     │   ├── UpstreamForbidden        403
     │   ├── UpstreamNotFound         404
     │   ├── UpstreamRateLimited      429, with `retry_after` seconds when the upstream said
-    │   └── UpstreamServerError      5xx and any other status
+    │   ├── UpstreamServerError      5xx, 408 and 409 (retried, as OpenAI's SDK retries them)
+    │   └── UpstreamUnexpectedStatus any other status (a redirect, a 410): not the API's, not retried
     ├── UpstreamTimeout              no answer in time (connect, read, write or pool)
     │   └── OperationDeadline        the GraphQL operation's own deadline passed
     ├── UpstreamUnavailable          no connection (refused, reset, DNS, TLS)
@@ -41,6 +42,7 @@ __all__ = [
     "UpstreamTimeout",
     "UpstreamUnauthenticated",
     "UpstreamUnavailable",
+    "UpstreamUnexpectedStatus",
     "error_for_status",
     "error_for_transport",
 ]
@@ -87,6 +89,11 @@ class UpstreamRateLimited(UpstreamStatusError):
 
 class UpstreamServerError(UpstreamStatusError):
     retryable = True
+
+
+class UpstreamUnexpectedStatus(UpstreamStatusError):
+    """A status the API does not answer with (a redirect, 410, 418, ...): something in between, or
+    a wrong upstream URL. Sending the request again would get the same answer."""
 
 
 class UpstreamTimeout(UpstreamError):
@@ -136,6 +143,10 @@ _BY_STATUS: dict[int, type[UpstreamStatusError]] = {
 }
 
 
+_RETRIED = frozenset({408, 409})
+"""Statuses below 500 that OpenAI's SDK sends again (a request timeout, a conflict)."""
+
+
 def _retry_after(response: httpx.Response) -> float | None:
     for header, divisor in (("retry-after-ms", 1000.0), ("retry-after", 1.0)):
         value = response.headers.get(header)
@@ -160,7 +171,10 @@ def error_for_status(response: httpx.Response) -> UpstreamStatusError:
         message = str(error.get("message") or message)
         param = error.get("param") if isinstance(error.get("param"), str) else None
         code = error.get("code") if isinstance(error.get("code"), str) else None
-    cls = _BY_STATUS.get(response.status_code, UpstreamServerError)
+    status = response.status_code
+    cls = _BY_STATUS.get(status) or (
+        UpstreamServerError if status >= 500 or status in _RETRIED else UpstreamUnexpectedStatus
+    )
     if cls is UpstreamRateLimited:
         return UpstreamRateLimited(
             response.status_code, message, retry_after=_retry_after(response), param=param, code=code

@@ -84,6 +84,10 @@ CASES: dict[str, tuple[Fault, str, int]] = {
     "429 with a long Retry-After": (_status(429, headers={"Retry-After": "30"}), "RATE_LIMITED", 1),
     "429 without Retry-After": (_status(429), "RATE_LIMITED", 3),
     "500": (_status(500), "UPSTREAM_UNAVAILABLE", 3),
+    "408": (_status(408), "UPSTREAM_UNAVAILABLE", 3),  # retried, as OpenAI's SDK retries it
+    "409": (_status(409), "UPSTREAM_UNAVAILABLE", 3),
+    "a redirect": (_content(302, b""), "UPSTREAM_UNAVAILABLE", 1),  # a status the API does not use: once
+    "410": (_status(410), "UPSTREAM_UNAVAILABLE", 1),
     "502 with an HTML body": (_content(502, b"<html>Bad gateway</html>"), "UPSTREAM_UNAVAILABLE", 3),
     "503": (_status(503), "UPSTREAM_UNAVAILABLE", 3),
     "connection refused": (_raise(httpx.ConnectError), "UPSTREAM_UNAVAILABLE", 3),

@@ -315,6 +315,21 @@ async def test_the_circuit_opens_after_repeated_failures_and_closes_again(gatewa
     assert (await client.data(query, {"id": conversation_id}))["conversation"]["conversationId"] == conversation_id
 
 
+async def test_statuses_the_api_does_not_use_open_the_circuit_without_retries(gateway: Gateway) -> None:
+    """A wrong upstream URL (or a proxy in between) answering redirects is a failing upstream, but
+    asking again gets the same answer: each read is sent once, and the circuit opens all the same."""
+    client, upstream = await gateway(circuit_breaker_failures=3, circuit_breaker_seconds=30, upstream_attempts=3)
+    upstream.fault = lambda request: httpx.Response(301, headers={"Location": "https://example.com/"})
+    query = '{ conversation(id: "conv_a") { conversationId } }'
+    messages = [_only_error(await client.execute(query))["message"] for _ in range(4)]
+    assert messages[0] == (
+        "The upstream answered HTTP 301, which the API does not answer with (is the upstream URL right?)."
+    )
+    assert messages[1:3] == messages[:2]
+    assert "stops calling it" in messages[3]
+    assert upstream.count == 3
+
+
 async def test_the_retry_budget_bounds_retries_in_one_operation(gateway: Gateway) -> None:
     client, upstream = await gateway(retry_budget=2, upstream_attempts=3, circuit_breaker_failures=100)
     upstream.fault = lambda request: httpx.Response(503, json={"error": {"message": "down"}})
