@@ -1,14 +1,18 @@
-"""The SQLite file: data survives a restart, the schema is versioned, WAL is on."""
+"""The SQLite file: data survives a restart, the schema is versioned, WAL is on, reads stay off threads."""
 
 from __future__ import annotations
 
 import sqlite3
+import threading
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
 from gateway.app import create_app
+from gateway.embedded import store as store_module
 from gateway.embedded.store import SCHEMA_VERSION, ConversationStore
 from tests.conftest import SettingsFactory
 from tests.live import Recorder, serve
@@ -52,3 +56,87 @@ async def test_a_closed_store_says_so() -> None:
     store = ConversationStore(Path("unused.sqlite3"))
     with pytest.raises(RuntimeError, match="not open"):
         await store.get_conversation("", "conv_1")
+
+
+def _reader_threads() -> list[str]:
+    return [thread.name for thread in threading.enumerate() if thread.name.startswith("sqlite-reader")]
+
+
+async def _store_with_a_conversation(path: Path) -> ConversationStore:
+    store = ConversationStore(path)
+    await store.open()
+    items = [{"id": f"msg_{n}", "type": "message", "role": "user", "content": []} for n in range(3)]
+    await store.create_conversation("tenant", "conv_1", None, items)
+    return store
+
+
+async def test_reads_run_on_the_loop_without_a_thread(tmp_path: Path) -> None:
+    store = await _store_with_a_conversation(tmp_path / "db.sqlite3")
+    try:
+        page = await store.list_items("tenant", "conv_1", after=None, limit=2, order="asc")
+        assert [item["id"] for item in page.items] == ["msg_0", "msg_1"]
+        assert page.has_more
+        assert (await store.get_item("tenant", "conv_1", "msg_2"))["id"] == "msg_2"
+        assert _reader_threads() == []
+    finally:
+        await store.close()
+
+
+def _refusing(code: int) -> type[sqlite3.Connection]:
+    class Refusing(sqlite3.Connection):
+        """A connection whose queries fail with SQLite's ``code``, as a locked file makes them."""
+
+        def execute(self, sql: str, parameters: Any = (), /) -> sqlite3.Cursor:
+            if sql.startswith("PRAGMA"):
+                return super().execute(sql, parameters)
+            error = sqlite3.OperationalError("database is locked" if code == sqlite3.SQLITE_BUSY else "disk I/O error")
+            error.sqlite_errorcode = code
+            raise error
+
+    return Refusing
+
+
+@pytest.fixture
+def loop_connection_refuses(monkeypatch: pytest.MonkeyPatch) -> Callable[[int], None]:
+    """Makes the event loop's own connection (the one that never waits) fail with a given code."""
+
+    def refuse(code: int) -> None:
+        def connect(path: Path, busy_timeout_ms: int = 10000) -> sqlite3.Connection:
+            if busy_timeout_ms != 0:
+                return connect_for_real(path, busy_timeout_ms)
+            connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False, factory=_refusing(code))
+            connection.execute("PRAGMA busy_timeout = 0")
+            return connection
+
+        monkeypatch.setattr(store_module, "_connect", connect)
+
+    connect_for_real = store_module._connect
+    return refuse
+
+
+@pytest.mark.parametrize("code", [sqlite3.SQLITE_BUSY, 261, sqlite3.SQLITE_LOCKED])  # 261: SQLITE_BUSY_RECOVERY
+async def test_a_read_that_finds_the_file_locked_waits_on_a_reader_thread(
+    tmp_path: Path, loop_connection_refuses: Callable[[int], None], code: int
+) -> None:
+    store = await _store_with_a_conversation(tmp_path / "db.sqlite3")
+    loop_connection_refuses(code)
+    try:
+        page = await store.list_items("tenant", "conv_1", after="msg_0", limit=10, order="asc")
+        assert [item["id"] for item in page.items] == ["msg_1", "msg_2"]
+        assert (await store.get_conversation("tenant", "conv_1")).id == "conv_1"
+        assert _reader_threads() != []
+    finally:
+        await store.close()
+
+
+async def test_a_read_that_fails_otherwise_is_not_run_again(
+    tmp_path: Path, loop_connection_refuses: Callable[[int], None]
+) -> None:
+    store = await _store_with_a_conversation(tmp_path / "db.sqlite3")
+    loop_connection_refuses(sqlite3.SQLITE_IOERR)
+    try:
+        with pytest.raises(sqlite3.OperationalError, match="disk I/O error"):
+            await store.get_conversation("tenant", "conv_1")
+        assert _reader_threads() == []
+    finally:
+        await store.close()
