@@ -171,6 +171,8 @@ def create_app(settings: Settings, *, upstream_transport: TransportWrapper | Non
         max_aliases=settings.max_aliases,
         max_tokens=settings.max_tokens,
         upstream_budget=settings.upstream_budget,
+        max_selections=settings.max_selections,
+        max_validation_work=settings.max_validation_work,
     )
     schema = build_schema(limits, introspection=settings.introspection)
     graphql = GatewayGraphQL(schema, runtime.upstream, graphiql=settings.introspection)

@@ -62,6 +62,10 @@ class Settings(BaseSettings):
     """The largest GraphQL request body."""
     upstream_budget: int = Field(default=50, ge=1)
     """The most upstream calls one operation may make (estimated before, counted during)."""
+    max_selections: int = Field(default=20_000, ge=1)
+    """The most fields and fragments an operation may select once its fragments are spread."""
+    max_validation_work: int = Field(default=50_000, ge=100)
+    """The most work checking that a document's same-named fields can be merged may take (graphql-core's budget)."""
     operation_timeout: float = Field(default=30.0, gt=0)
     """Seconds an operation may take; fields still waiting on the upstream then fail with UPSTREAM_TIMEOUT."""
     retry_budget: int = Field(default=10, ge=0)

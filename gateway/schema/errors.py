@@ -16,6 +16,8 @@ one place when the operation ends:
     a variable of the wrong type BAD_USER_INPUT (with the input path)
     an upstream value the schema's type cannot hold (an integer beyond 32 bits for an `Int`)
                                 UPSTREAM_UNAVAILABLE (as an enum value it has no name for)
+    validation stopped by graphql-core's bounds (fragments nested or spread too often)
+                                OPERATION_TOO_COMPLEX
     GraphQL syntax/validation   GRAPHQL_PARSE_FAILED / GRAPHQL_VALIDATION_FAILED
     anything else               INTERNAL_SERVER_ERROR, masked, logged with the request id
 """
@@ -26,7 +28,8 @@ import logging
 import re
 from typing import Any
 
-from graphql import GraphQLError
+from graphql import GraphQLError, Node
+from graphql.validation.validate import ValidationAbortedError
 from strawberry.types import ExecutionContext
 from strawberry.types.graphql import OperationType
 
@@ -45,7 +48,7 @@ from gateway.upstream.errors import (
     UpstreamUnexpectedStatus,
 )
 
-__all__ = ["GatewayError", "bad_input", "code_errors"]
+__all__ = ["GatewayError", "bad_input", "code_errors", "too_complex_error"]
 
 logger = logging.getLogger("gateway.errors")
 
@@ -65,6 +68,19 @@ class GatewayError(Exception):
         self.message = message
         self.code = code
         self.extensions = extensions
+
+
+_TOO_COMPLEX = (
+    "The document is too complex to validate: {what}. Select each field once, spread each fragment "
+    "only where it is needed, or split the operation."
+)
+
+
+def too_complex_error(what: str, node: Node, limit: int) -> ValidationAbortedError:
+    """The error that stops the validation of a document past the gateway's bound (raised inside a
+    validation rule, it ends the validation, and graphql-core reports it as the last error)."""
+    extensions = {"code": "OPERATION_TOO_COMPLEX", "limit": limit}
+    return ValidationAbortedError(_TOO_COMPLEX.format(what=what), node, extensions=extensions)
 
 
 def bad_input(message: str, **extensions: Any) -> GatewayError:
@@ -165,6 +181,11 @@ def _graphql_coded(error: GraphQLError, extensions: dict[str, Any], context: Exe
     elif (tokens := _TOKENS.search(message)) is not None:
         extensions.update(code="TOO_MANY_TOKENS", limit=int(tokens.group(1)))
         message = f"The document has more than {tokens.group(1)} tokens; the limit is {tokens.group(1)}."
+    elif message == "Validation aborted." and "code" not in extensions:
+        # graphql-core stopped validating: its fragments nest too deep or are spread too often
+        # (its own bounds; the gateway's field-merging bound reports itself, with its limit).
+        extensions["code"] = "OPERATION_TOO_COMPLEX"
+        message = _TOO_COMPLEX.format(what="its fragments are spread, or nested, more often than the gateway checks")
     elif "code" not in extensions:
         syntax = message.startswith("Syntax Error")
         extensions["code"] = "GRAPHQL_PARSE_FAILED" if syntax else "GRAPHQL_VALIDATION_FAILED"

@@ -57,12 +57,21 @@ class OperationHooks:
 
     def __init__(self, limits: Limits, *, introspection: bool = True, cache_size: int = 1024) -> None:
         self.limits = limits
-        extra = validation_rules(limits)
-        self.rules: tuple[type[ASTValidationRule], ...] = (
-            extra if introspection else (*extra, NoSchemaIntrospectionCustomRule)
-        )
+        self._introspection = introspection
+        self._rules: dict[tuple[type[ASTValidationRule], ...], tuple[type[ASTValidationRule], ...]] = {}
         self._cache_size = cache_size
         self._documents: OrderedDict[tuple[str, int], _Document] = OrderedDict()
+
+    def rules(self, defaults: tuple[type[ASTValidationRule], ...]) -> tuple[type[ASTValidationRule], ...]:
+        """The validation rules of an operation whose default rules are ``defaults``: those, with
+        the field-merging check bounded, and the gateway's limits."""
+        rules = self._rules.get(defaults)
+        if rules is None:
+            rules = validation_rules(self.limits, defaults)
+            if not self._introspection:
+                rules = (*rules, NoSchemaIntrospectionCustomRule)
+            self._rules[defaults] = rules
+        return rules
 
     def runner(self, context: ExecutionContext) -> SchemaExtensionsRunner:
         """What Strawberry's `Schema.create_extensions_runner` returns for one operation."""
@@ -136,7 +145,7 @@ class _Runner(SchemaExtensionsRunner):
         self._started = time.perf_counter()
         context = self.execution_context
         context.parse_options["max_tokens"] = self._hooks.limits.max_tokens
-        context.validation_rules = context.validation_rules + self._hooks.rules
+        context.validation_rules = self._hooks.rules(context.validation_rules)
 
     def _parse(self) -> None:
         context = self.execution_context

@@ -3,6 +3,9 @@
     OPERATION_TOO_DEEP        selection sets nested deeper than `max_depth`
     TOO_MANY_ALIASES          more than `max_aliases` aliases
     TOO_MANY_TOKENS           a document of more than `max_tokens` tokens (refused while parsing)
+    OPERATION_TOO_COMPLEX     more than `max_selections` fields and fragments once fragments are
+                              spread; same-named fields that take more than `max_validation_work`
+                              to check; fragments nested or spread past graphql-core's bounds
     OPERATION_TOO_EXPENSIVE   more upstream calls than `upstream_budget` could be needed
 
 The last is an estimate from the document and its variables (connection sizes, the ids of `nodes`,
@@ -34,13 +37,16 @@ from graphql import (
     IntValueNode,
     ListValueNode,
     OperationDefinitionNode,
+    OverlappingFieldsCanBeMergedRule,
     SelectionSetNode,
     ValidationContext,
     VariableNode,
 )
+from graphql.validation.validate import ValidationAbortedError
 from strawberry.types import ExecutionContext
 
 from gateway.schema.conversation import CONVERSATION_TYPES, FIELDS_WITHOUT_RECORD
+from gateway.schema.errors import too_complex_error
 from gateway.schema.ids import parse_global_id
 from gateway.schema.pagination import DEFAULT_FIRST, UPSTREAM_PAGE
 
@@ -53,44 +59,90 @@ class Limits:
     max_aliases: int = 250
     max_tokens: int = 15_000
     upstream_budget: int = 50
+    max_validation_work: int = 50_000
+    max_selections: int = 20_000
 
 
 def _fragments(document: DocumentNode) -> dict[str, FragmentDefinitionNode]:
     return {node.name.value: node for node in document.definitions if isinstance(node, FragmentDefinitionNode)}
 
 
-def _depth(
-    selection_set: SelectionSetNode | None, fragments: Mapping[str, FragmentDefinitionNode], seen: frozenset[str]
-) -> int:
-    if selection_set is None:
-        return 0
-    deepest = 0
-    for selection in selection_set.selections:
-        if isinstance(selection, FieldNode):
-            deepest = max(deepest, 1 + _depth(selection.selection_set, fragments, seen))
-        elif isinstance(selection, InlineFragmentNode):
-            deepest = max(deepest, _depth(selection.selection_set, fragments, seen))
-        elif isinstance(selection, FragmentSpreadNode) and selection.name.value not in seen:
-            fragment = fragments.get(selection.name.value)
-            if fragment is not None:
-                deepest = max(deepest, _depth(fragment.selection_set, fragments, seen | {selection.name.value}))
-    return deepest
+class _Shape:
+    """The depth and the size (fields and fragments, once every fragment spread is expanded) of a
+    document's selection sets, each fragment's worked out once.
+
+    Walked spread by spread, a fragment that spreads another twice, which spreads another twice,
+    and so on, doubles the work at each level: 30 such fragments, a document of a thousand
+    characters, would take longer than anyone waits. Here each fragment is walked once.
+    """
+
+    def __init__(self, document: DocumentNode) -> None:
+        self._fragments = _fragments(document)
+        self._known: dict[str, tuple[int, int]] = {}
+        self._walking: set[str] = set()
+
+    def of(self, selection_set: SelectionSetNode | None) -> tuple[int, int]:
+        """(depth, size) of ``selection_set``."""
+        if selection_set is None:
+            return 0, 0
+        deepest, size = 0, 0
+        for selection in selection_set.selections:
+            size += 1
+            if isinstance(selection, FieldNode):
+                depth, below = self.of(selection.selection_set)
+                deepest, size = max(deepest, 1 + depth), size + below
+            elif isinstance(selection, InlineFragmentNode):
+                depth, below = self.of(selection.selection_set)
+                deepest, size = max(deepest, depth), size + below
+            elif isinstance(selection, FragmentSpreadNode):
+                depth, below = self._fragment(selection.name.value)
+                deepest, size = max(deepest, depth), size + below
+        return deepest, size
+
+    def _fragment(self, name: str) -> tuple[int, int]:
+        known = self._known.get(name)
+        if known is not None:
+            return known
+        fragment = self._fragments.get(name)
+        if fragment is None or name in self._walking:
+            return 0, 0  # an unknown fragment, or a cycle: graphql-core's rules report those
+        self._walking.add(name)
+        try:
+            shape = self._known[name] = self.of(fragment.selection_set)
+        finally:
+            self._walking.discard(name)
+        return shape
 
 
-def _depth_rule(limit: int) -> type[ASTValidationRule]:
-    class OperationDepth(ASTValidationRule):
+def _shape_rule(max_depth: int, max_selections: int) -> type[ASTValidationRule]:
+    class OperationShape(ASTValidationRule):
+        def __init__(self, context: ValidationContext) -> None:
+            super().__init__(context)
+            self.shape = _Shape(context.document)
+
         def enter_operation_definition(self, node: OperationDefinitionNode, *_: Any) -> None:
-            depth = _depth(node.selection_set, _fragments(self.context.document), frozenset())
-            if depth > limit:
+            depth, size = self.shape.of(node.selection_set)
+            if depth > max_depth:
                 self.report_error(
                     GraphQLError(
-                        f"The operation nests {depth} levels deep; the limit is {limit}. Split it into smaller ones.",
+                        f"The operation nests {depth} levels deep; the limit is {max_depth}. "
+                        "Split it into smaller ones.",
                         node,
-                        extensions={"code": "OPERATION_TOO_DEEP", "limit": limit},
+                        extensions={"code": "OPERATION_TOO_DEEP", "limit": max_depth},
+                    )
+                )
+            if size > max_selections:
+                self.report_error(
+                    GraphQLError(
+                        f"The operation selects {size} fields and fragments once its fragments are spread "
+                        f"(a fragment spread twice counts twice); the limit is {max_selections}. "
+                        "Spread each fragment only where it is needed, or split the operation.",
+                        node,
+                        extensions={"code": "OPERATION_TOO_COMPLEX", "limit": max_selections},
                     )
                 )
 
-    return OperationDepth
+    return OperationShape
 
 
 def _alias_rule(limit: int) -> type[ASTValidationRule]:
@@ -286,9 +338,43 @@ def estimate_upstream_calls(document: DocumentNode, operation_name: str | None, 
     return _calls(chosen[0].selection_set, _fragments(document), variables, frozenset(), root=True)
 
 
-def validation_rules(limits: Limits) -> tuple[type[ASTValidationRule], ...]:
-    """The validation rules that enforce the depth and alias limits."""
-    return (_depth_rule(limits.max_depth), _alias_rule(limits.max_aliases))
+def _merging_rule(work: int) -> type[ASTValidationRule]:
+    """graphql-core's rule that same-named fields can be merged, with a budget of ``work``.
+
+    Checking that fields of one response name can be merged compares them in pairs: a document of
+    15,000 tokens that repeats one field, or spreads one fragment under itself, can take a second
+    of CPU before graphql-core's own budget (500,000) stops it, and the event loop serves nobody
+    else meanwhile. The gateway's documents spend a few dozen units; at 50,000 the worst such
+    document stops within about a tenth of a second (bench/README.md has the measurements).
+    """
+
+    class FieldsCanBeMerged(OverlappingFieldsCanBeMergedRule):
+        def __init__(self, context: ValidationContext) -> None:
+            super().__init__(context)
+            self.rule_context.remaining_complexity_budget = work
+
+        def enter_selection_set(self, node: SelectionSetNode, key: Any, parent: Any, *rest: Any) -> None:
+            try:
+                super().enter_selection_set(node, key, parent, *rest)
+            except ValidationAbortedError:
+                # graphql-core's abort, with the gateway's code and limit: validation stops here.
+                what = f"checking that its fields of the same name can be merged takes more than {work} steps"
+                raise too_complex_error(what, node, work) from None
+
+    return FieldsCanBeMerged
+
+
+def validation_rules(
+    limits: Limits, defaults: tuple[type[ASTValidationRule], ...]
+) -> tuple[type[ASTValidationRule], ...]:
+    """``defaults`` (Strawberry's: the specification's rules) with the field-merging check bounded
+    by ``limits``, and the rules that enforce the depth and alias limits."""
+    merging = _merging_rule(limits.max_validation_work)
+    bounded = tuple(merging if rule is OverlappingFieldsCanBeMergedRule else rule for rule in defaults)
+    if merging not in bounded:
+        msg = "the default validation rules have no OverlappingFieldsCanBeMergedRule to bound"
+        raise RuntimeError(msg)
+    return (*bounded, _shape_rule(limits.max_depth, limits.max_selections), _alias_rule(limits.max_aliases))
 
 
 def check_budget(context: ExecutionContext, budget: int, known: dict[str | None, int] | None = None) -> None:

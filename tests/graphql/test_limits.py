@@ -58,6 +58,18 @@ def _only_error(body: dict[str, Any]) -> dict[str, Any]:
             '{ conversation(id: "conv_1") { id conversationId createdAt metadata { key value } } }',
             "TOO_MANY_TOKENS",
         ),
+        (
+            # 13 once the fragment is spread three times.
+            {"max_selections": 10},
+            '{ conversation(id: "conv_1") { ...F ...F ...F } }'
+            " fragment F on Conversation { id conversationId createdAt }",
+            "OPERATION_TOO_COMPLEX",
+        ),
+        (
+            {"max_validation_work": 100},
+            "{ " + 'conversation(id: "conv_1") { conversationId } ' * 10 + "}",
+            "OPERATION_TOO_COMPLEX",
+        ),
     ],
 )
 async def test_each_document_limit_is_refused_before_any_upstream_call(
@@ -382,3 +394,58 @@ async def test_a_request_id_is_made_when_the_client_sends_none_or_a_bad_one(gate
     bad = await client.http.post("/graphql", json={"query": "{ __typename }"}, headers={"X-Request-Id": "x" * 65})
     assert len(plain.headers["x-request-id"]) == 32
     assert len(bad.headers["x-request-id"]) == 32
+
+
+def _doubling(levels: int) -> str:
+    """A document of a few hundred characters per level whose fragments each spread the next twice."""
+    fragments = " ".join(
+        f"fragment F{level} on Conversation {{ conversationId ...F{level + 1} ...F{level + 1} }}"
+        for level in range(levels)
+    )
+    return (
+        f"query($id: ID!) {{ conversation(id: $id) {{ ...F0 }} }} {fragments} "
+        f"fragment F{levels} on Conversation {{ items {{ nodes {{ __typename }} }} }}"
+    )
+
+
+async def test_fragments_that_double_at_each_level_are_refused_by_their_expanded_size(
+    graphql: GraphQLClient, upstream: Recording, seed: Seed
+) -> None:
+    """Walked spread by spread, 20 levels are a million fragments: the gateway's depth check, its
+    upstream estimate and Strawberry's selections each took minutes, the event loop serving nobody."""
+    conversation_id = await seed(*messages(1))
+    upstream.clear()
+    body = await graphql.execute(_doubling(20), {"id": conversation_id})
+    error = _only_error(body)
+    assert error["extensions"] == {"code": "OPERATION_TOO_COMPLEX", "limit": 20_000}
+    # F20 selects 3; each level below it 1 + 2 * (1 + the next): F0 3 * (2**21 - 1); the operation's field and spread 2.
+    assert error["message"].startswith(f"The operation selects {2 + 3 * (2**21 - 1)} fields and fragments")
+    assert upstream.count == 0
+    # Two levels fit, and are answered.
+    data = await graphql.data(_doubling(2), {"id": conversation_id})
+    assert data["conversation"]["items"]["nodes"] == [{"__typename": "Message"}]
+
+
+async def test_same_named_fields_too_many_to_check_are_refused_with_the_gateway_limit(
+    graphql: GraphQLClient, upstream: Recording
+) -> None:
+    """graphql-core compares same-named fields in pairs; its own budget let one document of 15,000
+    tokens take a second of CPU. The gateway's default budget is a tenth of it."""
+    query = "query($id: ID!) { conversation(id: $id) { " + "items { nodes { __typename } } " * 2000 + "} }"
+    error = _only_error(await graphql.execute(query, {"id": "conv_1"}))
+    assert error["extensions"] == {"code": "OPERATION_TOO_COMPLEX", "limit": 50_000}
+    assert "fields of the same name" in error["message"]
+    assert upstream.count == 0
+
+
+async def test_fragments_nested_past_what_validation_follows_are_refused_clearly(
+    graphql: GraphQLClient, upstream: Recording
+) -> None:
+    fragments = " ".join(f"fragment F{n} on Conversation {{ ...F{n + 1} }}" for n in range(400))
+    query = (
+        f"query($id: ID!) {{ conversation(id: $id) {{ ...F0 }} }} {fragments} fragment F400 on Conversation {{ id }}"
+    )
+    error = _only_error(await graphql.execute(query, {"id": "conv_1"}))
+    assert error["extensions"] == {"code": "OPERATION_TOO_COMPLEX"}
+    assert error["message"].startswith("The document is too complex to validate: its fragments are spread, or nested")
+    assert upstream.count == 0
