@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: serve serve-api compile test lint typecheck pytest bench bench-storage bench-soak profile clean
+.PHONY: serve serve-api compile test lint typecheck pytest bench bench-storage bench-documents bench-soak profile clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -70,6 +70,9 @@ bench: compile
 
 bench-storage: compile
 	$(BIN)/python bench/storage_pages.py
+
+bench-documents: compile
+	$(BIN)/python bench/documents.py
 
 bench-soak: compile
 	$(BIN)/python -m bench.soak --json build/soak.json
