@@ -22,7 +22,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import httpx
-from graphql import OperationDefinitionNode, parse
+from graphql import FragmentDefinitionNode, OperationDefinitionNode, parse, print_ast
 from graphql.language import Lexer, Source, TokenKind
 
 from gateway.app import create_app
@@ -30,6 +30,7 @@ from gateway.schema.limits import Limits, _Shape
 from gateway.settings import Settings
 
 MAX_TOKENS = Limits().max_tokens
+MAX_SELECTIONS = Limits().max_selections
 FRAGMENTS = Path(__file__).parent.parent / "examples" / "operations" / "fragments.graphql"
 
 
@@ -40,13 +41,19 @@ def _tokens(document: str) -> int:
     return count
 
 
-def _largest(make: Callable[[int], str], most: int) -> int:
+def _largest(make: Callable[[int], str], most: int, *, answerable: bool) -> int:
     """The largest ``n`` up to ``most`` for which ``make(n)`` is within the token limit (a few
-    tokens to spare: graphql-core counts a little differently)."""
+    tokens to spare: graphql-core counts a little differently) and, if ``answerable``, within the
+    limit on selections."""
+
+    def fits(n: int) -> bool:
+        document = make(n)
+        return _tokens(document) <= MAX_TOKENS - 10 and (not answerable or _selections(document) <= MAX_SELECTIONS)
+
     low, high = 1, most
     while low < high:
         middle = (low + high + 1) // 2
-        if _tokens(make(middle)) <= MAX_TOKENS - 10:
+        if fits(middle):
             low = middle
         else:
             high = middle - 1
@@ -62,13 +69,24 @@ def _doubling(levels: int) -> str:
     return f"query($id: ID!) {{ conversation(id: $id) {{ ...F0 }} }} {fragments} {last}"
 
 
+def _message_fields() -> str:
+    """The examples' fragment of every message field."""
+    document = parse(FRAGMENTS.read_text())
+    (fragment,) = [
+        node
+        for node in document.definitions
+        if isinstance(node, FragmentDefinitionNode) and node.name.value == "MessageFields"
+    ]
+    return print_ast(fragment)
+
+
 def _examples_spread(times: int) -> str:
     """The examples' fragment of every message field, spread ``times`` times on one page."""
     return (
         "query($id: ID!) { conversation(id: $id) { items(first: 20) { nodes { "
         + "...MessageFields " * times
         + "} } } } "
-        + FRAGMENTS.read_text()
+        + _message_fields()
     )
 
 
@@ -99,6 +117,9 @@ SHAPES: dict[str, tuple[Callable[[int], str], int]] = {
     "fragments doubling at each level": (_doubling, 40),
     "the examples' message fragment spread again and again": (_examples_spread, 20_000),
 }
+ANSWERED: dict[str, tuple[Callable[[int], str], int]] = {
+    "the examples' message fragment spread up to the selection limit": (_examples_spread, 20_000),
+}
 
 
 def _selections(document: str) -> int:
@@ -121,8 +142,10 @@ async def _run(repeat: int) -> None:
                 variables = {"id": created.json()["id"]}
                 print(f"largest document of each shape within {MAX_TOKENS} tokens, new to the gateway each time")
                 print("CPU ms of the request (median of runs), its answer, selections once fragments are spread")
-                for name, (make, most) in SHAPES.items():
-                    document = make(_largest(make, most))
+                shapes = [(name, shape, False) for name, shape in SHAPES.items()]
+                shapes += [(name, shape, True) for name, shape in ANSWERED.items()]
+                for name, (make, most), answerable in shapes:
+                    document = make(_largest(make, most, answerable=answerable))
                     times, answer = [], ""
                     for run in range(repeat):
                         # A comment makes each run a new document: nothing of it is cached.
