@@ -231,7 +231,13 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
 
     def decode_json(self, data: str | bytes) -> object:
         """The request body: standard JSON only (`NaN` and `Infinity` are refused, as invalid JSON)."""
-        return loads(data)
+        try:
+            return loads(data)
+        except orjson.JSONDecodeError as error:
+            if str(error).startswith("depth limit exceeded"):  # valid JSON, deeper than orjson reads
+                msg = "The JSON sent nests objects and arrays more than 1024 levels deep; the gateway reads up to 1024."
+                raise HTTPException(400, msg) from None
+            raise
 
     def encode_json(self, data: object) -> bytes:
         """The response body, written by orjson (several times faster than the standard library)."""

@@ -5,11 +5,12 @@ from __future__ import annotations
 import contextlib
 import json
 import re
+from collections.abc import Iterable
 from typing import Any
 
 import orjson
 
-__all__ = ["dumps", "loads"]
+__all__ = ["MAX_NESTING", "dumps", "loads", "too_deep"]
 
 _LONG_NUMBER = re.compile(rb"[0-9]{19}")
 """19 digits in a row: perhaps an integer beyond 64 bits (or only digits in a string)."""
@@ -43,3 +44,30 @@ def loads(document: bytes | bytearray | str) -> Any:
         with contextlib.suppress(ValueError, RecursionError):
             parsed = json.loads(raw)
     return parsed
+
+
+MAX_NESTING = 128
+"""How deep a JSON value the built-in API accepts in a request body, objects and arrays counted.
+
+The gateway reads an upstream's answers with pydantic, whose JSON parser stops at 200 levels, and
+orjson writes at most 254; an item the API accepted must come back readable. OpenAI documents no
+limit; real items (a tool's JSON schema, arguments) nest a few levels.
+"""
+
+
+def too_deep(value: object, limit: int) -> list[str | int] | None:
+    """The path to the first object or array nested more than ``limit`` levels deep in ``value``
+    (``value`` itself, if an object or array, is level 1), or None."""
+    pending: list[tuple[object, int, tuple[str | int, ...]]] = [(value, 1, ())]
+    while pending:
+        current, level, path = pending.pop()
+        if isinstance(current, dict):
+            children: Iterable[tuple[str | int, object]] = current.items()
+        elif isinstance(current, list):
+            children = enumerate(current)
+        else:
+            continue
+        if level > limit:
+            return list(path)
+        pending.extend((child, level + 1, (*path, key)) for key, child in children if isinstance(child, dict | list))
+    return None

@@ -22,7 +22,7 @@ from gateway.embedded.canonical import ItemReferenceRequest, canonical_items, ne
 from gateway.embedded.errors import ApiError, from_store_error
 from gateway.embedded.includes import present
 from gateway.embedded.store import ConversationStore, StoreError
-from gateway.jsoncodec import dumps, loads
+from gateway.jsoncodec import MAX_NESTING, dumps, loads, too_deep
 from gateway.rest import INCLUDABLE
 
 __all__ = ["DEFAULT_MAX_BODY_BYTES", "JSONResponse", "bearer_key", "create_embedded_api", "tenant_of"]
@@ -88,12 +88,17 @@ class _Api:
             )
         try:
             body = loads(raw)
-        except orjson.JSONDecodeError:
+        except orjson.JSONDecodeError as error:
+            if str(error).startswith("depth limit exceeded"):  # orjson's own, at 1,024 levels
+                raise _too_deep([]) from None
             raise ApiError(
                 400, "We could not parse the JSON body of your request. Send valid JSON.", code="invalid_json"
             ) from None
         if not isinstance(body, dict):
             raise ApiError(400, "The request body must be a JSON object.", code="invalid_type")
+        deep = too_deep(body, MAX_NESTING)
+        if deep is not None:
+            raise _too_deep(deep)
         return body
 
     async def create_conversation(self, request: Request) -> Response:
@@ -182,6 +187,18 @@ class _Api:
                 param = f"items[{item.index}].id"
                 raise ApiError(400, f"Item with id '{item.item_id}' not found.", param=param, code="invalid_value")
         return resolved
+
+
+def _too_deep(path: list[str | int]) -> ApiError:
+    """The error for a body nested too deeply; ``path`` leads to the first value past the limit."""
+    param = "".join(f"[{step}]" if isinstance(step, int) else f".{step}" for step in path[:2]).lstrip(".")
+    where = f"'{param}'" if param else "The request body"
+    return ApiError(
+        400,
+        f"{where} nests objects and arrays more than {MAX_NESTING} levels deep; the API accepts up to {MAX_NESTING}.",
+        param=param or None,
+        code="invalid_value",
+    )
 
 
 def _too_large(limit: int) -> ApiError:

@@ -12,6 +12,7 @@ from typing import Any
 import strawberry
 from strawberry import UNSET
 
+from gateway.jsoncodec import too_deep
 from gateway.schema.base import JSON, described
 from gateway.schema.enums import CallStatus, FileDetail, ImageDetail, MessagePhase
 from gateway.schema.errors import bad_input
@@ -299,10 +300,21 @@ def _computer_output(output: ComputerCallOutputInput, path: str) -> dict[str, An
     return body
 
 
+RAW_NESTING = 100
+"""How deep `raw` may nest objects and arrays. The upstream's answer holds the item a few levels
+down, and the gateway reads answers up to 200 levels (pydantic's JSON parser): a deeper item would
+be written and then unreadable. The built-in API accepts bodies up to 128 levels."""
+
+
 def _raw(value: Any, path: str) -> dict[str, Any]:
     if not isinstance(value, dict) or not isinstance(value.get("type"), str) or not value["type"]:
         raise bad_input(
             f"`{path}` must be a JSON object with a string `type`, as the upstream defines items.", path=path
+        )
+    if too_deep(value, RAW_NESTING) is not None:
+        raise bad_input(
+            f"`{path}` nests objects and arrays more than {RAW_NESTING} levels deep; the limit is {RAW_NESTING}.",
+            path=path,
         )
     return value
 

@@ -31,6 +31,14 @@ def _metadata(value: Any) -> dict[str, str]:
     return value  # type: ignore[no-any-return]
 
 
+def _tools_item(levels: int) -> dict[str, Any]:
+    """An MCP tool list whose request body (`{"items": [item]}`) nests objects and arrays ``levels`` deep."""
+    schema: dict[str, Any] = {"type": "object"}
+    for _ in range(levels - 6):  # the body, `items`, the item, `tools`, the tool, the schema itself
+        schema = {"properties": schema}
+    return {"type": "mcp_list_tools", "server_label": "docs", "tools": [{"name": "search", "input_schema": schema}]}
+
+
 @pytest.fixture
 def conversation_id(sdk: openai.OpenAI) -> str:
     return sdk.conversations.create(items=items(_user("first"), _user("second"))).id
@@ -219,6 +227,18 @@ BAD_REQUESTS: dict[str, tuple[Call, str | None, str]] = {
         None,
         "invalid_json",
     ),
+    "an item nesting objects and arrays past 128 levels": (
+        lambda sdk, cid: sdk.conversations.items.create(cid, items=[_tools_item(129)]),  # type: ignore[list-item]
+        "items[0]",
+        "invalid_value",
+    ),
+    "a body nesting past 1024 levels, more than the JSON parser reads": (
+        lambda sdk, _: sdk.post(
+            "/conversations", cast_to=Conversation, content=b'{"a":' + b"[" * 1100 + b"]" * 1100 + b"}"
+        ),
+        None,
+        "invalid_value",
+    ),
     "a JSON body that is not an object": (
         lambda sdk, _: sdk.post("/conversations", cast_to=Conversation, body=[1, 2]),
         None,
@@ -334,3 +354,11 @@ def test_with_configured_keys_no_key_is_401(keyed_url: str) -> None:
 def test_with_configured_keys_a_listed_key_works(keyed_url: str) -> None:
     with openai.OpenAI(base_url=f"{keyed_url}/v1", api_key="sk-beta", max_retries=0) as client:
         assert client.conversations.create().id.startswith("conv_")
+
+
+def test_an_item_nesting_128_levels_is_stored_and_read_back(sdk: openai.OpenAI, conversation_id: str) -> None:
+    """The limit's edge: what the API accepts, it answers with and lists (the gateway reads it too:
+    tests/graphql/test_mutations.py)."""
+    created = sdk.conversations.items.create(conversation_id, items=[_tools_item(128)])  # type: ignore[list-item]
+    listed = sdk.conversations.items.list(conversation_id, order="desc", limit=1)
+    assert item_id(listed.data[0]) == item_id(created.data[0])

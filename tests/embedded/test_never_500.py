@@ -15,16 +15,32 @@ json_values = st.recursive(
     lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4),
     max_leaves=12,
 )
+
+
+def _nested(value: Any, levels: int, in_lists: bool) -> Any:
+    for _ in range(levels):
+        value = [value] if in_lists else {"a": value}
+    return value
+
+
+# Values nested past what the API accepts (128 levels), and past what parts of it could encode.
+deep_values = st.builds(_nested, json_values, st.integers(100, 400), st.booleans())
 # Mutations of well-formed items reach deeper into validation than random JSON does.
 mutated_items = st.builds(
     lambda sample, key, value: {**sample, key: value},
     st.sampled_from(list(ITEM_SAMPLES.values())),
     st.sampled_from(["type", "id", "status", "content", "role", "output", "action", "call_id", "tools"]),
-    json_values,
+    json_values | deep_values,
 )
+# Deep values where the API takes any JSON, so that validation lets them through.
+_TOOLS = ITEM_SAMPLES["mcp_list_tools"]
+deep_items = st.builds(
+    lambda schema: {**_TOOLS, "tools": [{**_TOOLS["tools"][0], "input_schema": schema}]},
+    st.builds(_nested, json_values, st.integers(100, 400), st.just(False)),
+) | st.builds(lambda arguments: {**ITEM_SAMPLES["tool_search_call"], "arguments": arguments}, deep_values)
 bodies = (
     json_values
-    | st.fixed_dictionaries({"items": st.lists(mutated_items | json_values, max_size=3)})
+    | st.fixed_dictionaries({"items": st.lists(mutated_items | deep_items | json_values, max_size=3)})
     | st.fixed_dictionaries({"metadata": json_values})
 )
 queries = st.dictionaries(

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from tests.graphql.full_selection import check_rest_object, selection_for
-from tests.graphql.harness import GraphQLClient
+from tests.graphql.harness import GraphQLClient, Recording
 from tests.samples import ITEM_SAMPLES
 
 ADD = f"""mutation($input: AddConversationItemsInput!) {{ addConversationItems(input: $input) {{
@@ -274,3 +274,67 @@ async def test_a_written_value_the_schema_cannot_show_says_the_write_was_applied
         {"id": conversation_id},
     )
     assert read["errors"][0]["message"].endswith("value: 2147483648).")
+
+
+def _nested_schema(levels: int) -> dict[str, Any]:
+    """A JSON schema of objects ``levels`` deep."""
+    schema: dict[str, Any] = {"type": "object"}
+    for _ in range(levels - 1):
+        schema = {"properties": schema}
+    return schema
+
+
+def _tools(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "mcp_list_tools", "server_label": "docs", "tools": [{"name": "search", "input_schema": schema}]}
+
+
+TOOLS = "... on McpListTools { tools { inputSchema } }"
+
+
+async def test_raw_nesting_past_100_levels_is_refused_before_the_write(
+    graphql: GraphQLClient, upstream: Recording
+) -> None:
+    """Past the limit, the upstream's answer could be deeper than the gateway reads: the item would
+    be written and the mutation answer an error. At the limit, it is written and read back."""
+    conversation_id = await _conversation(graphql)
+    upstream.clear()
+    add = (
+        "mutation($input: AddConversationItemsInput!) {"
+        f" addConversationItems(input: $input) {{ items {{ {TOOLS} }} }} }}"
+    )
+    deep = _tools(_nested_schema(99))  # the item, `tools`, the tool: 102 levels
+    body = await graphql.execute(add, {"input": {"conversationId": conversation_id, "items": [{"raw": deep}]}})
+    (error,) = body["errors"]
+    assert error["extensions"] == {"code": "BAD_USER_INPUT", "path": "input.items[0].raw"}
+    assert "more than 100 levels deep" in error["message"]
+    assert upstream.count == 0
+
+    fits = _tools(_nested_schema(97))
+    data = await graphql.data(add, {"input": {"conversationId": conversation_id, "items": [{"raw": fits}]}})
+    assert data["addConversationItems"]["items"] == [{"tools": [{"inputSchema": _nested_schema(97)}]}]
+
+
+async def test_an_item_at_the_built_in_apis_nesting_limit_is_read(graphql: GraphQLClient) -> None:
+    """The built-in API accepts bodies up to 128 levels (tests/embedded/test_errors.py); its answers
+    then stay within what the gateway reads (200)."""
+    conversation_id = await _conversation(graphql)
+    schema = _nested_schema(123)  # the body, `items`, the item, `tools`, the tool: 128 levels
+    written = await graphql.http.post(
+        f"/v1/conversations/{conversation_id}/items",
+        json={"items": [_tools(schema)]},
+        headers={"Authorization": "Bearer sk-test"},
+    )
+    assert written.status_code == 200, written.text
+    data = await graphql.data(
+        f"query($id: ID!) {{ conversation(id: $id) {{ items {{ nodes {{ {TOOLS} }} }} }} }}", {"id": conversation_id}
+    )
+    assert data["conversation"]["items"]["nodes"] == [{"tools": [{"inputSchema": schema}]}]
+
+
+async def test_a_request_nested_past_what_json_parsing_reads_is_a_clear_400(graphql: GraphQLClient) -> None:
+    body = b'{"query": "{ __typename }", "variables": {"x": ' + b"[" * 1100 + b"]" * 1100 + b"}}"
+    response = await graphql.http.post("/graphql", content=body, headers={"Content-Type": "application/json"})
+    assert response.status_code == 400
+    (error,) = response.json()["errors"]
+    assert error["extensions"] == {"code": "BAD_REQUEST"}
+    assert error["message"].startswith("The JSON sent nests objects and arrays more than 1024 levels deep")
