@@ -90,15 +90,14 @@ class _Api:
             body = loads(raw)
         except orjson.JSONDecodeError as error:
             if str(error).startswith("depth limit exceeded"):  # orjson's own, at 1,024 levels
-                raise _too_deep([]) from None
+                raise _too_deep(None) from None
             raise ApiError(
                 400, "We could not parse the JSON body of your request. Send valid JSON.", code="invalid_json"
             ) from None
         if not isinstance(body, dict):
             raise ApiError(400, "The request body must be a JSON object.", code="invalid_type")
-        deep = too_deep(body, MAX_NESTING)
-        if deep is not None:
-            raise _too_deep(deep)
+        if too_deep(body, MAX_NESTING):
+            raise _too_deep(_deep_member(body))
         return body
 
     async def create_conversation(self, request: Request) -> Response:
@@ -189,14 +188,25 @@ class _Api:
         return resolved
 
 
-def _too_deep(path: list[str | int]) -> ApiError:
-    """The error for a body nested too deeply; ``path`` leads to the first value past the limit."""
-    param = "".join(f"[{step}]" if isinstance(step, int) else f".{step}" for step in path[:2]).lstrip(".")
+def _deep_member(body: dict[str, Any]) -> str | None:
+    """The member of ``body`` (`items[3]`, `metadata`) that nests too deeply, or None for the body."""
+    for key, value in body.items():
+        if isinstance(value, list):
+            for index, element in enumerate(value):
+                if too_deep(element, MAX_NESTING - 2):
+                    return f"{key}[{index}]"
+        elif too_deep(value, MAX_NESTING - 1):
+            return key
+    return None
+
+
+def _too_deep(param: str | None) -> ApiError:
+    """The error for a body nested more than :data:`MAX_NESTING` levels deep, in ``param``."""
     where = f"'{param}'" if param else "The request body"
     return ApiError(
         400,
         f"{where} nests objects and arrays more than {MAX_NESTING} levels deep; the API accepts up to {MAX_NESTING}.",
-        param=param or None,
+        param=param,
         code="invalid_value",
     )
 

@@ -311,7 +311,7 @@ def _raw(value: Any, path: str) -> dict[str, Any]:
         raise bad_input(
             f"`{path}` must be a JSON object with a string `type`, as the upstream defines items.", path=path
         )
-    if too_deep(value, RAW_NESTING) is not None:
+    if too_deep(value, RAW_NESTING):
         raise bad_input(
             f"`{path}` nests objects and arrays more than {RAW_NESTING} levels deep; the limit is {RAW_NESTING}.",
             path=path,
