@@ -23,7 +23,7 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import Any
 
-from graphql import ASTValidationRule, DocumentNode, ExecutionResult, GraphQLError, parse
+from graphql import ASTValidationRule, DocumentNode, ExecutionResult, GraphQLError, OperationDefinitionNode, parse
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions.runner import SchemaExtensionsRunner
 from strawberry.schema.schema import validate_document
@@ -89,6 +89,29 @@ class OperationHooks:
         if len(documents) > self._cache_size:
             documents.popitem(last=False)
         return kept
+
+
+def _operation_not_named(context: ExecutionContext) -> GraphQLError | None:
+    """The request error of a document of several operations with no `operationName`, or None.
+
+    The specification makes it an error; Strawberry would run the first operation instead
+    (its `ExecutionContext.operation_name` falls back to the first one's name).
+    """
+    document = context.graphql_document
+    if document is None or getattr(context, "_provided_operation_name", None) is not None:
+        return None
+    names = [
+        node.name.value if node.name is not None else "(anonymous)"
+        for node in document.definitions
+        if isinstance(node, OperationDefinitionNode)
+    ]
+    if len(names) < 2:
+        return None
+    return GraphQLError(
+        f"The document holds {len(names)} operations ({', '.join(names[:5])}{', ...' if len(names) > 5 else ''}); "
+        "name the one to run in `operationName`.",
+        extensions={"code": "BAD_REQUEST"},
+    )
 
 
 class _Stage:
@@ -165,7 +188,8 @@ class _Runner(SchemaExtensionsRunner):
         errors = kept.errors.get(rules)
         if errors is None:
             errors = kept.errors[rules] = validate_document(context.schema._schema, kept.document, rules)
-        context.pre_execution_errors = list(errors)
+        unnamed = None if errors else _operation_not_named(context)
+        context.pre_execution_errors = [unnamed] if unnamed is not None else list(errors)
 
     def _execute(self) -> None:
         context = self.execution_context

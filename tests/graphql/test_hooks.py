@@ -130,3 +130,28 @@ async def test_an_estimate_is_kept_only_when_it_reads_no_variable(
 
     assert codes == [["NOT_FOUND"], ["OPERATION_TOO_EXPENSIVE"], ["NOT_FOUND"]]
     assert estimates.calls == 4
+
+
+async def test_several_operations_without_an_operation_name_are_a_request_error(gateway: Gateway) -> None:
+    """The specification's GetOperation: Strawberry alone would run the first operation."""
+    client, upstream = await gateway()
+    two = 'query A { __typename } query B { conversation(id: "conv_1") { conversationId } }'
+    for _ in range(2):  # the first time validated, the second from the cache
+        response = await client.http.post(
+            "/graphql", json={"query": two}, headers={"Accept": "application/graphql-response+json"}
+        )
+        assert response.status_code == 400
+        assert response.json() == {
+            "errors": [
+                {
+                    "message": "The document holds 2 operations (A, B); name the one to run in `operationName`.",
+                    "extensions": {"code": "BAD_REQUEST"},
+                }
+            ]
+        }
+    assert upstream.count == 0
+    named = await client.http.post("/graphql", json={"query": two, "operationName": "A"})
+    assert named.json() == {"data": {"__typename": "Query"}}
+    # A document that does not validate says so first.
+    invalid = await client.execute("query A { __typename } query B { nope }")
+    assert [error["extensions"]["code"] for error in invalid["errors"]] == ["GRAPHQL_VALIDATION_FAILED"]

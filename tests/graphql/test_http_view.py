@@ -33,6 +33,7 @@ REQUESTS: list[tuple[str, str, str, bytes]] = [
     ),
     ("a syntax error", JSON, JSON, orjson.dumps({"query": "{ conversation("})),
     ("an unknown operation name", JSON, JSON, orjson.dumps({"query": "{ __typename }", "operationName": "B"})),
+    ("two operations, no name", JSON, JSON, orjson.dumps({"query": "query A { __typename } query B { __typename }"})),
     ("a subscription", JSON, JSON, orjson.dumps({"query": "subscription { x }"})),
     ("no query", JSON, JSON, orjson.dumps({"variables": {}})),
     ("a null query", JSON, JSON, orjson.dumps({"query": None})),
@@ -61,6 +62,7 @@ PLAIN = {
     "the same, for graphql-response",
     "a syntax error",
     "an unknown operation name",
+    "two operations, no name",
     "a subscription",
 }
 
