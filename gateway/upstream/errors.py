@@ -137,11 +137,21 @@ _BY_STATUS: dict[int, type[UpstreamStatusError]] = {
     403: UpstreamForbidden,
     404: UpstreamNotFound,
     413: UpstreamBadRequest,
+    # The request line or headers are too long for the upstream (or a proxy in front of it): an
+    # id of a megabyte, say. The client's request, not a failing upstream.
+    414: UpstreamBadRequest,
     415: UpstreamBadRequest,
     422: UpstreamBadRequest,
+    431: UpstreamBadRequest,
     429: UpstreamRateLimited,
 }
 
+
+_PLAIN_MESSAGES = {
+    414: "The upstream refused the request's URL as too long (HTTP 414): send shorter ids.",
+    431: "The upstream refused the request's headers as too long (HTTP 431).",
+}
+"""Messages for statuses that come from a server or proxy in front of the API, without OpenAI's JSON."""
 
 _RETRIED = frozenset({408, 409})
 """Statuses below 500 that OpenAI's SDK sends again (a request timeout, a conflict)."""
@@ -162,7 +172,11 @@ def _retry_after(response: httpx.Response) -> float | None:
 
 def error_for_status(response: httpx.Response) -> UpstreamStatusError:
     """The exception for an error response, with OpenAI's `message`/`param`/`code` when present."""
-    message, param, code = f"The upstream answered {response.status_code}.", None, None
+    message, param, code = (
+        _PLAIN_MESSAGES.get(response.status_code, f"The upstream answered {response.status_code}."),
+        None,
+        None,
+    )
     try:
         error = response.json().get("error")
     except (ValueError, AttributeError):

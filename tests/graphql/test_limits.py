@@ -342,6 +342,28 @@ async def test_statuses_the_api_does_not_use_open_the_circuit_without_retries(ga
     assert upstream.count == 3
 
 
+@pytest.mark.parametrize("status", [414, 431])
+async def test_a_request_too_long_for_the_upstream_is_the_clients_and_keeps_the_circuit_closed(
+    gateway: Gateway, status: int
+) -> None:
+    """An id of 100,000 characters makes a URL that OpenAI's front (or a proxy) refuses as too long.
+    Counted as the upstream failing, five such requests from one client would open the circuit for
+    everyone."""
+    client, upstream = await gateway(circuit_breaker_failures=3, circuit_breaker_seconds=30, upstream_attempts=3)
+    conversation_id = await _conversation(client)
+    long_id = "conv_" + "x" * 100_000
+    upstream.fault = lambda request: httpx.Response(status, text="Too long") if long_id in request.url.path else None
+    query = "query($id: ID!) { conversation(id: $id) { conversationId } }"
+    for _ in range(4):
+        error = _only_error(await client.execute(query, {"id": long_id}))
+        assert error["extensions"]["code"] == "BAD_USER_INPUT"
+        assert error["message"].startswith(
+            f"The upstream refused the request's {'URL' if status == 414 else 'headers'}"
+        )
+    assert upstream.count == 4  # each sent once
+    assert (await client.data(query, {"id": conversation_id}))["conversation"]["conversationId"] == conversation_id
+
+
 async def test_the_retry_budget_bounds_retries_in_one_operation(gateway: Gateway) -> None:
     client, upstream = await gateway(retry_budget=2, upstream_attempts=3, circuit_breaker_failures=100)
     upstream.fault = lambda request: httpx.Response(503, json={"error": {"message": "down"}})
