@@ -48,7 +48,7 @@ from strawberry.types import ExecutionContext
 from gateway.schema.conversation import CONVERSATION_TYPES, FIELDS_WITHOUT_RECORD
 from gateway.schema.errors import too_complex_error
 from gateway.schema.ids import parse_global_id
-from gateway.schema.pagination import DEFAULT_FIRST, UPSTREAM_PAGE
+from gateway.schema.pagination import DEFAULT_FIRST, MAX_ITEMS, UPSTREAM_PAGE
 
 __all__ = ["Limits", "check_budget", "estimate_upstream_calls", "validation_rules"]
 
@@ -206,7 +206,8 @@ def _count(value: Any) -> int:
 
 
 def _items_calls(field: FieldNode, variables: Mapping[str, Any]) -> int:
-    first, last = _count(_argument(field, "first", variables)), _count(_argument(field, "last", variables))
+    # Past MAX_ITEMS the field refuses its argument (BAD_USER_INPUT, which says so) before any call.
+    first, last = (min(_count(_argument(field, name, variables)), MAX_ITEMS) for name in ("first", "last"))
     wanted = max(first, last) or DEFAULT_FIRST
     pages = math.ceil((wanted + 1) / UPSTREAM_PAGE)
     cursors = _argument(field, "after", variables) is not None or _argument(field, "before", variables) is not None
