@@ -120,15 +120,22 @@ async def test_an_estimate_is_kept_only_when_it_reads_no_variable(
     estimates = _Counted(monkeypatch, "estimate_upstream_calls", module=limits)
     client, _ = await gateway()
     plain = '{ conversation(id: "conv_none") { id } }'
-    sized = 'query($n: Int) { conversation(id: "conv_none") { items(first: $n) { nodes { __typename } } } }'
+    # Nine pages of `$n` items: 9 calls for 20 items each, 54 (past the budget of 50) for 500.
+    sized = (
+        "query($n: Int) { "
+        + " ".join(
+            f'c{k}: conversation(id: "conv_none") {{ items(first: $n) {{ nodes {{ __typename }} }} }}' for k in range(9)
+        )
+        + " }"
+    )
 
     for _ in range(3):
         assert _error_codes(await client.execute(plain)) == ["NOT_FOUND"]
     assert estimates.calls == 1
 
-    codes = [_error_codes(await client.execute(sized, {"n": n})) for n in (20, 10_000, 20)]
+    codes = [_error_codes(await client.execute(sized, {"n": n})) for n in (20, 500, 20)]
 
-    assert codes == [["NOT_FOUND"], ["OPERATION_TOO_EXPENSIVE"], ["NOT_FOUND"]]
+    assert codes == [["NOT_FOUND"] * 9, ["OPERATION_TOO_EXPENSIVE"], ["NOT_FOUND"] * 9]
     assert estimates.calls == 4
 
 
