@@ -4,7 +4,8 @@ The rules are the contract's decisions: a string `content` becomes one `input_te
 (`output_text` for the assistant); the seed's Chat-style parts `{"type": "text"}` and
 `{"type": "image_url"}` become `input_text`/`output_text` and `input_image`; a missing `status`
 becomes `completed`; a missing `id` is minted with the type's prefix. The result is validated
-against the item's model with unknown fields refused, so only well-formed items are stored.
+against the item's model with unknown fields refused, and against the bounds of the spec's
+write-side forms (:mod:`gateway.embedded.params`), so only well-formed items are stored.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 from pydantic import TypeAdapter, ValidationError
 
 from gateway.embedded.errors import ApiError, from_validation_error
+from gateway.embedded.params import check_params
 from gateway.rest import ITEM_MODELS, Refusal, RestModel, refusal
 
 __all__ = ["ItemReferenceRequest", "canonical_items", "new_id"]
@@ -135,7 +137,9 @@ def _canonical_item(item: Any, param: str, index: int) -> dict[str, Any] | ItemR
             param=f"{param}.id",
             code="invalid_value",
         )
-    return _validated(adapter, document, param).to_json()
+    canonical = _validated(adapter, document, param).to_json()
+    check_params(canonical, param)
+    return canonical
 
 
 def _validated(adapter: TypeAdapter[Any], document: dict[str, Any], param: str) -> RestModel:

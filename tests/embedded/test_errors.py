@@ -8,11 +8,14 @@ from typing import Any
 import httpx
 import openai
 import pytest
+import yaml
 from openai.types.conversations import Conversation
 
+from gateway.embedded import params
 from tests.conftest import SettingsFactory
 from tests.helpers import item_id, items
 from tests.live import Recorder, serve
+from tests.openapi import SPEC_PATH
 
 Call = Callable[[openai.OpenAI, str], object]
 
@@ -37,6 +40,11 @@ def _tools_item(levels: int) -> dict[str, Any]:
     for _ in range(levels - 6):  # the body, `items`, the item, `tools`, the tool, the schema itself
         schema = {"properties": schema}
     return {"type": "mcp_list_tools", "server_label": "docs", "tools": [{"name": "search", "input_schema": schema}]}
+
+
+def _raw_item(item: dict[str, Any]) -> Any:
+    """An item the SDK's types do not describe (a member they lack, a value they do not allow)."""
+    return item
 
 
 @pytest.fixture
@@ -239,6 +247,59 @@ BAD_REQUESTS: dict[str, tuple[Call, str | None, str]] = {
         None,
         "invalid_value",
     ),
+    "a function call output's call_id past 64 characters": (
+        lambda sdk, cid: sdk.conversations.items.create(
+            cid, items=[{"type": "function_call_output", "call_id": "c" * 65, "output": "ok"}]
+        ),
+        "items[0].call_id",
+        "string_above_max_length",
+    ),
+    "an empty call_id of a shell call output": (
+        lambda sdk, cid: sdk.conversations.items.create(
+            cid,
+            items=[_raw_item({"type": "shell_call_output", "call_id": "", "output": [], "status": "completed"})],
+        ),
+        "items[0].call_id",
+        "empty_string",
+    ),
+    "a function output's namespace that is not a name": (
+        lambda sdk, cid: sdk.conversations.items.create(
+            cid, items=[_raw_item({"type": "function_call_output", "call_id": "c", "output": "", "namespace": "a b"})]
+        ),
+        "items[0].namespace",
+        "invalid_value",
+    ),
+    "a program caller's id past 64 characters": (
+        lambda sdk, cid: sdk.conversations.items.create(
+            cid,
+            items=[
+                _raw_item(
+                    {
+                        "type": "function_call_output",
+                        "call_id": "c",
+                        "output": "",
+                        "caller": {"type": "program", "caller_id": "p" * 65},
+                    }
+                )
+            ],
+        ),
+        "items[0].caller.caller_id",
+        "string_above_max_length",
+    ),
+    "a function output's text part past 10 MiB": (
+        lambda sdk, cid: sdk.conversations.items.create(
+            cid,
+            items=[
+                {
+                    "type": "function_call_output",
+                    "call_id": "c",
+                    "output": [{"type": "input_text", "text": "x" * (10_485_760 + 1)}],
+                }
+            ],
+        ),
+        "items[0].output[0].text",
+        "string_above_max_length",
+    ),
     "a JSON body that is not an object": (
         lambda sdk, _: sdk.post("/conversations", cast_to=Conversation, body=[1, 2]),
         None,
@@ -362,3 +423,43 @@ def test_an_item_nesting_128_levels_is_stored_and_read_back(sdk: openai.OpenAI, 
     created = sdk.conversations.items.create(conversation_id, items=[_tools_item(128)])  # type: ignore[list-item]
     listed = sdk.conversations.items.list(conversation_id, order="desc", limit=1)
     assert item_id(listed.data[0]) == item_id(created.data[0])
+
+
+def test_strings_at_the_write_forms_bounds_are_accepted(sdk: openai.OpenAI, conversation_id: str) -> None:
+    item = {
+        "type": "function_call_output",
+        "call_id": "c" * 64,
+        "output": "ok",
+        "name": "n" * 128,
+        "namespace": "tools_v2-a",
+        "caller": {"type": "program", "caller_id": "p" * 64},
+    }
+    created = sdk.conversations.items.create(conversation_id, items=[_raw_item(item)])
+    stored = created.data[0].model_dump()
+    assert (stored["call_id"], stored["name"], stored["namespace"]) == (
+        item["call_id"],
+        item["name"],
+        item["namespace"],
+    )
+
+
+def test_every_string_bound_of_the_write_forms_is_checked() -> None:
+    """Each bound the spec's `*ItemParam` schemas put on a string is in gateway/embedded/params.py."""
+    spec = yaml.safe_load(SPEC_PATH.read_text())
+    schemas = spec["components"]["schemas"]
+    checked = {(kind, path, bounds) for kind, fields in params._FIELDS.items() for path, bounds in fields}
+    every_item = {(path, bounds) for path, bounds in params._EVERY_ITEM}
+    found = 0
+    for name, schema in schemas.items():
+        if not name.endswith("ItemParam"):
+            continue
+        kind = schema["properties"]["type"]["enum"][0]
+        for field, member in schema["properties"].items():
+            for option in member.get("anyOf", [member]):
+                if option.get("type") != "string" or not {"maxLength", "minLength", "pattern"} & option.keys():
+                    continue
+                bounds = params._Bounds(option.get("minLength"), option.get("maxLength"), option.get("pattern"))
+                assert (kind, (field,), bounds) in checked, (name, field, bounds)
+                found += 1
+    assert found >= 15  # 17 in the spec of 2026-12
+    assert (("caller", "caller_id"), params._Bounds(1, 64)) in every_item
