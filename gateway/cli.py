@@ -96,19 +96,24 @@ def log_to_stderr() -> None:
     logger.propagate = False
 
 
+_ALIASES = {"GATEWAY_API_KEY": ("GATEWAY_API_KEY", "OPENAI_API_KEY")}
+"""Variables pydantic names by their first alias, and every alias, in the settings' order."""
+
+
 def _settings_error(error: ValidationError, arguments: argparse.Namespace) -> str:
     """What is wrong with the settings, one line each, named as the user gave them."""
     lines = []
     for problem in error.errors():
         name = str(problem["loc"][0]) if problem["loc"] else "settings"
-        if name.isupper():  # a variable named by its alias, such as OPENAI_API_KEY
-            source = name
+        if name.isupper():  # a variable named by its alias: the one set, of GATEWAY_API_KEY and OPENAI_API_KEY
+            source = next((alias for alias in _ALIASES.get(name, ()) if alias in os.environ), name)
         elif getattr(arguments, name, None) is not None:
             source = f"--{name.replace('_', '-')}"
         else:
             source = f"GATEWAY_{name.upper()}"
         given = "" if "key" in name.lower() else f" (got {problem['input']!r})"  # never echo a key
-        lines.append(f"gateway: {source}: {problem['msg']}{given}\n")
+        said = problem["msg"].removeprefix("Value error, ")  # pydantic's prefix for a validator's own message
+        lines.append(f"gateway: {source}: {said}{given}\n")
     return "".join(lines)
 
 

@@ -73,6 +73,14 @@ class Settings(BaseSettings):
     circuit_breaker_failures: int = Field(default=5, ge=1)
     circuit_breaker_seconds: float = Field(default=5.0, ge=0)
 
+    @field_validator("api_key")
+    @classmethod
+    def _printable_key(cls, value: str | None) -> str | None:
+        if value is not None and not (value.isascii() and value.isprintable()):
+            msg = "an API key has only printable ASCII characters"
+            raise ValueError(msg)
+        return value
+
     @field_validator("api_keys", "cors_origins", mode="before")
     @classmethod
     def _split_keys(cls, value: object) -> object:

@@ -132,6 +132,12 @@ def test_serve_with_workers_answers_from_worker_processes(tmp_path: Path) -> Non
         ),
         (["serve", "--port", "70000"], {}, "gateway: --port: Input should be less than or equal to 65535 (got 70000)"),
         (["serve-api"], {"GATEWAY_WORKERS": "two"}, "gateway: GATEWAY_WORKERS: Input should be a valid integer"),
+        # Named, not echoed: every call would have failed (HTTP headers carry ASCII).
+        (
+            ["serve"],
+            {"OPENAI_API_KEY": "sk-cl\u00e9"},
+            "gateway: OPENAI_API_KEY: an API key has only printable ASCII characters\n",
+        ),
     ],
 )
 def test_a_bad_setting_is_named_without_a_traceback(arguments: list[str], variables: dict[str, str], said: str) -> None:

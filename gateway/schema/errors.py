@@ -35,6 +35,7 @@ from strawberry.types.graphql import OperationType
 
 from gateway.schema.convert import UpstreamContractError
 from gateway.upstream.errors import (
+    MalformedKey,
     UpstreamBadRequest,
     UpstreamBudgetExhausted,
     UpstreamError,
@@ -92,6 +93,11 @@ def _upstream(error: UpstreamError) -> tuple[str, str, dict[str, Any]]:
     match error:
         case UpstreamNotFound():
             return "NOT_FOUND", error.message, {}
+        case MalformedKey():
+            message = (
+                "The API key has characters no API key has (only printable ASCII). Send a valid key as a Bearer token."
+            )
+            return "UNAUTHENTICATED", message, {}
         case UpstreamUnauthenticated():
             # The upstream's message may quote part of the key: never pass it on.
             return "UNAUTHENTICATED", "The upstream refused the API key. Send a valid key as a Bearer token.", {}

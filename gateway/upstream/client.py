@@ -34,6 +34,7 @@ from gateway.jsoncodec import dumps
 from gateway.rest import Conversation, ConversationDeleted, ConversationItem, ConversationItemList
 from gateway.upstream.errors import (
     CircuitOpen,
+    MalformedKey,
     OperationDeadline,
     UpstreamBudgetExhausted,
     UpstreamError,
@@ -241,8 +242,12 @@ class UpstreamSession:
     def __init__(self, client: UpstreamClient, api_key: str | None) -> None:
         self._client = client
         self._headers = {"Accept": "application/json", "User-Agent": USER_AGENT}
+        self._malformed_key = False
         if api_key:
             self._headers["Authorization"] = f"Bearer {api_key}"
+            # Printable ASCII only: httpx could not send another (a key sent as UTF-8 arrives here
+            # decoded as Latin-1), and no API key has one.
+            self._malformed_key = not (api_key.isascii() and api_key.isprintable())
         self._slots = asyncio.Semaphore(client.concurrency)
         self.calls = 0
         """Upstream requests this session has sent, retries included."""
@@ -352,6 +357,8 @@ class UpstreamSession:
     async def _send_once(
         self, method: str, path: str, *, params: list[tuple[str, str]] | None, json: Any
     ) -> httpx.Response:
+        if self._malformed_key:
+            raise MalformedKey
         if self.budget is not None and self.calls >= self.budget:
             message = f"This operation used its budget of {self.budget} upstream calls; the rest is not fetched."
             raise UpstreamBudgetExhausted(message)

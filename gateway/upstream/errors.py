@@ -28,6 +28,7 @@ import httpx
 
 __all__ = [
     "CircuitOpen",
+    "MalformedKey",
     "OperationDeadline",
     "UpstreamBadRequest",
     "UpstreamBudgetExhausted",
@@ -69,6 +70,13 @@ class UpstreamBadRequest(UpstreamStatusError):
 
 class UpstreamUnauthenticated(UpstreamStatusError):
     pass
+
+
+class MalformedKey(UpstreamUnauthenticated):
+    """A key with characters no API key has (HTTP headers carry ASCII): refused before any call."""
+
+    def __init__(self) -> None:
+        super().__init__(401, "The API key has characters no API key has.")
 
 
 class UpstreamForbidden(UpstreamStatusError):

@@ -50,3 +50,20 @@ async def test_without_a_key_the_server_key_is_used(gateway: Gateway) -> None:
     )
     assert own["errors"][0]["extensions"]["code"] == "NOT_FOUND"
     assert upstream.requests[-1].headers["authorization"] == "Bearer sk-own"
+
+
+async def test_a_key_with_characters_no_key_has_is_refused_without_a_call(
+    graphql: GraphQLClient, upstream: Recording
+) -> None:
+    """A client sending its key as UTF-8 (the server reads header bytes as Latin-1): httpx cannot
+    send that header on, and it was an INTERNAL_SERVER_ERROR."""
+    response = await graphql.http.post(
+        "/graphql",
+        json={"query": '{ a: conversation(id: "conv_a") { id } b: conversation(id: "conv_b") { id } }'},
+        headers=[(b"authorization", "Bearer sk-clé".encode())],
+    )
+    body = response.json()
+    assert body["data"] == {"a": None, "b": None}
+    assert {error["extensions"]["code"] for error in body["errors"]} == {"UNAUTHENTICATED"}
+    assert body["errors"][0]["message"].startswith("The API key has characters no API key has")
+    assert upstream.count == 0
