@@ -487,6 +487,8 @@ def item_ids_of(global_id: str) -> tuple[str, str] | None:
     if parsed is None:
         return None
     conversation_id, _, item_id = parsed[1].partition(":")
+    if not conversation_id or not item_id:
+        return None  # not an id this gateway made (it joins two non-empty ids)
     return conversation_id, item_id
 
 

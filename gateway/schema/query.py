@@ -83,6 +83,10 @@ def _item_ids(conversation_argument: str | None, item_argument: str) -> tuple[st
     return ids
 
 
+MAX_NODES = 100
+"""The most ids `nodes` takes at once (GitHub's GraphQL API has the same bound)."""
+
+
 async def _node(info: GatewayInfo, value: str, selections: Sequence[Selection]) -> relay.Node:
     if value.startswith("conv_"):
         return await load_conversation(info, value, selections)
@@ -146,7 +150,7 @@ class Query:
     @strawberry.field(
         description=(
             "Objects by their global ids, in the order given. An id that names nothing gives null at its "
-            "place and an error; the others still resolve. Repeated ids are fetched once."
+            f"place and an error; the others still resolve. Repeated ids are fetched once. At most {MAX_NODES} ids."
         )
     )
     def nodes(
@@ -154,6 +158,10 @@ class Query:
         info: GatewayInfo,
         ids: Annotated[list[strawberry.ID], strawberry.argument(description="Global ids (or `conv_...` ids).")],
     ) -> list[relay.Node | None]:
+        if len(ids) > MAX_NODES:
+            # Repeats cost no upstream call, but each is resolved and answered: 10,000 took 0.6 s of CPU.
+            message = f"`ids` has {len(ids)} ids; at most {MAX_NODES} are allowed. Ask for the rest in another request."
+            raise bad_input(message, argument="ids")
         selections = current_selections(info)
         pending: list[Awaitable[Any]] = [_node(info, value, selections) for value in ids]
         # graphql-core awaits each entry on its own: one failing id nulls only its own place.

@@ -236,6 +236,10 @@ async def test_bad_connection_arguments_are_refused_without_a_page_call(
         ('{ node(id: "msg_123") { id } }', "id"),
         ('{ conversationItem(conversationId: "conv_1", id: "") { __typename } }', "id"),
         ('{ conversationItem(conversationId: " ", id: "msg_1") { __typename } }', "conversationId"),
+        # Item global ids with an empty part (`Message:conv_1:`, `Message::msg_1`): the gateway makes none.
+        ('{ node(id: "TWVzc2FnZTpjb252XzE6") { id } }', "id"),
+        ('{ node(id: "TWVzc2FnZTo6bXNnXzE=") { id } }', "id"),
+        ("{ nodes(ids: [" + ", ".join(['"conv_1"'] * 101) + "]) { id } }", "ids"),
     ],
 )
 async def test_bad_ids_are_refused_without_an_upstream_call(

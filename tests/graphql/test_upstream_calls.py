@@ -79,6 +79,11 @@ async def test_nodes_with_repeated_ids_fetch_each_conversation_once(
     )
     assert [node["conversationId"] for node in data["nodes"]] == ids
     assert upstream.count == 6
+    upstream.clear()
+    # A hundred ids, the most `nodes` takes, all the same: one call.
+    data = await graphql.data("query($ids: [ID!]!) { nodes(ids: $ids) { id } }", {"ids": ids[:1] * 100})
+    assert len(data["nodes"]) == 100
+    assert upstream.count == 1
 
 
 async def test_two_aliases_for_the_same_page_make_one_page_call(
