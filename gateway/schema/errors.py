@@ -5,7 +5,7 @@ exceptions (:mod:`gateway.upstream.errors`) propagate. :func:`code_errors` trans
 one place when the operation ends:
 
     UpstreamNotFound            NOT_FOUND
-    UpstreamUnauthenticated     UNAUTHENTICATED
+    UpstreamUnauthenticated     UNAUTHENTICATED (MalformedKey too: a key that is not printable ASCII)
     UpstreamForbidden           FORBIDDEN
     UpstreamRateLimited         RATE_LIMITED (with retryAfter when the upstream said)
     UpstreamBadRequest          BAD_USER_INPUT (with the upstream's param)

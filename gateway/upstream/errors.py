@@ -2,8 +2,9 @@
 
     UpstreamError
     ├── UpstreamStatusError          the upstream answered with an error status
-    │   ├── UpstreamBadRequest       400 (and 413, 415, 422): `param` names the offending input
+    │   ├── UpstreamBadRequest       400 (and 413, 414, 415, 422, 431): `param` names the offending input
     │   ├── UpstreamUnauthenticated  401
+    │   │   └── MalformedKey         a key no API key can be (not printable ASCII): never sent
     │   ├── UpstreamForbidden        403
     │   ├── UpstreamNotFound         404
     │   ├── UpstreamRateLimited      429, with `retry_after` seconds when the upstream said
@@ -17,7 +18,10 @@
     └── UpstreamBudgetExhausted      the operation used up its budget of upstream calls
 
 HTTP statuses are translated in :func:`error_for_status`, transport failures in
-:func:`error_for_transport`; nothing else raises these.
+:func:`error_for_transport`. Besides those, the client (gateway/upstream/client.py) raises what
+it refuses to send (`MalformedKey`, `CircuitOpen`, `UpstreamBudgetExhausted`, `OperationDeadline`,
+`UpstreamNotFound` for an id no resource can have) and `UpstreamInvalidResponse` for an answer it
+cannot read.
 """
 
 from __future__ import annotations
