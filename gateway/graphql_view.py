@@ -26,7 +26,7 @@ from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLRequestData
 
 from gateway.embedded.app import bearer_key
-from gateway.jsoncodec import dumps, loads
+from gateway.jsoncodec import PARSED_NESTING, dumps, loads, parse_too_deep
 from gateway.loaders import Loaders
 from gateway.schema import GatewayContext
 from gateway.schema.pages import read_item_page
@@ -234,8 +234,11 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
         try:
             return loads(data)
         except orjson.JSONDecodeError as error:
-            if str(error).startswith("depth limit exceeded"):  # valid JSON, deeper than orjson reads
-                msg = "The JSON sent nests objects and arrays more than 1024 levels deep; the gateway reads up to 1024."
+            if parse_too_deep(error):
+                msg = (
+                    f"The JSON sent nests objects and arrays more than {PARSED_NESTING} levels deep; "
+                    f"the gateway reads up to {PARSED_NESTING}."
+                )
                 raise HTTPException(400, msg) from None
             raise
 

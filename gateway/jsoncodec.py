@@ -9,7 +9,7 @@ from typing import Any
 
 import orjson
 
-__all__ = ["MAX_NESTING", "dumps", "loads", "too_deep"]
+__all__ = ["MAX_NESTING", "PARSED_NESTING", "dumps", "loads", "parse_too_deep", "too_deep"]
 
 _LONG_NUMBER = re.compile(rb"[0-9]{19}")
 """19 digits in a row: perhaps an integer beyond 64 bits (or only digits in a string)."""
@@ -43,6 +43,15 @@ def loads(document: bytes | bytearray | str) -> Any:
         with contextlib.suppress(ValueError, RecursionError):
             parsed = json.loads(raw)
     return parsed
+
+
+PARSED_NESTING = 1024
+"""How deep orjson parses; past it, :func:`loads` raises what :func:`parse_too_deep` recognises."""
+
+
+def parse_too_deep(error: orjson.JSONDecodeError) -> bool:
+    """Whether :func:`loads` refused valid JSON only for nesting past :data:`PARSED_NESTING`."""
+    return str(error).startswith("depth limit exceeded")
 
 
 MAX_NESTING = 128

@@ -22,7 +22,7 @@ from gateway.embedded.canonical import ItemReferenceRequest, canonical_items, ne
 from gateway.embedded.errors import ApiError, from_store_error
 from gateway.embedded.includes import present
 from gateway.embedded.store import ConversationStore, StoreError
-from gateway.jsoncodec import MAX_NESTING, dumps, loads, too_deep
+from gateway.jsoncodec import MAX_NESTING, dumps, loads, parse_too_deep, too_deep
 from gateway.rest import INCLUDABLE
 
 __all__ = ["DEFAULT_MAX_BODY_BYTES", "JSONResponse", "bearer_key", "create_embedded_api", "tenant_of"]
@@ -89,7 +89,7 @@ class _Api:
         try:
             body = loads(raw)
         except orjson.JSONDecodeError as error:
-            if str(error).startswith("depth limit exceeded"):  # orjson's own, at 1,024 levels
+            if parse_too_deep(error):
                 raise _too_deep(None) from None
             raise ApiError(
                 400, "We could not parse the JSON body of your request. Send valid JSON.", code="invalid_json"

@@ -29,7 +29,7 @@ class _Bounds:
 
 _CALL_ID = _Bounds(1, 64)
 _LONG_TEXT = _Bounds(max_length=_TEN_MIB)
-_NAME = re.compile(r"^[a-zA-Z0-9_-]+$")
+_NAME = "^[a-zA-Z0-9_-]+$"  # the spec's pattern, as it writes it
 
 # Paths from the item: a key, or "*" for every element of an array. A member that is absent,
 # null or not a string is left to the models.
@@ -38,7 +38,7 @@ _FIELDS: dict[str, tuple[tuple[tuple[str, ...], _Bounds], ...]] = {
         (("call_id",), _CALL_ID),
         (("output",), _LONG_TEXT),
         (("name",), _Bounds(1, 128)),
-        (("namespace",), _Bounds(1, 64, _NAME.pattern)),
+        (("namespace",), _Bounds(1, 64, _NAME)),
         (("output", "*", "text"), _LONG_TEXT),  # input_text parts
         (("output", "*", "image_url"), _Bounds(max_length=20_971_520)),
         (("output", "*", "file_data"), _Bounds(max_length=73_400_320)),

@@ -39,10 +39,16 @@ __all__ = ["OperationHooks"]
 class _Document:
     """A parsed document text, its validation errors per set of rules (usually one), its estimates."""
 
-    __slots__ = ("document", "errors", "estimates")
+    __slots__ = ("document", "errors", "estimates", "operations")
 
     def __init__(self, document: DocumentNode) -> None:
         self.document = document
+        self.operations = [
+            node.name.value if node.name is not None else "(anonymous)"
+            for node in document.definitions
+            if isinstance(node, OperationDefinitionNode)
+        ]
+        """The names of the document's operations, for a request that names none."""
         self.errors: dict[tuple[type[ASTValidationRule], ...], list[GraphQLError]] = {}
         self.estimates: dict[str | None, int] = {}
         """Upstream-call estimates that read no variable, by operation name."""
@@ -91,21 +97,13 @@ class OperationHooks:
         return kept
 
 
-def _operation_not_named(context: ExecutionContext) -> GraphQLError | None:
-    """The request error of a document of several operations with no `operationName`, or None.
+def _operation_not_named(context: ExecutionContext, names: list[str]) -> GraphQLError | None:
+    """The request error of a document of several operations (``names``) with no `operationName`, or None.
 
     The specification makes it an error; Strawberry would run the first operation instead
     (its `ExecutionContext.operation_name` falls back to the first one's name).
     """
-    document = context.graphql_document
-    if document is None or getattr(context, "_provided_operation_name", None) is not None:
-        return None
-    names = [
-        node.name.value if node.name is not None else "(anonymous)"
-        for node in document.definitions
-        if isinstance(node, OperationDefinitionNode)
-    ]
-    if len(names) < 2:
+    if len(names) < 2 or getattr(context, "_provided_operation_name", None) is not None:
         return None
     return GraphQLError(
         f"The document holds {len(names)} operations ({', '.join(names[:5])}{', ...' if len(names) > 5 else ''}); "
@@ -188,7 +186,7 @@ class _Runner(SchemaExtensionsRunner):
         errors = kept.errors.get(rules)
         if errors is None:
             errors = kept.errors[rules] = validate_document(context.schema._schema, kept.document, rules)
-        unnamed = None if errors else _operation_not_named(context)
+        unnamed = None if errors else _operation_not_named(context, kept.operations)
         context.pre_execution_errors = [unnamed] if unnamed is not None else list(errors)
 
     def _execute(self) -> None:
