@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Awaitable, Callable, Sequence
+from enum import Enum
 from operator import attrgetter
 from typing import Any, TypeVar
 
@@ -41,6 +42,7 @@ from graphql import (
     FragmentDefinitionNode,
     FragmentSpreadNode,
     GraphQLAbstractType,
+    GraphQLEnumType,
     GraphQLField,
     GraphQLInterfaceType,
     GraphQLLeafType,
@@ -70,7 +72,8 @@ __all__ = ["BY_CLASS", "GatewayExecutionContext", "execution_context_for"]
 
 
 V = TypeVar("V")
-LeafFields = dict[tuple[str, str], tuple[str, GraphQLLeafType]]
+LeafFields = dict[tuple[str, str], tuple[str, Callable[[Any], Any]]]
+"""(object type, field) -> (attribute, the leaf type's output coercion)."""
 Plan = Callable[[Any], Any]
 """Completes one value; raises (anything) when the value is not plain."""
 SharedPlans = dict[tuple[GraphQLOutputType, tuple[int, ...]], tuple[tuple[FieldNode, ...], Plan | None]]
@@ -214,8 +217,47 @@ def _node_id_reader(field: GraphQLField, type_name: str) -> Callable[[Any], Any]
     return read_node_id
 
 
+_COERCION = "gateway_output_coercion"
+"""The attribute of a leaf type keeping what :func:`_output_coercion` made for it."""
+
+
+def _output_coercion(leaf: GraphQLLeafType) -> Callable[[Any], Any]:
+    """``leaf.coerce_output_value``; for a Strawberry enum, its members' names looked up in a dict.
+
+    Strawberry's enum type compares the value with each of the enum's values in turn (`MessageRole`
+    has 8), for every value of every item: the dict answers a member of the enum at once, and
+    leaves anything else (a raw value, a member of another enum) to the type's own coercion.
+    Made once per type, and kept on it (a schema's types live as long as the schema).
+    """
+    known: Callable[[Any], Any] | None = getattr(leaf, _COERCION, None)
+    if known is None:
+        known = _make_output_coercion(leaf)
+        setattr(leaf, _COERCION, known)
+    return known
+
+
+def _make_output_coercion(leaf: GraphQLLeafType) -> Callable[[Any], Any]:
+    coerce = leaf.coerce_output_value
+    members = getattr(leaf, "wrapped_cls", None)
+    if not isinstance(leaf, GraphQLEnumType) or not isinstance(members, type) or not issubclass(members, Enum):
+        return coerce
+    names: dict[Any, Any] = {}
+    for member in members:
+        try:
+            names[member] = coerce(member)
+        except Exception:  # noqa: S112 - the type's own coercion reports it when it is met
+            continue
+
+    def coerce_member(value: Any) -> Any:
+        # By type first: a member of a `str` enum is equal to its string, which is not a member.
+        name = names.get(value) if type(value) is members else None
+        return coerce(value) if name is None else name
+
+    return coerce_member
+
+
 def _leaf_fields(schema: GraphQLSchema) -> LeafFields:
-    """(object type, field) -> (attribute, leaf type) for every basic scalar or enum field."""
+    """(object type, field) -> (attribute, output coercion) for every basic scalar or enum field."""
     found: LeafFields = {}
     for named in schema.type_map.values():
         if not isinstance(named, GraphQLObjectType) or named.name.startswith("__"):
@@ -224,12 +266,12 @@ def _leaf_fields(schema: GraphQLSchema) -> LeafFields:
             attribute = _basic_attribute(field)
             leaf = field.type.of_type if isinstance(field.type, GraphQLNonNull) else field.type
             if attribute is not None and is_leaf_type(leaf):
-                found[named.name, name] = (attribute, leaf)
+                found[named.name, name] = (attribute, _output_coercion(leaf))
     return found
 
 
 def _leaf_plan(leaf: GraphQLLeafType, nullable: bool) -> Plan:
-    coerce = leaf.coerce_output_value
+    coerce = _output_coercion(leaf)
 
     def complete_leaf(value: Any) -> Any:
         if value is None or value is Undefined:
@@ -306,7 +348,7 @@ class GatewayExecutionContext(StrawberryGraphQLCoreExecutionContext):
                 value = getattr(source, leaf[0], None)
                 if value is not None:
                     try:
-                        coerced = leaf[1].coerce_output_value(value)
+                        coerced = leaf[1](value)
                     except Exception:  # graphql-core's path reports it, located
                         coerced = Undefined
                     if coerced is not Undefined and coerced is not None:
