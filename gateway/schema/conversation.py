@@ -2,7 +2,7 @@
 
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
-from typing import Annotated, Any, Self
+from typing import Annotated, Any, Self, cast
 
 import strawberry
 from strawberry import relay
@@ -194,6 +194,10 @@ def _time(seconds: int) -> datetime:
         raise UpstreamContractError(msg) from None
 
 
+def _entries(record: RestConversation) -> list[MetadataEntry]:
+    return [MetadataEntry(key=key, value=value) for key, value in (record.metadata or {}).items()]
+
+
 @strawberry.type(description="A conversation: its metadata and its items.")
 class Conversation(relay.Node):
     """The conversation's own record (creation time, metadata) is read only when a field needs it.
@@ -221,14 +225,27 @@ class Conversation(relay.Node):
             self._record = await info.context.loaders.conversation(self.conversation_id)
         return self._record
 
+    # `createdAt` and `metadata` answer at once when the record is known (it is whenever
+    # `conversation(id:)` saw them selected): graphql-core runs each awaitable field of an object
+    # in a task of its own, and gathers them, once there are two.
+
     @strawberry.field(description="When the conversation was created.")
-    async def created_at(self, info: GatewayInfo) -> datetime:
+    def created_at(self, info: GatewayInfo) -> datetime:
+        if self._record is None:
+            return cast("datetime", self._created_at(info))
+        return _time(self._record.created_at)
+
+    async def _created_at(self, info: GatewayInfo) -> datetime:
         return _time((await self._read(info)).created_at)
 
     @strawberry.field(description="Up to 16 key-value pairs attached to the conversation.")
-    async def metadata(self, info: GatewayInfo) -> list[MetadataEntry]:
-        record = await self._read(info)
-        return [MetadataEntry(key=key, value=value) for key, value in (record.metadata or {}).items()]
+    def metadata(self, info: GatewayInfo) -> list[MetadataEntry]:
+        if self._record is None:
+            return cast("list[MetadataEntry]", self._metadata(info))
+        return _entries(self._record)
+
+    async def _metadata(self, info: GatewayInfo) -> list[MetadataEntry]:
+        return _entries(await self._read(info))
 
     @strawberry.field(description="The metadata value for `key`, or null when the conversation has none.")
     async def metadata_value(

@@ -10,16 +10,18 @@ query of 25 conversations).
 Where a field's arguments are all scalars (not `GlobalID`) and enums, optional or not, or lists
 of them, Strawberry's conversion gives back what graphql-core has already coerced, the lists
 copied (so that a default list is never shared between requests). For such a field whose
-resolver is an `async` function of the gateway's own, with no field extensions, no exception
-handler of the schema's that applies to it and no `root`/`parent` parameter,
-:func:`call_resolvers_directly` sets a resolver that does only that: the same `Info`, the same
-values, the same call. Every other field keeps Strawberry's.
+resolver is a function of the gateway's own (plain or `async`, not an async generator), with no
+field extensions, no exception handler of the schema's that applies to it and no `root`/`parent`
+parameter, :func:`call_resolvers_directly` sets a resolver that does only that: the same `Info`,
+the same values, the same call. What the function returns (a value, or a coroutine or other
+awaitable) goes to graphql-core as it is, which awaits an awaitable: an `async` resolver costs no
+coroutine of the gateway's around its own. Every other field keeps Strawberry's.
 """
 
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from typing import Any
 
 import strawberry
@@ -35,7 +37,7 @@ __all__ = ["DIRECT", "call_resolvers_directly"]
 DIRECT = "gateway_direct_resolver"
 """The attribute set on the resolvers this module makes (True), for tests to find them."""
 
-Resolver = Callable[..., Coroutine[Any, Any, Any]]
+Resolver = Callable[..., Any]
 
 
 def call_resolvers_directly(schema: strawberry.Schema) -> None:
@@ -82,7 +84,9 @@ def _direct(field: StrawberryField, schema: strawberry.Schema) -> Resolver | Non
     if resolver is None or field.extensions or schema.schema_converter._get_field_exception_handlers(field):
         return None  # no resolver of its own, or Strawberry's wrapper has work to do around it
     function = resolver.wrapped_func
-    if not inspect.iscoroutinefunction(function) or not function.__module__.startswith("gateway."):
+    if isinstance(function, staticmethod | classmethod) or inspect.isasyncgenfunction(function):
+        return None
+    if not function.__module__.startswith("gateway."):
         return None
     if resolver.root_parameter is not None or resolver.parent_parameter is not None:
         return None
@@ -97,7 +101,7 @@ def _direct(field: StrawberryField, schema: strawberry.Schema) -> Resolver | Non
     with_source = resolver.self_parameter is not None
     info_class = schema.config.info_class
 
-    async def resolve(source: Any, info: GraphQLResolveInfo[Any], **given: Any) -> Any:
+    def resolve(source: Any, info: GraphQLResolveInfo[Any], **given: Any) -> Any:
         arguments: dict[str, Any] = {}
         for graphql_name, python_name, is_list in names:
             if graphql_name in given:
@@ -105,9 +109,11 @@ def _direct(field: StrawberryField, schema: strawberry.Schema) -> Resolver | Non
                 arguments[python_name] = list(value) if is_list and value is not None else value
         if info_name is not None:
             arguments[info_name] = info_class(_raw_info=info, _field=field)
+        # An `async` function's coroutine goes to graphql-core as it is (graphql-core awaits it),
+        # as does a plain function's value, or the awaitable it may give back.
         if with_source:
-            return await function(source, **arguments)
-        return await function(**arguments)
+            return function(source, **arguments)
+        return function(**arguments)
 
     setattr(resolve, DIRECT, True)
     return resolve

@@ -16,9 +16,12 @@ from typing import Any, NewType, cast
 import httpx
 import pytest
 import strawberry
+from graphql import GraphQLEnumType
+from graphql.execution import executor
 from strawberry.extensions import ParserCache, SchemaExtension
 from strawberry.schema.config import StrawberryConfig
 
+import gateway.schema
 from gateway.schema import _resolve_abstract_types_by_class, execution
 from tests.graphql.conftest import Seed
 from tests.graphql.full_selection import selection_for
@@ -283,3 +286,78 @@ async def test_item_ids_are_completed_by_plans_too(
         fetched = await graphql.execute("query($id: ID!) { node(id: $id) { id } }", {"id": node["id"]})
         assert fetched["data"]["node"]["id"] == node["id"]
     assert not [name for name in resolved if name.startswith("Message.")]
+
+
+async def test_a_known_record_answers_its_fields_without_tasks(
+    seed: Seed, graphql: GraphQLClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`createdAt` and `metadata` of a conversation whose record is read answer at once.
+
+    graphql-core runs an object's awaitable fields in a task each, gathered, once there are two:
+    with `items` beside them that was three tasks per conversation. Where the record is not read
+    yet (a mutation's payload) the same fields still read it.
+    """
+    conversation_id = await seed(ITEM_SAMPLES["message"], metadata={"topic": "tasks"})
+    gathered: list[int] = []
+    gather = vars(executor)["gather_with_cancel"]  # what graphql-core's executor calls
+
+    def counting(*awaitables: Any) -> Any:
+        gathered.append(len(awaitables))
+        return gather(*awaitables)
+
+    monkeypatch.setattr(executor, "gather_with_cancel", counting)
+    fields = "createdAt metadata { key value } items(last: 1) { nodes { __typename } }"
+    read = await graphql.execute(f"query($c: ID!) {{ conversation(id: $c) {{ {fields} }} }}", {"c": conversation_id})
+    assert read["data"]["conversation"]["metadata"] == [{"key": "topic", "value": "tasks"}]
+    assert gathered == []
+
+    add = '{conversationId: $c, items: [{message: {role: USER, text: "hi"}}]}'
+    written = await graphql.execute(
+        f"mutation($c: ID!) {{ addConversationItems(input: {add}) {{ conversation {{ {fields} }} }} }}",
+        {"c": conversation_id},
+    )
+    conversation = written["data"]["addConversationItems"]["conversation"]
+    assert (conversation["createdAt"], conversation["metadata"]) == (
+        read["data"]["conversation"]["createdAt"],
+        [{"key": "topic", "value": "tasks"}],
+    )
+    assert gathered == [3]  # the record is read there: the three fields wait at once
+
+
+class Mood(enum.StrEnum):
+    """A string enum: each member equals its value."""
+
+    GLAD = "glad"
+    SAD = "sad"
+
+
+def _coerced(coerce: Callable[[Any], Any], value: Any) -> tuple[str, Any]:
+    try:
+        return "value", coerce(value)
+    except Exception as error:  # what each coercion raises is compared
+        return type(error).__name__, str(error)
+
+
+def test_enum_names_are_what_the_enum_type_itself_answers() -> None:
+    """The shortcut's enum coercion (a dict of members) answers every value as Strawberry's type does."""
+
+    @strawberry.type
+    class Moods:
+        mood: Mood = Mood.GLAD
+        colour: Colour = Colour.RED
+
+    schema = gateway.schema.build_schema()._schema
+    enums = [
+        named
+        for named in [*schema.type_map.values(), *strawberry.Schema(Moods)._schema.type_map.values()]
+        if isinstance(named, GraphQLEnumType) and not named.name.startswith("__")
+    ]
+    assert {"MessageRole", "CallStatus", "Mood", "Colour"} <= {named.name for named in enums}
+    for named in enums:
+        fast = execution._output_coercion(named)
+        assert fast is not named.coerce_output_value  # a dict of its members
+        assert execution._output_coercion(named) is fast  # made once
+        members = list(named.wrapped_cls)  # type: ignore[attr-defined]
+        others = ["glad", "red", "nothing", None, 3, Mood.SAD, Colour.RED, *(member.value for member in members)]
+        for value in [*members, *others]:
+            assert _coerced(fast, value) == _coerced(named.coerce_output_value, value), (named.name, value)

@@ -42,6 +42,8 @@ READS = [
     "query($c: ID!, $i: ID!) { conversationItem(conversationId: $c, id: $i,"
     " include: [MESSAGE_INPUT_IMAGE_IMAGE_URL]) { __typename ... on Message { id role } } }",
     'query($g: ID!) { node(id: $g) { __typename id ... on Conversation { createdAt metadataValue(key: "topic") } } }',
+    'query($c: ID!, $g: ID!) { nodes(ids: [$c, $g, "conv_missing"]) { __typename id'
+    f" ... on Conversation {{ createdAt metadata {{ key }} items(last: 2) {{ {PAGE} }} }} }} }}",
     'query { node(id: "bm90IGFuIGlk") { id } conversation(id: "conv_missing") { createdAt } }',
 ]
 
@@ -118,6 +120,7 @@ def test_which_fields_have_direct_resolvers() -> None:
         if getattr(field.resolve, DIRECT, False)
     )
     assert direct == [
+        "AddConversationItemsPayload.conversation",
         "Conversation.createdAt",
         "Conversation.items",
         "Conversation.metadata",
@@ -127,4 +130,5 @@ def test_which_fields_have_direct_resolvers() -> None:
         "Query.conversation",
         "Query.conversationItem",
         "Query.node",
+        "Query.nodes",
     ]
