@@ -4,13 +4,67 @@ from __future__ import annotations
 
 import logging
 import time
+from typing import TextIO
 
 import orjson
 from strawberry.types import ExecutionContext
 
-__all__ = ["log_operation"]
+__all__ = ["LINE_FORMAT", "LineHandler", "log_operation"]
 
 logger = logging.getLogger("gateway.operations")
+
+LINE_FORMAT = logging.Formatter("%(message)s")
+"""The format of the gateway's own log lines: the message alone (and a traceback, if any)."""
+
+
+class LineHandler(logging.StreamHandler[TextIO]):
+    """The handler of the gateway's own log lines on a stream (``gateway serve``: stderr).
+
+    Formatted with :data:`LINE_FORMAT`, a record that carries no traceback is its message and a
+    newline: :func:`log_operation` writes its line to such a handler directly (see there).
+    """
+
+    def __init__(self, stream: TextIO | None = None) -> None:
+        super().__init__(stream)
+        self.setFormatter(LINE_FORMAT)
+
+
+def _direct_handler() -> LineHandler | None:
+    """The handler an operation's line would reach, when logging's machinery would only write it.
+
+    That is the gateway's own set-up (:func:`gateway.cli.log_to_stderr`): the operations logger
+    has no handler or filter of its own and passes its records to the `gateway` logger, whose one
+    handler is a :class:`LineHandler` with its format and no filter. Any other set-up (a handler
+    added, a filter, another format) gets the records through `logging` as usual.
+    """
+    if logger.handlers or logger.filters or not logger.propagate:
+        return None
+    parent = logger.parent
+    if parent is None or parent.propagate or len(parent.handlers) != 1:
+        return None
+    handler = parent.handlers[0]
+    if type(handler) is not LineHandler or handler.filters or handler.level > logging.INFO:
+        return None
+    return handler if handler.formatter is LINE_FORMAT else None
+
+
+def _write(line: str) -> None:
+    """Logs ``line`` at INFO: written as the handler would, without a log record (logging's
+    machinery costs about 4 us a line, and there is a line an operation); through `logging` when
+    not so set up, or when the write fails (logging reports that as it reports any failure)."""
+    handler = _direct_handler()
+    if handler is not None:
+        handler.acquire()
+        try:
+            handler.stream.write(line + handler.terminator)
+            handler.stream.flush()
+        except Exception:  # noqa: S110 - logging's own path below reports it
+            pass
+        else:
+            return
+        finally:
+            handler.release()
+    logger.info(line)
 
 
 def log_operation(context: ExecutionContext, started: float) -> None:
@@ -35,4 +89,4 @@ def log_operation(context: ExecutionContext, started: float) -> None:
         "upstreamCalls": getattr(session, "calls", 0),
         "errorCodes": sorted({str((error.extensions or {}).get("code")) for error in errors}),
     }
-    logger.info(orjson.dumps(record).decode())
+    _write(orjson.dumps(record).decode())
