@@ -21,7 +21,7 @@ from starlette.routing import Route
 from gateway.embedded.canonical import ItemReferenceRequest, canonical_items, new_id
 from gateway.embedded.errors import ApiError, from_store_error
 from gateway.embedded.includes import present
-from gateway.embedded.store import ConversationStore, StoreError
+from gateway.embedded.store import ConversationStore, StoredItem, StoreError
 from gateway.jsoncodec import MAX_NESTING, dumps, loads, parse_too_deep, too_deep
 from gateway.rest import INCLUDABLE
 
@@ -38,6 +38,12 @@ class JSONResponse(Response):
 
     def render(self, content: Any) -> bytes:
         return dumps(content)
+
+
+class _JSONBytes(Response):
+    """A response of JSON already written (as :class:`JSONResponse` would write it)."""
+
+    media_type = "application/json"
 
 
 def bearer_key(authorization: str | None) -> str | None:
@@ -158,14 +164,17 @@ class _Api:
             limit=_limit(query.get("limit")),
             order=_order(query.get("order")),
         )
-        return JSONResponse(_list_body([present(item, include) for item in page.items], has_more=page.has_more))
+        items = page.items
+        shown = [_shown(item, include) for item in items]
+        first, last = (items[0].item_id, items[-1].item_id) if items else (None, None)
+        return _JSONBytes(_list_json(shown, first, last, has_more=page.has_more))
 
     async def get_item(self, request: Request) -> Response:
         tenant = self.tenant(request)
         include = _include(request)
         params = request.path_params
         item = await self.store.get_item(tenant, params["conversation_id"], params["item_id"])
-        return JSONResponse(present(item, include))
+        return _JSONBytes(_shown(item, include))
 
     async def delete_item(self, request: Request) -> Response:
         params = request.path_params
@@ -302,6 +311,29 @@ def _order(raw: str | None) -> Any:
             code="invalid_value",
         )
     return raw
+
+
+def _shown(item: StoredItem, include: frozenset[str]) -> bytes:
+    """The item as a response shows it for this `include`, as JSON: the stored document itself
+    when every response shows it as it is (most items), else parsed, presented and written."""
+    return item.document if item.as_stored else dumps(present(item.load(), include))
+
+
+def _list_json(items: list[bytes], first_id: str | None, last_id: str | None, *, has_more: bool) -> bytes:
+    """``dumps(_list_body(...))`` of items already written as JSON, byte for byte."""
+    return b"".join(
+        (
+            b'{"object":"list","data":[',
+            b",".join(items),
+            b'],"first_id":',
+            dumps(first_id),
+            b',"last_id":',
+            dumps(last_id),
+            b',"has_more":',
+            b"true" if has_more else b"false",
+            b"}",
+        )
+    )
 
 
 def _list_body(items: list[dict[str, Any]], *, has_more: bool) -> dict[str, Any]:

@@ -10,13 +10,27 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["present"]
+from gateway.jsoncodec import dumps, loads
+
+__all__ = ["present", "shown_as_stored"]
 
 
 def present(item: dict[str, Any], include: frozenset[str]) -> dict[str, Any]:
     """The item as a response shows it for this `include` set (a copy where anything changes)."""
     gate = _GATES.get(item.get("type", ""))
     return item if gate is None else gate(item, include)
+
+
+def shown_as_stored(document: bytes) -> bool:
+    """Whether every response shows the item stored as ``document`` as it is, byte for byte,
+    whatever the request's `include`: a page of such items needs no parsing and writing again.
+
+    :func:`present` only blanks or leaves out what an `include` value it lacks gates, each value
+    its own part, and a value that is there changes nothing: what the emptiest `include` leaves
+    as it is, any other leaves as it is too. So the test is the response for no `include`, made
+    as a response makes it (parsed, presented, written), against the stored bytes.
+    """
+    return dumps(present(loads(document), frozenset())) == document
 
 
 def _message(item: dict[str, Any], include: frozenset[str]) -> dict[str, Any]:

@@ -12,6 +12,8 @@
   ``(conversation_id, deleted, seq)``, so a page costs the same at any depth of any
   conversation. Deleted items and conversations are soft-deleted: a cursor naming a deleted
   item still pages from its position, and items outlive their conversation.
+* Each item records whether every response shows its document as it is (``as_stored``): a page
+  of such items is answered with the stored bytes, not parsed and written again.
 * ``PRAGMA user_version`` records the schema version; :data:`_MIGRATIONS` brings an older
   file up to date when the store opens.
 """
@@ -28,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
+from gateway.embedded.includes import shown_as_stored
 from gateway.jsoncodec import dumps, loads
 
 __all__ = [
@@ -38,6 +41,7 @@ __all__ = [
     "ItemNotFound",
     "ItemsPage",
     "StoreError",
+    "StoredItem",
     "UnknownCursor",
 ]
 
@@ -68,6 +72,11 @@ _MIGRATIONS: tuple[str, ...] = (
     # 2: finding a tenant's conversations (the demo seed asks whether there are any).
     """
     CREATE INDEX conversations_by_tenant ON conversations (tenant);
+    """,
+    # 3: whether every response shows an item's document as it is (1 or 0; NULL for the items
+    # stored before: not known, so they are read the long way).
+    """
+    ALTER TABLE items ADD COLUMN as_stored INTEGER;
     """,
 )
 SCHEMA_VERSION = len(_MIGRATIONS)
@@ -118,8 +127,22 @@ class ConversationRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class StoredItem:
+    """An item as stored: its id and its JSON document."""
+
+    item_id: str
+    document: bytes
+    as_stored: bool
+    """Whether every response shows ``document`` as it is, whatever its `include`
+    (:func:`gateway.embedded.includes.shown_as_stored`); False when not known."""
+
+    def load(self) -> dict[str, Any]:
+        return _load(self.document)
+
+
+@dataclass(frozen=True, slots=True)
 class ItemsPage:
-    items: list[dict[str, Any]]
+    items: list[StoredItem]
     has_more: bool
 
 
@@ -313,21 +336,22 @@ class ConversationStore:
         self, tenant: str, conversation_id: str, *, after: str | None, limit: int, order: Order
     ) -> ItemsPage:
         def work(connection: sqlite3.Connection) -> ItemsPage:
-            _conversation(connection, tenant, conversation_id)
+            _must_exist(connection, tenant, conversation_id)
             return _page(connection, conversation_id, after, limit, order)
 
         return await self._read(work)
 
-    async def get_item(self, tenant: str, conversation_id: str, item_id: str) -> dict[str, Any]:
-        def work(connection: sqlite3.Connection) -> dict[str, Any]:
-            _conversation(connection, tenant, conversation_id)
+    async def get_item(self, tenant: str, conversation_id: str, item_id: str) -> StoredItem:
+        def work(connection: sqlite3.Connection) -> StoredItem:
+            _must_exist(connection, tenant, conversation_id)
             row = connection.execute(
-                "SELECT document FROM items WHERE conversation_id = ? AND item_id = ? AND deleted = 0",
+                "SELECT item_id, document, as_stored FROM items"
+                " WHERE conversation_id = ? AND item_id = ? AND deleted = 0",
                 (conversation_id, item_id),
             ).fetchone()
             if row is None:
                 raise ItemNotFound(item_id)
-            return _load(row[0])
+            return _stored(row)
 
         return await self._read(work)
 
@@ -388,12 +412,22 @@ def _conversation(connection: sqlite3.Connection, tenant: str, conversation_id: 
     return ConversationRecord(conversation_id, row[0], None if row[1] is None else loads(row[1]))
 
 
+def _must_exist(connection: sqlite3.Connection, tenant: str, conversation_id: str) -> None:
+    """:func:`_conversation`'s check alone, for a read that needs only to know the conversation is there."""
+    row = connection.execute(
+        "SELECT 1 FROM conversations WHERE id = ? AND tenant = ? AND deleted = 0", (conversation_id, tenant)
+    ).fetchone()
+    if row is None:
+        raise ConversationNotFound(conversation_id)
+
+
 def _insert_items(connection: sqlite3.Connection, conversation_id: str, items: Sequence[dict[str, Any]]) -> None:
     for index, item in enumerate(items):
+        document = dumps(item)
         try:
             connection.execute(
-                "INSERT INTO items (conversation_id, item_id, document) VALUES (?, ?, ?)",
-                (conversation_id, item["id"], dumps(item)),
+                "INSERT INTO items (conversation_id, item_id, document, as_stored) VALUES (?, ?, ?, ?)",
+                (conversation_id, item["id"], document, int(shown_as_stored(document))),
             )
         except sqlite3.IntegrityError as exc:
             raise DuplicateItemId(index, item["id"]) from exc
@@ -411,7 +445,7 @@ def _page(
         if row is None:
             raise UnknownCursor(after)
         bound = row[0]
-    sql = "SELECT document FROM items WHERE conversation_id = ? AND deleted = 0"
+    sql = "SELECT item_id, document, as_stored FROM items WHERE conversation_id = ? AND deleted = 0"
     parameters: list[Any] = [conversation_id]
     if bound is not None:
         sql += f" AND seq {comparison} ?"
@@ -419,7 +453,12 @@ def _page(
     sql += f" ORDER BY seq {direction} LIMIT ?"
     parameters.append(limit + 1)
     rows = connection.execute(sql, parameters).fetchall()
-    return ItemsPage([_load(row[0]) for row in rows[:limit]], has_more=len(rows) > limit)
+    return ItemsPage([_stored(row) for row in rows[:limit]], has_more=len(rows) > limit)
+
+
+def _stored(row: tuple[str, bytes, int | None]) -> StoredItem:
+    """An item from the columns `item_id, document, as_stored`."""
+    return StoredItem(row[0], row[1], row[2] == 1)
 
 
 def _dump_metadata(metadata: dict[str, str] | None) -> bytes | None:

@@ -74,9 +74,9 @@ async def test_reads_run_on_the_loop_without_a_thread(tmp_path: Path) -> None:
     store = await _store_with_a_conversation(tmp_path / "db.sqlite3")
     try:
         page = await store.list_items("tenant", "conv_1", after=None, limit=2, order="asc")
-        assert [item["id"] for item in page.items] == ["msg_0", "msg_1"]
+        assert [item.load()["id"] for item in page.items] == ["msg_0", "msg_1"]
         assert page.has_more
-        assert (await store.get_item("tenant", "conv_1", "msg_2"))["id"] == "msg_2"
+        assert (await store.get_item("tenant", "conv_1", "msg_2")).load()["id"] == "msg_2"
         assert _reader_threads() == []
     finally:
         await store.close()
@@ -122,7 +122,7 @@ async def test_a_read_that_finds_the_file_locked_waits_on_a_reader_thread(
     loop_connection_refuses(code)
     try:
         page = await store.list_items("tenant", "conv_1", after="msg_0", limit=10, order="asc")
-        assert [item["id"] for item in page.items] == ["msg_1", "msg_2"]
+        assert [item.load()["id"] for item in page.items] == ["msg_1", "msg_2"]
         assert (await store.get_conversation("tenant", "conv_1")).id == "conv_1"
         assert _reader_threads() != []
     finally:
