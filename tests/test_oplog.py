@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import logging
@@ -134,3 +135,51 @@ def test_a_failed_write_is_reported_as_logging_reports_it(
     oplog.log_operation(_context(1), started=0.0)
     (record,) = reported
     assert json.loads(record.getMessage())["operationName"] == "A"
+
+
+class _Writes(io.StringIO):
+    def __init__(self) -> None:
+        super().__init__()
+        self.writes: list[str] = []
+
+    def write(self, text: str) -> int:
+        self.writes.append(text)
+        return super().write(text)
+
+
+async def test_on_a_loop_the_lines_of_one_turn_are_written_together_and_in_order(
+    handler: oplog.LineHandler,
+) -> None:
+    _set_up(handler)
+    stream = _Writes()
+    handler.setStream(stream)
+    for calls in (1, 2):
+        oplog.log_operation(_context(calls), started=0.0)
+    logging.getLogger("gateway.operations").error("an error between")  # written after the two before it
+    oplog.log_operation(_context(3), started=0.0)
+    # The record wrote the two lines before it (in one write), then itself.
+    assert [json.loads(line)["upstreamCalls"] for line in stream.writes[0].splitlines()] == [1, 2]
+    assert stream.writes[1] == "an error between\n"
+    assert len(stream.writes) == 2  # the third line waits for the end of the turn
+    await asyncio.sleep(0)
+    assert json.loads(stream.writes[2])["upstreamCalls"] == 3
+    assert len(stream.writes) == 3
+
+    oplog.log_operation(_context(4), started=0.0)
+    handler.flush()  # as logging.shutdown does at exit
+    assert json.loads(stream.writes[3])["upstreamCalls"] == 4
+    await asyncio.sleep(0)
+    assert len(stream.writes) == 4  # nothing left for the turn's end
+
+
+async def test_a_failed_write_at_the_end_of_a_turn_is_reported(
+    handler: oplog.LineHandler, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _set_up(handler)
+    handler.setStream(_Failing())
+    reported: list[logging.LogRecord] = []
+    monkeypatch.setattr(handler, "handleError", reported.append)
+    oplog.log_operation(_context(1), started=0.0)
+    await asyncio.sleep(0)
+    (record,) = reported
+    assert record.name == "gateway.operations"
