@@ -66,6 +66,7 @@ from strawberry.relay import GlobalID
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.base import StrawberryObjectDefinition
+from strawberry.types.cast import TYPE_CAST_ATTRIBUTE
 from strawberry.types.field import StrawberryField
 
 __all__ = ["BY_CLASS", "GatewayExecutionContext", "execution_context_for"]
@@ -256,6 +257,50 @@ def _make_output_coercion(leaf: GraphQLLeafType) -> Callable[[Any], Any]:
     return coerce_member
 
 
+_TYPE_CHECK = "gateway_type_check"
+"""The attribute of an object type keeping what :func:`_type_check` made for it."""
+
+
+def _type_check(object_type: GraphQLObjectType) -> Callable[[Any], bool]:
+    """Whether a value is of ``object_type``, as its ``is_type_of`` (absent or Strawberry's) answers.
+
+    Strawberry's answers by the value's class, unless the value carries a `strawberry.cast` of
+    its own (an attribute of the instance): so its answer is kept per class for values with
+    plain attribute access and no cast of their own, and asked again for any other value. Made
+    once per type, and kept on it.
+    """
+    known: Callable[[Any], bool] | None = getattr(object_type, _TYPE_CHECK, None)
+    if known is None:
+        known = _make_type_check(object_type.is_type_of)
+        setattr(object_type, _TYPE_CHECK, known)
+    return known
+
+
+def _make_type_check(is_type_of: Callable[[Any, Any], Any] | None) -> Callable[[Any], bool]:
+    if is_type_of is None:
+        return lambda value: True
+    by_class: dict[type[Any], bool] = {}
+
+    def is_of_type(value: Any) -> bool:
+        cls = type(value)
+        known = by_class.get(cls)
+        own = getattr(value, "__dict__", None)
+        if known is not None and own is not None and TYPE_CAST_ATTRIBUTE not in own:
+            return known
+        answer = is_type_of(value, None) is True
+        if own is not None and TYPE_CAST_ATTRIBUTE not in own and _plain_attributes(cls):
+            by_class[cls] = answer
+        return answer
+
+    return is_of_type
+
+
+def _plain_attributes(cls: type[Any]) -> bool:
+    """Whether reading an attribute of an instance of ``cls`` is Python's own lookup (no hook)."""
+    lookup: object = cls.__getattribute__
+    return lookup is object.__getattribute__ and not hasattr(cls, "__getattr__")
+
+
 def _leaf_fields(schema: GraphQLSchema) -> LeafFields:
     """(object type, field) -> (attribute, output coercion) for every basic scalar or enum field."""
     found: LeafFields = {}
@@ -429,14 +474,14 @@ class GatewayExecutionContext(StrawberryGraphQLCoreExecutionContext):
             if plan is None:
                 return None
             readers.append((response_name, read, plan))
-        is_type_of: Callable[[Any, Any], Any] | None = object_type.is_type_of
+        is_of_type = _type_check(object_type)
 
         def complete_object(value: Any) -> Any:
             if value is None or value is Undefined:
                 if nullable:
                     return None
                 raise _NotPlain
-            if isinstance(value, Exception) or (is_type_of is not None and is_type_of(value, None) is not True):
+            if isinstance(value, Exception) or not is_of_type(value):
                 raise _NotPlain
             completed: dict[str, Any] = {}
             for response_name, read, plan in readers:

@@ -16,7 +16,7 @@ from typing import Any, NewType, cast
 import httpx
 import pytest
 import strawberry
-from graphql import GraphQLEnumType
+from graphql import GraphQLEnumType, GraphQLObjectType
 from graphql.execution import executor
 from strawberry.extensions import ParserCache, SchemaExtension
 from strawberry.schema.config import StrawberryConfig
@@ -361,3 +361,61 @@ def test_enum_names_are_what_the_enum_type_itself_answers() -> None:
         others = ["glad", "red", "nothing", None, 3, Mood.SAD, Colour.RED, *(member.value for member in members)]
         for value in [*members, *others]:
             assert _coerced(fast, value) == _coerced(named.coerce_output_value, value), (named.name, value)
+
+
+@strawberry.interface
+class Shape:
+    name: str
+
+
+@strawberry.type
+class Round(Shape):
+    radius: float
+
+
+@strawberry.type
+class Flat(Shape):
+    side: int
+
+
+class RoundSubclass(Round):
+    """Not a Strawberry type of its own: an instance of it is a `Round`."""
+
+
+class Lookalike:
+    """An object that looks like any type it is asked about: its attributes are computed."""
+
+    def __getattr__(self, name: str) -> Any:
+        if name == "__as_strawberry_type__":
+            return Round
+        raise AttributeError(name)
+
+
+@strawberry.type
+class Shapes:
+    shapes: list[Shape]
+
+
+def test_object_types_are_checked_as_strawberry_checks_them() -> None:
+    """The plans' check of a value's type, kept per class, answers what Strawberry's `is_type_of` answers."""
+    schema = strawberry.Schema(Shapes, types=[Round, Flat])._schema
+    types = [schema.type_map["Round"], schema.type_map["Flat"]]
+    assert all(isinstance(named, GraphQLObjectType) and named.is_type_of for named in types)
+    cast_round = strawberry.cast(Round, Flat(name="cast", side=1))
+    values: list[Any] = [
+        Round(name="r", radius=1.0),
+        Flat(name="f", side=2),
+        RoundSubclass(name="s", radius=2.0),
+        cast_round,  # a Flat cast to Round, met after plain Flats
+        Flat(name="g", side=3),  # the cast was its instance's own
+        Lookalike(),
+        "not an object",
+        None,
+    ]
+    for named in types:
+        assert isinstance(named, GraphQLObjectType)
+        strawberrys: Any = named.is_type_of  # it ignores its info
+        check = execution._type_check(named)
+        assert execution._type_check(named) is check  # made once
+        for value in values * 2:  # again, from what is kept
+            assert check(value) is (strawberrys(value, None) is True), (named.name, value)
