@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
-from collections.abc import Iterator
 from typing import TextIO
 
 import orjson
@@ -41,7 +39,8 @@ class LineHandler(logging.StreamHandler[TextIO]):
         stream keeps the order of the calls. Without a running loop the line is written at once.
         Raises what the stream raises.
         """
-        with self._locked():
+        self.acquire()  # not `with` a context manager: a generator's costs more than the rest
+        try:
             pending = self._pending
             pending.append(line)
             if len(pending) > 1:
@@ -51,6 +50,8 @@ class LineHandler(logging.StreamHandler[TextIO]):
             except RuntimeError:
                 self._write_pending()
                 return
+        finally:
+            self.release()
         loop.call_soon(self._write_soon)
 
     def _write_soon(self) -> None:
@@ -65,24 +66,22 @@ class LineHandler(logging.StreamHandler[TextIO]):
             self.stream.write(self.terminator.join(lines) + self.terminator)
 
     def emit(self, record: logging.LogRecord) -> None:
-        with self._locked():
+        self.acquire()
+        try:
             try:
                 self._write_pending()
             except Exception:
                 self.handleError(record)
                 return
             super().emit(record)
+        finally:
+            self.release()
 
     def flush(self) -> None:
-        with self._locked():
-            self._write_pending()
-            super().flush()
-
-    @contextlib.contextmanager
-    def _locked(self) -> Iterator[None]:
         self.acquire()
         try:
-            yield
+            self._write_pending()
+            super().flush()
         finally:
             self.release()
 
