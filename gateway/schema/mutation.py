@@ -57,9 +57,11 @@ async def _write(call: Awaitable[T]) -> T:
             "Read the conversation before trying again.",
             "UPSTREAM_TIMEOUT",
         ) from None
-    except UpstreamInvalidResponse:
+    except UpstreamInvalidResponse as error:
+        # A whole answer the gateway cannot read (one cut off is a lost connection, below): what
+        # was wrong with it, then what it means for the write.
         raise GatewayError(
-            "The upstream's answer was cut off or unreadable: the write may or may not have been applied.",
+            f"{error} The write may or may not have been applied: read the conversation before trying again.",
             "UPSTREAM_UNAVAILABLE",
         ) from None
     except UpstreamConnectionLost:

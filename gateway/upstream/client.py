@@ -150,12 +150,31 @@ def _items_request(
     return f"/conversations/{_segment(conversation_id)}/items", params
 
 
+ANSWER_NESTING = 200
+"""How deep the gateway reads an upstream's answer (pydantic's JSON parser stops past it)."""
+
+
 def _validated(adapter: TypeAdapter[T], response: httpx.Response, method: str, path: str) -> T:
     try:
         return adapter.validate_json(response.content)
     except ValidationError as error:
-        message = f"The upstream's answer to {method} {path.split('/')[1]} is not what the API defines."
+        answer = f"The upstream's answer to {method} {path.split('/')[1]}"  # "... GET conversations"
+        if _too_deep(error):
+            # Complete and perhaps valid JSON: saying it is not what the API defines would mislead.
+            message = (
+                f"{answer} nests objects and arrays more than {ANSWER_NESTING} levels deep, "
+                "deeper than the gateway reads."
+            )
+        else:
+            message = f"{answer} is not what the API defines."
         raise UpstreamInvalidResponse(message) from error
+
+
+def _too_deep(error: ValidationError) -> bool:
+    """Whether pydantic refused the JSON only for its depth."""
+    return any(
+        problem["type"] == "json_invalid" and "recursion limit exceeded" in problem["msg"] for problem in error.errors()
+    )
 
 
 def _url(base: httpx.URL, path: str, query: str | None) -> httpx.URL:

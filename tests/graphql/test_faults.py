@@ -362,3 +362,31 @@ async def test_a_conversation_record_the_schema_cannot_show_is_a_contract_error(
     (error,) = body["errors"]
     assert error["extensions"] == {"code": "UPSTREAM_UNAVAILABLE"}
     assert message in error["message"]
+
+
+def _nested(levels: int) -> Any:
+    value: Any = []
+    for _ in range(levels - 1):
+        value = [value]
+    return value
+
+
+async def test_an_answer_nested_too_deep_says_so(seed: Seed, graphql: GraphQLClient, upstream: Recording) -> None:
+    """A whole answer nesting deeper than the gateway reads is named as such, not as one the API does not define."""
+    conversation_id = await seed()
+    record = {"id": conversation_id, "object": "conversation", "created_at": 1_700_000_000, "metadata": {}}
+    for levels, message in (
+        (190, None),  # read: an unknown member is ignored
+        (260, "The upstream's answer to GET conversations nests objects and arrays more than 200 levels deep"),
+    ):
+        deep = {**record, "annotations": _nested(levels)}
+        upstream.fault = lambda request, deep=deep: (
+            None if request.url.path.endswith("/items") else httpx.Response(200, json=deep)
+        )
+        body = await graphql.execute("query($id: ID!) { conversation(id: $id) { createdAt } }", {"id": conversation_id})
+        if message is None:
+            assert "errors" not in body, body
+            continue
+        (error,) = body["errors"]
+        assert error["extensions"] == {"code": "UPSTREAM_UNAVAILABLE"}
+        assert error["message"].startswith(message), error["message"]

@@ -219,3 +219,37 @@ async def test_ids_are_accepted_in_both_forms(graphql: GraphQLClient, form: str)
         {"c": conversation[key], "i": node[item_key]},
     )
     assert data["deleteConversationItem"]["deletedItemId"] == node["itemId"]
+
+
+def _deep(levels: int) -> Any:
+    value: Any = []
+    for _ in range(levels - 1):
+        value = [value]
+    return value
+
+
+@pytest.mark.parametrize(
+    ("answer", "said"),
+    [
+        ({"id": None, "object": "conversation", "created_at": 1, "metadata": None}, "is not what the API defines."),
+        (
+            {"id": "conv_1", "object": "conversation", "created_at": 1, "metadata": None, "x": _deep(260)},
+            "nests objects and arrays more than 200 levels deep, deeper than the gateway reads.",
+        ),
+    ],
+)
+async def test_a_write_answered_unreadably_says_what_was_wrong(
+    graphql: GraphQLClient, upstream: Recording, answer: dict[str, Any], said: str
+) -> None:
+    """A whole answer that cannot be read is not one cut off: the message says what was wrong with it."""
+    import httpx
+
+    upstream.fault = lambda request: httpx.Response(200, json=answer) if request.method == "POST" else None
+    body = await graphql.execute(CREATE, {"input": {}})
+    (error,) = body["errors"]
+    assert error["extensions"]["code"] == "UPSTREAM_UNAVAILABLE"
+    assert error["message"] == (
+        f"The upstream's answer to POST conversations {said} "
+        "The write may or may not have been applied: read the conversation before trying again."
+    )
+    assert upstream.count == 1
