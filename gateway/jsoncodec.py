@@ -9,7 +9,7 @@ from typing import Any
 
 import orjson
 
-__all__ = ["MAX_NESTING", "PARSED_NESTING", "dumps", "loads", "parse_too_deep", "too_deep"]
+__all__ = ["ANSWER_NESTING", "MAX_NESTING", "PARSED_NESTING", "dumps", "loads", "parse_too_deep", "too_deep"]
 
 _LONG_NUMBER = re.compile(rb"[0-9]{19}")
 """19 digits in a row: perhaps an integer beyond 64 bits (or only digits in a string)."""
@@ -54,11 +54,15 @@ def parse_too_deep(error: orjson.JSONDecodeError) -> bool:
     return str(error).startswith("depth limit exceeded")
 
 
+ANSWER_NESTING = 200
+"""How deep the gateway reads an upstream's answer: pydantic's JSON parser, which it reads them
+with, stops past 200 levels."""
+
 MAX_NESTING = 128
 """How deep a JSON value the built-in API accepts in a request body, objects and arrays counted.
 
-The gateway reads an upstream's answers with pydantic, whose JSON parser stops at 200 levels, and
-orjson writes at most 254; an item the API accepted must come back readable. OpenAI documents no
+The gateway reads an upstream's answers up to :data:`ANSWER_NESTING` levels, and orjson writes at
+most 254; an item the API accepted must come back readable. OpenAI documents no
 limit; real items (a tool's JSON schema, arguments) nest a few levels.
 """
 

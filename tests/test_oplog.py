@@ -125,13 +125,19 @@ def _strip_duration(text: str) -> list[dict[str, Any]]:
     return lines
 
 
-def test_a_failed_write_is_reported_as_logging_reports_it(
-    handler: oplog.LineHandler, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def _failing(handler: oplog.LineHandler, monkeypatch: pytest.MonkeyPatch) -> list[logging.LogRecord]:
+    """The gateway's set-up on a stream whose writes fail; the records the handler reports as failed."""
     _set_up(handler)
     handler.setStream(_Failing())
     reported: list[logging.LogRecord] = []
     monkeypatch.setattr(handler, "handleError", reported.append)
+    return reported
+
+
+def test_a_failed_write_is_reported_as_logging_reports_it(
+    handler: oplog.LineHandler, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reported = _failing(handler, monkeypatch)
     oplog.log_operation(_context(1), started=0.0)
     (record,) = reported
     assert json.loads(record.getMessage())["operationName"] == "A"
@@ -175,10 +181,7 @@ async def test_on_a_loop_the_lines_of_one_turn_are_written_together_and_in_order
 async def test_a_failed_write_at_the_end_of_a_turn_is_reported(
     handler: oplog.LineHandler, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _set_up(handler)
-    handler.setStream(_Failing())
-    reported: list[logging.LogRecord] = []
-    monkeypatch.setattr(handler, "handleError", reported.append)
+    reported = _failing(handler, monkeypatch)
     oplog.log_operation(_context(1), started=0.0)
     await asyncio.sleep(0)
     (record,) = reported

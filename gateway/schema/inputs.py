@@ -302,8 +302,9 @@ def _computer_output(output: ComputerCallOutputInput, path: str) -> dict[str, An
 
 RAW_NESTING = 100
 """How deep `raw` may nest objects and arrays. The upstream's answer holds the item a few levels
-down, and the gateway reads answers up to 200 levels (pydantic's JSON parser): a deeper item would
-be written and then unreadable. The built-in API accepts bodies up to 128 levels."""
+down, and the gateway reads answers up to :data:`~gateway.jsoncodec.ANSWER_NESTING` levels: a
+deeper item would be written and then unreadable. The built-in API accepts bodies up to
+:data:`~gateway.jsoncodec.MAX_NESTING` levels."""
 
 
 def _raw(value: Any, path: str) -> dict[str, Any]:

@@ -30,7 +30,7 @@ from urllib.parse import quote, urlencode
 import httpx
 from pydantic import TypeAdapter, ValidationError
 
-from gateway.jsoncodec import dumps
+from gateway.jsoncodec import ANSWER_NESTING, dumps
 from gateway.rest import Conversation, ConversationDeleted, ConversationItem, ConversationItemList
 from gateway.upstream.errors import (
     CircuitOpen,
@@ -150,16 +150,12 @@ def _items_request(
     return f"/conversations/{_segment(conversation_id)}/items", params
 
 
-ANSWER_NESTING = 200
-"""How deep the gateway reads an upstream's answer (pydantic's JSON parser stops past it)."""
-
-
 def _validated(adapter: TypeAdapter[T], response: httpx.Response, method: str, path: str) -> T:
     try:
         return adapter.validate_json(response.content)
     except ValidationError as error:
         answer = f"The upstream's answer to {method} {path.split('/')[1]}"  # "... GET conversations"
-        if _too_deep(error):
+        if _nested_too_deep(error):
             # Complete and perhaps valid JSON: saying it is not what the API defines would mislead.
             message = (
                 f"{answer} nests objects and arrays more than {ANSWER_NESTING} levels deep, "
@@ -170,8 +166,8 @@ def _validated(adapter: TypeAdapter[T], response: httpx.Response, method: str, p
         raise UpstreamInvalidResponse(message) from error
 
 
-def _too_deep(error: ValidationError) -> bool:
-    """Whether pydantic refused the JSON only for its depth."""
+def _nested_too_deep(error: ValidationError) -> bool:
+    """Whether pydantic refused the JSON only for nesting past :data:`ANSWER_NESTING`."""
     return any(
         problem["type"] == "json_invalid" and "recursion limit exceeded" in problem["msg"] for problem in error.errors()
     )

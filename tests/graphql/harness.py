@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 
-__all__ = ["GraphQLClient", "Recording", "UpstreamRequest"]
+__all__ = ["GraphQLClient", "Recording", "UpstreamRequest", "nested"]
 
 
 @dataclass(frozen=True)
@@ -110,3 +110,11 @@ class GraphQLClient:
         body = await self.execute(query, variables, key=key)
         assert "errors" not in body, body["errors"]
         return body["data"]
+
+
+def nested(levels: int) -> Any:
+    """An array nesting ``levels`` levels deep (itself level 1): `[[...[]...]]`."""
+    value: Any = []
+    for _ in range(levels - 1):
+        value = [value]
+    return value

@@ -18,7 +18,7 @@ import pytest
 
 from gateway.schema import GatewayContext
 from tests.graphql.conftest import Seed, messages
-from tests.graphql.harness import GraphQLClient, Recording
+from tests.graphql.harness import GraphQLClient, Recording, nested
 
 Fault = Callable[[httpx.Request], httpx.Response]
 
@@ -364,13 +364,6 @@ async def test_a_conversation_record_the_schema_cannot_show_is_a_contract_error(
     assert message in error["message"]
 
 
-def _nested(levels: int) -> Any:
-    value: Any = []
-    for _ in range(levels - 1):
-        value = [value]
-    return value
-
-
 async def test_an_answer_nested_too_deep_says_so(seed: Seed, graphql: GraphQLClient, upstream: Recording) -> None:
     """A whole answer nesting deeper than the gateway reads is named as such, not as one the API does not define."""
     conversation_id = await seed()
@@ -379,7 +372,7 @@ async def test_an_answer_nested_too_deep_says_so(seed: Seed, graphql: GraphQLCli
         (190, None),  # read: an unknown member is ignored
         (260, "The upstream's answer to GET conversations nests objects and arrays more than 200 levels deep"),
     ):
-        deep = {**record, "annotations": _nested(levels)}
+        deep = {**record, "annotations": nested(levels)}
         upstream.fault = lambda request, deep=deep: (
             None if request.url.path.endswith("/items") else httpx.Response(200, json=deep)
         )

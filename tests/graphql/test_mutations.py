@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from tests.graphql.harness import GraphQLClient, Recording
+from tests.graphql.harness import GraphQLClient, Recording, nested
 
 CREATE = """mutation($input: CreateConversationInput!) { createConversation(input: $input) {
   clientMutationId conversation { id conversationId metadata { key value } items(first: 20) { nodes { __typename } } }
@@ -221,19 +221,12 @@ async def test_ids_are_accepted_in_both_forms(graphql: GraphQLClient, form: str)
     assert data["deleteConversationItem"]["deletedItemId"] == node["itemId"]
 
 
-def _deep(levels: int) -> Any:
-    value: Any = []
-    for _ in range(levels - 1):
-        value = [value]
-    return value
-
-
 @pytest.mark.parametrize(
     ("answer", "said"),
     [
         ({"id": None, "object": "conversation", "created_at": 1, "metadata": None}, "is not what the API defines."),
         (
-            {"id": "conv_1", "object": "conversation", "created_at": 1, "metadata": None, "x": _deep(260)},
+            {"id": "conv_1", "object": "conversation", "created_at": 1, "metadata": None, "x": nested(260)},
             "nests objects and arrays more than 200 levels deep, deeper than the gateway reads.",
         ),
     ],
