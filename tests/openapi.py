@@ -1,6 +1,7 @@
 """Validate REST response bodies against the official OpenAPI spec with a real JSON Schema validator.
 
-The spec is ``../shared/upstream/conversations-openapi.yaml``. Two of its statements contradict
+The spec is ``../shared/upstream/conversations-openapi.yaml`` (a copy of it is kept in
+``tests/spec/`` for a checkout with no ``shared/`` beside it). Two of its statements contradict
 the contract's documented decisions (and the real API), so the copy used here changes exactly these:
 
 * ``ConversationItemList.first_id``/``last_id`` may be null: an empty page has no first item.
@@ -25,10 +26,14 @@ from openai.types.responses import ResponseConfigurationUpdateItem
 from openapi_schema_validator import OAS31Validator
 from pydantic import BaseModel
 
-__all__ = ["SPEC_PATH", "RecordedResponse", "validate_response"]
+__all__ = ["KEPT_SPEC_PATH", "SHARED_SPEC_PATH", "SPEC_PATH", "RecordedResponse", "validate_response"]
 
-SPEC_PATH = Path(__file__).resolve().parents[2] / "shared" / "upstream" / "conversations-openapi.yaml"
-"""The spec lives in ``shared/``, beside the project's checkout (as in CI)."""
+SHARED_SPEC_PATH = Path(__file__).resolve().parents[2] / "shared" / "upstream" / "conversations-openapi.yaml"
+"""The spec as the team keeps it, in ``shared/`` beside the project's checkout."""
+KEPT_SPEC_PATH = Path(__file__).resolve().parent / "spec" / "conversations-openapi.yaml"
+"""The project's copy of it (tests/test_openapi_check.py checks it is the same where both are there)."""
+SPEC_PATH = SHARED_SPEC_PATH if SHARED_SPEC_PATH.exists() else KEPT_SPEC_PATH
+"""The spec the tests read: ``shared/``'s when there is one beside the checkout, else the copy."""
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import jsonschema
 import pytest
 
-from tests.openapi import RecordedResponse, validate_response
+from tests.openapi import KEPT_SPEC_PATH, SHARED_SPEC_PATH, RecordedResponse, validate_response
 
 
 def test_a_conversation_without_object_is_refused() -> None:
@@ -32,3 +32,8 @@ def test_errors_must_have_openai_shape() -> None:
     )
     with pytest.raises(jsonschema.ValidationError):
         validate_response(RecordedResponse("GET", "/v1/conversations/x", 404, {"detail": "Not Found"}))
+
+
+@pytest.mark.skipif(not SHARED_SPEC_PATH.exists(), reason="no shared/ beside this checkout: the copy is all there is")
+def test_the_kept_copy_of_the_spec_is_the_shared_one() -> None:
+    assert KEPT_SPEC_PATH.read_bytes() == SHARED_SPEC_PATH.read_bytes()
