@@ -117,6 +117,7 @@ class _Runtime:
                 UpstreamTransport,
                 max_connections=settings.upstream_connections,
                 keepalive_expiry=settings.upstream_keepalive,
+                max_answer_bytes=settings.upstream_max_answer_bytes,
             )
 
     def upstream(self) -> UpstreamClient:
@@ -140,6 +141,7 @@ class _Runtime:
             operation_timeout=settings.operation_timeout,
             retry_budget=settings.retry_budget,
             breaker=CircuitBreaker(settings.circuit_breaker_failures, settings.circuit_breaker_seconds),
+            max_answer_bytes=settings.upstream_max_answer_bytes,
         )
 
     @contextlib.asynccontextmanager

@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     Node servers close idle connections, so that no request goes out on one the server is closing
     (a write would then fail, and might or might not have been applied). Raise it for an upstream
     known to keep connections open longer, to spare TLS handshakes after pauses."""
+    upstream_max_answer_bytes: int = Field(default=64 * 1024 * 1024, ge=1024)
+    """The longest upstream answer the gateway reads, decompressed. A longer one is not read to its
+    end: the call fails (UPSTREAM_UNAVAILABLE), so that one answer cannot fill the process's memory."""
     upstream_attempts: int = Field(default=3, ge=1)
     """How many times a read is tried (writes are tried once)."""
 

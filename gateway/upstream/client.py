@@ -36,6 +36,7 @@ from gateway.upstream.errors import (
     CircuitOpen,
     MalformedKey,
     OperationDeadline,
+    UpstreamAnswerTooLarge,
     UpstreamBudgetExhausted,
     UpstreamError,
     UpstreamInvalidResponse,
@@ -86,8 +87,9 @@ class CircuitBreaker:
     """Opens after ``failures`` upstream failures in a row, for ``seconds``; one success closes it.
 
     Only the upstream's own failures count (5xx, timeouts, lost connections, garbled answers),
-    not a client's bad request or key. After the pause, calls go through again; the next failure
-    opens it at once, as the count is still at the threshold.
+    not a client's bad request or key, nor an answer too long to read (what was asked for is
+    large). After the pause, calls go through again; the next failure opens it at once, as the
+    count is still at the threshold.
     """
 
     def __init__(self, failures: int = 5, seconds: float = 5.0) -> None:
@@ -166,6 +168,20 @@ def _validated(adapter: TypeAdapter[T], response: httpx.Response, method: str, p
         raise UpstreamInvalidResponse(message) from error
 
 
+def _too_large(method: str, path: str, limit: int) -> str:
+    """What a client reads when an answer is longer than the gateway reads (``limit`` bytes)."""
+    size = f"{limit // _MIB} MiB" if limit % _MIB == 0 else f"{limit:,} bytes"
+    message = (
+        f"The upstream's answer to {method} {path.split('/')[1]} is longer than {size}, the most the gateway reads."
+    )
+    if method == "GET" and path.endswith("/items"):
+        message += " Ask for fewer items at a time."
+    return message
+
+
+_MIB = 1024 * 1024
+
+
 def _nested_too_deep(error: ValidationError) -> bool:
     """Whether pydantic refused the JSON only for nesting past :data:`ANSWER_NESTING`."""
     return any(
@@ -201,6 +217,7 @@ class UpstreamClient:
         operation_timeout: float | None = None,
         retry_budget: int = 10,
         breaker: CircuitBreaker | None = None,
+        max_answer_bytes: int | None = None,
     ) -> None:
         self.transport = transport
         self.base_url = base_url.rstrip("/") + "/"
@@ -214,6 +231,9 @@ class UpstreamClient:
         self.operation_timeout = operation_timeout
         self.retry_budget = retry_budget
         self.breaker = breaker or CircuitBreaker()
+        self.max_answer_bytes = max_answer_bytes
+        """The longest answer the client reads, decompressed; None for no bound. The network
+        transport stops reading at it; :meth:`send` checks what any other transport hands over."""
         self._server_key = server_key
 
     def session(self, api_key: str | None) -> UpstreamSession:
@@ -245,6 +265,9 @@ class UpstreamClient:
             await response.aread()
         finally:
             await response.aclose()
+        limit = self.max_answer_bytes
+        if limit is not None and len(response.content) > limit:
+            raise UpstreamAnswerTooLarge(f"The upstream's answer is longer than {limit} bytes.", limit=limit)
         return response
 
     async def aclose(self) -> None:
@@ -392,6 +415,9 @@ class UpstreamSession:
             error = error_for_transport(transport_error)
             breaker.record(error)
             raise error from None
+        except UpstreamAnswerTooLarge as too_large:
+            # Not held against the upstream: it answered, and the answer is long because of what was asked.
+            raise UpstreamAnswerTooLarge(_too_large(method, path, too_large.limit), limit=too_large.limit) from None
         except httpx.DecodingError as decoding_error:
             # A body its Content-Encoding does not decode ("gzip" that is not): garbled, as an
             # answer that is not JSON is, and not sent again.

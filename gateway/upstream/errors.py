@@ -15,6 +15,7 @@
     ├── UpstreamUnavailable          no connection (refused, reset, DNS, TLS)
     │   └── CircuitOpen              the upstream failed repeatedly: not called for a while
     ├── UpstreamInvalidResponse      an answer that is not the JSON the contract promises
+    │   └── UpstreamAnswerTooLarge   an answer longer than the gateway reads: not read to its end
     └── UpstreamBudgetExhausted      the operation used up its budget of upstream calls
 
 HTTP statuses are translated in :func:`error_for_status`, transport failures in
@@ -34,6 +35,7 @@ __all__ = [
     "CircuitOpen",
     "MalformedKey",
     "OperationDeadline",
+    "UpstreamAnswerTooLarge",
     "UpstreamBadRequest",
     "UpstreamBudgetExhausted",
     "UpstreamConnectionLost",
@@ -122,6 +124,16 @@ class UpstreamConnectionLost(UpstreamUnavailable):
 
 class UpstreamInvalidResponse(UpstreamError):
     pass
+
+
+class UpstreamAnswerTooLarge(UpstreamInvalidResponse):
+    """An answer longer than ``limit`` bytes (decompressed), the most the gateway reads of one: the
+    rest is not read, and the connection is closed. Asking again would get the same answer, so it
+    is not retried, nor held against the upstream by the circuit breaker."""
+
+    def __init__(self, message: str, *, limit: int) -> None:
+        super().__init__(message)
+        self.limit = limit
 
 
 class OperationDeadline(UpstreamTimeout):

@@ -29,7 +29,10 @@ import httpx
 import yarl
 from aiohttp import hdrs
 from aiohttp.helpers import get_env_proxy_for_url
+from aiohttp.http_exceptions import ContentEncodingError, HttpProcessingError
 from httpx_aiohttp import AiohttpTransport
+
+from gateway.upstream.errors import UpstreamAnswerTooLarge
 
 __all__ = ["UpstreamTransport", "as_httpx_error"]
 
@@ -50,12 +53,45 @@ _ERRORS: tuple[tuple[type[BaseException], type[httpx.TransportError]], ...] = (
 )
 
 
-def as_httpx_error(error: BaseException, request: httpx.Request) -> httpx.TransportError | None:
-    """The httpx transport error for an aiohttp (or socket) failure; None for anything else."""
+def as_httpx_error(error: BaseException, request: httpx.Request) -> httpx.RequestError | None:
+    """The httpx error for an aiohttp (or socket) failure; None for anything else. A body that
+    its ``Content-Encoding`` does not decode is httpx's ``DecodingError``, not a transport failure."""
+    if isinstance(error, aiohttp.ClientPayloadError | aiohttp.ClientResponseError) and isinstance(
+        error.__cause__, HttpProcessingError
+    ):
+        # aiohttp's parser raises ContentEncodingError for a body it cannot decompress, and a plain
+        # HttpProcessingError (400) for an encoding it cannot decode at all (br without Brotli).
+        problem = error.__cause__.message
+        if isinstance(error.__cause__, ContentEncodingError) or "content-encoding" in problem.lower():
+            return httpx.DecodingError(str(problem).split(". ")[0], request=request)
     for aiohttp_class, httpx_class in _ERRORS:
         if isinstance(error, aiohttp_class):
             return httpx_class(f"{type(error).__name__}: {error}", request=request)
     return None
+
+
+async def _body(answer: aiohttp.ClientResponse, limit: int | None) -> bytes:
+    """The answer's body, decoded, if it is at most ``limit`` bytes long."""
+    if limit is None:
+        return await answer.read()
+    length = answer.content_length
+    if length is not None and hdrs.CONTENT_ENCODING not in answer.headers:
+        # The whole answer's length, before a byte of it is read; aiohttp reads no more than that.
+        if length > limit:
+            raise _too_large(limit)
+        return await answer.read()
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in answer.content.iter_any():
+        size += len(chunk)
+        if size > limit:
+            raise _too_large(limit)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _too_large(limit: int) -> UpstreamAnswerTooLarge:
+    return UpstreamAnswerTooLarge(f"The upstream's answer is longer than {limit} bytes.", limit=limit)
 
 
 def _remapped(error: BaseException, request: httpx.Request) -> BaseException:
@@ -67,19 +103,24 @@ def _remapped(error: BaseException, request: httpx.Request) -> BaseException:
 class UpstreamTransport(AiohttpTransport):
     """``httpx_aiohttp``'s transport with aiohttp's errors mapped precisely (see the module).
 
-    It sends a request as the library does (no redirects, no compression of the body, the
-    response's content encoding left to httpx), but reads the whole answer before it returns, as
-    the gateway's client always does: the answer is one JSON document. That spares the library's
-    body stream and its wrappers, and the body's read errors are mapped where they happen. An
-    answer the upstream did not compress is handed to httpx as the response's content; a
-    compressed one (aiohttp asks for gzip and deflate) is decoded by httpx when it is read.
+    It sends a request as the library does (no redirects, no compression of the body), but reads
+    the whole answer before it returns, as the gateway's client always does: the answer is one
+    JSON document. That spares the library's body stream and its wrappers, and the body's read
+    errors are mapped where they happen. The answer is handed to httpx as the response's content,
+    decoded: aiohttp asks for gzip and deflate, and decompresses a piece at a time as it reads.
+
+    It reads at most ``max_answer_bytes`` of an answer, counted after decompression, and raises
+    :class:`UpstreamAnswerTooLarge` past them, closing the connection: an answer that says it is
+    longer is refused before its body is read, and a compressed one stops once its decompressed
+    bytes pass the bound (a small body can decompress to gigabytes).
     """
 
-    def __init__(self, *, max_connections: int, keepalive_expiry: float) -> None:
+    def __init__(self, *, max_connections: int, keepalive_expiry: float, max_answer_bytes: int | None = None) -> None:
         super().__init__(
             limits=httpx.Limits(max_connections=max_connections, keepalive_expiry=keepalive_expiry),
             trust_env=True,
         )
+        self.max_answer_bytes = max_answer_bytes
         self._timeouts: dict[tuple[float | None, ...], aiohttp.ClientTimeout] = {}
         self._proxies: dict[tuple[str, str | None, int | None], tuple[yarl.URL | None, aiohttp.BasicAuth | None]] = {}
 
@@ -116,12 +157,11 @@ class UpstreamTransport(AiohttpTransport):
                 headers=request.headers.multi_items(),
                 data=content or None,
                 allow_redirects=False,
-                auto_decompress=False,
                 compress=False,
                 timeout=self._timeout(request),
                 server_hostname=request.extensions.get("sni_hostname"),
             ) as answer:
-                body = await answer.read()
+                body = await _body(answer, self.max_answer_bytes)
         except (aiohttp.ClientError, OSError, TimeoutError) as error:
             raise _remapped(error, request) from error
         extensions = {"http_version": b"HTTP/1.1"}
@@ -134,12 +174,10 @@ class UpstreamTransport(AiohttpTransport):
             request=request,
             extensions=extensions,
         )
-        if hdrs.CONTENT_ENCODING not in answer.headers:
-            # The body is the content: the state ``read()`` would leave after passing it through
-            # httpx's decoder machinery (about 14 us a response). An encoded body is decoded by
-            # ``read()`` when the caller reads it.
-            response._content = body
-            response.is_stream_consumed = response.is_closed = True
+        # The body is the content, decoded: the state ``read()`` would leave after passing it
+        # through httpx's decoder machinery (about 14 us a response), which must not decode it again.
+        response._content = body
+        response.is_stream_consumed = response.is_closed = True
         return response
 
     def _session(self) -> aiohttp.ClientSession:

@@ -471,3 +471,52 @@ async def test_fragments_nested_past_what_validation_follows_are_refused_clearly
     assert error["extensions"] == {"code": "OPERATION_TOO_COMPLEX"}
     assert error["message"].startswith("The document is too complex to validate: its fragments are spread, or nested")
     assert upstream.count == 0
+
+
+async def test_an_answer_longer_than_the_gateway_reads_fails_its_field_once_and_keeps_the_circuit_closed(
+    gateway: Gateway,
+) -> None:
+    """A page of items longer than `upstream_max_answer_bytes` fails the field that asked for it,
+    with what to do instead. Asking again would get the same answer: it is not retried, and it is
+    not the upstream failing, so the circuit stays closed for everyone else."""
+    client, upstream = await gateway(upstream_max_answer_bytes=4096, circuit_breaker_failures=2, upstream_attempts=3)
+    conversation_id = await _conversation(client)
+    long_text = {"type": "message", "role": "user", "content": [{"type": "input_text", "text": "x" * 5000}]}
+    await client.http.post(
+        f"/v1/conversations/{conversation_id}/items",
+        json={"items": [long_text]},
+        headers={"Authorization": "Bearer sk-test"},
+    )
+    query = """query($id: ID!) { conversation(id: $id) { conversationId
+      items(last: 5) { edges { node { __typename } } } } }"""
+    for _ in range(3):
+        body = await client.execute(query, {"id": conversation_id})
+        assert body["data"] == {"conversation": {"conversationId": conversation_id, "items": None}}
+        error = _only_error(body)
+        assert error["extensions"]["code"] == "UPSTREAM_UNAVAILABLE"
+        assert error["message"] == (
+            "The upstream's answer to GET conversations is longer than 4,096 bytes, the most the gateway reads. "
+            "Ask for fewer items at a time."
+        )
+        assert error["path"] == ["conversation", "items"]
+    assert upstream.count == 6  # the record and the page, each once a time
+
+    write = """mutation($id: ID!, $text: String!) { addConversationItems(input: {conversationId: $id,
+      items: [{message: {role: USER, text: $text}}]}) { items { __typename } } }"""
+    error = _only_error(await client.execute(write, {"id": conversation_id, "text": "y" * 5000}))
+    assert error["extensions"]["code"] == "UPSTREAM_UNAVAILABLE"
+    assert error["message"] == (
+        "The upstream's answer to POST conversations is longer than 4,096 bytes, the most the gateway reads. "
+        "The write may or may not have been applied: read the conversation before trying again."
+    )
+    assert upstream.count == 7
+
+    # The circuit is still closed: the conversation's record (short) reads.
+    record = "query($id: ID!) { conversation(id: $id) { conversationId } }"
+    assert (await client.data(record, {"id": conversation_id}))["conversation"] == {"conversationId": conversation_id}
+    assert upstream.count == 8
+    # The write was applied, as the message allows.
+    listed = await client.http.get(
+        f"/v1/conversations/{conversation_id}/items", headers={"Authorization": "Bearer sk-test"}
+    )
+    assert [item["content"][0]["text"][0] for item in listed.json()["data"]] == ["y", "x"]

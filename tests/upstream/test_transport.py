@@ -16,6 +16,7 @@ import json
 import socket
 import ssl
 import struct
+import tracemalloc
 import zlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
@@ -26,7 +27,7 @@ import pytest
 import trustme
 
 from gateway.upstream import UpstreamClient
-from gateway.upstream.errors import UpstreamInvalidResponse
+from gateway.upstream.errors import UpstreamAnswerTooLarge, UpstreamInvalidResponse
 from gateway.upstream.transport import UpstreamTransport
 from tests.conftest import Gateway
 from tests.live import free_port
@@ -249,7 +250,8 @@ async def test_an_answer_is_its_body_with_its_status_and_headers() -> None:
 
 @pytest.mark.parametrize("encoding", ["gzip", "deflate"])
 async def test_a_compressed_answer_is_decoded(encoding: str) -> None:
-    """aiohttp asks for compressed answers (as the OpenAI API sends them) and leaves them to httpx."""
+    """aiohttp asks for compressed answers (as the OpenAI API sends them) and decodes them: the
+    response's content is the document, not decoded a second time by httpx."""
     document = {"object": "list", "data": [{"id": f"msg_{n}", "text": "hello " * 20} for n in range(20)]}
     plain = json.dumps(document).encode()
     compressed = gzip.compress(plain) if encoding == "gzip" else zlib.compress(plain)
@@ -262,9 +264,11 @@ async def test_a_compressed_answer_is_decoded(encoding: str) -> None:
     assert response.json() == document
 
 
-@pytest.mark.parametrize("encoding", ["gzip", "deflate"])
+@pytest.mark.parametrize("encoding", ["gzip", "deflate", "br", "zstd"])
 async def test_a_body_that_is_not_the_compression_it_names_is_an_invalid_answer(encoding: str) -> None:
-    """Over a real socket, through the client: an upstream error, sent once, not an unexpected one."""
+    """Over a real socket, through the client: an upstream error, sent once, not an unexpected one
+    (nor a lost connection). The transport asks for gzip and deflate only; an answer in another
+    encoding cannot be read either."""
     head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Encoding: " + encoding.encode() + b"\r\n"
     transport = UpstreamTransport(max_connections=4, keepalive_expiry=5)
     try:
@@ -391,3 +395,147 @@ async def test_an_https_upstream_is_reached_through_the_proxy_the_environment_na
     assert response.status_code == 200
     assert response.json() == {}
     assert tunnels == [f"CONNECT localhost:{tls_port} HTTP/1.1".encode()] * 2
+
+
+LIMIT = 64 * 1024
+
+
+def _json_of_length(length: int) -> bytes:
+    """A JSON document of exactly ``length`` bytes."""
+    body = b'{"text": "' + b"x" * (length - 12) + b'"}'
+    assert len(body) == length
+    return body
+
+
+async def _read_bounded(head: bytes, body: bytes) -> httpx.Response | UpstreamAnswerTooLarge:
+    """A GET through a transport that reads at most :data:`LIMIT` bytes of an answer, from a server
+    answering ``head`` and ``body``: the response, or the refusal."""
+    transport = UpstreamTransport(max_connections=1, keepalive_expiry=5, max_answer_bytes=LIMIT)
+    try:
+        async with _answering(head, body) as recorded:
+            return await _get(transport, f"http://127.0.0.1:{recorded.port}/v1/conversations/conv_1/items")
+    except UpstreamAnswerTooLarge as refused:
+        return refused
+    finally:
+        await transport.aclose()
+
+
+@pytest.mark.parametrize("encoding", ["identity", "gzip", "deflate"])
+@pytest.mark.parametrize("length", [LIMIT, LIMIT + 1])
+async def test_an_answer_is_read_up_to_the_bound_and_no_further(encoding: str, length: int) -> None:
+    """The bound counts the decoded bytes: an answer of exactly ``max_answer_bytes`` is read, one
+    byte more is refused, however it was compressed."""
+    plain = _json_of_length(length)
+    body = {"identity": plain, "gzip": gzip.compress(plain), "deflate": zlib.compress(plain)}[encoding]
+    head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Encoding: " + encoding.encode() + b"\r\n"
+    outcome = await _read_bounded(head, body)
+    if length <= LIMIT:
+        assert isinstance(outcome, httpx.Response)
+        assert outcome.content == plain
+    else:
+        assert isinstance(outcome, UpstreamAnswerTooLarge)
+        assert outcome.limit == LIMIT
+
+
+async def test_an_answer_that_says_it_is_too_long_is_refused_before_its_body_is_read() -> None:
+    """The server announces a gigabyte and sends a few bytes: the refusal comes from the length
+    alone (reading on would wait for the rest until the read timeout), and the connection, with the
+    body still coming, is not used again."""
+    recorded = _Recorded()
+
+    async def announce(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        recorded.connections += 1
+        while True:
+            recorded.heads.append(await reader.readuntil(b"\r\n\r\n"))
+            if len(recorded.heads) == 1:
+                writer.write(
+                    b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 1000000000\r\n\r\n{"
+                )
+            else:
+                writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}")
+            await writer.drain()
+
+    transport = UpstreamTransport(max_connections=1, keepalive_expiry=5, max_answer_bytes=LIMIT)
+    try:
+        async with _serving(announce) as recorded.port:
+            url = f"http://127.0.0.1:{recorded.port}/v1/conversations/conv_1/items"
+            with pytest.raises(UpstreamAnswerTooLarge, match=f"longer than {LIMIT} bytes"):
+                await asyncio.wait_for(_get(transport, url), timeout=1.5)
+            second = await _get(transport, url)
+    finally:
+        await transport.aclose()
+    assert second.json() == {}
+    assert recorded.connections == 2
+
+
+async def test_an_endless_answer_is_read_only_up_to_the_bound() -> None:
+    """An answer in chunks, with no length: the transport stops reading once the bound is passed,
+    instead of reading until memory runs out."""
+    sent = [0]
+
+    async def endless(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n")
+        chunk = b"x" * 16384
+        while True:
+            writer.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+            await writer.drain()
+            sent[0] += len(chunk)
+
+    transport = UpstreamTransport(max_connections=1, keepalive_expiry=5, max_answer_bytes=LIMIT)
+    try:
+        async with _serving(endless) as port:
+            with pytest.raises(UpstreamAnswerTooLarge):
+                await asyncio.wait_for(_get(transport, f"http://127.0.0.1:{port}/v1/conversations/c/items"), 5)
+    finally:
+        await transport.aclose()
+    assert sent[0] >= LIMIT
+
+
+async def test_a_compressed_answer_is_not_decompressed_past_the_bound() -> None:
+    """100 MB of zeros gzip to 100 KB: decompressing the whole answer at once, as httpx's decoder
+    would, holds the 100 MB in memory before anything could count them. The transport
+    decompresses a piece at a time and stops at the bound."""
+    plain = b'{"text": "' + b"0" * 100_000_000 + b'"}'
+    body = gzip.compress(plain, compresslevel=9)
+    del plain
+    head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Encoding: gzip\r\n"
+    tracemalloc.start()
+    try:
+        outcome = await _read_bounded(head, body)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert isinstance(outcome, UpstreamAnswerTooLarge)
+    assert peak < 20_000_000, peak
+
+
+async def test_an_answer_too_long_reaches_the_client_as_what_to_do(gateway: Gateway) -> None:
+    """Through the production transport: a page longer than the bound fails its field with the bound
+    and what to ask for instead; it is asked for once. The conversation's record, short, reads."""
+    record = b'{"id": "conv_1", "object": "conversation", "created_at": 1, "metadata": {}}'
+    page = gzip.compress(_json_of_length(LIMIT + 1))
+    paths: list[bytes] = []
+
+    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        while True:
+            path = (await reader.readuntil(b"\r\n\r\n")).split(b" ")[1].split(b"?")[0]
+            paths.append(path)
+            body, encoding = (page, b"Content-Encoding: gzip\r\n") if path.endswith(b"/items") else (record, b"")
+            head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n" + encoding
+            writer.write(head + b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
+            await writer.drain()
+
+    async with _serving(answer) as port:
+        graphql, _ = await gateway(
+            upstream_url=f"http://127.0.0.1:{port}/v1", upstream_max_answer_bytes=LIMIT, upstream_attempts=3
+        )
+        body = await graphql.execute('{ conversation(id: "conv_1") { conversationId items { edges { cursor } } } }')
+    assert body["data"] == {"conversation": {"conversationId": "conv_1", "items": None}}
+    (error,) = body["errors"]
+    assert error["extensions"]["code"] == "UPSTREAM_UNAVAILABLE"
+    assert error["message"] == (
+        "The upstream's answer to GET conversations is longer than 65,536 bytes, the most the gateway reads. "
+        "Ask for fewer items at a time."
+    )
+    assert sorted(paths) == [b"/v1/conversations/conv_1", b"/v1/conversations/conv_1/items"]
