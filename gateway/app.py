@@ -183,7 +183,11 @@ def create_app(settings: Settings, *, upstream_transport: TransportWrapper | Non
         Route("/readyz", _readyz(runtime)),
         Route(
             "/graphql",
-            GraphQLResponseMedia(graphql, max_body_bytes=settings.max_request_bytes),
+            GraphQLResponseMedia(
+                graphql,
+                max_body_bytes=settings.max_request_bytes,
+                max_concurrent=settings.max_concurrent_requests,
+            ),
             methods=["GET", "POST"],
         ),
         Mount(GRAPHIQL_ASSETS, app=StaticFiles(directory=_STATIC / "graphiql")),

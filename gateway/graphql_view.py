@@ -279,6 +279,10 @@ def _is_mutation(query: str, operation_name: str | None) -> bool:
     return operation is not None and operation.operation == OperationType.MUTATION
 
 
+_OVERLOADED_RETRY_AFTER = 1
+"""Seconds an overloaded gateway asks a client to wait (the `Retry-After` header and `retryAfter`)."""
+
+
 class _BodyTooLarge(Exception):
     """The request body passed the limit while it was being read."""
 
@@ -287,6 +291,9 @@ class GraphQLResponseMedia:
     """ASGI middleware for the GraphQL-over-HTTP rules Strawberry's view does not follow by itself.
 
     * A body over `max_body_bytes` is refused with 413, `REQUEST_TOO_LARGE`, before it is read.
+    * With `max_concurrent` requests already under way, one more is refused at once with 503,
+      `OVERLOADED` and `Retry-After`: past what the worker can serve, requests would otherwise
+      queue, every one of them slower, and hold their memory meanwhile.
     * A mutation sent with GET is refused with 405 (`Allow: POST`).
     * A request Strawberry refuses with a plain-text 4xx (a body that is not JSON, an unknown
       operation name, ...) gets a GraphQL error body instead, `extensions.code` `BAD_REQUEST`.
@@ -294,9 +301,12 @@ class GraphQLResponseMedia:
       request that failed before execution gets status 400 and no `data` entry.
     """
 
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int = 1024 * 1024) -> None:
+    def __init__(self, app: ASGIApp, *, max_body_bytes: int = 1024 * 1024, max_concurrent: int | None = None) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        self.max_concurrent = max_concurrent
+        self.under_way = 0
+        """Requests this middleware is running now (those refused at once are not counted)."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -316,6 +326,16 @@ class GraphQLResponseMedia:
             }
             await self._respond(send, 405, {"errors": [error]}, graphql_response, [(b"allow", b"POST")])
             return
+        if self.max_concurrent is not None and self.under_way >= self.max_concurrent:
+            await self._overloaded(send, graphql_response)
+            return
+        self.under_way += 1
+        try:
+            await self._run(scope, receive, send, graphql_response)
+        finally:
+            self.under_way -= 1
+
+    async def _run(self, scope: Scope, receive: Receive, send: Send, graphql_response: bool) -> None:
         start: Message | None = None
         chunks: list[bytes] = []
 
@@ -353,6 +373,21 @@ class GraphQLResponseMedia:
             return message
 
         return counted
+
+    async def _overloaded(self, send: Send, graphql_response: bool) -> None:
+        error = {
+            "message": (
+                f"The gateway is running {self.max_concurrent} request{'' if self.max_concurrent == 1 else 's'}, "
+                f"the most it runs at once; try again in {_OVERLOADED_RETRY_AFTER} second."
+            ),
+            "extensions": {
+                "code": "OVERLOADED",
+                "limit": self.max_concurrent,
+                "retryAfter": _OVERLOADED_RETRY_AFTER,
+            },
+        }
+        retry_after = [(b"retry-after", str(_OVERLOADED_RETRY_AFTER).encode())]
+        await self._respond(send, 503, {"errors": [error]}, graphql_response, retry_after)
 
     async def _too_large(self, send: Send, graphql_response: bool) -> None:
         error = {

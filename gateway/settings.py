@@ -63,6 +63,9 @@ class Settings(BaseSettings):
     max_tokens: int = Field(default=15_000, ge=10)
     max_request_bytes: int = Field(default=1024 * 1024, ge=1024)
     """The largest GraphQL request body."""
+    max_concurrent_requests: int | None = Field(default=None, ge=1)
+    """The most GraphQL requests one worker runs at once; one more is answered at once with 503
+    (`OVERLOADED`, `Retry-After: 1`) instead of queueing behind the others. Unset: no bound."""
     upstream_budget: int = Field(default=50, ge=1)
     """The most upstream calls one operation may make (estimated before, counted during)."""
     max_selections: int = Field(default=20_000, ge=1)

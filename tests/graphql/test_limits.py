@@ -520,3 +520,79 @@ async def test_an_answer_longer_than_the_gateway_reads_fails_its_field_once_and_
         f"/v1/conversations/{conversation_id}/items", headers={"Authorization": "Bearer sk-test"}
     )
     assert [item["content"][0]["text"][0] for item in listed.json()["data"]] == ["y", "x"]
+
+
+async def test_a_request_past_the_concurrent_bound_is_refused_at_once_until_one_ends(gateway: Gateway) -> None:
+    """With `max_concurrent_requests` under way, one more is answered 503 at once, with no upstream
+    call and a GraphQL error saying when to try again; once one ends, the next is served."""
+    client, upstream = await gateway(max_concurrent_requests=2)
+    conversation_id = await _conversation(client)
+    release, both_held = asyncio.Event(), asyncio.Event()
+    held: list[str] = []
+
+    async def hold(request: httpx.Request) -> httpx.Response | None:
+        held.append(request.url.path)
+        if len(held) == 2:
+            both_held.set()
+        await release.wait()
+        return None
+
+    upstream.slow_fault = hold
+    query = "query($id: ID!) { conversation(id: $id) { conversationId createdAt } }"
+    running = [asyncio.create_task(client.data(query, {"id": conversation_id})) for _ in range(2)]
+    await asyncio.wait_for(both_held.wait(), timeout=10)
+
+    headers = {"Authorization": "Bearer sk-test"}
+    for accept, media_type in (
+        ("application/json", "application/json"),
+        ("application/graphql-response+json", "application/graphql-response+json"),
+    ):
+        refused = await client.http.post(
+            "/graphql",
+            json={"query": query, "variables": {"id": conversation_id}},
+            headers={**headers, "Accept": accept},
+        )
+        assert refused.status_code == 503
+        assert refused.headers["retry-after"] == "1"
+        assert refused.headers["content-type"] == media_type
+        assert refused.json() == {
+            "errors": [
+                {
+                    "message": "The gateway is running 2 requests, the most it runs at once; try again in 1 second.",
+                    "extensions": {"code": "OVERLOADED", "limit": 2, "retryAfter": 1},
+                }
+            ]
+        }
+    assert len(held) == 2  # no upstream call for the refused requests
+
+    release.set()
+    for answer in await asyncio.gather(*running):
+        assert answer["conversation"]["conversationId"] == conversation_id
+    upstream.slow_fault = None
+    # Served again, as many at once as the bound allows.
+    answers = await asyncio.gather(*(client.data(query, {"id": conversation_id}) for _ in range(2)))
+    assert [answer["conversation"]["conversationId"] for answer in answers] == [conversation_id] * 2
+
+
+async def test_a_failed_request_frees_its_place(gateway: Gateway) -> None:
+    """A request that fails (here an upstream that answers 500, or a body sent without a length
+    that passes the limit while it is read) ends, and no longer counts toward
+    `max_concurrent_requests`."""
+    client, upstream = await gateway(max_concurrent_requests=1, upstream_attempts=1)
+    upstream.fault = lambda request: httpx.Response(500, json={"error": {"message": "down"}})
+    query = '{ conversation(id: "conv_a") { conversationId } }'
+    for _ in range(3):
+        body = await client.execute(query)
+        assert body["errors"][0]["extensions"]["code"] == "UPSTREAM_UNAVAILABLE"
+
+    async def unsized() -> AsyncIterator[bytes]:
+        yield b'{"query": "'
+        for _ in range(3):
+            yield b" " * 600_000
+        yield b'{ __typename }"}'
+
+    for _ in range(2):
+        too_large = await client.http.post("/graphql", content=unsized(), headers={"Content-Type": "application/json"})
+        assert too_large.status_code == 413
+        assert too_large.json()["errors"][0]["extensions"]["code"] == "REQUEST_TOO_LARGE"
+    assert (await client.data("{ __typename }")) == {"__typename": "Query"}
