@@ -142,6 +142,7 @@ class _Runtime:
             retry_budget=settings.retry_budget,
             breaker=CircuitBreaker(settings.circuit_breaker_failures, settings.circuit_breaker_seconds),
             max_answer_bytes=settings.upstream_max_answer_bytes,
+            bytes_budget=settings.upstream_bytes_budget,
         )
 
     @contextlib.asynccontextmanager

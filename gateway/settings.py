@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     upstream_max_answer_bytes: int = Field(default=64 * 1024 * 1024, ge=1024)
     """The longest upstream answer the gateway reads, decompressed. A longer one is not read to its
     end: the call fails (UPSTREAM_UNAVAILABLE), so that one answer cannot fill the process's memory."""
+    upstream_bytes_budget: int = Field(default=256 * 1024 * 1024, ge=1024)
+    """The most bytes of upstream answers (decompressed) one operation reads, all its calls
+    together; past it, the rest of the operation's reads fail with OPERATION_TOO_EXPENSIVE."""
     upstream_attempts: int = Field(default=3, ge=1)
     """How many times a read is tried (writes are tried once)."""
 

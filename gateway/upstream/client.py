@@ -32,6 +32,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from gateway.jsoncodec import ANSWER_NESTING, dumps
 from gateway.rest import Conversation, ConversationDeleted, ConversationItem, ConversationItemList
+from gateway.upstream.budget import ANSWER_BYTES, COUNTED, AnswerBytes, byte_size
 from gateway.upstream.errors import (
     CircuitOpen,
     MalformedKey,
@@ -170,16 +171,13 @@ def _validated(adapter: TypeAdapter[T], response: httpx.Response, method: str, p
 
 def _too_large(method: str, path: str, limit: int) -> str:
     """What a client reads when an answer is longer than the gateway reads (``limit`` bytes)."""
-    size = f"{limit // _MIB} MiB" if limit % _MIB == 0 else f"{limit:,} bytes"
     message = (
-        f"The upstream's answer to {method} {path.split('/')[1]} is longer than {size}, the most the gateway reads."
+        f"The upstream's answer to {method} {path.split('/')[1]} is longer than {byte_size(limit)}, "
+        "the most the gateway reads."
     )
     if method == "GET" and path.endswith("/items"):
         message += " Ask for fewer items at a time."
     return message
-
-
-_MIB = 1024 * 1024
 
 
 def _nested_too_deep(error: ValidationError) -> bool:
@@ -218,6 +216,7 @@ class UpstreamClient:
         retry_budget: int = 10,
         breaker: CircuitBreaker | None = None,
         max_answer_bytes: int | None = None,
+        bytes_budget: int | None = None,
     ) -> None:
         self.transport = transport
         self.base_url = base_url.rstrip("/") + "/"
@@ -234,6 +233,9 @@ class UpstreamClient:
         self.max_answer_bytes = max_answer_bytes
         """The longest answer the client reads, decompressed; None for no bound. The network
         transport stops reading at it; :meth:`send` checks what any other transport hands over."""
+        self.bytes_budget = bytes_budget
+        """The most bytes of answers one session (one operation) reads, all its calls together;
+        None for no bound. Counted the same way."""
         self._server_key = server_key
 
     def session(self, api_key: str | None) -> UpstreamSession:
@@ -241,7 +243,14 @@ class UpstreamClient:
         return UpstreamSession(self, api_key or self._server_key)
 
     def request(
-        self, method: str, path: str, params: list[tuple[str, str]] | None, body: Any, headers: dict[str, str]
+        self,
+        method: str,
+        path: str,
+        params: list[tuple[str, str]] | None,
+        body: Any,
+        headers: dict[str, str],
+        *,
+        counted: AnswerBytes | None = None,
     ) -> httpx.Request:
         url = _url(self._base, self._base_path + path.lstrip("/"), urlencode(params) if params else None)
         # The headers httpx would add itself (Host first, Content-Length last), set here: given a
@@ -252,9 +261,8 @@ class UpstreamClient:
             complete["Content-Type"] = "application/json"
         if content or method in _BODY_METHODS:
             complete["Content-Length"] = str(len(content))
-        request = httpx.Request(
-            method, url, headers=complete, stream=httpx.ByteStream(content), extensions=self.extensions
-        )
+        extensions = self.extensions if counted is None else {**self.extensions, ANSWER_BYTES: counted}
+        request = httpx.Request(method, url, headers=complete, stream=httpx.ByteStream(content), extensions=extensions)
         request.read()
         return request
 
@@ -265,9 +273,14 @@ class UpstreamClient:
             await response.aread()
         finally:
             await response.aclose()
-        limit = self.max_answer_bytes
-        if limit is not None and len(response.content) > limit:
-            raise UpstreamAnswerTooLarge(f"The upstream's answer is longer than {limit} bytes.", limit=limit)
+        if not response.extensions.get(COUNTED):
+            # Counted here when the transport did not count it as it read (the in-process API).
+            limit = self.max_answer_bytes
+            if limit is not None and len(response.content) > limit:
+                raise UpstreamAnswerTooLarge(f"The upstream's answer is longer than {limit} bytes.", limit=limit)
+            counted = request.extensions.get(ANSWER_BYTES)
+            if counted is not None:
+                counted.take(len(response.content))
         return response
 
     async def aclose(self) -> None:
@@ -292,6 +305,8 @@ class UpstreamSession:
         self.budget: int | None = None
         """The most upstream requests the session may send (set by the schema's budget check)."""
         self.retries_left = client.retry_budget
+        self.answer_bytes = None if client.bytes_budget is None else AnswerBytes(client.bytes_budget)
+        """What is left of the operation's budget of answer bytes, shared by its calls."""
         timeout = client.operation_timeout
         self.deadline = None if timeout is None else time.monotonic() + timeout
 
@@ -400,6 +415,8 @@ class UpstreamSession:
         if self.budget is not None and self.calls >= self.budget:
             message = f"This operation used its budget of {self.budget} upstream calls; the rest is not fetched."
             raise UpstreamBudgetExhausted(message)
+        if self.answer_bytes is not None:
+            self.answer_bytes.check()
         remaining = self._remaining()
         if remaining is not None and remaining <= 0:
             raise OperationDeadline("The operation ran out of time before this call.", sent=False)
@@ -408,7 +425,8 @@ class UpstreamSession:
         try:
             async with asyncio.timeout(remaining), self._slots:
                 self.calls += 1
-                response = await self._client.send(self._client.request(method, path, params, json, self._headers))
+                request = self._client.request(method, path, params, json, self._headers, counted=self.answer_bytes)
+                response = await self._client.send(request)
         except TimeoutError:
             raise OperationDeadline("The operation ran out of time while this call was under way.", sent=True) from None
         except httpx.TransportError as transport_error:

@@ -17,6 +17,7 @@
     ├── UpstreamInvalidResponse      an answer that is not the JSON the contract promises
     │   └── UpstreamAnswerTooLarge   an answer longer than the gateway reads: not read to its end
     └── UpstreamBudgetExhausted      the operation used up its budget of upstream calls
+        └── AnswerBudgetExhausted    ... or of bytes of upstream answers
 
 HTTP statuses are translated in :func:`error_for_status`, transport failures in
 :func:`error_for_transport`. Besides those, the client (gateway/upstream/client.py) raises what
@@ -32,6 +33,7 @@ from typing import Any
 import httpx
 
 __all__ = [
+    "AnswerBudgetExhausted",
     "CircuitOpen",
     "MalformedKey",
     "OperationDeadline",
@@ -153,6 +155,17 @@ class CircuitOpen(UpstreamUnavailable):
 
 class UpstreamBudgetExhausted(UpstreamError):
     pass
+
+
+class AnswerBudgetExhausted(UpstreamBudgetExhausted):
+    """The operation's upstream answers came to more than its budget of bytes
+    (`upstream_bytes_budget`): the answer under way is not read on, and no further call is sent."""
+
+    def __init__(self, message: str, *, budget: int, sent: bool) -> None:
+        super().__init__(message)
+        self.budget = budget
+        self.sent = sent
+        """Whether the call had been sent (a write may then have been applied)."""
 
 
 _BY_STATUS: dict[int, type[UpstreamStatusError]] = {

@@ -32,6 +32,7 @@ from aiohttp.helpers import get_env_proxy_for_url
 from aiohttp.http_exceptions import ContentEncodingError, HttpProcessingError
 from httpx_aiohttp import AiohttpTransport
 
+from gateway.upstream.budget import ANSWER_BYTES, COUNTED, AnswerBytes
 from gateway.upstream.errors import UpstreamAnswerTooLarge
 
 __all__ = ["UpstreamTransport", "as_httpx_error"]
@@ -70,22 +71,27 @@ def as_httpx_error(error: BaseException, request: httpx.Request) -> httpx.Reques
     return None
 
 
-async def _body(answer: aiohttp.ClientResponse, limit: int | None) -> bytes:
-    """The answer's body, decoded, if it is at most ``limit`` bytes long."""
-    if limit is None:
+async def _body(answer: aiohttp.ClientResponse, limit: int | None, counted: AnswerBytes | None) -> bytes:
+    """The answer's body, decoded, if it is at most ``limit`` bytes long and fits what is left of
+    the operation's budget (``counted``, which it is taken from)."""
+    if limit is None and counted is None:
         return await answer.read()
     length = answer.content_length
     if length is not None and hdrs.CONTENT_ENCODING not in answer.headers:
         # The whole answer's length, before a byte of it is read; aiohttp reads no more than that.
-        if length > limit:
+        if limit is not None and length > limit:
             raise _too_large(limit)
+        if counted is not None:
+            counted.take(length)
         return await answer.read()
     chunks: list[bytes] = []
     size = 0
     async for chunk in answer.content.iter_any():
         size += len(chunk)
-        if size > limit:
+        if limit is not None and size > limit:
             raise _too_large(limit)
+        if counted is not None:
+            counted.take(len(chunk))
         chunks.append(chunk)
     return b"".join(chunks)
 
@@ -112,7 +118,9 @@ class UpstreamTransport(AiohttpTransport):
     It reads at most ``max_answer_bytes`` of an answer, counted after decompression, and raises
     :class:`UpstreamAnswerTooLarge` past them, closing the connection: an answer that says it is
     longer is refused before its body is read, and a compressed one stops once its decompressed
-    bytes pass the bound (a small body can decompress to gigabytes).
+    bytes pass the bound (a small body can decompress to gigabytes). The same way, it takes what it
+    reads from the operation's budget of answer bytes (:mod:`gateway.upstream.budget`), when the
+    request carries one, and marks the response as counted.
     """
 
     def __init__(self, *, max_connections: int, keepalive_expiry: float, max_answer_bytes: int | None = None) -> None:
@@ -161,10 +169,10 @@ class UpstreamTransport(AiohttpTransport):
                 timeout=self._timeout(request),
                 server_hostname=request.extensions.get("sni_hostname"),
             ) as answer:
-                body = await _body(answer, self.max_answer_bytes)
+                body = await _body(answer, self.max_answer_bytes, request.extensions.get(ANSWER_BYTES))
         except (aiohttp.ClientError, OSError, TimeoutError) as error:
             raise _remapped(error, request) from error
-        extensions = {"http_version": b"HTTP/1.1"}
+        extensions = {"http_version": b"HTTP/1.1", COUNTED: True}
         if answer.reason:
             extensions["reason_phrase"] = answer.reason.encode()
         response = httpx.Response(

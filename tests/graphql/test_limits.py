@@ -495,7 +495,7 @@ async def test_an_answer_longer_than_the_gateway_reads_fails_its_field_once_and_
         error = _only_error(body)
         assert error["extensions"]["code"] == "UPSTREAM_UNAVAILABLE"
         assert error["message"] == (
-            "The upstream's answer to GET conversations is longer than 4,096 bytes, the most the gateway reads. "
+            "The upstream's answer to GET conversations is longer than 4 KiB, the most the gateway reads. "
             "Ask for fewer items at a time."
         )
         assert error["path"] == ["conversation", "items"]
@@ -506,7 +506,7 @@ async def test_an_answer_longer_than_the_gateway_reads_fails_its_field_once_and_
     error = _only_error(await client.execute(write, {"id": conversation_id, "text": "y" * 5000}))
     assert error["extensions"]["code"] == "UPSTREAM_UNAVAILABLE"
     assert error["message"] == (
-        "The upstream's answer to POST conversations is longer than 4,096 bytes, the most the gateway reads. "
+        "The upstream's answer to POST conversations is longer than 4 KiB, the most the gateway reads. "
         "The write may or may not have been applied: read the conversation before trying again."
     )
     assert upstream.count == 7
@@ -596,3 +596,62 @@ async def test_a_failed_request_frees_its_place(gateway: Gateway) -> None:
         assert too_large.status_code == 413
         assert too_large.json()["errors"][0]["extensions"]["code"] == "REQUEST_TOO_LARGE"
     assert (await client.data("{ __typename }")) == {"__typename": "Query"}
+
+
+async def _long_message_conversation(client: GraphQLClient, text: str) -> str:
+    conversation_id = await _conversation(client)
+    message = {"type": "message", "role": "user", "content": [{"type": "input_text", "text": text}]}
+    created = await client.http.post(
+        f"/v1/conversations/{conversation_id}/items",
+        json={"items": [message]},
+        headers={"Authorization": "Bearer sk-test"},
+    )
+    assert created.status_code == 200
+    return conversation_id
+
+
+BUDGET_MESSAGE = (
+    "The upstream's answers to this operation came to more than its budget of 8 KiB: the rest is not read. "
+    "Ask for fewer items at a time."
+)
+
+
+async def test_an_operations_answers_share_a_budget_of_bytes(gateway: Gateway) -> None:
+    """Each page is under the bound on one answer, but together they pass the operation's budget:
+    the pages read past it fail with OPERATION_TOO_EXPENSIVE, the calls after it are not sent, and
+    the next operation has a budget of its own."""
+    client, upstream = await gateway(upstream_bytes_budget=8192)
+    ids = [await _long_message_conversation(client, letter * 5000) for letter in "abc"]
+    query = """query($ids: [ID!]!) { nodes(ids: $ids) { ... on Conversation { conversationId
+      items(first: 1) { nodes { ... on Message { content { ... on InputTextContent { text } } } } } } } }"""
+    body = await client.execute(query, {"ids": ids})
+    read = [node for node in body["data"]["nodes"] if node is not None and node["items"] is not None]
+    assert len(read) == 1  # 5 KB read; the next 5 KB passes the budget of 8 KB
+    letter = "abc"[ids.index(read[0]["conversationId"])]
+    assert read[0]["items"]["nodes"][0]["content"][0]["text"] == letter * 5000
+    assert {error["extensions"]["code"] for error in body["errors"]} == {"OPERATION_TOO_EXPENSIVE"}
+    assert {error["message"] for error in body["errors"]} == {BUDGET_MESSAGE}
+    assert len(body["errors"]) == 2
+    # The three pages were sent at once; the records that would tell whether the failed pages'
+    # conversations exist were not: the budget was passed.
+    assert sorted(upstream.paths()) == sorted(f"GET /conversations/{id_}/items" for id_ in ids)
+
+    one = await client.data(query, {"ids": ids[2:]})
+    assert one["nodes"][0]["items"]["nodes"][0]["content"][0]["text"] == "c" * 5000
+
+
+async def test_a_write_whose_answer_passes_the_budget_may_have_been_applied(gateway: Gateway) -> None:
+    client, _ = await gateway(upstream_bytes_budget=8192)
+    conversation_id = await _conversation(client)
+    write = """mutation($id: ID!, $text: String!) { addConversationItems(input: {conversationId: $id,
+      items: [{message: {role: USER, text: $text}}]}) { items { __typename } } }"""
+    error = _only_error(await client.execute(write, {"id": conversation_id, "text": "y" * 9000}))
+    assert error["extensions"]["code"] == "OPERATION_TOO_EXPENSIVE"
+    assert error["message"] == (
+        "The upstream's answers to this operation came to more than its budget of 8 KiB: the write's answer "
+        "was not read, and the write may or may not have been applied. Read the conversation before trying again."
+    )
+    listed = await client.http.get(
+        f"/v1/conversations/{conversation_id}/items", headers={"Authorization": "Bearer sk-test"}
+    )
+    assert len(listed.json()["data"]) == 1  # it was

@@ -535,7 +535,42 @@ async def test_an_answer_too_long_reaches_the_client_as_what_to_do(gateway: Gate
     (error,) = body["errors"]
     assert error["extensions"]["code"] == "UPSTREAM_UNAVAILABLE"
     assert error["message"] == (
-        "The upstream's answer to GET conversations is longer than 65,536 bytes, the most the gateway reads. "
+        "The upstream's answer to GET conversations is longer than 64 KiB, the most the gateway reads. "
         "Ask for fewer items at a time."
     )
     assert sorted(paths) == [b"/v1/conversations/conv_1", b"/v1/conversations/conv_1/items"]
+
+
+def _page(text: str) -> bytes:
+    item = {"id": "msg_1", "type": "message", "status": "completed", "role": "user"}
+    item["content"] = [{"type": "input_text", "text": text}]  # type: ignore[assignment]
+    return json.dumps(
+        {"object": "list", "data": [item], "first_id": "msg_1", "last_id": "msg_1", "has_more": False}
+    ).encode()
+
+
+@pytest.mark.parametrize("encoding", ["identity", "gzip"])
+async def test_an_operations_answers_are_counted_against_its_budget_as_they_are_read(
+    gateway: Gateway, encoding: str
+) -> None:
+    """Through the production transport, three pages of 40 KB read at once against a budget of
+    64 KiB: a sized answer is counted before its body is read, a compressed one chunk by chunk as
+    it is decompressed. At most one page is read; the others fail with OPERATION_TOO_EXPENSIVE."""
+    plain = _page("z" * 40_000)
+    body = plain if encoding == "identity" else gzip.compress(plain)
+    head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Encoding: " + encoding.encode() + b"\r\n"
+    async with _answering(head, body) as recorded:
+        graphql, _ = await gateway(upstream_url=f"http://127.0.0.1:{recorded.port}/v1", upstream_bytes_budget=LIMIT)
+        answer = await graphql.execute(
+            'query { nodes(ids: ["conv_1", "conv_2", "conv_3"]) { ... on Conversation { conversationId '
+            "items(first: 1) { edges { cursor } } } } }"
+        )
+    read = [node for node in answer["data"]["nodes"] if node is not None and node["items"] is not None]
+    assert len(read) <= 1
+    assert len(answer["errors"]) == 3 - len(read)
+    for error in answer["errors"]:
+        assert error["extensions"]["code"] == "OPERATION_TOO_EXPENSIVE"
+        assert error["message"].startswith(
+            "The upstream's answers to this operation came to more than its budget of 64 KiB"
+        )
+    assert len(recorded.heads) == 3  # the pages, sent at once; no record read after the budget was passed
