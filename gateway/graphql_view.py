@@ -287,13 +287,37 @@ class _BodyTooLarge(Exception):
     """The request body passed the limit while it was being read."""
 
 
+async def _read_body(receive: Receive) -> Receive | None:
+    """Read the whole request body from ``receive``; a ``receive`` that gives it again, in one
+    message, and then whatever comes next (None if the client disconnected meanwhile)."""
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return None
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            break
+    whole: Message | None = {"type": "http.request", "body": b"".join(chunks), "more_body": False}
+
+    async def replay() -> Message:
+        nonlocal whole
+        if whole is None:
+            return await receive()
+        message, whole = whole, None
+        return message
+
+    return replay
+
+
 class GraphQLResponseMedia:
     """ASGI middleware for the GraphQL-over-HTTP rules Strawberry's view does not follow by itself.
 
     * A body over `max_body_bytes` is refused with 413, `REQUEST_TOO_LARGE`, before it is read.
-    * With `max_concurrent` requests already under way, one more is refused at once with 503,
-      `OVERLOADED` and `Retry-After`: past what the worker can serve, requests would otherwise
-      queue, every one of them slower, and hold their memory meanwhile.
+    * With `max_concurrent` requests already under way, one more is refused with 503,
+      `OVERLOADED` and `Retry-After` as soon as its body has arrived: past what the worker can
+      serve, requests would otherwise queue, every one of them slower, and hold their memory
+      meanwhile. Counting from the body's arrival, a client slow to send one holds no place.
     * A mutation sent with GET is refused with 405 (`Allow: POST`).
     * A request Strawberry refuses with a plain-text 4xx (a body that is not JSON, an unknown
       operation name, ...) gets a GraphQL error body instead, `extensions.code` `BAD_REQUEST`.
@@ -326,9 +350,19 @@ class GraphQLResponseMedia:
             }
             await self._respond(send, 405, {"errors": [error]}, graphql_response, [(b"allow", b"POST")])
             return
-        if self.max_concurrent is not None and self.under_way >= self.max_concurrent:
-            await self._overloaded(send, graphql_response)
-            return
+        if self.max_concurrent is not None:
+            # A request counts once its body has arrived: a client slow to send one holds no place.
+            try:
+                read = await _read_body(receive)
+            except _BodyTooLarge:
+                await self._too_large(send, graphql_response)
+                return
+            if read is None:  # the client went away
+                return
+            receive = read
+            if self.under_way >= self.max_concurrent:
+                await self._overloaded(send, graphql_response)
+                return
         self.under_way += 1
         try:
             await self._run(scope, receive, send, graphql_response)

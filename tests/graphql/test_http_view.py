@@ -9,7 +9,7 @@ import orjson
 import pytest
 from strawberry.asgi import GraphQL
 
-from gateway.graphql_view import GatewayGraphQL
+from gateway.graphql_view import GatewayGraphQL, _read_body
 from tests.graphql.harness import Recording
 
 JSON = "application/json"
@@ -113,3 +113,31 @@ async def test_a_body_that_is_json_but_not_an_object_is_a_bad_request(
         "extensions": {"code": "BAD_REQUEST"},
     }
     assert upstream.count == 0
+
+
+async def test_a_body_read_ahead_is_given_again_whole_then_what_follows() -> None:
+    """The overload check reads a request's body before the view: the view must get the same body,
+    and a client that went away meanwhile gets no answer."""
+    messages: list[dict[str, Any]] = [
+        {"type": "http.request", "body": b'{"query": ', "more_body": True},
+        {"type": "http.request", "body": b'"{ __typename }"}', "more_body": False},
+        {"type": "http.disconnect"},
+    ]
+
+    async def receive() -> dict[str, Any]:
+        return messages.pop(0)
+
+    replay = await _read_body(receive)
+    assert replay is not None
+    assert await replay() == {"type": "http.request", "body": b'{"query": "{ __typename }"}', "more_body": False}
+    assert await replay() == {"type": "http.disconnect"}
+
+    gone: list[dict[str, Any]] = [
+        {"type": "http.request", "body": b"{", "more_body": True},
+        {"type": "http.disconnect"},
+    ]
+
+    async def leaving() -> dict[str, Any]:
+        return gone.pop(0)
+
+    assert await _read_body(leaving) is None

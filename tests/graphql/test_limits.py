@@ -655,3 +655,31 @@ async def test_a_write_whose_answer_passes_the_budget_may_have_been_applied(gate
         f"/v1/conversations/{conversation_id}/items", headers={"Authorization": "Bearer sk-test"}
     )
     assert len(listed.json()["data"]) == 1  # it was
+
+
+async def test_a_client_slow_to_send_its_body_holds_no_place(gateway: Gateway) -> None:
+    """A request counts toward `max_concurrent_requests` once its body has arrived: clients that
+    trickle their bodies (or never finish them) cannot take every place and shut the others out."""
+    client, _ = await gateway(max_concurrent_requests=1)
+    finish = asyncio.Event()
+
+    async def trickled() -> AsyncIterator[bytes]:
+        yield b'{"query": "{ __typename'
+        await finish.wait()
+        yield b' }"}'
+
+    slow = asyncio.create_task(
+        client.http.post(
+            "/graphql",
+            content=trickled(),
+            headers={"Content-Type": "application/json", "Authorization": "Bearer sk-test"},
+        )
+    )
+    await asyncio.sleep(0.05)
+    assert not slow.done()
+    for _ in range(3):
+        assert await client.data("{ __typename }") == {"__typename": "Query"}
+    finish.set()
+    answer = await asyncio.wait_for(slow, timeout=10)
+    assert answer.status_code == 200
+    assert answer.json() == {"data": {"__typename": "Query"}}
