@@ -10,7 +10,9 @@ the legacy behaviour (200).
 from __future__ import annotations
 
 import functools
+import logging
 import re
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -31,6 +33,8 @@ from gateway.loaders import Loaders
 from gateway.schema import GatewayContext
 from gateway.schema.pages import read_item_page
 from gateway.upstream import UpstreamClient
+
+logger = logging.getLogger("gateway.overload")
 
 __all__ = [
     "EXAMPLE_QUERY",
@@ -281,6 +285,8 @@ def _is_mutation(query: str, operation_name: str | None) -> bool:
 
 _OVERLOADED_RETRY_AFTER = 1
 """Seconds an overloaded gateway asks a client to wait (the `Retry-After` header and `retryAfter`)."""
+_OVERLOAD_WARNING_SECONDS = 1.0
+"""The least time between two warnings about refused requests (one worker's)."""
 
 
 class _BodyTooLarge(Exception):
@@ -331,6 +337,9 @@ class GraphQLResponseMedia:
         self.max_concurrent = max_concurrent
         self.under_way = 0
         """Requests this middleware is running now (those refused at once are not counted)."""
+        self._refused = 0
+        """Requests refused since the last warning about them."""
+        self._warned_at = -_OVERLOAD_WARNING_SECONDS
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -408,7 +417,24 @@ class GraphQLResponseMedia:
 
         return counted
 
+    def _note_refusal(self) -> None:
+        """A warning for the operator, at most one a second: a refusal after a quiet second is
+        logged at once, with the count of those refused since the previous warning."""
+        self._refused += 1
+        now = time.monotonic()
+        if now - self._warned_at >= _OVERLOAD_WARNING_SECONDS:
+            logger.warning(
+                "overloaded: refused %d request%s since the last such line, with %d under way, "
+                "the most GATEWAY_MAX_CONCURRENT_REQUESTS allows",
+                self._refused,
+                "" if self._refused == 1 else "s",
+                self.under_way,
+            )
+            self._refused = 0
+            self._warned_at = now
+
     async def _overloaded(self, send: Send, graphql_response: bool) -> None:
+        self._note_refusal()
         error = {
             "message": (
                 f"The gateway is running {self.max_concurrent} request{'' if self.max_concurrent == 1 else 's'}, "

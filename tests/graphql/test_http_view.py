@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import time
 from typing import Any
 
 import httpx
@@ -9,7 +11,7 @@ import orjson
 import pytest
 from strawberry.asgi import GraphQL
 
-from gateway.graphql_view import GatewayGraphQL, _read_body
+from gateway.graphql_view import GatewayGraphQL, GraphQLResponseMedia, _read_body
 from tests.graphql.harness import Recording
 
 JSON = "application/json"
@@ -141,3 +143,26 @@ async def test_a_body_read_ahead_is_given_again_whole_then_what_follows() -> Non
         return gone.pop(0)
 
     assert await _read_body(leaving) is None
+
+
+def test_refusals_are_warned_about_at_most_once_a_second(caplog: pytest.LogCaptureFixture) -> None:
+    """Under overload a worker refuses many requests a second: one line each would cost the CPU it
+    lacks. The refusals between two lines are counted in the second."""
+    caplog.set_level(logging.WARNING, logger="gateway.overload")
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        raise AssertionError("not called")
+
+    media = GraphQLResponseMedia(app, max_concurrent=4)
+    media.under_way = 4
+    for _ in range(5):
+        media._note_refusal()
+    media._warned_at = time.monotonic() - 1.0  # a second has passed
+    media._note_refusal()
+    media._note_refusal()
+    assert [record.getMessage() for record in caplog.records] == [
+        "overloaded: refused 1 request since the last such line, with 4 under way, "
+        "the most GATEWAY_MAX_CONCURRENT_REQUESTS allows",
+        "overloaded: refused 5 requests since the last such line, with 4 under way, "
+        "the most GATEWAY_MAX_CONCURRENT_REQUESTS allows",
+    ]

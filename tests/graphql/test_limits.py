@@ -522,9 +522,13 @@ async def test_an_answer_longer_than_the_gateway_reads_fails_its_field_once_and_
     assert [item["content"][0]["text"][0] for item in listed.json()["data"]] == ["y", "x"]
 
 
-async def test_a_request_past_the_concurrent_bound_is_refused_at_once_until_one_ends(gateway: Gateway) -> None:
+async def test_a_request_past_the_concurrent_bound_is_refused_at_once_until_one_ends(
+    gateway: Gateway, caplog: pytest.LogCaptureFixture
+) -> None:
     """With `max_concurrent_requests` under way, one more is answered 503 at once, with no upstream
-    call and a GraphQL error saying when to try again; once one ends, the next is served."""
+    call and a GraphQL error saying when to try again; once one ends, the next is served. The
+    operator gets a warning, at most one a second."""
+    caplog.set_level(logging.WARNING, logger="gateway.overload")
     client, upstream = await gateway(max_concurrent_requests=2)
     conversation_id = await _conversation(client)
     release, both_held = asyncio.Event(), asyncio.Event()
@@ -564,6 +568,11 @@ async def test_a_request_past_the_concurrent_bound_is_refused_at_once_until_one_
             ]
         }
     assert len(held) == 2  # no upstream call for the refused requests
+    # The first refusal is logged at once; the second, within the second, waits for the next line.
+    assert [record.getMessage() for record in caplog.records if record.name == "gateway.overload"] == [
+        "overloaded: refused 1 request since the last such line, with 2 under way, "
+        "the most GATEWAY_MAX_CONCURRENT_REQUESTS allows"
+    ]
 
     release.set()
     for answer in await asyncio.gather(*running):
