@@ -670,10 +670,11 @@ async def test_a_client_slow_to_send_its_body_holds_no_place(gateway: Gateway) -
     """A request counts toward `max_concurrent_requests` once its body has arrived: clients that
     trickle their bodies (or never finish them) cannot take every place and shut the others out."""
     client, _ = await gateway(max_concurrent_requests=1)
-    finish = asyncio.Event()
+    reading, finish = asyncio.Event(), asyncio.Event()
 
     async def trickled() -> AsyncIterator[bytes]:
         yield b'{"query": "{ __typename'
+        reading.set()  # the gateway asks for the rest: the request has reached it
         await finish.wait()
         yield b' }"}'
 
@@ -684,8 +685,7 @@ async def test_a_client_slow_to_send_its_body_holds_no_place(gateway: Gateway) -
             headers={"Content-Type": "application/json", "Authorization": "Bearer sk-test"},
         )
     )
-    await asyncio.sleep(0.05)
-    assert not slow.done()
+    await asyncio.wait_for(reading.wait(), timeout=30)
     for _ in range(3):
         assert await client.data("{ __typename }") == {"__typename": "Query"}
     finish.set()
