@@ -24,7 +24,7 @@ from gateway.schema.inputs import ConversationItemInput, MetadataEntryInput, che
 from gateway.schema.items import ConversationItem, item_ids_of, item_to_graphql
 from gateway.schema.selection import current_selections, fields_named, include_values, includes_for
 from gateway.upstream import UpstreamBadRequest, UpstreamInvalidResponse, UpstreamTimeout
-from gateway.upstream.budget import byte_size
+from gateway.upstream.budget import over_budget
 from gateway.upstream.errors import AnswerBudgetExhausted, OperationDeadline, UpstreamConnectionLost
 
 __all__ = ["Mutation"]
@@ -69,9 +69,8 @@ async def _write(call: Awaitable[T]) -> T:
         if not exhausted.sent:
             raise
         raise GatewayError(
-            f"The upstream's answers to this operation came to more than its budget of {byte_size(exhausted.budget)}: "
-            "the write's answer was not read, and the write may or may not have been applied. "
-            "Read the conversation before trying again.",
+            f"{over_budget(exhausted.budget)}: the write's answer was not read, and the write may or may not "
+            "have been applied. Read the conversation before trying again.",
             "OPERATION_TOO_EXPENSIVE",
         ) from None
     except UpstreamConnectionLost:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from gateway.upstream.errors import AnswerBudgetExhausted
 
-__all__ = ["ANSWER_BYTES", "COUNTED", "AnswerBytes", "byte_size"]
+__all__ = ["ANSWER_BYTES", "COUNTED", "AnswerBytes", "byte_size", "over_budget"]
 
 ANSWER_BYTES = "gateway.answer_bytes"
 """The request extension that carries the operation's :class:`AnswerBytes` to the transport."""
@@ -29,6 +29,11 @@ def byte_size(size: int) -> str:
         if size % unit == 0:
             return f"{size // unit:,} {name}"
     return f"{size:,} bytes"
+
+
+def over_budget(budget: int) -> str:
+    """The start of every message about an operation past its budget of answer bytes."""
+    return f"The upstream's answers to this operation came to more than its budget of {byte_size(budget)}"
 
 
 class AnswerBytes:
@@ -52,8 +57,5 @@ class AnswerBytes:
             raise self._exhausted(sent=True)
 
     def _exhausted(self, *, sent: bool) -> AnswerBudgetExhausted:
-        message = (
-            f"The upstream's answers to this operation came to more than its budget of {byte_size(self.budget)}: "
-            "the rest is not read. Ask for fewer items at a time."
-        )
+        message = f"{over_budget(self.budget)}: the rest is not read. Ask for fewer items at a time."
         return AnswerBudgetExhausted(message, budget=self.budget, sent=sent)

@@ -277,7 +277,7 @@ class UpstreamClient:
             # Counted here when the transport did not count it as it read (the in-process API).
             limit = self.max_answer_bytes
             if limit is not None and len(response.content) > limit:
-                raise UpstreamAnswerTooLarge(f"The upstream's answer is longer than {limit} bytes.", limit=limit)
+                raise UpstreamAnswerTooLarge(limit)
             counted = request.extensions.get(ANSWER_BYTES)
             if counted is not None:
                 counted.take(len(response.content))
@@ -435,7 +435,7 @@ class UpstreamSession:
             raise error from None
         except UpstreamAnswerTooLarge as too_large:
             # Not held against the upstream: it answered, and the answer is long because of what was asked.
-            raise UpstreamAnswerTooLarge(_too_large(method, path, too_large.limit), limit=too_large.limit) from None
+            raise UpstreamAnswerTooLarge(too_large.limit, _too_large(method, path, too_large.limit)) from None
         except httpx.DecodingError as decoding_error:
             # A body its Content-Encoding does not decode ("gzip" that is not): garbled, as an
             # answer that is not JSON is, and not sent again.

@@ -133,8 +133,8 @@ class UpstreamAnswerTooLarge(UpstreamInvalidResponse):
     rest is not read, and the connection is closed. Asking again would get the same answer, so it
     is not retried, nor held against the upstream by the circuit breaker."""
 
-    def __init__(self, message: str, *, limit: int) -> None:
-        super().__init__(message)
+    def __init__(self, limit: int, message: str | None = None) -> None:
+        super().__init__(message or f"The upstream's answer is longer than {limit} bytes.")
         self.limit = limit
 
 

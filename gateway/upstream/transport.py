@@ -80,7 +80,7 @@ async def _body(answer: aiohttp.ClientResponse, limit: int | None, counted: Answ
     if length is not None and hdrs.CONTENT_ENCODING not in answer.headers:
         # The whole answer's length, before a byte of it is read; aiohttp reads no more than that.
         if limit is not None and length > limit:
-            raise _too_large(limit)
+            raise UpstreamAnswerTooLarge(limit)
         if counted is not None:
             counted.take(length)
         return await answer.read()
@@ -89,15 +89,11 @@ async def _body(answer: aiohttp.ClientResponse, limit: int | None, counted: Answ
     async for chunk in answer.content.iter_any():
         size += len(chunk)
         if limit is not None and size > limit:
-            raise _too_large(limit)
+            raise UpstreamAnswerTooLarge(limit)
         if counted is not None:
             counted.take(len(chunk))
         chunks.append(chunk)
     return b"".join(chunks)
-
-
-def _too_large(limit: int) -> UpstreamAnswerTooLarge:
-    return UpstreamAnswerTooLarge(f"The upstream's answer is longer than {limit} bytes.", limit=limit)
 
 
 def _remapped(error: BaseException, request: httpx.Request) -> BaseException:

@@ -473,6 +473,23 @@ async def test_fragments_nested_past_what_validation_follows_are_refused_clearly
     assert upstream.count == 0
 
 
+async def _long_message_conversation(client: GraphQLClient, text: str) -> str:
+    conversation_id = await _conversation(client)
+    message = {"type": "message", "role": "user", "content": [{"type": "input_text", "text": text}]}
+    created = await client.http.post(
+        f"/v1/conversations/{conversation_id}/items",
+        json={"items": [message]},
+        headers={"Authorization": "Bearer sk-test"},
+    )
+    assert created.status_code == 200
+    return conversation_id
+
+
+WRITE_TEXT = """mutation($id: ID!, $text: String!) { addConversationItems(input: {conversationId: $id,
+  items: [{message: {role: USER, text: $text}}]}) { items { __typename } } }"""
+"""Appends one user message of `$text`."""
+
+
 async def test_an_answer_longer_than_the_gateway_reads_fails_its_field_once_and_keeps_the_circuit_closed(
     gateway: Gateway,
 ) -> None:
@@ -480,13 +497,7 @@ async def test_an_answer_longer_than_the_gateway_reads_fails_its_field_once_and_
     with what to do instead. Asking again would get the same answer: it is not retried, and it is
     not the upstream failing, so the circuit stays closed for everyone else."""
     client, upstream = await gateway(upstream_max_answer_bytes=4096, circuit_breaker_failures=2, upstream_attempts=3)
-    conversation_id = await _conversation(client)
-    long_text = {"type": "message", "role": "user", "content": [{"type": "input_text", "text": "x" * 5000}]}
-    await client.http.post(
-        f"/v1/conversations/{conversation_id}/items",
-        json={"items": [long_text]},
-        headers={"Authorization": "Bearer sk-test"},
-    )
+    conversation_id = await _long_message_conversation(client, "x" * 5000)
     query = """query($id: ID!) { conversation(id: $id) { conversationId
       items(last: 5) { edges { node { __typename } } } } }"""
     for _ in range(3):
@@ -501,9 +512,7 @@ async def test_an_answer_longer_than_the_gateway_reads_fails_its_field_once_and_
         assert error["path"] == ["conversation", "items"]
     assert upstream.count == 6  # the record and the page, each once a time
 
-    write = """mutation($id: ID!, $text: String!) { addConversationItems(input: {conversationId: $id,
-      items: [{message: {role: USER, text: $text}}]}) { items { __typename } } }"""
-    error = _only_error(await client.execute(write, {"id": conversation_id, "text": "y" * 5000}))
+    error = _only_error(await client.execute(WRITE_TEXT, {"id": conversation_id, "text": "y" * 5000}))
     assert error["extensions"]["code"] == "UPSTREAM_UNAVAILABLE"
     assert error["message"] == (
         "The upstream's answer to POST conversations is longer than 4 KiB, the most the gateway reads. "
@@ -607,18 +616,6 @@ async def test_a_failed_request_frees_its_place(gateway: Gateway) -> None:
     assert (await client.data("{ __typename }")) == {"__typename": "Query"}
 
 
-async def _long_message_conversation(client: GraphQLClient, text: str) -> str:
-    conversation_id = await _conversation(client)
-    message = {"type": "message", "role": "user", "content": [{"type": "input_text", "text": text}]}
-    created = await client.http.post(
-        f"/v1/conversations/{conversation_id}/items",
-        json={"items": [message]},
-        headers={"Authorization": "Bearer sk-test"},
-    )
-    assert created.status_code == 200
-    return conversation_id
-
-
 BUDGET_MESSAGE = (
     "The upstream's answers to this operation came to more than its budget of 8 KiB: the rest is not read. "
     "Ask for fewer items at a time."
@@ -652,9 +649,7 @@ async def test_an_operations_answers_share_a_budget_of_bytes(gateway: Gateway) -
 async def test_a_write_whose_answer_passes_the_budget_may_have_been_applied(gateway: Gateway) -> None:
     client, _ = await gateway(upstream_bytes_budget=8192)
     conversation_id = await _conversation(client)
-    write = """mutation($id: ID!, $text: String!) { addConversationItems(input: {conversationId: $id,
-      items: [{message: {role: USER, text: $text}}]}) { items { __typename } } }"""
-    error = _only_error(await client.execute(write, {"id": conversation_id, "text": "y" * 9000}))
+    error = _only_error(await client.execute(WRITE_TEXT, {"id": conversation_id, "text": "y" * 9000}))
     assert error["extensions"]["code"] == "OPERATION_TOO_EXPENSIVE"
     assert error["message"] == (
         "The upstream's answers to this operation came to more than its budget of 8 KiB: the write's answer "
