@@ -7,6 +7,8 @@ GraphQL): latency p50/p99 and throughput at concurrency 1, 16 and 64 (the gatewa
 client in alternating rounds), upstream calls per operation (counted by the upstream), and the
 gateway's CPU per operation (its own CPU seconds). Also: the time from launching `gateway serve`
 to its first answered query (with the built-in upstream and with a networked one), operation a at
+concurrency 64 with the upstream's latency at 2, 4, 8 and 16 times the run's (gateway against ideal
+client: where the upstream's latency, not the gateway's CPU, bounds its rate), operation a at
 concurrency 64 with `--workers 2`, and the resident memory of a fresh gateway after 6,000 mixed
 operations (and of the measured one after its measurements, with its peak). Loopback only,
 bounded in time. Prints a table and, for each target of the benchmark issue, the run's figures
@@ -51,6 +53,12 @@ REQUESTS_B = {1: 200, 16: 48, 64: 128}
 ROUNDS = {1: 4, 16: 2, 64: 4}
 """The gateway and the ideal client are measured in turns: each one's operations in this many rounds."""
 ROUNDS_B = {1: 4, 16: 2, 64: 2}
+SWEEP = (2, 4, 8, 16)
+"""Operation a at concurrency 64 is measured again with the upstream's latency this many times the
+run's: where one worker's rate stops being its CPU's and becomes the upstream's latency's."""
+SWEEP_OPERATIONS = 1280
+"""Operations a side at each latency of the sweep, in two rounds: ten per connection a round, so
+that every one of the 64 ends its round with the same wave instead of a few stragglers."""
 WORKERS = 2
 """`gateway serve --workers` for the last measurement: operation a at concurrency 64 on more cores."""
 KEY = {"Authorization": "Bearer sk-bench"}
@@ -238,6 +246,11 @@ class Bench:
         (await self.rest.post(f"/conversations/{conversation_id}/items", json={"items": items})).raise_for_status()
         await self._get(f"/conversations/{conversation_id}/items", limit=5, order="desc")
 
+    async def set_latency(self, milliseconds: float) -> None:
+        """The upstream's injected latency from now on (`PUT /_bench/latency`)."""
+        answer = await self.rest.put(f"{self.upstream}/_bench/latency", json={"milliseconds": milliseconds})
+        answer.raise_for_status()
+
     async def _upstream_requests(self) -> int:
         count: int = (await self.rest.get(f"{self.upstream}/_bench/requests")).json()["requests"]
         return count
@@ -333,9 +346,11 @@ class _Sample:
         }
 
 
-async def _run(bench: Bench) -> dict[str, Any]:
+async def _run(bench: Bench, latency: float) -> dict[str, Any]:
     try:
-        return await _measure_all(bench)
+        results = await _measure_all(bench)
+        results["latency_sweep"] = await _latency_sweep(bench, latency) if latency else []
+        return results
     finally:
         await bench.rest.aclose()
         await bench.graphql.aclose()
@@ -373,6 +388,38 @@ async def _measure_all(bench: Bench) -> dict[str, Any]:
         "peak_rss_mib": round(_rss_mib(bench.gateway_pid, "VmHWM"), 1),
     }
     return results
+
+
+async def _latency_sweep(bench: Bench, latency: float) -> list[dict[str, Any]]:
+    """Operation a at concurrency 64, the gateway against the ideal client, at each latency of
+    :data:`SWEEP`. The upstream's latency is set back to ``latency`` after."""
+    rows = []
+    try:
+        for factor in SWEEP:
+            milliseconds = latency * factor
+            await bench.set_latency(milliseconds)
+            await asyncio.gather(*(bench.gateway_a(n) for n in range(64)), *(bench.ideal_a(n) for n in range(64)))
+            gateway, ideal = await bench.measure_against(bench.gateway_a, bench.ideal_a, 64, SWEEP_OPERATIONS, 2)
+            ideal.pop("gateway_cpu_ms_per_op")
+            rows.append(_sweep_row(milliseconds, gateway, ideal))
+    finally:
+        await bench.set_latency(latency)
+    return rows
+
+
+def _sweep_row(latency: float, gateway: dict[str, float], ideal: dict[str, float]) -> dict[str, Any]:
+    """One latency's figures: each client's rate and its share of the upstream-bound rate (64
+    operations at once, each at least one latency long), and how busy the gateway's process was."""
+    bound = 64 / (latency / 1000)
+    return {
+        "latency_ms": latency,
+        "upstream_bound_per_second": round(bound, 1),
+        "gateway": gateway,
+        "ideal": ideal,
+        "gateway_share_of_bound": round(gateway["per_second"] / bound, 3),
+        "ideal_share_of_bound": round(ideal["per_second"] / bound, 3),
+        "gateway_busy": round(gateway["gateway_cpu_ms_per_op"] * gateway["per_second"] / 1000, 3),
+    }
 
 
 async def _mixed(bench: Bench, operations: int = 6000) -> dict[str, float]:
@@ -574,11 +621,35 @@ def _table(results: dict[str, Any], latency: float) -> str:
         f"resident memory after the measurements above ({measured['operations']} operations): "
         f"{measured['rss_mib']} MiB, peak {measured['peak_rss_mib']} MiB",
         f"host reference (CPU of a fixed pure-Python loop, best of five): {results['host_reference_ms']} ms",
+        *_sweep_table(results, latency),
         "",
         "against the targets:",
         *(f"  {'met' if row['met'] else 'NOT MET':7}  {row['target']}: {row['figures']}" for row in results["targets"]),
     ]
     return "\n".join(lines)
+
+
+def _sweep_table(results: dict[str, Any], latency: float) -> list[str]:
+    """Operation a at concurrency 64 by the upstream's latency: the run's own, then the sweep's."""
+    if not results["latency_sweep"]:
+        return []
+    loaded = results["a"]["c64"]
+    rows = [_sweep_row(latency, loaded["gateway"], loaded["ideal"]), *results["latency_sweep"]]
+    return [
+        "",
+        "a at concurrency 64 by the upstream's latency (one worker; upstream-bound = 64 / latency; "
+        "busy = the gateway's CPU seconds per second)",
+        "| latency ms | upstream-bound ops/s | gateway ops/s | share | ideal ops/s | share | gateway p50 | ideal p50 "
+        "| CPU | busy |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        *(
+            f"| {row['latency_ms']:g} | {row['upstream_bound_per_second']:g} | {row['gateway']['per_second']} | "
+            f"{row['gateway_share_of_bound']:.1%} | {row['ideal']['per_second']} | {row['ideal_share_of_bound']:.1%} | "
+            f"{row['gateway']['p50_ms']} | {row['ideal']['p50_ms']} | {row['gateway']['gateway_cpu_ms_per_op']} | "
+            f"{row['gateway_busy']:.0%} |"
+            for row in rows
+        ),
+    ]
 
 
 def main() -> None:
@@ -600,7 +671,7 @@ def main() -> None:
         )
         try:
             bench = Bench(upstream_url, gateway_url, gateway.pid, upstream.pid)
-            results = asyncio.run(_run(bench))
+            results = asyncio.run(_run(bench, arguments.latency_ms))
             gateway.terminate()
             gateway.wait(timeout=30)
             gateway = _start(["serve", "--upstream-url", f"{upstream_url}/v1", "--workers", str(WORKERS)], gateway_port)

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import subprocess
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from bench import harness
 from bench.harness import targets
+from gateway.app import create_api_app
+from tests.conftest import SettingsFactory
 
 
 def _results(**changes: Any) -> dict[str, Any]:
@@ -129,3 +133,80 @@ def test_a_server_that_never_answers_is_given_up_on() -> None:
     finally:
         sleeper.kill()
         sleeper.wait()
+
+
+async def test_the_injected_latency_is_shown_and_changed_while_the_api_runs(
+    make_settings: SettingsFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The sweep of `make bench` measures one gateway over several latencies of one upstream."""
+    waited: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        waited.append(seconds)
+
+    monkeypatch.setattr(asyncio, "sleep", sleep)  # the injected delay is the only sleep on this path
+    app = create_api_app(make_settings(bench_latency_ms=20))
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://api.test", headers={"Authorization": "Bearer sk-a"}
+        ) as client,
+    ):
+        assert (await client.get("/_bench/latency")).json() == {"milliseconds": 20.0}
+        assert (await client.post("/v1/conversations", json={})).status_code == 200
+        changed = await client.put("/_bench/latency", json={"milliseconds": 80})
+        assert changed.status_code == 200
+        assert changed.json() == {"milliseconds": 80.0}
+        assert (await client.get("/v1/conversations/conv_missing")).status_code == 404
+        assert (await client.get("/_bench/latency")).json() == {"milliseconds": 80.0}
+        assert (await client.get("/_bench/requests")).json() == {"requests": 2}
+    assert waited == [0.02, 0.08]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"", b"{", b"[]", b'{"ms": 5}', b'{"milliseconds": -1}', b'{"milliseconds": "5"}', b'{"milliseconds": true}'],
+)
+async def test_a_latency_that_is_not_a_number_of_milliseconds_is_refused_and_changes_nothing(
+    make_settings: SettingsFactory, body: bytes
+) -> None:
+    app = create_api_app(make_settings(bench_latency_ms=20))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://api.test") as client:
+        refused = await client.put("/_bench/latency", content=body)
+        assert refused.status_code == 400
+        assert refused.json() == {
+            "error": {
+                "message": 'Send {"milliseconds": <a number, 0 or more>}: the delay every later request of the API '
+                "waits.",
+                "type": "invalid_request_error",
+                "param": "milliseconds",
+                "code": "invalid_value",
+            }
+        }
+        too_long = await client.put("/_bench/latency", content=b" " * 2000)
+        assert too_long.status_code == 413
+        assert too_long.json()["error"]["type"] == "invalid_request_error"
+        not_allowed = await client.post("/_bench/latency", json={"milliseconds": 5})
+        assert not_allowed.status_code == 405
+        assert not_allowed.headers["allow"] == "GET, PUT"
+        assert (await client.get("/_bench/latency")).json() == {"milliseconds": 20.0}
+
+
+def test_the_latency_sweep_shows_each_clients_share_of_the_upstream_bound_rate_and_how_busy_the_gateway_was() -> None:
+    def figures(per_second: float, cpu: float = 0.0) -> dict[str, float]:
+        return {"per_second": per_second, "p50_ms": 90.0, "gateway_cpu_ms_per_op": cpu}
+
+    results = _results()
+    results["a"]["c64"]["gateway"].update(p50_ms=60.0)
+    results["a"]["c64"]["ideal"].update(p50_ms=55.0)
+    # 64 operations at once over an 80 ms upstream: at most 800 a second.
+    results["latency_sweep"] = [harness._sweep_row(80, figures(760.0, 0.5), figures(780.0))]
+    row = results["latency_sweep"][0]
+    assert row["upstream_bound_per_second"] == 800.0
+    assert (row["gateway_share_of_bound"], row["ideal_share_of_bound"], row["gateway_busy"]) == (0.95, 0.975, 0.38)
+    table = harness._sweep_table(results, 20)
+    assert table[-2:] == [
+        "| 20 | 3200 | 900.0 | 28.1% | 1000.0 | 31.2% | 60.0 | 55.0 | 2.0 | 180% |",
+        "| 80 | 800 | 760.0 | 95.0% | 780.0 | 97.5% | 90.0 | 90.0 | 0.5 | 38% |",
+    ]
+    assert harness._sweep_table({**results, "latency_sweep": []}, 0) == []
