@@ -165,7 +165,17 @@ async def test_the_injected_latency_is_shown_and_changed_while_the_api_runs(
 
 @pytest.mark.parametrize(
     "body",
-    [b"", b"{", b"[]", b'{"ms": 5}', b'{"milliseconds": -1}', b'{"milliseconds": "5"}', b'{"milliseconds": true}'],
+    [
+        b"",
+        b"{",
+        b"[]",
+        b'{"ms": 5}',
+        b'{"milliseconds": -1}',
+        b'{"milliseconds": "5"}',
+        b'{"milliseconds": true}',
+        b'{"milliseconds": 60001}',
+        b'{"milliseconds": 1e400}',
+    ],
 )
 async def test_a_latency_that_is_not_a_number_of_milliseconds_is_refused_and_changes_nothing(
     make_settings: SettingsFactory, body: bytes
@@ -176,8 +186,8 @@ async def test_a_latency_that_is_not_a_number_of_milliseconds_is_refused_and_cha
         assert refused.status_code == 400
         assert refused.json() == {
             "error": {
-                "message": 'Send {"milliseconds": <a number, 0 or more>}: the delay every later request of the API '
-                "waits.",
+                "message": 'Send {"milliseconds": <a number from 0 to 60000>}: the delay every later request of '
+                "the API waits.",
                 "type": "invalid_request_error",
                 "param": "milliseconds",
                 "code": "invalid_value",

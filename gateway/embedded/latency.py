@@ -9,7 +9,6 @@ benchmark can measure one gateway over several latencies. Each server process ha
 from __future__ import annotations
 
 import asyncio
-import math
 
 import orjson
 from starlette.requests import Request
@@ -22,11 +21,14 @@ __all__ = ["InjectedLatency"]
 
 MAX_BODY_BYTES = 1024
 """The most a `PUT /_bench/latency` body is read of: it holds one number."""
+MAX_MILLISECONDS = 60_000
+"""The longest delay `PUT /_bench/latency` sets: a minute is longer than any upstream's round trip."""
 
 
 class InjectedLatency:
     def __init__(self, app: ASGIApp, *, milliseconds: float) -> None:
         self.app = app
+        self.milliseconds = milliseconds
         self.delay = milliseconds / 1000
         self.requests = 0
 
@@ -49,7 +51,8 @@ class InjectedLatency:
     async def _latency(self, request: Request) -> JSONResponse:
         try:
             if request.method == "PUT":
-                self.delay = await _milliseconds(request) / 1000
+                self.milliseconds = await _milliseconds(request)
+                self.delay = self.milliseconds / 1000
             elif request.method != "GET":
                 raise ApiError(
                     405,
@@ -58,26 +61,25 @@ class InjectedLatency:
                 )
         except ApiError as error:
             return JSONResponse(error.body(), status_code=error.status, headers=error.headers)
-        return JSONResponse({"milliseconds": self.delay * 1000})
+        return JSONResponse({"milliseconds": self.milliseconds})
 
 
 async def _milliseconds(request: Request) -> float:
-    """The delay a `PUT /_bench/latency` asks for: ``{"milliseconds": <a number, 0 or more>}``."""
+    """The delay a `PUT /_bench/latency` asks for: ``{"milliseconds": <a number from 0 to 60,000>}``."""
     body = b""
     async for chunk in request.stream():
         body += chunk
         if len(body) > MAX_BODY_BYTES:
-            raise ApiError(
-                413, f'The body is longer than {MAX_BODY_BYTES} bytes. Send {{"milliseconds": <a number, 0 or more>}}.'
-            )
+            raise ApiError(413, f'The body is longer than {MAX_BODY_BYTES} bytes. Send {{"milliseconds": <a number>}}.')
     try:
         value = orjson.loads(body)["milliseconds"] if body else None
     except (orjson.JSONDecodeError, TypeError, KeyError):
         value = None
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value < 0:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= MAX_MILLISECONDS:
         raise ApiError(
             400,
-            'Send {"milliseconds": <a number, 0 or more>}: the delay every later request of the API waits.',
+            f'Send {{"milliseconds": <a number from 0 to {MAX_MILLISECONDS}>}}: the delay every later request of '
+            "the API waits.",
             param="milliseconds",
             code="invalid_value",
         )
