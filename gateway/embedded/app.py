@@ -25,7 +25,7 @@ from gateway.embedded.store import ConversationStore, StoredItem, StoreError
 from gateway.jsoncodec import MAX_NESTING, dumps, loads, parse_too_deep, too_deep
 from gateway.rest import INCLUDABLE
 
-__all__ = ["DEFAULT_MAX_BODY_BYTES", "JSONResponse", "bearer_key", "create_embedded_api", "tenant_of"]
+__all__ = ["DEFAULT_MAX_BODY_BYTES", "JSONResponse", "bearer_key", "create_embedded_api", "read_body", "tenant_of"]
 
 DEFAULT_MAX_BODY_BYTES = 20 * 1024 * 1024
 _METADATA_PAIRS, _METADATA_KEY, _METADATA_VALUE = 16, 64, 512
@@ -76,14 +76,7 @@ class _Api:
 
     async def body(self, request: Request) -> dict[str, Any]:
         content_type = request.headers.get("content-type", "application/json").split(";")[0].strip().lower()
-        declared = request.headers.get("content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes:
-            raise _too_large(self.max_body_bytes)
-        raw = bytearray()
-        async for chunk in request.stream():
-            raw += chunk
-            if len(raw) > self.max_body_bytes:
-                raise _too_large(self.max_body_bytes)
+        raw = await read_body(request, self.max_body_bytes)
         if not raw.strip():
             return {}
         if content_type != "application/json" and not content_type.endswith("+json"):
@@ -218,6 +211,20 @@ def _too_deep(param: str | None) -> ApiError:
         param=param,
         code="invalid_value",
     )
+
+
+async def read_body(request: Request, limit: int) -> bytearray:
+    """The request's body, refused with 413 past ``limit`` bytes: by its declared length before a
+    byte of it is read, else as soon as what has arrived passes the limit."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise _too_large(limit)
+    raw = bytearray()
+    async for chunk in request.stream():
+        raw += chunk
+        if len(raw) > limit:
+            raise _too_large(limit)
+    return raw
 
 
 def _too_large(limit: int) -> ApiError:

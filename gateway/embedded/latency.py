@@ -14,7 +14,7 @@ import orjson
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from gateway.embedded.app import JSONResponse
+from gateway.embedded.app import JSONResponse, read_body
 from gateway.embedded.errors import ApiError
 
 __all__ = ["InjectedLatency"]
@@ -66,11 +66,7 @@ class InjectedLatency:
 
 async def _milliseconds(request: Request) -> float:
     """The delay a `PUT /_bench/latency` asks for: ``{"milliseconds": <a number from 0 to 60,000>}``."""
-    body = b""
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > MAX_BODY_BYTES:
-            raise ApiError(413, f'The body is longer than {MAX_BODY_BYTES} bytes. Send {{"milliseconds": <a number>}}.')
+    body = await read_body(request, MAX_BODY_BYTES)
     try:
         value = orjson.loads(body)["milliseconds"] if body else None
     except (orjson.JSONDecodeError, TypeError, KeyError):

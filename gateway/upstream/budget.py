@@ -10,9 +10,9 @@ holds at most its budget of answers, plus the chunk being read.
 
 from __future__ import annotations
 
-from gateway.upstream.errors import AnswerBudgetExhausted
+from gateway.upstream.errors import AnswerBudgetExhausted, UpstreamAnswerTooLarge
 
-__all__ = ["ANSWER_BYTES", "COUNTED", "AnswerBytes", "byte_size", "over_budget"]
+__all__ = ["ANSWER_BYTES", "COUNTED", "AnswerBytes", "byte_size", "count_answer", "over_budget"]
 
 ANSWER_BYTES = "gateway.answer_bytes"
 """The request extension that carries the operation's :class:`AnswerBytes` to the transport."""
@@ -59,3 +59,12 @@ class AnswerBytes:
     def _exhausted(self, *, sent: bool) -> AnswerBudgetExhausted:
         message = f"{over_budget(self.budget)}: the rest is not read. Ask for fewer items at a time."
         return AnswerBudgetExhausted(message, budget=self.budget, sent=sent)
+
+
+def count_answer(size: int, limit: int | None, counted: AnswerBytes | None) -> None:
+    """A whole answer of ``size`` bytes (decompressed): refused past ``limit``, the most the gateway
+    reads of one, else taken from the operation's budget (``counted``), when there are these."""
+    if limit is not None and size > limit:
+        raise UpstreamAnswerTooLarge(limit)
+    if counted is not None:
+        counted.take(size)

@@ -32,7 +32,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from gateway.jsoncodec import ANSWER_NESTING, dumps
 from gateway.rest import Conversation, ConversationDeleted, ConversationItem, ConversationItemList
-from gateway.upstream.budget import ANSWER_BYTES, COUNTED, AnswerBytes, byte_size
+from gateway.upstream.budget import ANSWER_BYTES, COUNTED, AnswerBytes, byte_size, count_answer
 from gateway.upstream.errors import (
     CircuitOpen,
     MalformedKey,
@@ -275,12 +275,7 @@ class UpstreamClient:
             await response.aclose()
         if not response.extensions.get(COUNTED):
             # Counted here when the transport did not count it as it read (the in-process API).
-            limit = self.max_answer_bytes
-            if limit is not None and len(response.content) > limit:
-                raise UpstreamAnswerTooLarge(limit)
-            counted = request.extensions.get(ANSWER_BYTES)
-            if counted is not None:
-                counted.take(len(response.content))
+            count_answer(len(response.content), self.max_answer_bytes, request.extensions.get(ANSWER_BYTES))
         return response
 
     async def aclose(self) -> None:

@@ -32,7 +32,7 @@ from aiohttp.helpers import get_env_proxy_for_url
 from aiohttp.http_exceptions import ContentEncodingError, HttpProcessingError
 from httpx_aiohttp import AiohttpTransport
 
-from gateway.upstream.budget import ANSWER_BYTES, COUNTED, AnswerBytes
+from gateway.upstream.budget import ANSWER_BYTES, COUNTED, AnswerBytes, count_answer
 from gateway.upstream.errors import UpstreamAnswerTooLarge
 
 __all__ = ["UpstreamTransport", "as_httpx_error"]
@@ -79,10 +79,7 @@ async def _body(answer: aiohttp.ClientResponse, limit: int | None, counted: Answ
     length = answer.content_length
     if length is not None and hdrs.CONTENT_ENCODING not in answer.headers:
         # The whole answer's length, before a byte of it is read; aiohttp reads no more than that.
-        if limit is not None and length > limit:
-            raise UpstreamAnswerTooLarge(limit)
-        if counted is not None:
-            counted.take(length)
+        count_answer(length, limit, counted)
         return await answer.read()
     chunks: list[bytes] = []
     size = 0
