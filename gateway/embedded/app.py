@@ -353,8 +353,27 @@ def _list_body(items: list[dict[str, Any]], *, has_more: bool) -> dict[str, Any]
     }
 
 
+MAX_URL_BYTES = 16_384
+"""The longest request URL (path and query string) the API reads. HTTP servers and the proxies in
+front of APIs refuse longer ones with a bound of their own (uvicorn's parser, with a plain 400, past
+64 KiB); this one says so in OpenAI's error shape, and an id too long for it is refused the same way
+in the gateway's process as over a socket."""
+
+
+def _url_too_long(request: Request) -> ApiError | None:
+    scope = request.scope
+    path = scope.get("raw_path") or scope["path"].encode()
+    if len(path) + len(scope.get("query_string", b"")) <= MAX_URL_BYTES:
+        return None
+    message = f"The request's URL is longer than {MAX_URL_BYTES:,} bytes: use shorter ids."
+    return ApiError(414, message, code="url_too_long")
+
+
 def _guarded(handler: Handler) -> Handler:
     async def endpoint(request: Request) -> Response:
+        too_long = _url_too_long(request)
+        if too_long is not None:
+            raise too_long
         try:
             return await handler(request)
         except StoreError as error:
@@ -370,6 +389,9 @@ async def _api_error(request: Request, exc: Exception) -> Response:
 
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
+    too_long = _url_too_long(request)
+    if too_long is not None:
+        return await _api_error(request, too_long)
     if exc.status_code == 404:
         message = f"Invalid URL ({request.method} {request.url.path})."
     elif exc.status_code == 405:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar, get_args, get_origin, get_type_hints
 
 from gateway.rest import RestModel
+from gateway.upstream.errors import abridged
 
 __all__ = ["UpstreamContractError", "enum_converter", "shows", "to_graphql"]
 
@@ -171,7 +172,7 @@ def enum_converter(cls: type[enum.Enum]) -> Converter:
         try:
             return members[value]
         except (KeyError, TypeError):  # TypeError: an unhashable value, such as a list
-            msg = f"The upstream sent {value!r}, which is not a value of {cls.__name__}."
+            msg = f"The upstream sent {abridged(repr(value), 100)}, which is not a value of {cls.__name__}."
             raise UpstreamContractError(msg) from None
 
     return convert

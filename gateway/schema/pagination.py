@@ -24,7 +24,7 @@ from typing import Any
 from gateway.schema.errors import bad_input
 from gateway.schema.ids import decode_cursor
 from gateway.schema.items import upstream_id
-from gateway.upstream.errors import UpstreamInvalidResponse
+from gateway.upstream.errors import UpstreamInvalidResponse, abridged
 
 __all__ = ["DEFAULT_FIRST", "MAX_ITEMS", "UPSTREAM_PAGE", "Fetch", "PageRequest", "Window", "window"]
 
@@ -149,7 +149,8 @@ def _check_advances(collected: list[Any], items: list[Any], cursor: str | None) 
     for item in items:
         if upstream_id(item) in seen:
             msg = (
-                f"The upstream's page after {cursor} repeats the item {upstream_id(item)}, which an earlier page "
+                f"The upstream's page after {abridged(str(cursor), 100)} repeats the item "
+                f"{abridged(str(upstream_id(item)), 100)}, which an earlier page "
                 "held: its pages do not advance (does a cache between them ignore the query string?)."
             )
             raise UpstreamInvalidResponse(msg)

@@ -16,7 +16,7 @@ from gateway.schema.ids import conversation_id_of, parse_global_id
 from gateway.schema.items import ConversationItem, ConversationItemFields, item_ids_of, item_to_graphql
 from gateway.schema.selection import current_selections, include_values, includes_for
 from gateway.upstream import UpstreamNotFound
-from gateway.upstream.errors import UpstreamBudgetExhausted
+from gateway.upstream.errors import UpstreamBudgetExhausted, quoted
 
 __all__ = ["Query", "load_conversation", "load_item"]
 
@@ -73,7 +73,7 @@ def _item_ids(conversation_argument: str | None, item_argument: str) -> tuple[st
     if ids is None:
         if conversation_argument is None:
             raise bad_input(
-                f"'{item_argument}' is not a global id; an item's upstream id needs its conversation: "
+                f"{quoted(item_argument)} is not a global id; an item's upstream id needs its conversation: "
                 "use `conversationItem(conversationId:, id:)`.",
                 argument="id",
             )
@@ -95,7 +95,7 @@ async def _node(info: GatewayInfo, value: str, selections: Sequence[Selection]) 
         return await load_item(info, *item, includes_for(info, selections, "Node"))
     conversation = parse_global_id(value, frozenset({"Conversation"}))
     if conversation is None:
-        raise bad_input(f"'{value}' is not the id of a node of this API.", argument="id")
+        raise bad_input(f"{quoted(value)} is not the id of a node of this API.", argument="id")
     return await load_conversation(info, conversation[1], selections)
 
 

@@ -52,9 +52,32 @@ __all__ = [
     "UpstreamUnauthenticated",
     "UpstreamUnavailable",
     "UpstreamUnexpectedStatus",
+    "abridged",
     "error_for_status",
     "error_for_transport",
+    "quoted",
 ]
+
+
+def quoted(value: str, limit: int = 100) -> str:
+    """``value`` in single quotes, for a message that names what a client sent.
+
+    A message names the value; it need not hold it: one longer than ``limit`` characters is shown
+    by its start and end, with its length (a 900 KB id would otherwise make a 900 KB error).
+    """
+    if len(value) <= limit:
+        return f"'{value}'"
+    tail = limit // 5
+    return f"'{value[: limit - tail]}…{value[-tail:]}' ({len(value):,} characters)"
+
+
+def abridged(text: str, limit: int = 1000) -> str:
+    """``text`` with its middle left out past ``limit`` characters: an upstream's message or
+    `param` is passed on to clients, and it may repeat a long value the client sent."""
+    if len(text) <= limit:
+        return text
+    tail = limit // 5
+    return f"{text[: limit - tail]}[… {len(text) - limit:,} characters left out …]{text[-tail:]}"
 
 
 class UpstreamError(Exception):
@@ -219,8 +242,8 @@ def error_for_status(response: httpx.Response) -> UpstreamStatusError:
     except (ValueError, AttributeError):
         error = None
     if isinstance(error, dict):
-        message = str(error.get("message") or message)
-        param = error.get("param") if isinstance(error.get("param"), str) else None
+        message = abridged(str(error.get("message") or message))
+        param = abridged(error["param"]) if isinstance(error.get("param"), str) else None
         code = error.get("code") if isinstance(error.get("code"), str) else None
     status = response.status_code
     cls = _BY_STATUS.get(status) or (

@@ -361,6 +361,35 @@ def test_unknown_and_deleted_items_are_404(sdk: openai.OpenAI, conversation_id: 
             assert _message(raised.value) == f"Item with id '{missing}' not found."
 
 
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda sdk, long: sdk.conversations.retrieve(long),
+        lambda sdk, long: sdk.conversations.items.list(long),
+        lambda sdk, long: sdk.conversations.items.retrieve(long, conversation_id="conv_1"),
+        lambda sdk, long: sdk.conversations.items.list("conv_1", after=long),
+        lambda sdk, long: sdk.conversations.delete(long),
+        lambda sdk, long: sdk.get(f"/no-such-path/{long}", cast_to=object),
+    ],
+)
+def test_a_url_longer_than_16_kib_is_414_naming_the_bound_not_the_id(sdk: openai.OpenAI, call: Call) -> None:
+    """Over 64 KiB, uvicorn itself would answer a plain 400; the API refuses sooner, in its own shape."""
+    long = "conv_" + "a" * 17_000
+    with pytest.raises(openai.APIStatusError) as raised:
+        call(sdk, long)
+    assert raised.value.status_code == 414
+    assert raised.value.code == "url_too_long"
+    assert _message(raised.value) == "The request's URL is longer than 16,384 bytes: use shorter ids."
+
+
+def test_a_url_of_16_kib_is_read(sdk: openai.OpenAI) -> None:
+    path = "/v1/conversations/"
+    long = "conv_" + "a" * (16_384 - len(path) - len("conv_"))
+    with pytest.raises(openai.NotFoundError) as raised:
+        sdk.conversations.retrieve(long)
+    assert _message(raised.value) == f"Conversation with id '{long}' not found."
+
+
 def test_a_body_that_is_not_json_by_content_type_is_415(sdk: openai.OpenAI) -> None:
     with pytest.raises(openai.APIStatusError) as raised:
         sdk.conversations.create(metadata={"a": "b"}, extra_headers={"Content-Type": "text/plain"})

@@ -383,3 +383,51 @@ async def test_an_answer_nested_too_deep_says_so(seed: Seed, graphql: GraphQLCli
         (error,) = body["errors"]
         assert error["extensions"] == {"code": "UPSTREAM_UNAVAILABLE"}
         assert error["message"].startswith(message), error["message"]
+
+
+async def test_an_upstream_message_repeating_a_long_value_is_passed_on_abridged(
+    seed: Seed, graphql: GraphQLClient, upstream: Recording
+) -> None:
+    bad = await seed()
+    long = "x" * 300_000
+    message = f"Unknown parameter: '{long}'."
+    upstream.fault = _status(400, {"error": {"message": message, "type": "x", "param": long, "code": None}})
+    body = await graphql.execute("query($id: ID!) { conversation(id: $id) { createdAt } }", {"id": bad})
+    (error,) = body["errors"]
+    assert error["message"].startswith("Unknown parameter: 'xxx")
+    assert error["message"].endswith("xxx'.")
+    assert f"[… {len(message) - 1000:,} characters left out …]" in error["message"]
+    assert len(error["message"]) < 1100
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"
+    assert len(error["extensions"]["upstreamParam"]) < 1100
+
+
+@pytest.mark.parametrize(
+    ("query", "code", "start"),
+    [
+        ("query($id: ID!) { conversation(id: $id) { conversationId } }", "NOT_FOUND", "Conversation with id 'conv_"),
+        ("query($id: ID!) { nodes(ids: [$id]) { id } }", "NOT_FOUND", "Conversation with id 'conv_"),
+        ("query($id: ID!) { node(id: $id) { id } }", "BAD_USER_INPUT", "'Qaaa"),
+    ],
+)
+async def test_a_long_id_is_named_in_its_error_not_repeated_whole(
+    query: str, code: str, start: str, graphql: GraphQLClient, upstream: Recording
+) -> None:
+    """A client's 10 KB id gets an error of about a kilobyte, not one holding the id again."""
+    identifier = ("conv_" if code == "NOT_FOUND" else "Q") + "a" * 10_000
+    body = await graphql.execute(query, {"id": identifier})
+    (error,) = body["errors"]
+    assert error["extensions"]["code"] == code
+    assert error["message"].startswith(start)
+    assert len(error["message"]) < 1100
+    assert upstream.count == (1 if code == "NOT_FOUND" else 0)
+
+
+async def test_an_id_too_long_for_a_url_is_a_bad_input_saying_so(graphql: GraphQLClient, upstream: Recording) -> None:
+    body = await graphql.execute(
+        "query($id: ID!) { conversation(id: $id) { conversationId } }", {"id": "conv_" + "a" * 30_000}
+    )
+    (error,) = body["errors"]
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"
+    assert error["message"] == "The request's URL is longer than 16,384 bytes: use shorter ids."
+    assert upstream.count == 1  # refused, not retried
