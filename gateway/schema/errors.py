@@ -49,7 +49,7 @@ from gateway.upstream.errors import (
     UpstreamUnexpectedStatus,
 )
 
-__all__ = ["GatewayError", "bad_input", "code_errors", "too_complex_error"]
+__all__ = ["GatewayError", "bad_input", "code_errors", "quoted", "too_complex_error"]
 
 logger = logging.getLogger("gateway.errors")
 
@@ -87,6 +87,18 @@ def too_complex_error(what: str, node: Node, limit: int) -> ValidationAbortedErr
 def bad_input(message: str, **extensions: Any) -> GatewayError:
     """A `BAD_USER_INPUT` error; name the offending argument or input path in ``extensions``."""
     return GatewayError(message, "BAD_USER_INPUT", **extensions)
+
+
+def quoted(value: str, limit: int = 100) -> str:
+    """``value`` in single quotes, for a message that names what a client sent.
+
+    A message names the value; it need not hold it: one longer than ``limit`` characters is shown
+    by its start and end, with its length (a 900 KB id would otherwise make a 900 KB error).
+    """
+    if len(value) <= limit:
+        return f"'{value}'"
+    tail = limit // 5
+    return f"'{value[: limit - tail]}…{value[-tail:]}' ({len(value):,} characters)"
 
 
 def _upstream(error: UpstreamError) -> tuple[str, str, dict[str, Any]]:

@@ -11,12 +11,12 @@ from gateway.loaders import ItemKey, Loaders, PageKey
 from gateway.schema.context import GatewayInfo
 from gateway.schema.conversation import Conversation, prefetch_items, reads_record
 from gateway.schema.enums import Includable
-from gateway.schema.errors import bad_input
+from gateway.schema.errors import bad_input, quoted
 from gateway.schema.ids import conversation_id_of, parse_global_id
 from gateway.schema.items import ConversationItem, ConversationItemFields, item_ids_of, item_to_graphql
 from gateway.schema.selection import current_selections, include_values, includes_for
 from gateway.upstream import UpstreamNotFound
-from gateway.upstream.errors import UpstreamBudgetExhausted, quoted
+from gateway.upstream.errors import UpstreamBudgetExhausted
 
 __all__ = ["Query", "load_conversation", "load_item"]
 

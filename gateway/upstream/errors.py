@@ -55,20 +55,7 @@ __all__ = [
     "abridged",
     "error_for_status",
     "error_for_transport",
-    "quoted",
 ]
-
-
-def quoted(value: str, limit: int = 100) -> str:
-    """``value`` in single quotes, for a message that names what a client sent.
-
-    A message names the value; it need not hold it: one longer than ``limit`` characters is shown
-    by its start and end, with its length (a 900 KB id would otherwise make a 900 KB error).
-    """
-    if len(value) <= limit:
-        return f"'{value}'"
-    tail = limit // 5
-    return f"'{value[: limit - tail]}…{value[-tail:]}' ({len(value):,} characters)"
 
 
 def abridged(text: str, limit: int = 1000) -> str:

@@ -1,18 +1,8 @@
-"""How messages name what a client or an upstream sent."""
+"""How an upstream's long message is passed on."""
 
 from __future__ import annotations
 
-from gateway.upstream.errors import abridged, quoted
-
-
-def test_a_short_value_is_quoted_whole() -> None:
-    assert quoted("conv_1") == "'conv_1'"
-    assert quoted("a" * 100) == "'" + "a" * 100 + "'"
-
-
-def test_a_long_value_is_quoted_by_its_start_and_end_with_its_length() -> None:
-    value = "s" * 80 + "m" * 1_000 + "e" * 20
-    assert quoted(value) == "'" + "s" * 80 + "…" + "e" * 20 + "' (1,100 characters)"
+from gateway.upstream.errors import abridged
 
 
 def test_a_long_text_keeps_its_start_and_end() -> None:
