@@ -38,6 +38,7 @@ from gateway.upstream.errors import (
     MalformedKey,
     OperationDeadline,
     UpstreamAnswerTooLarge,
+    UpstreamBadRequest,
     UpstreamBudgetExhausted,
     UpstreamError,
     UpstreamInvalidResponse,
@@ -51,12 +52,19 @@ from gateway.upstream.errors import (
     error_for_transport,
 )
 
-__all__ = ["CircuitBreaker", "RetryPolicy", "UpstreamClient", "UpstreamSession"]
+__all__ = ["MAX_URL_BYTES", "CircuitBreaker", "RetryPolicy", "UpstreamClient", "UpstreamSession"]
 
 T = TypeVar("T")
 P = TypeVar("P")
 
 USER_AGENT = "conversations-graphql-gateway"
+
+MAX_URL_BYTES = 16_384
+"""The longest URL (path and query, percent-encoded) the client sends. The built-in API reads up
+to this and answers a longer one with 414; the proxies in front of public APIs have bounds of about
+this size (Cloudflare's is 16 KB), some answering with a page of their own. A longer URL, which only
+a client's outsized id makes, is refused before it is sent, with the same message whatever the
+upstream, and without an upstream call."""
 
 _CONVERSATION: TypeAdapter[Conversation] = TypeAdapter(Conversation)
 _DELETED: TypeAdapter[ConversationDeleted] = TypeAdapter(ConversationDeleted)
@@ -252,7 +260,16 @@ class UpstreamClient:
         *,
         counted: AnswerBytes | None = None,
     ) -> httpx.Request:
-        url = _url(self._base, self._base_path + path.lstrip("/"), urlencode(params) if params else None)
+        full_path = self._base_path + path.lstrip("/")
+        query = urlencode(params) if params else None
+        length = len(full_path) + (len(query) if query else 0)
+        if length > MAX_URL_BYTES:
+            message = (
+                f"The request's URL would be {length:,} bytes long, longer than the {MAX_URL_BYTES:,} "
+                "the gateway sends: use shorter ids."
+            )
+            raise UpstreamBadRequest(414, message, code="url_too_long")
+        url = _url(self._base, full_path, query)
         # The headers httpx would add itself (Host first, Content-Length last), set here: given a
         # stream, httpx skips its content-type lookups and body encoding, most of a request's cost.
         content = b"" if body is None else dumps(body)
@@ -419,8 +436,8 @@ class UpstreamSession:
         breaker.check()
         try:
             async with asyncio.timeout(remaining), self._slots:
-                self.calls += 1
                 request = self._client.request(method, path, params, json, self._headers, counted=self.answer_bytes)
+                self.calls += 1
                 response = await self._client.send(request)
         except TimeoutError:
             raise OperationDeadline("The operation ran out of time while this call was under way.", sent=True) from None

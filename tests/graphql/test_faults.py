@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import re
 import weakref
 from collections.abc import Callable
 from typing import Any
@@ -423,11 +424,51 @@ async def test_a_long_id_is_named_in_its_error_not_repeated_whole(
     assert upstream.count == (1 if code == "NOT_FOUND" else 0)
 
 
-async def test_an_id_too_long_for_a_url_is_a_bad_input_saying_so(graphql: GraphQLClient, upstream: Recording) -> None:
+def _url_length(message: str) -> int:
+    """The length in "The request's URL would be 30,018 bytes long, ..."."""
+    match = re.fullmatch(
+        r"The request's URL would be ([\d,]+) bytes long, longer than the 16,384 the gateway sends: use shorter ids\.",
+        message,
+    )
+    assert match is not None, message
+    return int(match[1].replace(",", ""))
+
+
+@pytest.mark.parametrize("length", [30_000, 70_000])
+async def test_an_id_too_long_for_a_url_is_a_bad_input_saying_so_without_a_call(
+    length: int, graphql: GraphQLClient, upstream: Recording
+) -> None:
+    """Refused before it is sent: past 64 KiB uvicorn's parser would answer a plain 400 over a socket."""
+    body = await graphql.execute("query($id: ID!) { conversation(id: $id) { conversationId } }", {"id": "c" * length})
+    (error,) = body["errors"]
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"
+    # The upstream's path, /conversations/ and the id: 15 bytes more, 18 with a base of /v1.
+    assert _url_length(error["message"]) - length in (15, 18)
+    assert upstream.count == 0
+
+
+async def test_the_longest_url_the_gateway_sends_reaches_the_upstream(
+    graphql: GraphQLClient, upstream: Recording
+) -> None:
+    """A URL of 16,384 bytes in all is sent (and read by the built-in API), one byte more is not."""
+    query = "query($id: ID!) { conversation(id: $id) { conversationId } }"
+    body = await graphql.execute(query, {"id": "c" * 20_000})
+    prefix = _url_length(body["errors"][0]["message"]) - 20_000
+    body = await graphql.execute(query, {"id": "c" * (16_384 - prefix)})
+    assert body["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+    assert upstream.count == 1
+    body = await graphql.execute(query, {"id": "c" * (16_384 - prefix + 1)})
+    assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    assert upstream.count == 1
+
+
+async def test_a_write_naming_an_id_too_long_for_a_url_is_refused_before_it_is_sent(
+    graphql: GraphQLClient, upstream: Recording
+) -> None:
     body = await graphql.execute(
-        "query($id: ID!) { conversation(id: $id) { conversationId } }", {"id": "conv_" + "a" * 30_000}
+        "mutation($id: ID!) { deleteConversation(input: {id: $id}) { deleted } }", {"id": "c" * 20_000}
     )
     (error,) = body["errors"]
     assert error["extensions"]["code"] == "BAD_USER_INPUT"
-    assert error["message"] == "The request's URL is longer than 16,384 bytes: use shorter ids."
-    assert upstream.count == 1  # refused, not retried
+    assert error["message"].endswith("longer than the 16,384 the gateway sends: use shorter ids.")
+    assert upstream.count == 0

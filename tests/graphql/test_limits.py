@@ -346,12 +346,12 @@ async def test_statuses_the_api_does_not_use_open_the_circuit_without_retries(ga
 async def test_a_request_too_long_for_the_upstream_is_the_clients_and_keeps_the_circuit_closed(
     gateway: Gateway, status: int
 ) -> None:
-    """An id of 100,000 characters makes a URL that OpenAI's front (or a proxy) refuses as too long.
-    Counted as the upstream failing, five such requests from one client would open the circuit for
-    everyone."""
+    """An id of 10,000 characters makes a URL that a proxy with a bound of 8 KiB (nginx's, say)
+    refuses as too long; the gateway sends URLs up to 16 KiB. Counted as the upstream failing, five
+    such requests from one client would open the circuit for everyone."""
     client, upstream = await gateway(circuit_breaker_failures=3, circuit_breaker_seconds=30, upstream_attempts=3)
     conversation_id = await _conversation(client)
-    long_id = "conv_" + "x" * 100_000
+    long_id = "conv_" + "x" * 10_000
     upstream.fault = lambda request: httpx.Response(status, text="Too long") if long_id in request.url.path else None
     query = "query($id: ID!) { conversation(id: $id) { conversationId } }"
     for _ in range(4):
