@@ -14,9 +14,10 @@ from pydantic import ValidationError
 from pydantic_core import core_schema as cs
 
 from gateway.schema import pages
-from gateway.schema.content import InputTextContent
+from gateway.schema.actions import FindInPageAction, OpenPageAction, SearchAction
+from gateway.schema.content import InputTextContent, OutputTextContent, UrlCitationAnnotation
 from gateway.schema.convert import UpstreamContractError
-from gateway.schema.items import FunctionCall, FunctionCallOutput, item_to_graphql
+from gateway.schema.items import FunctionCall, FunctionCallOutput, Message, WebSearchCall, item_to_graphql
 from gateway.schema.pages import ReadPage, read_item_page
 from gateway.upstream.client import _ITEM_LIST
 
@@ -52,6 +53,7 @@ def _maybe(*values: Any) -> st.SearchStrategy[Any]:
     return st.sampled_from([_MISSING, *values])
 
 
+_STRING_3 = st.text(max_size=3)
 _INPUT_TEXT_PART = st.builds(
     lambda text, breakpoint, extra: _json(
         {"type": "input_text", "text": text, "prompt_cache_breakpoint": breakpoint, **extra}
@@ -60,13 +62,76 @@ _INPUT_TEXT_PART = st.builds(
     _maybe(None),
     st.sampled_from([{}, {"unknown": 1}]),
 )
+_INDEX = st.one_of(st.integers(0, 9), st.sampled_from([2**31, -1]))
+_ANNOTATION = st.one_of(
+    st.builds(
+        lambda file_id, filename, index: {
+            "type": "file_citation",
+            "file_id": file_id,
+            "filename": filename,
+            "index": index,
+        },
+        st.text(max_size=3),
+        st.text(max_size=3),
+        _INDEX,
+    ),
+    st.builds(
+        lambda url, title, start, end, extra: {
+            "type": "url_citation",
+            "url": url,
+            "title": title,
+            "start_index": start,
+            "end_index": end,
+            **extra,
+        },
+        st.sampled_from(["https://example.com/a", ""]),
+        st.text(max_size=3),
+        _INDEX,
+        _INDEX,
+        st.sampled_from([{}, {"unknown": 1}]),
+    ),
+    st.builds(
+        lambda container, file_id, start, end: {
+            "type": "container_file_citation",
+            "container_id": container,
+            "file_id": file_id,
+            "filename": "a.csv",
+            "start_index": start,
+            "end_index": end,
+        },
+        st.text(max_size=3),
+        st.text(max_size=3),
+        _INDEX,
+        _INDEX,
+    ),
+    st.builds(lambda file_id, index: {"type": "file_path", "file_id": file_id, "index": index}, _STRING_3, _INDEX),
+)
 _PLAIN_PART = st.one_of(
     _INPUT_TEXT_PART,
     st.builds(
-        lambda text, logprobs: _json({"type": "output_text", "text": text, "annotations": [], "logprobs": logprobs}),
+        lambda text, annotations, logprobs: _json(
+            {"type": "output_text", "text": text, "annotations": annotations, "logprobs": logprobs}
+        ),
         st.text(max_size=5),
+        st.lists(_ANNOTATION, max_size=3),
         _maybe([], None),
     ),
+)
+# Annotations it must refuse, or read as the REST models do: an unknown kind, a member missing or odd.
+_ODD_ANNOTATION = st.sampled_from(
+    [
+        {"type": "a_future_annotation", "index": 0},
+        {"type": "url_citation", "url": "https://example.com/a", "start_index": 0, "end_index": 1},
+        {"type": "url_citation", "url": "u", "title": None, "start_index": 0, "end_index": 1},
+        {"type": "file_path", "file_id": "file_1", "index": "3"},
+        {"type": "file_path", "file_id": "file_1", "index": 3.0},
+        {"type": "file_path", "file_id": "file_1", "index": 3.5},
+        {"type": "file_path", "file_id": "file_1", "index": True},
+        {"type": "file_path", "file_id": 7, "index": 3},
+        {"type": "file_citation", "file_id": "file_1", "index": 0},
+        {"file_id": "file_1", "index": 0},
+        "file_path",
+    ]
 )
 _OTHER_PART = st.sampled_from(
     [
@@ -74,7 +139,7 @@ _OTHER_PART = st.sampled_from(
         {"type": "input_text", "text": 3},
         {"type": "input_text", "text": "a", "prompt_cache_breakpoint": {"type": "ephemeral"}},
         {"type": "output_text", "text": "a"},
-        {"type": "output_text", "text": "a", "annotations": [{"type": "file_path", "file_id": "file_1", "index": 0}]},
+        {"type": "output_text", "text": "a", "annotations": None},
         {
             "type": "output_text",
             "text": "a",
@@ -88,6 +153,19 @@ _OTHER_PART = st.sampled_from(
         {"type": "a_future_part", "anything": True},
         {"text": "no type"},
     ]
+)
+_OTHER_PART = st.one_of(
+    _OTHER_PART,
+    st.builds(
+        lambda annotations, odd, at: {
+            "type": "output_text",
+            "text": "a",
+            "annotations": [*annotations[:at], odd, *annotations[at:]],
+        },
+        st.lists(_ANNOTATION, max_size=2),
+        _ODD_ANNOTATION,
+        st.integers(0, 2),
+    ),
 )
 _STATUS = st.sampled_from(["completed", "in_progress", "incomplete"])
 _ID = st.sampled_from(["msg_1", "fc_2", "rs_3", "x"])
@@ -173,6 +251,35 @@ _PLAIN: dict[str, st.SearchStrategy[dict[str, Any]]] = {
         _CALLER,
         _EXTRA,
     ),
+    "web_search_call": st.builds(
+        lambda identifier, status, action, extra: {
+            "id": identifier,
+            "type": "web_search_call",
+            "status": status,
+            "action": action,
+            **extra,
+        },
+        _ID,
+        st.sampled_from(["in_progress", "searching", "completed", "failed", "incomplete"]),
+        st.one_of(
+            st.builds(
+                lambda query, queries, sources: _json(
+                    {"type": "search", "query": query, "queries": queries, "sources": sources}
+                ),
+                _maybe(None, "weather", ""),
+                _maybe(None, [], ["a", "b"]),
+                _maybe(
+                    None,
+                    [],
+                    [{"type": "url", "url": "https://example.com"}],
+                    [{"type": "url", "url": "u", "extra": 1}, {"type": "url", "url": ""}],
+                ),
+            ),
+            st.builds(lambda url: _json({"type": "open_page", "url": url}), _maybe(None, "https://example.com")),
+            st.builds(lambda url, pattern: {"type": "find_in_page", "url": url, "pattern": pattern}, _STRING, _STRING),
+        ),
+        _EXTRA,
+    ),
     "reasoning": st.builds(
         lambda identifier, summary, content, encrypted, status, extra: _json(
             {
@@ -234,6 +341,21 @@ _CHANGES: st.SearchStrategy[dict[str, Any]] = st.sampled_from(
         {"summary": None},
         {"summary": _MISSING},
         {"encrypted_content": 3},
+        {"status": "searching"},
+        {"status": "failed"},
+        {"type": "web_search_call"},
+        {"action": None},
+        {"action": _MISSING},
+        {"action": "search"},
+        {"action": {"type": "a_future_action"}},
+        {"action": {"type": "find_in_page", "url": "u"}},
+        {"action": {"type": "find_in_page", "url": None, "pattern": "p"}},
+        {"action": {"type": "open_page", "url": 3}},
+        {"action": {"type": "search", "queries": "a"}},
+        {"action": {"type": "search", "queries": [1]}},
+        {"action": {"type": "search", "sources": [{"type": "api", "name": "x"}]}},
+        {"action": {"type": "search", "sources": [{"type": "url"}]}},
+        {"action": {"type": "search", "sources": None, "query": None}},
     ]
 )
 
@@ -341,6 +463,43 @@ def test_a_page_of_an_agent_s_usual_items_is_read_straight() -> None:
     assert (said.output, said.output_content) == ("18C", None)
 
 
+def test_a_page_of_a_web_search_and_its_cited_answer_is_read_straight() -> None:
+    citation = {"type": "url_citation", "url": "https://example.com/w", "title": "W", "start_index": 0, "end_index": 4}
+    search = {"type": "search", "query": "weather", "sources": [{"type": "url", "url": "https://example.com/w"}]}
+    body = _page(
+        _message(),
+        {"id": "ws_1", "type": "web_search_call", "status": "completed", "action": search},
+        {"id": "ws_2", "type": "web_search_call", "status": "completed", "action": {"type": "open_page"}},
+        {
+            "id": "ws_3",
+            "type": "web_search_call",
+            "status": "failed",
+            "action": {"type": "find_in_page", "url": "u", "pattern": "18"},
+        },
+        _message(id="msg_2", role="assistant", content=[{**_REPLY, "text": "18C.", "annotations": [citation]}]),
+    )
+    page = read_item_page(body, CONVERSATION)
+    assert isinstance(page, ReadPage)
+    usual = _usual(body)
+    assert usual is not None
+    assert _state(page.data) == _state(usual[0])
+    searched, opened, found, answer = page.data[1:]
+    assert isinstance(searched, WebSearchCall)
+    assert isinstance(searched.action, SearchAction)
+    assert [source.url for source in searched.action.sources or []] == ["https://example.com/w"]
+    assert isinstance(opened, WebSearchCall)
+    assert isinstance(opened.action, OpenPageAction)
+    assert opened.action.url is None
+    assert isinstance(found, WebSearchCall)
+    assert isinstance(found.action, FindInPageAction)
+    assert isinstance(answer, Message)
+    (part,) = answer.content
+    assert isinstance(part, OutputTextContent)
+    (annotation,) = part.annotations
+    assert isinstance(annotation, UrlCitationAnnotation)
+    assert (annotation.type, annotation.title, annotation.end_index) == ("url_citation", "W", 4)
+
+
 @pytest.mark.parametrize(
     "item",
     [
@@ -349,7 +508,8 @@ def test_a_page_of_an_agent_s_usual_items_is_read_straight() -> None:
         _message(id=""),  # the usual conversion takes a call's `call_id` for an empty id
         _message(content=[{"type": "refusal", "refusal": "no"}]),
         _message(content=[{"type": "a_future_part"}]),
-        _message(content=[{**_REPLY, "annotations": [{"type": "file_path", "file_id": "file_1", "index": 0}]}]),
+        _message(content=[{**_REPLY, "annotations": [{"type": "a_future_annotation", "index": 0}]}]),
+        _message(content=[{**_REPLY, "annotations": [{"type": "url_citation", "url": "u"}]}]),
         _message(content=[{**_REPLY, "logprobs": [{"token": "a", "logprob": 0, "bytes": [], "top_logprobs": []}]}]),
         _message(content=[{**_TEXT, "prompt_cache_breakpoint": {"type": "ephemeral"}}]),
         {**_CALL, "id": ""},
@@ -358,6 +518,8 @@ def test_a_page_of_an_agent_s_usual_items_is_read_straight() -> None:
         {**_OUTPUT, "output": [{"type": "input_image", "detail": "auto", "image_url": "https://example.com/a.png"}]},
         {**_REASONING, "summary": [{"type": "reasoning_text", "text": "a"}]},
         {"id": "ws_1", "type": "web_search_call", "status": "completed"},
+        {"id": "ws_1", "type": "web_search_call", "status": "completed", "action": {"type": "a_future_action"}},
+        {"id": "fs_1", "type": "file_search_call", "status": "completed", "queries": []},
         {"id": "x_1", "type": "a_future_item"},
     ],
 )
