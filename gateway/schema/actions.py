@@ -1,5 +1,6 @@
 """The nested objects of tool-call items: actions, callers, outputs, operations and errors."""
 
+from collections.abc import Mapping
 from enum import Enum
 from typing import Annotated, Any, ClassVar
 
@@ -31,6 +32,7 @@ __all__ = [
     "ToolCaller",
     "ToolDefinition",
     "WebSearchAction",
+    "attribute_list",
 ]
 
 
@@ -76,8 +78,9 @@ class FileSearchAttribute:
     boolean_value: bool | None = described("The value, when it is a boolean.")
 
 
-def _attributes(model: rest.FileSearchResult) -> list[FileSearchAttribute] | None:
-    if model.attributes is None:
+def attribute_list(attributes: Mapping[str, str | float | bool] | None) -> list[FileSearchAttribute] | None:
+    """A file's attributes as the schema shows them: one object per key, its value in the field of its type."""
+    if attributes is None:
         return None
     return [
         FileSearchAttribute(
@@ -86,8 +89,12 @@ def _attributes(model: rest.FileSearchResult) -> list[FileSearchAttribute] | Non
             number_value=float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None,
             boolean_value=value if isinstance(value, bool) else None,
         )
-        for key, value in model.attributes.items()
+        for key, value in attributes.items()
     ]
+
+
+def _attributes(model: rest.FileSearchResult) -> list[FileSearchAttribute] | None:
+    return attribute_list(model.attributes)
 
 
 @shows(rest.FileSearchResult)

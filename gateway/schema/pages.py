@@ -3,8 +3,8 @@
 A page of items is otherwise read in two steps: validated into the REST models (pydantic, in
 Rust), then converted into the GraphQL objects (Python, one reader per field, see
 :mod:`gateway.schema.convert`). Most pages a frontend reads hold messages of text, and an agent's
-conversation adds function calls, their outputs, reasoning and web searches (whose answers cite
-pages). For those one validator, in Rust, can make the GraphQL objects themselves: a page of 20
+conversation adds tool calls, their outputs, reasoning and searches (whose answers cite pages and
+files). For those one validator, in Rust, can make the GraphQL objects themselves: a page of 20
 messages in 27 µs instead of 85, measured in a loop.
 
 :func:`read_item_page` takes only what it can make exactly as the two steps would:
@@ -15,7 +15,9 @@ messages in 27 µs instead of 85, measured in a loop.
   `input_text` parts;
 - `reasoning` items, with `summary_text` and `reasoning_text` parts;
 - `web_search_call` items whose action is a `search` (with or without its sources), `open_page`
-  or `find_in_page`;
+  or `find_in_page`, and `file_search_call` items (with or without their results);
+- `custom_tool_call` items and their outputs (as a function call's), and `mcp_call` items
+  without an error;
 
 every id non-empty, every value one the REST models accept. For anything else it gives None, and
 the page is read the usual way, so that an unusual page, and every error, come out exactly as
@@ -31,16 +33,19 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from pydantic import TypeAdapter
 from pydantic_core import CoreSchema, SchemaValidator, ValidationError
 from pydantic_core import core_schema as cs
 
 from gateway.schema.actions import (
+    FileSearchResult,
     FindInPageAction,
     OpenPageAction,
     SearchAction,
     ToolCaller,
     ToolCallerType,
     WebSearchSource,
+    attribute_list,
 )
 from gateway.schema.content import (
     ContainerFileCitationAnnotation,
@@ -52,11 +57,22 @@ from gateway.schema.content import (
     SummaryTextContent,
     UrlCitationAnnotation,
 )
-from gateway.schema.enums import CallStatus, MessagePhase, MessageRole, WebSearchCallStatus
+from gateway.schema.enums import (
+    CallStatus,
+    FileSearchCallStatus,
+    McpCallStatus,
+    MessagePhase,
+    MessageRole,
+    WebSearchCallStatus,
+)
 from gateway.schema.items import (
     ConversationItemFields,
+    CustomToolCall,
+    CustomToolCallOutput,
+    FileSearchCall,
     FunctionCall,
     FunctionCallOutput,
+    McpCall,
     Message,
     Reasoning,
     WebSearchCall,
@@ -228,7 +244,7 @@ _FUNCTION_CALL = _object(
 )
 
 
-def _split_output(item: FunctionCallOutput) -> FunctionCallOutput:
+def _split_output(item: FunctionCallOutput | CustomToolCallOutput) -> FunctionCallOutput | CustomToolCallOutput:
     """`output` as the schema has it: a string as `output`, a list of parts as `outputContent`."""
     output: Any = item.output
     if isinstance(output, list):
@@ -311,6 +327,89 @@ _WEB_SEARCH_CALL = _object(
     later=_LATER,
 )
 
+_CUSTOM_TOOL_CALL = _object(
+    CustomToolCall,
+    {
+        "type": _literal("custom_tool_call"),
+        "item_id": _ID,
+        "call_id": _STR,
+        "name": _STR,
+        "input": _STR,
+        "namespace": _optional(_STR),
+        "caller": _optional(_CALLER),
+        "async_": _optional(cs.bool_schema()),
+    },
+    aliases={**_COMMON, "async_": [["async"], ["async_"]]},
+    later=_LATER,
+)
+
+_CUSTOM_TOOL_CALL_OUTPUT = cs.no_info_after_validator_function(
+    _split_output,
+    _object(
+        CustomToolCallOutput,
+        {
+            "type": _literal("custom_tool_call_output"),
+            "item_id": _ID,
+            "call_id": _STR,
+            "output": cs.union_schema([_STR, _parts(input_text=_INPUT_TEXT)]),
+            "caller": _optional(_CALLER),
+        },
+        aliases=_COMMON,
+        later=_LATER | {"output_content"},
+    ),
+)
+
+_MCP_CALL = _object(
+    McpCall,
+    {
+        "type": _literal("mcp_call"),
+        "item_id": _ID,
+        "server_label": _STR,
+        "name": _STR,
+        "arguments": _STR,
+        "approval_request_id": _optional(_STR),
+        "output": _optional(_STR),
+        # A failed call's error is one of several kinds: such a page goes the usual way.
+        "error": _absent_or(cs.none_schema()),
+        "status": _optional(_enum(McpCallStatus)),
+    },
+    aliases=_COMMON,
+    later=_LATER,
+)
+
+_ATTRIBUTES = cs.no_info_after_validator_function(
+    attribute_list, TypeAdapter(dict[str, str | float | bool]).core_schema
+)
+"""A result's attributes, read as the REST model reads them (the same union of value types), then
+as the schema shows them."""
+
+_FILE_SEARCH_CALL = _object(
+    FileSearchCall,
+    {
+        "type": _literal("file_search_call"),
+        "item_id": _ID,
+        "queries": cs.list_schema(_STR),
+        "status": _enum(FileSearchCallStatus),
+        "results": _optional(
+            cs.list_schema(
+                _object(
+                    FileSearchResult,
+                    {
+                        "file_id": _optional(_STR),
+                        "filename": _optional(_STR),
+                        "score": _optional(cs.float_schema()),
+                        "text": _optional(_STR),
+                        "attributes": _optional(_ATTRIBUTES),
+                    },
+                ),
+                fail_fast=True,
+            )
+        ),
+    },
+    aliases=_COMMON,
+    later=_LATER,
+)
+
 _ITEM = cs.tagged_union_schema(
     {
         "message": _MESSAGE,
@@ -318,6 +417,10 @@ _ITEM = cs.tagged_union_schema(
         "function_call_output": _FUNCTION_CALL_OUTPUT,
         "reasoning": _REASONING,
         "web_search_call": _WEB_SEARCH_CALL,
+        "file_search_call": _FILE_SEARCH_CALL,
+        "mcp_call": _MCP_CALL,
+        "custom_tool_call": _CUSTOM_TOOL_CALL,
+        "custom_tool_call_output": _CUSTOM_TOOL_CALL_OUTPUT,
     },
     discriminator="type",
 )

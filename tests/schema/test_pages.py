@@ -17,7 +17,17 @@ from gateway.schema import pages
 from gateway.schema.actions import FindInPageAction, OpenPageAction, SearchAction
 from gateway.schema.content import InputTextContent, OutputTextContent, UrlCitationAnnotation
 from gateway.schema.convert import UpstreamContractError
-from gateway.schema.items import FunctionCall, FunctionCallOutput, Message, WebSearchCall, item_to_graphql
+from gateway.schema.items import (
+    CustomToolCall,
+    CustomToolCallOutput,
+    FileSearchCall,
+    FunctionCall,
+    FunctionCallOutput,
+    McpCall,
+    Message,
+    WebSearchCall,
+    item_to_graphql,
+)
 from gateway.schema.pages import ReadPage, read_item_page
 from gateway.upstream.client import _ITEM_LIST
 
@@ -280,6 +290,107 @@ _PLAIN: dict[str, st.SearchStrategy[dict[str, Any]]] = {
         ),
         _EXTRA,
     ),
+    "file_search_call": st.builds(
+        lambda identifier, queries, status, results, extra: _json(
+            {
+                "id": identifier,
+                "type": "file_search_call",
+                "queries": queries,
+                "status": status,
+                "results": results,
+                **extra,
+            }
+        ),
+        _ID,
+        st.lists(_STRING, max_size=2),
+        st.sampled_from(["in_progress", "searching", "completed", "incomplete", "failed"]),
+        _maybe(None, [])
+        | st.lists(
+            st.builds(
+                lambda file_id, filename, score, text, attributes: _json(
+                    {"file_id": file_id, "filename": filename, "score": score, "text": text, "attributes": attributes}
+                ),
+                _maybe(None, "file_1"),
+                _maybe(None, "a.pdf"),
+                _maybe(None, 0.5, 1, 0),
+                _maybe(None, "passage"),
+                _maybe(
+                    None,
+                    {},
+                    {"author": "me", "year": 2024, "weight": 0.5, "public": True},
+                    {"n": 1, "b": False, "s": ""},
+                ),
+            ),
+            min_size=1,
+            max_size=2,
+        ),
+        _EXTRA,
+    ),
+    "mcp_call": st.builds(
+        lambda identifier, label, name, arguments, approval, output, error, status, extra: _json(
+            {
+                "id": identifier,
+                "type": "mcp_call",
+                "server_label": label,
+                "name": name,
+                "arguments": arguments,
+                "approval_request_id": approval,
+                "output": output,
+                "error": error,
+                "status": status,
+                **extra,
+            }
+        ),
+        _ID,
+        _STRING,
+        _STRING,
+        st.sampled_from(["{}", '{"q": 1}']),
+        _maybe(None, "mcpr_1"),
+        _maybe(None, "", "42"),
+        _maybe(None),
+        _maybe(None, "in_progress", "completed", "incomplete", "calling", "failed"),
+        _EXTRA,
+    ),
+    "custom_tool_call": st.builds(
+        lambda identifier, call_id, name, tool_input, namespace, caller, run_async, extra: _json(
+            {
+                "id": identifier,
+                "type": "custom_tool_call",
+                "call_id": call_id,
+                "name": name,
+                "input": tool_input,
+                "namespace": namespace,
+                "caller": caller,
+                "async": run_async,
+                **extra,
+            }
+        ),
+        _ID,
+        _STRING,
+        _STRING,
+        _STRING,
+        _maybe(None, "tools"),
+        _CALLER,
+        _maybe(None, True, False),
+        st.sampled_from([{}, {"unknown": {"a": 1}}]),
+    ),
+    "custom_tool_call_output": st.builds(
+        lambda identifier, call_id, output, caller, extra: _json(
+            {
+                "id": identifier,
+                "type": "custom_tool_call_output",
+                "call_id": call_id,
+                "output": output,
+                "caller": caller,
+                **extra,
+            }
+        ),
+        _ID,
+        _STRING,
+        st.one_of(_STRING, st.lists(_INPUT_TEXT_PART, max_size=2)),
+        _CALLER,
+        _EXTRA,
+    ),
     "reasoning": st.builds(
         lambda identifier, summary, content, encrypted, status, extra: _json(
             {
@@ -342,6 +453,29 @@ _CHANGES: st.SearchStrategy[dict[str, Any]] = st.sampled_from(
         {"summary": _MISSING},
         {"encrypted_content": 3},
         {"status": "searching"},
+        {"status": "calling"},
+        {"type": "mcp_call"},
+        {"type": "file_search_call"},
+        {"type": "custom_tool_call"},
+        {"type": "custom_tool_call_output"},
+        {"queries": None},
+        {"queries": _MISSING},
+        {"queries": ["a", 1]},
+        {"results": [{"attributes": {"a": None}}]},
+        {"results": [{"attributes": {"a": [1]}}]},
+        {"results": [{"attributes": []}]},
+        {"results": [{"score": "0.5"}]},
+        {"results": [{"score": True}]},
+        {"results": [{"file_id": 3}]},
+        {"results": {}},
+        {"input": None},
+        {"input": _MISSING},
+        {"server_label": None},
+        {"arguments": _MISSING},
+        {"approval_request_id": 3},
+        {"error": {"type": "http_error", "code": 500, "message": "down"}},
+        {"error": "failed"},
+        {"output": [{"type": "input_text", "text": "a"}]},
         {"status": "failed"},
         {"type": "web_search_call"},
         {"action": None},
@@ -433,6 +567,8 @@ _CALL = {
 }
 _OUTPUT = {"id": "fco_1", "type": "function_call_output", "call_id": "call_1", "output": "18C", "status": "completed"}
 _REASONING = {"id": "rs_1", "type": "reasoning", "summary": [{"type": "summary_text", "text": "thinking"}]}
+_MCP = {"id": "mcp_1", "type": "mcp_call", "server_label": "docs", "name": "lookup", "arguments": "{}"}
+_CUSTOM_OUTPUT = {"id": "ctco_1", "type": "custom_tool_call_output", "call_id": "call_1", "output": "done"}
 
 
 def test_a_page_of_an_agent_s_usual_items_is_read_straight() -> None:
@@ -500,6 +636,40 @@ def test_a_page_of_a_web_search_and_its_cited_answer_is_read_straight() -> None:
     assert (annotation.type, annotation.title, annotation.end_index) == ("url_citation", "W", 4)
 
 
+def test_a_page_of_file_searches_mcp_and_custom_tool_calls_is_read_straight() -> None:
+    result = {"file_id": "file_1", "score": 1, "text": "p", "attributes": {"year": 2024, "public": True, "by": "me"}}
+    body = _page(
+        {"id": "fs_1", "type": "file_search_call", "queries": ["q"], "status": "completed", "results": [result]},
+        {**_MCP, "output": "42", "status": "completed"},
+        {"id": "ctc_1", "type": "custom_tool_call", "call_id": "call_1", "name": "grep", "input": "a.*b"},
+        _CUSTOM_OUTPUT,
+        {**_CUSTOM_OUTPUT, "id": "ctco_2", "output": [_TEXT]},
+    )
+    page = read_item_page(body, CONVERSATION)
+    assert isinstance(page, ReadPage)
+    usual = _usual(body)
+    assert usual is not None
+    assert _state(page.data) == _state(usual[0])
+    searched, called, custom, said, listed = page.data
+    assert isinstance(searched, FileSearchCall)
+    (found,) = searched.results or []
+    assert found.score == 1.0
+    assert [(a.key, a.string_value, a.number_value, a.boolean_value) for a in found.attributes or []] == [
+        ("year", None, 2024.0, None),
+        ("public", None, None, True),
+        ("by", "me", None, None),
+    ]
+    assert isinstance(called, McpCall)
+    assert (called.output, called.error) == ("42", None)
+    assert isinstance(custom, CustomToolCall)
+    assert custom.input == "a.*b"
+    assert isinstance(said, CustomToolCallOutput)
+    assert (said.output, said.output_content) == ("done", None)
+    assert isinstance(listed, CustomToolCallOutput)
+    assert listed.output is None
+    assert len(listed.output_content or []) == 1
+
+
 @pytest.mark.parametrize(
     "item",
     [
@@ -519,7 +689,12 @@ def test_a_page_of_a_web_search_and_its_cited_answer_is_read_straight() -> None:
         {**_REASONING, "summary": [{"type": "reasoning_text", "text": "a"}]},
         {"id": "ws_1", "type": "web_search_call", "status": "completed"},
         {"id": "ws_1", "type": "web_search_call", "status": "completed", "action": {"type": "a_future_action"}},
-        {"id": "fs_1", "type": "file_search_call", "status": "completed", "queries": []},
+        {"id": "fs_1", "type": "file_search_call", "status": "completed", "queries": ["a"], "results": [3]},
+        {"id": "fs_1", "type": "file_search_call", "status": "completed", "queries": [], "results": [{"score": "x"}]},
+        {**_MCP, "error": {"type": "protocol_error", "code": 1, "message": "no"}},
+        {**_MCP, "status": "waiting"},
+        {**_CUSTOM_OUTPUT, "output": [{"type": "input_file", "file_id": "file_1"}]},
+        {"id": "mcpl_1", "type": "mcp_list_tools", "server_label": "s", "tools": []},
         {"id": "x_1", "type": "a_future_item"},
     ],
 )
