@@ -18,6 +18,8 @@ messages in 27 µs instead of 85, measured in a loop.
   or `find_in_page`, and `file_search_call` items (with or without their results);
 - `custom_tool_call` items and their outputs (as a function call's), and `mcp_call` items
   without an error;
+- a coding agent's `shell_call` and `apply_patch_call` items and their outputs, with the
+  environments, outcomes and operations the schema names;
 
 every id non-empty, every value one the REST models accept. For anything else it gives None, and
 the page is read the usual way, so that an unusual page, and every error, come out exactly as
@@ -38,12 +40,21 @@ from pydantic_core import CoreSchema, SchemaValidator, ValidationError
 from pydantic_core import core_schema as cs
 
 from gateway.schema.actions import (
+    ContainerReferenceEnvironment,
+    CreateFileOperation,
+    DeleteFileOperation,
     FileSearchResult,
     FindInPageAction,
+    LocalShellEnvironment,
     OpenPageAction,
     SearchAction,
+    ShellCallAction,
+    ShellCallOutputChunk,
+    ShellExitOutcome,
+    ShellTimeoutOutcome,
     ToolCaller,
     ToolCallerType,
+    UpdateFileOperation,
     WebSearchSource,
     attribute_list,
 )
@@ -58,6 +69,8 @@ from gateway.schema.content import (
     UrlCitationAnnotation,
 )
 from gateway.schema.enums import (
+    ApplyPatchCallOutputStatus,
+    ApplyPatchCallStatus,
     CallStatus,
     FileSearchCallStatus,
     McpCallStatus,
@@ -66,6 +79,8 @@ from gateway.schema.enums import (
     WebSearchCallStatus,
 )
 from gateway.schema.items import (
+    ApplyPatchCall,
+    ApplyPatchCallOutput,
     ConversationItemFields,
     CustomToolCall,
     CustomToolCallOutput,
@@ -75,6 +90,8 @@ from gateway.schema.items import (
     McpCall,
     Message,
     Reasoning,
+    ShellCall,
+    ShellCallOutput,
     WebSearchCall,
 )
 
@@ -410,6 +427,114 @@ _FILE_SEARCH_CALL = _object(
     later=_LATER,
 )
 
+_SHELL_CALL = _object(
+    ShellCall,
+    {
+        "type": _literal("shell_call"),
+        "item_id": _ID,
+        "call_id": _STR,
+        "action": _object(
+            ShellCallAction,
+            {
+                "commands": cs.list_schema(_STR),
+                "timeout_ms": _optional(_INT),
+                "max_output_length": _optional(_INT),
+            },
+        ),
+        "status": _enum(CallStatus),
+        "environment": _optional(
+            cs.tagged_union_schema(
+                {
+                    "local": _object(LocalShellEnvironment, {"type": _literal("local")}),
+                    "container_reference": _object(
+                        ContainerReferenceEnvironment,
+                        {"type": _literal("container_reference"), "container_id": _STR},
+                    ),
+                },
+                discriminator="type",
+            )
+        ),
+        "caller": _optional(_CALLER),
+        "created_by": _optional(_STR),
+    },
+    aliases=_COMMON,
+    later=_LATER,
+)
+
+_SHELL_CALL_OUTPUT = _object(
+    ShellCallOutput,
+    {
+        "type": _literal("shell_call_output"),
+        "item_id": _ID,
+        "call_id": _STR,
+        "output": cs.list_schema(
+            _object(
+                ShellCallOutputChunk,
+                {
+                    "stdout": _STR,
+                    "stderr": _STR,
+                    "outcome": cs.tagged_union_schema(
+                        {
+                            "timeout": _object(ShellTimeoutOutcome, {"type": _literal("timeout")}),
+                            "exit": _object(ShellExitOutcome, {"type": _literal("exit"), "exit_code": _INT}),
+                        },
+                        discriminator="type",
+                    ),
+                    "created_by": _optional(_STR),
+                },
+            ),
+            fail_fast=True,
+        ),
+        "status": _enum(CallStatus),
+        "max_output_length": _optional(_INT),
+        "caller": _optional(_CALLER),
+        "created_by": _optional(_STR),
+    },
+    aliases=_COMMON,
+    later=_LATER,
+)
+
+_APPLY_PATCH_CALL = _object(
+    ApplyPatchCall,
+    {
+        "type": _literal("apply_patch_call"),
+        "item_id": _ID,
+        "call_id": _STR,
+        "operation": cs.tagged_union_schema(
+            {
+                "create_file": _object(
+                    CreateFileOperation, {"type": _literal("create_file"), "path": _STR, "diff": _STR}
+                ),
+                "delete_file": _object(DeleteFileOperation, {"type": _literal("delete_file"), "path": _STR}),
+                "update_file": _object(
+                    UpdateFileOperation, {"type": _literal("update_file"), "path": _STR, "diff": _STR}
+                ),
+            },
+            discriminator="type",
+        ),
+        "status": _enum(ApplyPatchCallStatus),
+        "caller": _optional(_CALLER),
+        "created_by": _optional(_STR),
+    },
+    aliases=_COMMON,
+    later=_LATER,
+)
+
+_APPLY_PATCH_CALL_OUTPUT = _object(
+    ApplyPatchCallOutput,
+    {
+        "type": _literal("apply_patch_call_output"),
+        "item_id": _ID,
+        "call_id": _STR,
+        "status": _enum(ApplyPatchCallOutputStatus),
+        "output": _optional(_STR),
+        "caller": _optional(_CALLER),
+        "created_by": _optional(_STR),
+    },
+    aliases=_COMMON,
+    later=_LATER,
+)
+
 _ITEM = cs.tagged_union_schema(
     {
         "message": _MESSAGE,
@@ -421,6 +546,10 @@ _ITEM = cs.tagged_union_schema(
         "mcp_call": _MCP_CALL,
         "custom_tool_call": _CUSTOM_TOOL_CALL,
         "custom_tool_call_output": _CUSTOM_TOOL_CALL_OUTPUT,
+        "shell_call": _SHELL_CALL,
+        "shell_call_output": _SHELL_CALL_OUTPUT,
+        "apply_patch_call": _APPLY_PATCH_CALL,
+        "apply_patch_call_output": _APPLY_PATCH_CALL_OUTPUT,
     },
     discriminator="type",
 )

@@ -14,10 +14,21 @@ from pydantic import ValidationError
 from pydantic_core import core_schema as cs
 
 from gateway.schema import pages
-from gateway.schema.actions import FindInPageAction, OpenPageAction, SearchAction
+from gateway.schema.actions import (
+    ContainerReferenceEnvironment,
+    FindInPageAction,
+    OpenPageAction,
+    SearchAction,
+    ShellExitOutcome,
+    ShellTimeoutOutcome,
+    UpdateFileOperation,
+)
 from gateway.schema.content import InputTextContent, OutputTextContent, UrlCitationAnnotation
 from gateway.schema.convert import UpstreamContractError
+from gateway.schema.enums import ApplyPatchCallOutputStatus
 from gateway.schema.items import (
+    ApplyPatchCall,
+    ApplyPatchCallOutput,
     CustomToolCall,
     CustomToolCallOutput,
     FileSearchCall,
@@ -25,6 +36,8 @@ from gateway.schema.items import (
     FunctionCallOutput,
     McpCall,
     Message,
+    ShellCall,
+    ShellCallOutput,
     WebSearchCall,
     item_to_graphql,
 )
@@ -391,6 +404,110 @@ _PLAIN: dict[str, st.SearchStrategy[dict[str, Any]]] = {
         _CALLER,
         _EXTRA,
     ),
+    "shell_call": st.builds(
+        lambda identifier, call_id, action, status, environment, caller, created_by: _json(
+            {
+                "id": identifier,
+                "type": "shell_call",
+                "call_id": call_id,
+                "action": action,
+                "status": status,
+                "environment": environment,
+                "caller": caller,
+                "created_by": created_by,
+            }
+        ),
+        _ID,
+        _STRING,
+        st.builds(
+            lambda commands, timeout, length: _json(
+                {"commands": commands, "timeout_ms": timeout, "max_output_length": length}
+            ),
+            st.lists(_STRING, max_size=2),
+            _maybe(None, 1000, 2**31),
+            _maybe(None, 4096),
+        ),
+        _STATUS,
+        _maybe(None, {"type": "local"}, {"type": "container_reference", "container_id": "cntr_1"}),
+        _CALLER,
+        _maybe(None, "someone"),
+    ),
+    "shell_call_output": st.builds(
+        lambda identifier, call_id, output, status, length, extra: _json(
+            {
+                "id": identifier,
+                "type": "shell_call_output",
+                "call_id": call_id,
+                "output": output,
+                "status": status,
+                "max_output_length": length,
+                **extra,
+            }
+        ),
+        _ID,
+        _STRING,
+        st.lists(
+            st.builds(
+                lambda stdout, stderr, outcome, created_by: _json(
+                    {"stdout": stdout, "stderr": stderr, "outcome": outcome, "created_by": created_by}
+                ),
+                _STRING,
+                _STRING,
+                st.one_of(
+                    st.just({"type": "timeout"}),
+                    st.builds(lambda code: {"type": "exit", "exit_code": code}, st.integers(-1, 255)),
+                ),
+                _maybe(None, "someone"),
+            ),
+            max_size=2,
+        ),
+        _STATUS,
+        _maybe(None, 4096),
+        _EXTRA,
+    ),
+    "apply_patch_call": st.builds(
+        lambda identifier, call_id, operation, status, caller, extra: _json(
+            {
+                "id": identifier,
+                "type": "apply_patch_call",
+                "call_id": call_id,
+                "operation": operation,
+                "status": status,
+                "caller": caller,
+                **extra,
+            }
+        ),
+        _ID,
+        _STRING,
+        st.sampled_from(
+            [
+                {"type": "create_file", "path": "a.py", "diff": "+x"},
+                {"type": "update_file", "path": "a.py", "diff": "-x\n+y"},
+                {"type": "delete_file", "path": "a.py"},
+                {"type": "delete_file", "path": "a.py", "diff": "ignored"},
+            ]
+        ),
+        st.sampled_from(["in_progress", "completed"]),
+        _CALLER,
+        _EXTRA,
+    ),
+    "apply_patch_call_output": st.builds(
+        lambda identifier, call_id, status, output, extra: _json(
+            {
+                "id": identifier,
+                "type": "apply_patch_call_output",
+                "call_id": call_id,
+                "status": status,
+                "output": output,
+                **extra,
+            }
+        ),
+        _ID,
+        _STRING,
+        st.sampled_from(["completed", "failed"]),
+        _maybe(None, "applied"),
+        _EXTRA,
+    ),
     "reasoning": st.builds(
         lambda identifier, summary, content, encrypted, status, extra: _json(
             {
@@ -454,6 +571,27 @@ _CHANGES: st.SearchStrategy[dict[str, Any]] = st.sampled_from(
         {"encrypted_content": 3},
         {"status": "searching"},
         {"status": "calling"},
+        {"type": "shell_call"},
+        {"type": "shell_call_output"},
+        {"type": "apply_patch_call"},
+        {"type": "apply_patch_call_output"},
+        {"action": {"commands": "ls"}},
+        {"action": {"commands": ["ls"], "timeout_ms": "10"}},
+        {"action": {"commands": ["ls"], "timeout_ms": 1.5}},
+        {"action": {"timeout_ms": 10}},
+        {"environment": {"type": "a_future_environment"}},
+        {"environment": {"type": "container_reference"}},
+        {"environment": "local"},
+        {"output": [{"stdout": "", "stderr": "", "outcome": {"type": "signal", "signal": 9}}]},
+        {"output": [{"stdout": "", "stderr": "", "outcome": {"type": "exit"}}]},
+        {"output": [{"stdout": "", "stderr": None, "outcome": {"type": "timeout"}}]},
+        {"output": [{"stdout": "", "stderr": "", "outcome": {"type": "exit", "exit_code": "1"}}]},
+        {"max_output_length": "4096"},
+        {"max_output_length": True},
+        {"operation": None},
+        {"operation": {"type": "rename_file", "path": "a", "to": "b"}},
+        {"operation": {"type": "update_file", "path": "a"}},
+        {"operation": {"type": "create_file", "diff": "+x"}},
         {"type": "mcp_call"},
         {"type": "file_search_call"},
         {"type": "custom_tool_call"},
@@ -567,6 +705,13 @@ _CALL = {
 }
 _OUTPUT = {"id": "fco_1", "type": "function_call_output", "call_id": "call_1", "output": "18C", "status": "completed"}
 _REASONING = {"id": "rs_1", "type": "reasoning", "summary": [{"type": "summary_text", "text": "thinking"}]}
+_SHELL_OUTPUT = {
+    "id": "sho_1",
+    "type": "shell_call_output",
+    "call_id": "call_1",
+    "status": "completed",
+    "output": [{"stdout": "a.py\n", "stderr": "", "outcome": {"type": "exit", "exit_code": 0}}],
+}
 _MCP = {"id": "mcp_1", "type": "mcp_call", "server_label": "docs", "name": "lookup", "arguments": "{}"}
 _CUSTOM_OUTPUT = {"id": "ctco_1", "type": "custom_tool_call_output", "call_id": "call_1", "output": "done"}
 
@@ -670,6 +815,48 @@ def test_a_page_of_file_searches_mcp_and_custom_tool_calls_is_read_straight() ->
     assert len(listed.output_content or []) == 1
 
 
+def test_a_page_of_a_coding_agent_s_shell_and_patch_calls_is_read_straight() -> None:
+    body = _page(
+        {
+            "id": "sh_1",
+            "type": "shell_call",
+            "call_id": "call_1",
+            "action": {"commands": ["ls"], "timeout_ms": 1000, "max_output_length": None},
+            "status": "completed",
+            "environment": {"type": "container_reference", "container_id": "cntr_1"},
+        },
+        _SHELL_OUTPUT,
+        {**_SHELL_OUTPUT, "id": "sho_2", "output": [{"stdout": "", "stderr": "", "outcome": {"type": "timeout"}}]},
+        {
+            "id": "ap_1",
+            "type": "apply_patch_call",
+            "call_id": "call_2",
+            "status": "completed",
+            "operation": {"type": "update_file", "path": "a.py", "diff": "-x\n+y"},
+        },
+        {"id": "apo_1", "type": "apply_patch_call_output", "call_id": "call_2", "status": "failed", "output": "no"},
+    )
+    page = read_item_page(body, CONVERSATION)
+    assert isinstance(page, ReadPage)
+    usual = _usual(body)
+    assert usual is not None
+    assert _state(page.data) == _state(usual[0])
+    shell, output, timed_out, patch, patched = page.data
+    assert isinstance(shell, ShellCall)
+    assert isinstance(shell.environment, ContainerReferenceEnvironment)
+    assert shell.action.commands == ["ls"]
+    assert isinstance(output, ShellCallOutput)
+    (chunk,) = output.output
+    assert isinstance(chunk.outcome, ShellExitOutcome)
+    assert chunk.outcome.exit_code == 0
+    assert isinstance(timed_out, ShellCallOutput)
+    assert isinstance(timed_out.output[0].outcome, ShellTimeoutOutcome)
+    assert isinstance(patch, ApplyPatchCall)
+    assert isinstance(patch.operation, UpdateFileOperation)
+    assert isinstance(patched, ApplyPatchCallOutput)
+    assert patched.status is ApplyPatchCallOutputStatus.FAILED
+
+
 @pytest.mark.parametrize(
     "item",
     [
@@ -695,6 +882,8 @@ def test_a_page_of_file_searches_mcp_and_custom_tool_calls_is_read_straight() ->
         {**_MCP, "status": "waiting"},
         {**_CUSTOM_OUTPUT, "output": [{"type": "input_file", "file_id": "file_1"}]},
         {"id": "mcpl_1", "type": "mcp_list_tools", "server_label": "s", "tools": []},
+        {**_SHELL_OUTPUT, "output": [{"stdout": "", "stderr": "", "outcome": {"type": "a_future_outcome"}}]},
+        {"id": "ap_1", "type": "apply_patch_call", "call_id": "c", "status": "completed", "operation": {"type": "x"}},
         {"id": "x_1", "type": "a_future_item"},
     ],
 )
