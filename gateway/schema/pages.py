@@ -16,8 +16,8 @@ messages in 27 µs instead of 85, measured in a loop.
 - `reasoning` items, with `summary_text` and `reasoning_text` parts;
 - `web_search_call` items whose action is a `search` (with or without its sources), `open_page`
   or `find_in_page`, and `file_search_call` items (with or without their results);
-- `custom_tool_call` items and their outputs (as a function call's), and `mcp_call` items
-  without an error;
+- `custom_tool_call` items and their outputs (as a function call's); `mcp_call` items without an
+  error, `mcp_list_tools`, `mcp_approval_request` and `mcp_approval_response` items;
 - a coding agent's `shell_call` and `apply_patch_call` items and their outputs, with the
   environments, outcomes and operations the schema names;
 
@@ -46,6 +46,7 @@ from gateway.schema.actions import (
     FileSearchResult,
     FindInPageAction,
     LocalShellEnvironment,
+    McpListedTool,
     OpenPageAction,
     SearchAction,
     ShellCallAction,
@@ -87,7 +88,10 @@ from gateway.schema.items import (
     FileSearchCall,
     FunctionCall,
     FunctionCallOutput,
+    McpApprovalRequest,
+    McpApprovalResponse,
     McpCall,
+    McpListTools,
     Message,
     Reasoning,
     ShellCall,
@@ -394,6 +398,50 @@ _MCP_CALL = _object(
     later=_LATER,
 )
 
+_MCP_LIST_TOOLS = _object(
+    McpListTools,
+    {
+        "type": _literal("mcp_list_tools"),
+        "item_id": _ID,
+        "server_label": _STR,
+        "tools": cs.list_schema(
+            _object(
+                McpListedTool,
+                {
+                    "name": _STR,
+                    "description": _optional(_STR),
+                    "input_schema": cs.dict_schema(_STR, cs.any_schema()),
+                    "annotations": _absent_or(cs.any_schema()),
+                },
+            ),
+            fail_fast=True,
+        ),
+        "error": _optional(_STR),
+    },
+    aliases=_COMMON,
+    later=_LATER,
+)
+
+_MCP_APPROVAL_REQUEST = _object(
+    McpApprovalRequest,
+    {"type": _literal("mcp_approval_request"), "item_id": _ID, "server_label": _STR, "name": _STR, "arguments": _STR},
+    aliases=_COMMON,
+    later=_LATER,
+)
+
+_MCP_APPROVAL_RESPONSE = _object(
+    McpApprovalResponse,
+    {
+        "type": _literal("mcp_approval_response"),
+        "item_id": _ID,
+        "approval_request_id": _STR,
+        "approve": cs.bool_schema(),
+        "reason": _optional(_STR),
+    },
+    aliases=_COMMON,
+    later=_LATER,
+)
+
 _ATTRIBUTES = cs.no_info_after_validator_function(
     attribute_list, TypeAdapter(dict[str, str | float | bool]).core_schema
 )
@@ -544,6 +592,9 @@ _ITEM = cs.tagged_union_schema(
         "web_search_call": _WEB_SEARCH_CALL,
         "file_search_call": _FILE_SEARCH_CALL,
         "mcp_call": _MCP_CALL,
+        "mcp_list_tools": _MCP_LIST_TOOLS,
+        "mcp_approval_request": _MCP_APPROVAL_REQUEST,
+        "mcp_approval_response": _MCP_APPROVAL_RESPONSE,
         "custom_tool_call": _CUSTOM_TOOL_CALL,
         "custom_tool_call_output": _CUSTOM_TOOL_CALL_OUTPUT,
         "shell_call": _SHELL_CALL,

@@ -34,7 +34,10 @@ from gateway.schema.items import (
     FileSearchCall,
     FunctionCall,
     FunctionCallOutput,
+    McpApprovalRequest,
+    McpApprovalResponse,
     McpCall,
+    McpListTools,
     Message,
     ShellCall,
     ShellCallOutput,
@@ -508,6 +511,59 @@ _PLAIN: dict[str, st.SearchStrategy[dict[str, Any]]] = {
         _maybe(None, "applied"),
         _EXTRA,
     ),
+    "mcp_list_tools": st.builds(
+        lambda identifier, label, tools, error, extra: _json(
+            {"id": identifier, "type": "mcp_list_tools", "server_label": label, "tools": tools, "error": error, **extra}
+        ),
+        _ID,
+        _STRING,
+        st.lists(
+            st.builds(
+                lambda name, description, schema, annotations: _json(
+                    {"name": name, "description": description, "input_schema": schema, "annotations": annotations}
+                ),
+                _STRING,
+                _maybe(None, "Looks things up."),
+                st.sampled_from([{}, {"type": "object", "properties": {"q": {"type": "string"}}}]),
+                _maybe(None, {"readOnlyHint": True}, [1, "a"], "text", 3),
+            ),
+            max_size=2,
+        ),
+        _maybe(None, "server down"),
+        _EXTRA,
+    ),
+    "mcp_approval_request": st.builds(
+        lambda identifier, label, name, arguments, extra: {
+            "id": identifier,
+            "type": "mcp_approval_request",
+            "server_label": label,
+            "name": name,
+            "arguments": arguments,
+            **extra,
+        },
+        _ID,
+        _STRING,
+        _STRING,
+        st.sampled_from(["{}", '{"q": 1}']),
+        _EXTRA,
+    ),
+    "mcp_approval_response": st.builds(
+        lambda identifier, request, approve, reason, extra: _json(
+            {
+                "id": identifier,
+                "type": "mcp_approval_response",
+                "approval_request_id": request,
+                "approve": approve,
+                "reason": reason,
+                **extra,
+            }
+        ),
+        _ID,
+        _STRING,
+        st.booleans(),
+        _maybe(None, "fine"),
+        _EXTRA,
+    ),
     "reasoning": st.builds(
         lambda identifier, summary, content, encrypted, status, extra: _json(
             {
@@ -571,6 +627,21 @@ _CHANGES: st.SearchStrategy[dict[str, Any]] = st.sampled_from(
         {"encrypted_content": 3},
         {"status": "searching"},
         {"status": "calling"},
+        {"type": "mcp_list_tools"},
+        {"type": "mcp_approval_request"},
+        {"type": "mcp_approval_response"},
+        {"tools": None},
+        {"tools": [{"name": "t"}]},
+        {"tools": [{"name": "t", "input_schema": None}]},
+        {"tools": [{"name": "t", "input_schema": {}, "annotations": None}]},
+        {"tools": [{"name": 1, "input_schema": {}}]},
+        {"error": 3},
+        {"approve": "true"},
+        {"approve": 1},
+        {"approve": "maybe"},
+        {"approve": None},
+        {"approval_request_id": None},
+        {"reason": 3},
         {"type": "shell_call"},
         {"type": "shell_call_output"},
         {"type": "apply_patch_call"},
@@ -857,6 +928,30 @@ def test_a_page_of_a_coding_agent_s_shell_and_patch_calls_is_read_straight() -> 
     assert patched.status is ApplyPatchCallOutputStatus.FAILED
 
 
+def test_a_page_of_an_mcp_server_s_tools_and_approvals_is_read_straight() -> None:
+    schema = {"type": "object", "properties": {"q": {"type": "string"}}}
+    tool = {"name": "lookup", "input_schema": schema, "annotations": {"readOnlyHint": True}}
+    body = _page(
+        {"id": "mcpl_1", "type": "mcp_list_tools", "server_label": "docs", "tools": [tool]},
+        {"id": "mcpr_1", "type": "mcp_approval_request", "server_label": "docs", "name": "lookup", "arguments": "{}"},
+        {"id": "mcpa_1", "type": "mcp_approval_response", "approval_request_id": "mcpr_1", "approve": True},
+        {**_MCP, "approval_request_id": "mcpr_1", "output": "3 pages"},
+    )
+    page = read_item_page(body, CONVERSATION)
+    assert isinstance(page, ReadPage)
+    usual = _usual(body)
+    assert usual is not None
+    assert _state(page.data) == _state(usual[0])
+    listed, asked, answered, _ = page.data
+    assert isinstance(listed, McpListTools)
+    (read,) = listed.tools
+    shown: tuple[Any, Any, str | None] = (read.input_schema, read.annotations, read.description)
+    assert shown == (schema, {"readOnlyHint": True}, None)
+    assert isinstance(asked, McpApprovalRequest)
+    assert isinstance(answered, McpApprovalResponse)
+    assert (answered.approve, answered.reason) == (True, None)
+
+
 @pytest.mark.parametrize(
     "item",
     [
@@ -881,7 +976,15 @@ def test_a_page_of_a_coding_agent_s_shell_and_patch_calls_is_read_straight() -> 
         {**_MCP, "error": {"type": "protocol_error", "code": 1, "message": "no"}},
         {**_MCP, "status": "waiting"},
         {**_CUSTOM_OUTPUT, "output": [{"type": "input_file", "file_id": "file_1"}]},
-        {"id": "mcpl_1", "type": "mcp_list_tools", "server_label": "s", "tools": []},
+        {"id": "mcpl_1", "type": "mcp_list_tools", "server_label": "s", "tools": [{"name": "t", "input_schema": []}]},
+        {"id": "mcpr_1", "type": "mcp_approval_request", "server_label": "s", "name": "t"},
+        {
+            "id": "computer_1",
+            "type": "computer_call",
+            "call_id": "c",
+            "status": "completed",
+            "action": {"type": "wait"},
+        },
         {**_SHELL_OUTPUT, "output": [{"stdout": "", "stderr": "", "outcome": {"type": "a_future_outcome"}}]},
         {"id": "ap_1", "type": "apply_patch_call", "call_id": "c", "status": "completed", "operation": {"type": "x"}},
         {"id": "x_1", "type": "a_future_item"},
