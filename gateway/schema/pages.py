@@ -18,6 +18,7 @@ messages in 27 µs instead of 85, measured in a loop.
   or `find_in_page`, and `file_search_call` items (with or without their results);
 - `custom_tool_call` items and their outputs (as a function call's); `mcp_call` items without an
   error, `mcp_list_tools`, `mcp_approval_request` and `mcp_approval_response` items;
+- `image_generation_call` items without an error or SVG usage;
 - a coding agent's `shell_call` and `apply_patch_call` items and their outputs, with the
   environments, outcomes and operations the schema names;
 
@@ -74,6 +75,11 @@ from gateway.schema.enums import (
     ApplyPatchCallStatus,
     CallStatus,
     FileSearchCallStatus,
+    ImageBackground,
+    ImageGenerationAction,
+    ImageGenerationCallStatus,
+    ImageOutputFormat,
+    ImageQuality,
     McpCallStatus,
     MessagePhase,
     MessageRole,
@@ -88,6 +94,7 @@ from gateway.schema.items import (
     FileSearchCall,
     FunctionCall,
     FunctionCallOutput,
+    ImageGenerationCall,
     McpApprovalRequest,
     McpApprovalResponse,
     McpCall,
@@ -442,6 +449,27 @@ _MCP_APPROVAL_RESPONSE = _object(
     later=_LATER,
 )
 
+_IMAGE_GENERATION_CALL = _object(
+    ImageGenerationCall,
+    {
+        "type": _literal("image_generation_call"),
+        "item_id": _ID,
+        "status": _enum(ImageGenerationCallStatus),
+        "result": _optional(_STR),
+        "action": _optional(_enum(ImageGenerationAction)),
+        "background": _optional(_enum(ImageBackground)),
+        "output_format": _optional(_enum(ImageOutputFormat)),
+        "quality": _optional(_enum(ImageQuality)),
+        "size": _optional(_STR),
+        "revised_prompt": _optional(_STR),
+        # A failed generation's error and an SVG's token counts: such a page goes the usual way.
+        "error": _absent_or(cs.none_schema()),
+        "svg_usage": _absent_or(cs.none_schema()),
+    },
+    aliases=_COMMON,
+    later=_LATER,
+)
+
 _ATTRIBUTES = cs.no_info_after_validator_function(
     attribute_list, TypeAdapter(dict[str, str | float | bool]).core_schema
 )
@@ -591,6 +619,7 @@ _ITEM = cs.tagged_union_schema(
         "reasoning": _REASONING,
         "web_search_call": _WEB_SEARCH_CALL,
         "file_search_call": _FILE_SEARCH_CALL,
+        "image_generation_call": _IMAGE_GENERATION_CALL,
         "mcp_call": _MCP_CALL,
         "mcp_list_tools": _MCP_LIST_TOOLS,
         "mcp_approval_request": _MCP_APPROVAL_REQUEST,

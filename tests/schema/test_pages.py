@@ -25,7 +25,7 @@ from gateway.schema.actions import (
 )
 from gateway.schema.content import InputTextContent, OutputTextContent, UrlCitationAnnotation
 from gateway.schema.convert import UpstreamContractError
-from gateway.schema.enums import ApplyPatchCallOutputStatus
+from gateway.schema.enums import ApplyPatchCallOutputStatus, ImageQuality
 from gateway.schema.items import (
     ApplyPatchCall,
     ApplyPatchCallOutput,
@@ -34,6 +34,7 @@ from gateway.schema.items import (
     FileSearchCall,
     FunctionCall,
     FunctionCallOutput,
+    ImageGenerationCall,
     McpApprovalRequest,
     McpApprovalResponse,
     McpCall,
@@ -564,6 +565,33 @@ _PLAIN: dict[str, st.SearchStrategy[dict[str, Any]]] = {
         _maybe(None, "fine"),
         _EXTRA,
     ),
+    "image_generation_call": st.builds(
+        lambda identifier, status, result, action, background, output_format, quality, size, revised, extra: _json(
+            {
+                "id": identifier,
+                "type": "image_generation_call",
+                "status": status,
+                "result": result,
+                "action": action,
+                "background": background,
+                "output_format": output_format,
+                "quality": quality,
+                "size": size,
+                "revised_prompt": revised,
+                **extra,
+            }
+        ),
+        _ID,
+        st.sampled_from(["in_progress", "completed", "generating", "failed"]),
+        _maybe(None, "iVBORw0KGgo="),
+        _maybe(None, "generate", "edit", "auto"),
+        _maybe(None, "transparent", "opaque", "auto"),
+        _maybe(None, "png", "webp", "jpeg", "gif", "svg"),
+        _maybe(None, "low", "medium", "high", "xhigh", "max", "auto"),
+        _maybe(None, "1024x1024"),
+        _maybe(None, "a cat"),
+        st.sampled_from([{}, {"error": None, "svg_usage": None}, {"unknown": 1}]),
+    ),
     "reasoning": st.builds(
         lambda identifier, summary, content, encrypted, status, extra: _json(
             {
@@ -627,6 +655,17 @@ _CHANGES: st.SearchStrategy[dict[str, Any]] = st.sampled_from(
         {"encrypted_content": 3},
         {"status": "searching"},
         {"status": "calling"},
+        {"status": "generating"},
+        {"type": "image_generation_call"},
+        {"result": 3},
+        {"action": "draw"},
+        {"background": "striped"},
+        {"output_format": "bmp"},
+        {"quality": "ultra"},
+        {"size": 1024},
+        {"revised_prompt": ["a"]},
+        {"error": {"type": "image_generation_user_error", "message": "no"}},
+        {"svg_usage": {"input_tokens": 1, "output_tokens": 1, "reasoning_tokens": 0, "total_tokens": 2, "model": "m"}},
         {"type": "mcp_list_tools"},
         {"type": "mcp_approval_request"},
         {"type": "mcp_approval_response"},
@@ -950,6 +989,27 @@ def test_a_page_of_an_mcp_server_s_tools_and_approvals_is_read_straight() -> Non
     assert isinstance(asked, McpApprovalRequest)
     assert isinstance(answered, McpApprovalResponse)
     assert (answered.approve, answered.reason) == (True, None)
+
+
+def test_a_page_with_a_generated_image_is_read_straight() -> None:
+    image = {
+        "id": "ig_1",
+        "type": "image_generation_call",
+        "status": "completed",
+        "result": "iVBORw0KGgo=",
+        "output_format": "png",
+        "quality": "high",
+        "size": "1024x1024",
+    }
+    body = _page(_message(), image)
+    page = read_item_page(body, CONVERSATION)
+    assert isinstance(page, ReadPage)
+    usual = _usual(body)
+    assert usual is not None
+    assert _state(page.data) == _state(usual[0])
+    generated = page.data[1]
+    assert isinstance(generated, ImageGenerationCall)
+    assert (generated.result, generated.quality, generated.action) == ("iVBORw0KGgo=", ImageQuality.HIGH, None)
 
 
 @pytest.mark.parametrize(
