@@ -18,7 +18,8 @@ messages in 27 µs instead of 85, measured in a loop.
   or `find_in_page`, and `file_search_call` items (with or without their results);
 - `custom_tool_call` items and their outputs (as a function call's); `mcp_call` items without an
   error, `mcp_list_tools`, `mcp_approval_request` and `mcp_approval_response` items;
-- `image_generation_call` items without an error or SVG usage;
+- `image_generation_call` items without an error or SVG usage; `computer_call` items and their
+  outputs, with the actions the schema names;
 - a coding agent's `shell_call` and `apply_patch_call` items and their outputs, with the
   environments, outcomes and operations the schema names;
 
@@ -41,14 +42,24 @@ from pydantic_core import CoreSchema, SchemaValidator, ValidationError
 from pydantic_core import core_schema as cs
 
 from gateway.schema.actions import (
+    ClickAction,
+    ComputerScreenshotImage,
     ContainerReferenceEnvironment,
     CreateFileOperation,
     DeleteFileOperation,
+    DoubleClickAction,
+    DragAction,
+    DragPoint,
     FileSearchResult,
     FindInPageAction,
+    KeypressAction,
     LocalShellEnvironment,
     McpListedTool,
+    MoveAction,
     OpenPageAction,
+    SafetyCheck,
+    ScreenshotAction,
+    ScrollAction,
     SearchAction,
     ShellCallAction,
     ShellCallOutputChunk,
@@ -56,7 +67,9 @@ from gateway.schema.actions import (
     ShellTimeoutOutcome,
     ToolCaller,
     ToolCallerType,
+    TypeAction,
     UpdateFileOperation,
+    WaitAction,
     WebSearchSource,
     attribute_list,
 )
@@ -74,6 +87,7 @@ from gateway.schema.enums import (
     ApplyPatchCallOutputStatus,
     ApplyPatchCallStatus,
     CallStatus,
+    ComputerCallOutputStatus,
     FileSearchCallStatus,
     ImageBackground,
     ImageGenerationAction,
@@ -83,11 +97,14 @@ from gateway.schema.enums import (
     McpCallStatus,
     MessagePhase,
     MessageRole,
+    MouseButton,
     WebSearchCallStatus,
 )
 from gateway.schema.items import (
     ApplyPatchCall,
     ApplyPatchCallOutput,
+    ComputerCall,
+    ComputerCallOutput,
     ConversationItemFields,
     CustomToolCall,
     CustomToolCallOutput,
@@ -470,6 +487,73 @@ _IMAGE_GENERATION_CALL = _object(
     later=_LATER,
 )
 
+_KEYS = _optional(cs.list_schema(_STR))
+_POINT: dict[str, CoreSchema] = {"x": _INT, "y": _INT}
+
+_COMPUTER_ACTION = cs.tagged_union_schema(
+    {
+        "click": _object(
+            ClickAction, {"type": _literal("click"), "button": _enum(MouseButton), **_POINT, "keys": _KEYS}
+        ),
+        "double_click": _object(DoubleClickAction, {"type": _literal("double_click"), **_POINT, "keys": _KEYS}),
+        "drag": _object(
+            DragAction,
+            {
+                "type": _literal("drag"),
+                "path": cs.list_schema(_object(DragPoint, _POINT), fail_fast=True),
+                "keys": _KEYS,
+            },
+        ),
+        "keypress": _object(KeypressAction, {"type": _literal("keypress"), "keys": cs.list_schema(_STR)}),
+        "move": _object(MoveAction, {"type": _literal("move"), **_POINT, "keys": _KEYS}),
+        "screenshot": _object(ScreenshotAction, {"type": _literal("screenshot")}),
+        "scroll": _object(
+            ScrollAction,
+            {"type": _literal("scroll"), **_POINT, "scroll_x": _INT, "scroll_y": _INT, "keys": _KEYS},
+        ),
+        "type": _object(TypeAction, {"type": _literal("type"), "text": _STR}),
+        "wait": _object(WaitAction, {"type": _literal("wait")}),
+    },
+    discriminator="type",
+)
+
+_SAFETY_CHECKS = cs.list_schema(
+    _object(SafetyCheck, {"id": _STR, "code": _optional(_STR), "message": _optional(_STR)}), fail_fast=True
+)
+
+_COMPUTER_CALL = _object(
+    ComputerCall,
+    {
+        "type": _literal("computer_call"),
+        "item_id": _ID,
+        "call_id": _STR,
+        "status": _enum(CallStatus),
+        "pending_safety_checks": _SAFETY_CHECKS,
+        "action": _optional(_COMPUTER_ACTION),
+        "actions": _optional(cs.list_schema(_COMPUTER_ACTION, fail_fast=True)),
+    },
+    aliases=_COMMON,
+    later=_LATER,
+)
+
+_COMPUTER_CALL_OUTPUT = _object(
+    ComputerCallOutput,
+    {
+        "type": _literal("computer_call_output"),
+        "item_id": _ID,
+        "call_id": _STR,
+        "status": _enum(ComputerCallOutputStatus),
+        "output": _object(
+            ComputerScreenshotImage,
+            {"type": _literal("computer_screenshot"), "file_id": _optional(_STR), "image_url": _optional(_STR)},
+        ),
+        "acknowledged_safety_checks": _optional(_SAFETY_CHECKS),
+        "created_by": _optional(_STR),
+    },
+    aliases=_COMMON,
+    later=_LATER,
+)
+
 _ATTRIBUTES = cs.no_info_after_validator_function(
     attribute_list, TypeAdapter(dict[str, str | float | bool]).core_schema
 )
@@ -620,6 +704,8 @@ _ITEM = cs.tagged_union_schema(
         "web_search_call": _WEB_SEARCH_CALL,
         "file_search_call": _FILE_SEARCH_CALL,
         "image_generation_call": _IMAGE_GENERATION_CALL,
+        "computer_call": _COMPUTER_CALL,
+        "computer_call_output": _COMPUTER_CALL_OUTPUT,
         "mcp_call": _MCP_CALL,
         "mcp_list_tools": _MCP_LIST_TOOLS,
         "mcp_approval_request": _MCP_APPROVAL_REQUEST,

@@ -15,7 +15,9 @@ from pydantic_core import core_schema as cs
 
 from gateway.schema import pages
 from gateway.schema.actions import (
+    ClickAction,
     ContainerReferenceEnvironment,
+    DragAction,
     FindInPageAction,
     OpenPageAction,
     SearchAction,
@@ -25,10 +27,12 @@ from gateway.schema.actions import (
 )
 from gateway.schema.content import InputTextContent, OutputTextContent, UrlCitationAnnotation
 from gateway.schema.convert import UpstreamContractError
-from gateway.schema.enums import ApplyPatchCallOutputStatus, ImageQuality
+from gateway.schema.enums import ApplyPatchCallOutputStatus, ImageQuality, MouseButton
 from gateway.schema.items import (
     ApplyPatchCall,
     ApplyPatchCallOutput,
+    ComputerCall,
+    ComputerCallOutput,
     CustomToolCall,
     CustomToolCallOutput,
     FileSearchCall,
@@ -193,6 +197,41 @@ _OTHER_PART = st.one_of(
         _ODD_ANNOTATION,
         st.integers(0, 2),
     ),
+)
+_KEYS = _maybe(None, [], ["CTRL", "SHIFT"])
+_COMPUTER_ACTION = st.one_of(
+    st.builds(
+        lambda button, x, y, keys: _json({"type": "click", "button": button, "x": x, "y": y, "keys": keys}),
+        st.sampled_from(["left", "right", "wheel", "back", "forward"]),
+        _INDEX,
+        _INDEX,
+        _KEYS,
+    ),
+    st.builds(lambda x, y, keys: _json({"type": "double_click", "x": x, "y": y, "keys": keys}), _INDEX, _INDEX, _KEYS),
+    st.builds(
+        lambda path, keys: _json({"type": "drag", "path": path, "keys": keys}),
+        st.lists(st.builds(lambda x, y: {"x": x, "y": y}, _INDEX, _INDEX), max_size=3),
+        _KEYS,
+    ),
+    st.builds(lambda keys: {"type": "keypress", "keys": keys}, st.lists(_STRING_3, max_size=2)),
+    st.builds(lambda x, y, keys: _json({"type": "move", "x": x, "y": y, "keys": keys}), _INDEX, _INDEX, _KEYS),
+    st.builds(
+        lambda x, y, dx, dy, keys: _json(
+            {"type": "scroll", "x": x, "y": y, "scroll_x": dx, "scroll_y": dy, "keys": keys}
+        ),
+        _INDEX,
+        _INDEX,
+        st.integers(-500, 500),
+        st.integers(-500, 500),
+        _KEYS,
+    ),
+    st.builds(lambda text: {"type": "type", "text": text}, _STRING_3),
+    st.sampled_from([{"type": "screenshot"}, {"type": "wait"}, {"type": "wait", "ms": 100}]),
+)
+_SAFETY_CHECK = st.builds(
+    lambda code, message: _json({"id": "sc_1", "code": code, "message": message}),
+    _maybe(None, "malicious_instructions"),
+    _maybe(None, "Check this."),
 )
 _STATUS = st.sampled_from(["completed", "in_progress", "incomplete"])
 _ID = st.sampled_from(["msg_1", "fc_2", "rs_3", "x"])
@@ -592,6 +631,50 @@ _PLAIN: dict[str, st.SearchStrategy[dict[str, Any]]] = {
         _maybe(None, "a cat"),
         st.sampled_from([{}, {"error": None, "svg_usage": None}, {"unknown": 1}]),
     ),
+    "computer_call": st.builds(
+        lambda identifier, call_id, status, checks, action, actions, extra: _json(
+            {
+                "id": identifier,
+                "type": "computer_call",
+                "call_id": call_id,
+                "status": status,
+                "pending_safety_checks": checks,
+                "action": action,
+                "actions": actions,
+                **extra,
+            }
+        ),
+        _ID,
+        _STRING,
+        _STATUS,
+        st.lists(_SAFETY_CHECK, max_size=2),
+        _maybe(None) | _COMPUTER_ACTION,
+        _maybe(None) | st.lists(_COMPUTER_ACTION, max_size=3),
+        _EXTRA,
+    ),
+    "computer_call_output": st.builds(
+        lambda identifier, call_id, status, output, checks, created_by: _json(
+            {
+                "id": identifier,
+                "type": "computer_call_output",
+                "call_id": call_id,
+                "status": status,
+                "output": output,
+                "acknowledged_safety_checks": checks,
+                "created_by": created_by,
+            }
+        ),
+        _ID,
+        _STRING,
+        st.sampled_from(["completed", "incomplete", "failed", "in_progress"]),
+        st.builds(
+            lambda file_id, url: _json({"type": "computer_screenshot", "file_id": file_id, "image_url": url}),
+            _maybe(None, "file_1"),
+            _maybe(None, "data:image/png;base64,iVBOR"),
+        ),
+        _maybe(None) | st.lists(_SAFETY_CHECK, max_size=2),
+        _maybe(None, "someone"),
+    ),
     "reasoning": st.builds(
         lambda identifier, summary, content, encrypted, status, extra: _json(
             {
@@ -655,6 +738,25 @@ _CHANGES: st.SearchStrategy[dict[str, Any]] = st.sampled_from(
         {"encrypted_content": 3},
         {"status": "searching"},
         {"status": "calling"},
+        {"type": "computer_call"},
+        {"type": "computer_call_output"},
+        {"pending_safety_checks": None},
+        {"pending_safety_checks": _MISSING},
+        {"pending_safety_checks": [{"code": "x"}]},
+        {"acknowledged_safety_checks": [{"id": 3}]},
+        {"action": {"type": "click", "button": "middle", "x": 1, "y": 2}},
+        {"action": {"type": "click", "button": "left", "x": "1", "y": 2}},
+        {"action": {"type": "click", "button": "left", "x": 1.0, "y": 2}},
+        {"action": {"type": "drag", "path": [{"x": 1}]}},
+        {"action": {"type": "keypress"}},
+        {"action": {"type": "scroll", "x": 1, "y": 2}},
+        {"action": {"type": "type", "text": None}},
+        {"action": {"type": "zoom", "factor": 2}},
+        {"actions": [{"type": "wait"}, {"type": "zoom"}]},
+        {"actions": {"type": "wait"}},
+        {"output": {"type": "computer_screenshot", "file_id": 3}},
+        {"output": {"type": "input_image", "image_url": "u"}},
+        {"output": {"file_id": "file_1"}},
         {"status": "generating"},
         {"type": "image_generation_call"},
         {"result": 3},
@@ -1010,6 +1112,52 @@ def test_a_page_with_a_generated_image_is_read_straight() -> None:
     generated = page.data[1]
     assert isinstance(generated, ImageGenerationCall)
     assert (generated.result, generated.quality, generated.action) == ("iVBORw0KGgo=", ImageQuality.HIGH, None)
+
+
+def test_a_page_of_a_computer_use_agent_s_calls_is_read_straight() -> None:
+    click = {"type": "click", "button": "left", "x": 10, "y": 20}
+    body = _page(
+        {
+            "id": "cu_1",
+            "type": "computer_call",
+            "call_id": "call_1",
+            "status": "completed",
+            "pending_safety_checks": [{"id": "sc_1", "code": "malicious_instructions"}],
+            "action": click,
+        },
+        {
+            "id": "cu_2",
+            "type": "computer_call",
+            "call_id": "call_2",
+            "status": "completed",
+            "pending_safety_checks": [],
+            "actions": [{"type": "drag", "path": [{"x": 1, "y": 2}, {"x": 3, "y": 4}]}, {"type": "wait"}],
+        },
+        {
+            "id": "cuo_1",
+            "type": "computer_call_output",
+            "call_id": "call_1",
+            "status": "completed",
+            "output": {"type": "computer_screenshot", "file_id": "file_1"},
+            "acknowledged_safety_checks": [{"id": "sc_1"}],
+        },
+    )
+    page = read_item_page(body, CONVERSATION)
+    assert isinstance(page, ReadPage)
+    usual = _usual(body)
+    assert usual is not None
+    assert _state(page.data) == _state(usual[0])
+    clicked, dragged, shown = page.data
+    assert isinstance(clicked, ComputerCall)
+    assert isinstance(clicked.action, ClickAction)
+    assert (clicked.action.button, clicked.action.keys) == (MouseButton.LEFT, None)
+    assert [check.code for check in clicked.pending_safety_checks] == ["malicious_instructions"]
+    assert isinstance(dragged, ComputerCall)
+    drag, _ = dragged.actions or []
+    assert isinstance(drag, DragAction)
+    assert [(point.x, point.y) for point in drag.path] == [(1, 2), (3, 4)]
+    assert isinstance(shown, ComputerCallOutput)
+    assert (shown.output.file_id, shown.output.image_url) == ("file_1", None)
 
 
 @pytest.mark.parametrize(
