@@ -9,10 +9,11 @@ messages in 27 µs instead of 85, measured in a loop.
 
 :func:`read_item_page` takes only what it can make exactly as the two steps would:
 
-- `message` items whose content parts are `input_text` (without a prompt cache breakpoint) or
-  `output_text` (with annotations of the four kinds the schema names, without log probabilities);
+- `message` items whose content parts are `input_text`, `input_image` or `input_file` (without a
+  prompt cache breakpoint), `refusal`, or `output_text` (with annotations of the four kinds the
+  schema names, without log probabilities);
 - `function_call` items, and `function_call_output` items whose output is a string or a list of
-  `input_text` parts;
+  `input_text`, `input_image` and `input_file` parts;
 - `reasoning` items, with `summary_text` and `reasoning_text` parts;
 - `web_search_call` items whose action is a `search` (with or without its sources), `open_page`
   or `find_in_page`, and `file_search_call` items (with or without their results);
@@ -77,9 +78,12 @@ from gateway.schema.content import (
     ContainerFileCitationAnnotation,
     FileCitationAnnotation,
     FilePathAnnotation,
+    InputFileContent,
+    InputImageContent,
     InputTextContent,
     OutputTextContent,
     ReasoningTextContent,
+    RefusalContent,
     SummaryTextContent,
     UrlCitationAnnotation,
 )
@@ -88,8 +92,10 @@ from gateway.schema.enums import (
     ApplyPatchCallStatus,
     CallStatus,
     ComputerCallOutputStatus,
+    FileDetail,
     FileSearchCallStatus,
     ImageBackground,
+    ImageDetail,
     ImageGenerationAction,
     ImageGenerationCallStatus,
     ImageOutputFormat,
@@ -255,6 +261,34 @@ _CALLER = cs.tagged_union_schema(
 _COMMON = {"item_id": "id"}
 _LATER = frozenset({"conversation_id"})
 
+_NO_BREAKPOINT = _absent_or(cs.none_schema())
+"""A part's prompt cache breakpoint: only a part without one is made here."""
+
+_REFUSAL = _object(RefusalContent, {"type": _literal("refusal"), "refusal": _STR})
+_INPUT_IMAGE = _object(
+    InputImageContent,
+    {
+        "type": _literal("input_image"),
+        "detail": _enum(ImageDetail),
+        "file_id": _optional(_STR),
+        "image_url": _optional(_STR),
+        "prompt_cache_breakpoint": _NO_BREAKPOINT,
+    },
+)
+_INPUT_FILE = _object(
+    InputFileContent,
+    {
+        "type": _literal("input_file"),
+        "detail": _optional(_enum(FileDetail)),
+        "file_data": _optional(_STR),
+        "file_id": _optional(_STR),
+        "file_url": _optional(_STR),
+        "filename": _optional(_STR),
+        "prompt_cache_breakpoint": _NO_BREAKPOINT,
+    },
+)
+_TOOL_OUTPUT_PARTS = _parts(input_text=_INPUT_TEXT, input_image=_INPUT_IMAGE, input_file=_INPUT_FILE)
+
 _MESSAGE = _object(
     Message,
     {
@@ -262,7 +296,13 @@ _MESSAGE = _object(
         "item_id": _ID,
         "status": _enum(CallStatus),
         "role": _enum(MessageRole),
-        "content": _parts(input_text=_INPUT_TEXT, output_text=_OUTPUT_TEXT),
+        "content": _parts(
+            input_text=_INPUT_TEXT,
+            output_text=_OUTPUT_TEXT,
+            refusal=_REFUSAL,
+            input_image=_INPUT_IMAGE,
+            input_file=_INPUT_FILE,
+        ),
         "phase": _optional(_enum(MessagePhase)),
     },
     aliases=_COMMON,
@@ -307,7 +347,7 @@ _FUNCTION_CALL_OUTPUT = cs.no_info_after_validator_function(
             "type": _literal("function_call_output"),
             "item_id": _ID,
             "call_id": _optional(cs.str_schema()),
-            "output": cs.union_schema([cs.str_schema(), _parts(input_text=_INPUT_TEXT)]),
+            "output": cs.union_schema([_STR, _TOOL_OUTPUT_PARTS]),
             "status": _enum(CallStatus),
             "name": _optional(cs.str_schema()),
             "namespace": _optional(cs.str_schema()),
@@ -396,7 +436,7 @@ _CUSTOM_TOOL_CALL_OUTPUT = cs.no_info_after_validator_function(
             "type": _literal("custom_tool_call_output"),
             "item_id": _ID,
             "call_id": _STR,
-            "output": cs.union_schema([_STR, _parts(input_text=_INPUT_TEXT)]),
+            "output": cs.union_schema([_STR, _TOOL_OUTPUT_PARTS]),
             "caller": _optional(_CALLER),
         },
         aliases=_COMMON,

@@ -25,9 +25,16 @@ from gateway.schema.actions import (
     ShellTimeoutOutcome,
     UpdateFileOperation,
 )
-from gateway.schema.content import InputTextContent, OutputTextContent, UrlCitationAnnotation
+from gateway.schema.content import (
+    InputFileContent,
+    InputImageContent,
+    InputTextContent,
+    OutputTextContent,
+    RefusalContent,
+    UrlCitationAnnotation,
+)
 from gateway.schema.convert import UpstreamContractError
-from gateway.schema.enums import ApplyPatchCallOutputStatus, ImageQuality, MouseButton
+from gateway.schema.enums import ApplyPatchCallOutputStatus, ImageDetail, ImageQuality, MouseButton
 from gateway.schema.items import (
     ApplyPatchCall,
     ApplyPatchCallOutput,
@@ -137,8 +144,44 @@ _ANNOTATION = st.one_of(
     ),
     st.builds(lambda file_id, index: {"type": "file_path", "file_id": file_id, "index": index}, _STRING_3, _INDEX),
 )
+_INPUT_IMAGE_PART = st.builds(
+    lambda detail, file_id, url, breakpoint: _json(
+        {
+            "type": "input_image",
+            "detail": detail,
+            "file_id": file_id,
+            "image_url": url,
+            "prompt_cache_breakpoint": breakpoint,
+        }
+    ),
+    st.sampled_from(["low", "high", "auto", "original"]),
+    _maybe(None, "file_1"),
+    _maybe(None, "https://example.com/a.png", "data:image/png;base64,iVBOR"),
+    _maybe(None),
+)
+_INPUT_FILE_PART = st.builds(
+    lambda detail, data, file_id, url, filename: _json(
+        {
+            "type": "input_file",
+            "detail": detail,
+            "file_data": data,
+            "file_id": file_id,
+            "file_url": url,
+            "filename": filename,
+        }
+    ),
+    _maybe(None, "auto", "low", "high"),
+    _maybe(None, "JVBERi0="),
+    _maybe(None, "file_1"),
+    _maybe(None, "https://example.com/a.pdf"),
+    _maybe(None, "a.pdf"),
+)
+_TOOL_OUTPUT_PART = st.one_of(_INPUT_TEXT_PART, _INPUT_IMAGE_PART, _INPUT_FILE_PART)
 _PLAIN_PART = st.one_of(
     _INPUT_TEXT_PART,
+    _INPUT_IMAGE_PART,
+    _INPUT_FILE_PART,
+    st.builds(lambda refusal: {"type": "refusal", "refusal": refusal}, st.text(max_size=5)),
     st.builds(
         lambda text, annotations, logprobs: _json(
             {"type": "output_text", "text": text, "annotations": annotations, "logprobs": logprobs}
@@ -177,7 +220,16 @@ _OTHER_PART = st.sampled_from(
             "annotations": [],
             "logprobs": [{"token": "a", "logprob": -0.1, "bytes": [97]}],
         },
-        {"type": "refusal", "refusal": "no"},
+        {"type": "refusal", "refusal": 3},
+        {"type": "input_image", "detail": "fine"},
+        {"type": "input_image", "detail": None},
+        {"type": "input_image", "detail": "auto", "image_url": 3},
+        {"type": "input_image", "detail": "auto", "prompt_cache_breakpoint": {"mode": "explicit", "ttl": "30m"}},
+        {"type": "input_file", "detail": "medium"},
+        {"type": "input_file", "filename": ["a"]},
+        {"type": "input_file", "prompt_cache_breakpoint": {"mode": "explicit"}},
+        {"type": "computer_screenshot", "detail": "auto"},
+        {"type": "text", "text": "a"},
         {"type": "summary_text", "text": "a"},
         {"type": "reasoning_text", "text": "a"},
         {"type": "input_image", "detail": "auto", "image_url": "https://example.com/a.png"},
@@ -310,7 +362,7 @@ _PLAIN: dict[str, st.SearchStrategy[dict[str, Any]]] = {
         ),
         _ID,
         _maybe(None, "call_1"),
-        st.one_of(_STRING, st.lists(_INPUT_TEXT_PART, max_size=2)),
+        st.one_of(_STRING, st.lists(_TOOL_OUTPUT_PART, max_size=2)),
         _STATUS,
         _maybe(None, "lookup"),
         _maybe(None, "tools"),
@@ -443,7 +495,7 @@ _PLAIN: dict[str, st.SearchStrategy[dict[str, Any]]] = {
         ),
         _ID,
         _STRING,
-        st.one_of(_STRING, st.lists(_INPUT_TEXT_PART, max_size=2)),
+        st.one_of(_STRING, st.lists(_TOOL_OUTPUT_PART, max_size=2)),
         _CALLER,
         _EXTRA,
     ),
@@ -1160,13 +1212,42 @@ def test_a_page_of_a_computer_use_agent_s_calls_is_read_straight() -> None:
     assert (shown.output.file_id, shown.output.image_url) == ("file_1", None)
 
 
+def test_a_page_of_images_files_and_refusals_is_read_straight() -> None:
+    image = {"type": "input_image", "detail": "auto", "image_url": "https://example.com/a.png", "file_id": None}
+    document = {"type": "input_file", "file_id": "file_1", "filename": "a.pdf"}
+    body = _page(
+        _message(content=[_TEXT, image, document]),
+        _message(id="msg_2", role="assistant", content=[{"type": "refusal", "refusal": "I can't help with that."}]),
+        {**_OUTPUT, "output": [_TEXT, image]},
+    )
+    page = read_item_page(body, CONVERSATION)
+    assert isinstance(page, ReadPage)
+    usual = _usual(body)
+    assert usual is not None
+    assert _state(page.data) == _state(usual[0])
+    asked, refused, output = page.data
+    assert isinstance(asked, Message)
+    _, seen, read = asked.content
+    assert isinstance(seen, InputImageContent)
+    assert (seen.detail, seen.image_url, seen.file_id) == (ImageDetail.AUTO, "https://example.com/a.png", None)
+    assert isinstance(read, InputFileContent)
+    assert (read.file_id, read.detail) == ("file_1", None)
+    assert isinstance(refused, Message)
+    assert isinstance(refused.content[0], RefusalContent)
+    assert isinstance(output, FunctionCallOutput)
+    assert [type(part) for part in output.output_content or []] == [InputTextContent, InputImageContent]
+
+
 @pytest.mark.parametrize(
     "item",
     [
         _message(role="robot"),  # an enum value the schema has no name for: the usual error
         _message(status=_MISSING),
         _message(id=""),  # the usual conversion takes a call's `call_id` for an empty id
-        _message(content=[{"type": "refusal", "refusal": "no"}]),
+        _message(content=[{"type": "refusal", "refusal": None}]),
+        _message(content=[{"type": "input_image", "image_url": "https://example.com/a.png"}]),  # no detail
+        _message(content=[{"type": "input_image", "detail": "auto", "prompt_cache_breakpoint": {"mode": "explicit"}}]),
+        _message(content=[{"type": "computer_screenshot", "detail": "auto", "file_id": "file_1"}]),
         _message(content=[{"type": "a_future_part"}]),
         _message(content=[{**_REPLY, "annotations": [{"type": "a_future_annotation", "index": 0}]}]),
         _message(content=[{**_REPLY, "annotations": [{"type": "url_citation", "url": "u"}]}]),
@@ -1175,7 +1256,7 @@ def test_a_page_of_a_computer_use_agent_s_calls_is_read_straight() -> None:
         {**_CALL, "id": ""},
         {**_CALL, "caller": {"type": "a_future_caller"}},
         {**_CALL, "caller": {"type": "direct", "caller_id": "prog_1"}},
-        {**_OUTPUT, "output": [{"type": "input_image", "detail": "auto", "image_url": "https://example.com/a.png"}]},
+        {**_OUTPUT, "output": [{"type": "input_image", "detail": "blurry", "image_url": "https://example.com/a.png"}]},
         {**_REASONING, "summary": [{"type": "reasoning_text", "text": "a"}]},
         {"id": "ws_1", "type": "web_search_call", "status": "completed"},
         {"id": "ws_1", "type": "web_search_call", "status": "completed", "action": {"type": "a_future_action"}},
@@ -1183,7 +1264,8 @@ def test_a_page_of_a_computer_use_agent_s_calls_is_read_straight() -> None:
         {"id": "fs_1", "type": "file_search_call", "status": "completed", "queries": [], "results": [{"score": "x"}]},
         {**_MCP, "error": {"type": "protocol_error", "code": 1, "message": "no"}},
         {**_MCP, "status": "waiting"},
-        {**_CUSTOM_OUTPUT, "output": [{"type": "input_file", "file_id": "file_1"}]},
+        {**_CUSTOM_OUTPUT, "output": [{"type": "input_file", "file_id": "file_1", "detail": "medium"}]},
+        {**_CUSTOM_OUTPUT, "output": [{"type": "refusal", "refusal": "no"}]},
         {"id": "mcpl_1", "type": "mcp_list_tools", "server_label": "s", "tools": [{"name": "t", "input_schema": []}]},
         {"id": "mcpr_1", "type": "mcp_approval_request", "server_label": "s", "name": "t"},
         {
