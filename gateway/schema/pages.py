@@ -19,8 +19,8 @@ messages in 27 µs instead of 85, measured in a loop.
   or `find_in_page`, and `file_search_call` items (with or without their results);
 - `custom_tool_call` items and their outputs (as a function call's); `mcp_call` items without an
   error, `mcp_list_tools`, `mcp_approval_request` and `mcp_approval_response` items;
-- `image_generation_call` items without an error or SVG usage; `computer_call` items and their
-  outputs, with the actions the schema names;
+- `image_generation_call` items without an error or SVG usage; `code_interpreter_call` items;
+  `computer_call` items and their outputs, with the actions the schema names;
 - a coding agent's `shell_call` and `apply_patch_call` items and their outputs, with the
   environments, outcomes and operations the schema names;
 
@@ -44,6 +44,8 @@ from pydantic_core import core_schema as cs
 
 from gateway.schema.actions import (
     ClickAction,
+    CodeInterpreterImageOutput,
+    CodeInterpreterLogsOutput,
     ComputerScreenshotImage,
     ContainerReferenceEnvironment,
     CreateFileOperation,
@@ -91,6 +93,7 @@ from gateway.schema.enums import (
     ApplyPatchCallOutputStatus,
     ApplyPatchCallStatus,
     CallStatus,
+    CodeInterpreterCallStatus,
     ComputerCallOutputStatus,
     FileDetail,
     FileSearchCallStatus,
@@ -109,6 +112,7 @@ from gateway.schema.enums import (
 from gateway.schema.items import (
     ApplyPatchCall,
     ApplyPatchCallOutput,
+    CodeInterpreterCall,
     ComputerCall,
     ComputerCallOutput,
     ConversationItemFields,
@@ -594,6 +598,31 @@ _COMPUTER_CALL_OUTPUT = _object(
     later=_LATER,
 )
 
+_CODE_INTERPRETER_CALL = _object(
+    CodeInterpreterCall,
+    {
+        "type": _literal("code_interpreter_call"),
+        "item_id": _ID,
+        "container_id": _STR,
+        "code": _optional(_STR),
+        "outputs": _optional(
+            cs.list_schema(
+                cs.tagged_union_schema(
+                    {
+                        "logs": _object(CodeInterpreterLogsOutput, {"type": _literal("logs"), "logs": _STR}),
+                        "image": _object(CodeInterpreterImageOutput, {"type": _literal("image"), "url": _STR}),
+                    },
+                    discriminator="type",
+                ),
+                fail_fast=True,
+            )
+        ),
+        "status": _enum(CodeInterpreterCallStatus),
+    },
+    aliases=_COMMON,
+    later=_LATER,
+)
+
 _ATTRIBUTES = cs.no_info_after_validator_function(
     attribute_list, TypeAdapter(dict[str, str | float | bool]).core_schema
 )
@@ -745,6 +774,7 @@ _ITEM = cs.tagged_union_schema(
         "file_search_call": _FILE_SEARCH_CALL,
         "image_generation_call": _IMAGE_GENERATION_CALL,
         "computer_call": _COMPUTER_CALL,
+        "code_interpreter_call": _CODE_INTERPRETER_CALL,
         "computer_call_output": _COMPUTER_CALL_OUTPUT,
         "mcp_call": _MCP_CALL,
         "mcp_list_tools": _MCP_LIST_TOOLS,

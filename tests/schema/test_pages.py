@@ -38,6 +38,7 @@ from gateway.schema.enums import ApplyPatchCallOutputStatus, ImageDetail, ImageQ
 from gateway.schema.items import (
     ApplyPatchCall,
     ApplyPatchCallOutput,
+    CodeInterpreterCall,
     ComputerCall,
     ComputerCallOutput,
     CustomToolCall,
@@ -727,6 +728,35 @@ _PLAIN: dict[str, st.SearchStrategy[dict[str, Any]]] = {
         _maybe(None) | st.lists(_SAFETY_CHECK, max_size=2),
         _maybe(None, "someone"),
     ),
+    "code_interpreter_call": st.builds(
+        lambda identifier, container, code, outputs, status, extra: _json(
+            {
+                "id": identifier,
+                "type": "code_interpreter_call",
+                "container_id": container,
+                "code": code,
+                "outputs": outputs,
+                "status": status,
+                **extra,
+            }
+        ),
+        _ID,
+        _STRING,
+        _maybe(None, "print(1)"),
+        _maybe(None)
+        | st.lists(
+            st.sampled_from(
+                [
+                    {"type": "logs", "logs": "1\n"},
+                    {"type": "image", "url": "https://example.com/plot.png"},
+                    {"type": "logs", "logs": ""},
+                ]
+            ),
+            max_size=2,
+        ),
+        st.sampled_from(["in_progress", "completed", "incomplete", "interpreting", "failed"]),
+        _EXTRA,
+    ),
     "reasoning": st.builds(
         lambda identifier, summary, content, encrypted, status, extra: _json(
             {
@@ -790,6 +820,15 @@ _CHANGES: st.SearchStrategy[dict[str, Any]] = st.sampled_from(
         {"encrypted_content": 3},
         {"status": "searching"},
         {"status": "calling"},
+        {"status": "interpreting"},
+        {"type": "code_interpreter_call"},
+        {"container_id": None},
+        {"container_id": _MISSING},
+        {"code": 3},
+        {"outputs": [{"type": "logs"}]},
+        {"outputs": [{"type": "image", "url": None}]},
+        {"outputs": [{"type": "files", "files": []}]},
+        {"outputs": {"type": "logs", "logs": "1"}},
         {"type": "computer_call"},
         {"type": "computer_call_output"},
         {"pending_safety_checks": None},
@@ -1145,6 +1184,23 @@ def test_a_page_of_an_mcp_server_s_tools_and_approvals_is_read_straight() -> Non
     assert (answered.approve, answered.reason) == (True, None)
 
 
+def test_a_page_with_code_the_interpreter_ran_is_read_straight() -> None:
+    outputs = [{"type": "logs", "logs": "3\n"}, {"type": "image", "url": "https://example.com/plot.png"}]
+    run = {"id": "ci_1", "type": "code_interpreter_call", "container_id": "cntr_1", "code": "print(1 + 2)"}
+    body = _page(_message(), {**run, "outputs": outputs, "status": "completed"})
+    page = read_item_page(body, CONVERSATION)
+    assert isinstance(page, ReadPage)
+    usual = _usual(body)
+    assert usual is not None
+    assert _state(page.data) == _state(usual[0])
+    ran = page.data[1]
+    assert isinstance(ran, CodeInterpreterCall)
+    assert [type(output).__name__ for output in ran.outputs or []] == [
+        "CodeInterpreterLogsOutput",
+        "CodeInterpreterImageOutput",
+    ]
+
+
 def test_a_page_with_a_generated_image_is_read_straight() -> None:
     image = {
         "id": "ig_1",
@@ -1267,6 +1323,11 @@ def test_a_page_of_images_files_and_refusals_is_read_straight() -> None:
         {**_CUSTOM_OUTPUT, "output": [{"type": "input_file", "file_id": "file_1", "detail": "medium"}]},
         {**_CUSTOM_OUTPUT, "output": [{"type": "refusal", "refusal": "no"}]},
         {"id": "mcpl_1", "type": "mcp_list_tools", "server_label": "s", "tools": [{"name": "t", "input_schema": []}]},
+        {"id": "ci_1", "type": "code_interpreter_call", "status": "completed", "container_id": "c", "outputs": [{}]},
+        {"id": "ig_1", "type": "image_generation_call", "status": "failed", "error": {"type": "x", "message": "no"}},
+        {"id": "cu_1", "type": "computer_call", "call_id": "c", "status": "completed", "action": {"type": "wait"}},
+        {"id": "cuo_1", "type": "computer_call_output", "call_id": "c", "status": "completed", "output": {}},
+        {"id": "ls_1", "type": "local_shell_call", "call_id": "c", "status": "completed", "action": {"type": "exec"}},
         {"id": "mcpr_1", "type": "mcp_approval_request", "server_label": "s", "name": "t"},
         {
             "id": "computer_1",
