@@ -186,118 +186,126 @@ def _optional(schema: CoreSchema) -> CoreSchema:
 
 def _parts(**parts: CoreSchema) -> CoreSchema:
     """A list of content parts, each one of ``parts`` by its `type`."""
-    return cs.list_schema(cs.tagged_union_schema(parts, discriminator="type"), fail_fast=True)
+    return _list(_union(**parts))
 
 
 def _literal(value: str) -> CoreSchema:
     return cs.literal_schema([value])
 
 
-_ID = cs.str_schema(min_length=1)
-"""An item's id. An empty one is refused: the usual conversion then takes a call's `call_id` instead."""
+def _kind(cls: type[Any], kind: str, fields: dict[str, CoreSchema] | None = None) -> CoreSchema:
+    """A member of a union by `type`: ``cls`` with its `type` ``kind`` and ``fields``."""
+    return _object(cls, {"type": _literal(kind), **(fields or {})})
 
-_NOTHING = cs.list_schema(cs.any_schema(), max_length=0)
-"""An empty list: a non-empty one holds objects this reader does not make."""
 
-_INPUT_TEXT = _object(
-    InputTextContent,
-    {"type": _literal("input_text"), "text": cs.str_schema(), "prompt_cache_breakpoint": _absent_or(cs.none_schema())},
-)
-_STR = cs.str_schema()
-_INT = cs.int_schema()  # as pydantic reads an `int` field; one beyond 32 bits fails where `Int` shows it, either way
+def _union(**members: CoreSchema) -> CoreSchema:
+    """One of ``members`` by its `type`; one of another kind is not made here."""
+    return cs.tagged_union_schema(members, discriminator="type")
 
-_ANNOTATIONS = cs.list_schema(
-    cs.tagged_union_schema(
-        {
-            "file_citation": _object(
-                FileCitationAnnotation,
-                {"type": _literal("file_citation"), "file_id": _STR, "filename": _STR, "index": _INT},
-            ),
-            "url_citation": _object(
-                UrlCitationAnnotation,
-                {
-                    "type": _literal("url_citation"),
-                    "url": _STR,
-                    "title": _STR,
-                    "start_index": _INT,
-                    "end_index": _INT,
-                },
-            ),
-            "container_file_citation": _object(
-                ContainerFileCitationAnnotation,
-                {
-                    "type": _literal("container_file_citation"),
-                    "container_id": _STR,
-                    "file_id": _STR,
-                    "filename": _STR,
-                    "start_index": _INT,
-                    "end_index": _INT,
-                },
-            ),
-            "file_path": _object(FilePathAnnotation, {"type": _literal("file_path"), "file_id": _STR, "index": _INT}),
-        },
-        discriminator="type",
-    ),
-    fail_fast=True,
-)
-"""An output text's annotations; one of a kind the gateway shows as `UnknownAnnotation` is not made here."""
 
-_OUTPUT_TEXT = _object(
-    OutputTextContent,
-    {
-        "type": _literal("output_text"),
-        "text": _STR,
-        "annotations": _ANNOTATIONS,
-        "logprobs": _optional(_NOTHING),
-    },
-)
+def _list(schema: CoreSchema) -> CoreSchema:
+    """A list of ``schema``, refused at its first element that is not one."""
+    return cs.list_schema(schema, fail_fast=True)
 
-_CALLER = cs.tagged_union_schema(
-    {
-        # The REST model of a direct caller keeps an unknown `caller_id` member, and the conversion
-        # reads it: only a direct caller without one is made here.
-        "direct": _object(ToolCaller, {"type": _enum(ToolCallerType), "caller_id": _absent_or(cs.none_schema())}),
-        "program": _object(ToolCaller, {"type": _enum(ToolCallerType), "caller_id": cs.str_schema()}),
-    },
-    discriminator="type",
-)
 
 _COMMON = {"item_id": "id"}
 _LATER = frozenset({"conversation_id"})
 
-_NO_BREAKPOINT = _absent_or(cs.none_schema())
-"""A part's prompt cache breakpoint: only a part without one is made here."""
 
-_REFUSAL = _object(RefusalContent, {"type": _literal("refusal"), "refusal": _STR})
-_INPUT_IMAGE = _object(
+def _item(
+    cls: type[Any],
+    kind: str,
+    fields: dict[str, CoreSchema],
+    aliases: Mapping[str, list[list[str | int]]] | None = None,
+    later: frozenset[str] = frozenset(),
+) -> CoreSchema:
+    """An item of type ``kind``: its non-empty `id` as `item_id`, ``fields``, and its conversation's id
+    set after reading (:func:`read_item_page`)."""
+    return _object(
+        cls,
+        {"type": _literal(kind), "item_id": _ID, **fields},
+        aliases={**_COMMON, **(aliases or {})},
+        later=_LATER | later,
+    )
+
+
+_ID = cs.str_schema(min_length=1)
+"""An item's id. An empty one is refused: the usual conversion then takes a call's `call_id` instead."""
+
+_STR = cs.str_schema()
+_INT = cs.int_schema()  # as pydantic reads an `int` field; one beyond 32 bits fails where `Int` shows it, either way
+_BOOL = cs.bool_schema()
+
+_NOTHING = cs.list_schema(cs.any_schema(), max_length=0)
+"""An empty list: a non-empty one holds objects this reader does not make."""
+
+_NONE = _absent_or(cs.none_schema())
+"""A member made here only when absent or null (a prompt cache breakpoint, an error, ...): an object
+there is one of the kinds this reader leaves to the usual way."""
+
+_INPUT_TEXT = _kind(InputTextContent, "input_text", {"text": _STR, "prompt_cache_breakpoint": _NONE})
+
+_ANNOTATIONS = _list(
+    _union(
+        file_citation=_kind(
+            FileCitationAnnotation, "file_citation", {"file_id": _STR, "filename": _STR, "index": _INT}
+        ),
+        url_citation=_kind(
+            UrlCitationAnnotation,
+            "url_citation",
+            {"url": _STR, "title": _STR, "start_index": _INT, "end_index": _INT},
+        ),
+        container_file_citation=_kind(
+            ContainerFileCitationAnnotation,
+            "container_file_citation",
+            {"container_id": _STR, "file_id": _STR, "filename": _STR, "start_index": _INT, "end_index": _INT},
+        ),
+        file_path=_kind(FilePathAnnotation, "file_path", {"file_id": _STR, "index": _INT}),
+    )
+)
+"""An output text's annotations; one of a kind the gateway shows as `UnknownAnnotation` is not made here."""
+
+_OUTPUT_TEXT = _kind(
+    OutputTextContent, "output_text", {"text": _STR, "annotations": _ANNOTATIONS, "logprobs": _optional(_NOTHING)}
+)
+
+_CALLER = _union(
+    # The REST model of a direct caller keeps an unknown `caller_id` member, and the conversion
+    # reads it: only a direct caller without one is made here.
+    direct=_object(ToolCaller, {"type": _enum(ToolCallerType), "caller_id": _NONE}),
+    program=_object(ToolCaller, {"type": _enum(ToolCallerType), "caller_id": _STR}),
+)
+
+_REFUSAL = _kind(RefusalContent, "refusal", {"refusal": _STR})
+_INPUT_IMAGE = _kind(
     InputImageContent,
+    "input_image",
     {
-        "type": _literal("input_image"),
         "detail": _enum(ImageDetail),
         "file_id": _optional(_STR),
         "image_url": _optional(_STR),
-        "prompt_cache_breakpoint": _NO_BREAKPOINT,
+        "prompt_cache_breakpoint": _NONE,
     },
 )
-_INPUT_FILE = _object(
+_INPUT_FILE = _kind(
     InputFileContent,
+    "input_file",
     {
-        "type": _literal("input_file"),
         "detail": _optional(_enum(FileDetail)),
         "file_data": _optional(_STR),
         "file_id": _optional(_STR),
         "file_url": _optional(_STR),
         "filename": _optional(_STR),
-        "prompt_cache_breakpoint": _NO_BREAKPOINT,
+        "prompt_cache_breakpoint": _NONE,
     },
 )
-_TOOL_OUTPUT_PARTS = _parts(input_text=_INPUT_TEXT, input_image=_INPUT_IMAGE, input_file=_INPUT_FILE)
+_TOOL_OUTPUT = cs.union_schema([_STR, _parts(input_text=_INPUT_TEXT, input_image=_INPUT_IMAGE, input_file=_INPUT_FILE)])
+"""A tool call's output: a string, or a list of parts."""
 
-_MESSAGE = _object(
+_MESSAGE = _item(
     Message,
+    "message",
     {
-        "type": _literal("message"),
-        "item_id": _ID,
         "status": _enum(CallStatus),
         "role": _enum(MessageRole),
         "content": _parts(
@@ -309,27 +317,25 @@ _MESSAGE = _object(
         ),
         "phase": _optional(_enum(MessagePhase)),
     },
-    aliases=_COMMON,
-    later=_LATER,
 )
 
-_FUNCTION_CALL = _object(
+# The REST models take `async` by its alias, or by its field's name (`populate_by_name`).
+_ASYNC_ALIASES: dict[str, list[list[str | int]]] = {"async_": [["async"], ["async_"]]}
+
+_FUNCTION_CALL = _item(
     FunctionCall,
+    "function_call",
     {
-        "type": _literal("function_call"),
-        "item_id": _ID,
-        "call_id": cs.str_schema(),
-        "name": cs.str_schema(),
-        "arguments": cs.str_schema(),
+        "call_id": _STR,
+        "name": _STR,
+        "arguments": _STR,
         "status": _enum(CallStatus),
-        "namespace": _optional(cs.str_schema()),
+        "namespace": _optional(_STR),
         "caller": _optional(_CALLER),
-        "async_": _optional(cs.bool_schema()),
-        "created_by": _optional(cs.str_schema()),
+        "async_": _optional(_BOOL),
+        "created_by": _optional(_STR),
     },
-    # The REST model takes the member by its alias, or by its field's name (`populate_by_name`).
-    aliases={**_COMMON, "async_": [["async"], ["async_"]]},
-    later=_LATER,
+    aliases=_ASYNC_ALIASES,
 )
 
 
@@ -343,136 +349,95 @@ def _split_output(item: FunctionCallOutput | CustomToolCallOutput) -> FunctionCa
     return item
 
 
-_FUNCTION_CALL_OUTPUT = cs.no_info_after_validator_function(
-    _split_output,
-    _object(
-        FunctionCallOutput,
-        {
-            "type": _literal("function_call_output"),
-            "item_id": _ID,
-            "call_id": _optional(cs.str_schema()),
-            "output": cs.union_schema([_STR, _TOOL_OUTPUT_PARTS]),
-            "status": _enum(CallStatus),
-            "name": _optional(cs.str_schema()),
-            "namespace": _optional(cs.str_schema()),
-            "caller": _optional(_CALLER),
-            "created_by": _optional(cs.str_schema()),
-        },
-        aliases=_COMMON,
-        later=_LATER | {"output_content"},
-    ),
+def _tool_output(cls: type[Any], kind: str, fields: dict[str, CoreSchema]) -> CoreSchema:
+    """A tool call's output item, its `output` split as :func:`_split_output` does."""
+    schema = _item(cls, kind, {"output": _TOOL_OUTPUT, **fields}, later=frozenset({"output_content"}))
+    return cs.no_info_after_validator_function(_split_output, schema)
+
+
+_FUNCTION_CALL_OUTPUT = _tool_output(
+    FunctionCallOutput,
+    "function_call_output",
+    {
+        "call_id": _optional(_STR),
+        "status": _enum(CallStatus),
+        "name": _optional(_STR),
+        "namespace": _optional(_STR),
+        "caller": _optional(_CALLER),
+        "created_by": _optional(_STR),
+    },
 )
 
-_REASONING = _object(
+_REASONING = _item(
     Reasoning,
+    "reasoning",
     {
-        "type": _literal("reasoning"),
-        "item_id": _ID,
-        "summary": _parts(
-            summary_text=_object(SummaryTextContent, {"type": _literal("summary_text"), "text": cs.str_schema()})
-        ),
-        "content": _optional(
-            _parts(
-                reasoning_text=_object(
-                    ReasoningTextContent, {"type": _literal("reasoning_text"), "text": cs.str_schema()}
-                )
-            )
-        ),
-        "encrypted_content": _optional(cs.str_schema()),
+        "summary": _parts(summary_text=_kind(SummaryTextContent, "summary_text", {"text": _STR})),
+        "content": _optional(_parts(reasoning_text=_kind(ReasoningTextContent, "reasoning_text", {"text": _STR}))),
+        "encrypted_content": _optional(_STR),
         "status": _optional(_enum(CallStatus)),
     },
-    aliases=_COMMON,
-    later=_LATER,
 )
 
-_WEB_SEARCH_ACTION = cs.tagged_union_schema(
-    {
-        "search": _object(
-            SearchAction,
-            {
-                "type": _literal("search"),
-                "query": _optional(_STR),
-                "queries": _optional(cs.list_schema(_STR)),
-                "sources": _optional(
-                    cs.list_schema(_object(WebSearchSource, {"type": _literal("url"), "url": _STR}), fail_fast=True)
-                ),
-            },
-        ),
-        "open_page": _object(OpenPageAction, {"type": _literal("open_page"), "url": _optional(_STR)}),
-        "find_in_page": _object(FindInPageAction, {"type": _literal("find_in_page"), "url": _STR, "pattern": _STR}),
-    },
-    discriminator="type",
-)
-
-_WEB_SEARCH_CALL = _object(
+_WEB_SEARCH_CALL = _item(
     WebSearchCall,
+    "web_search_call",
     {
-        "type": _literal("web_search_call"),
-        "item_id": _ID,
         "status": _enum(WebSearchCallStatus),
-        "action": _WEB_SEARCH_ACTION,
+        "action": _union(
+            search=_kind(
+                SearchAction,
+                "search",
+                {
+                    "query": _optional(_STR),
+                    "queries": _optional(cs.list_schema(_STR)),
+                    "sources": _optional(_list(_kind(WebSearchSource, "url", {"url": _STR}))),
+                },
+            ),
+            open_page=_kind(OpenPageAction, "open_page", {"url": _optional(_STR)}),
+            find_in_page=_kind(FindInPageAction, "find_in_page", {"url": _STR, "pattern": _STR}),
+        ),
     },
-    aliases=_COMMON,
-    later=_LATER,
 )
 
-_CUSTOM_TOOL_CALL = _object(
+_CUSTOM_TOOL_CALL = _item(
     CustomToolCall,
+    "custom_tool_call",
     {
-        "type": _literal("custom_tool_call"),
-        "item_id": _ID,
         "call_id": _STR,
         "name": _STR,
         "input": _STR,
         "namespace": _optional(_STR),
         "caller": _optional(_CALLER),
-        "async_": _optional(cs.bool_schema()),
+        "async_": _optional(_BOOL),
     },
-    aliases={**_COMMON, "async_": [["async"], ["async_"]]},
-    later=_LATER,
+    aliases=_ASYNC_ALIASES,
 )
 
-_CUSTOM_TOOL_CALL_OUTPUT = cs.no_info_after_validator_function(
-    _split_output,
-    _object(
-        CustomToolCallOutput,
-        {
-            "type": _literal("custom_tool_call_output"),
-            "item_id": _ID,
-            "call_id": _STR,
-            "output": cs.union_schema([_STR, _TOOL_OUTPUT_PARTS]),
-            "caller": _optional(_CALLER),
-        },
-        aliases=_COMMON,
-        later=_LATER | {"output_content"},
-    ),
+_CUSTOM_TOOL_CALL_OUTPUT = _tool_output(
+    CustomToolCallOutput, "custom_tool_call_output", {"call_id": _STR, "caller": _optional(_CALLER)}
 )
 
-_MCP_CALL = _object(
+_MCP_CALL = _item(
     McpCall,
+    "mcp_call",
     {
-        "type": _literal("mcp_call"),
-        "item_id": _ID,
         "server_label": _STR,
         "name": _STR,
         "arguments": _STR,
         "approval_request_id": _optional(_STR),
         "output": _optional(_STR),
-        # A failed call's error is one of several kinds: such a page goes the usual way.
-        "error": _absent_or(cs.none_schema()),
+        "error": _NONE,  # a failed call's error is one of several kinds
         "status": _optional(_enum(McpCallStatus)),
     },
-    aliases=_COMMON,
-    later=_LATER,
 )
 
-_MCP_LIST_TOOLS = _object(
+_MCP_LIST_TOOLS = _item(
     McpListTools,
+    "mcp_list_tools",
     {
-        "type": _literal("mcp_list_tools"),
-        "item_id": _ID,
         "server_label": _STR,
-        "tools": cs.list_schema(
+        "tools": _list(
             _object(
                 McpListedTool,
                 {
@@ -481,40 +446,26 @@ _MCP_LIST_TOOLS = _object(
                     "input_schema": cs.dict_schema(_STR, cs.any_schema()),
                     "annotations": _absent_or(cs.any_schema()),
                 },
-            ),
-            fail_fast=True,
+            )
         ),
         "error": _optional(_STR),
     },
-    aliases=_COMMON,
-    later=_LATER,
 )
 
-_MCP_APPROVAL_REQUEST = _object(
-    McpApprovalRequest,
-    {"type": _literal("mcp_approval_request"), "item_id": _ID, "server_label": _STR, "name": _STR, "arguments": _STR},
-    aliases=_COMMON,
-    later=_LATER,
+_MCP_APPROVAL_REQUEST = _item(
+    McpApprovalRequest, "mcp_approval_request", {"server_label": _STR, "name": _STR, "arguments": _STR}
 )
 
-_MCP_APPROVAL_RESPONSE = _object(
+_MCP_APPROVAL_RESPONSE = _item(
     McpApprovalResponse,
-    {
-        "type": _literal("mcp_approval_response"),
-        "item_id": _ID,
-        "approval_request_id": _STR,
-        "approve": cs.bool_schema(),
-        "reason": _optional(_STR),
-    },
-    aliases=_COMMON,
-    later=_LATER,
+    "mcp_approval_response",
+    {"approval_request_id": _STR, "approve": _BOOL, "reason": _optional(_STR)},
 )
 
-_IMAGE_GENERATION_CALL = _object(
+_IMAGE_GENERATION_CALL = _item(
     ImageGenerationCall,
+    "image_generation_call",
     {
-        "type": _literal("image_generation_call"),
-        "item_id": _ID,
         "status": _enum(ImageGenerationCallStatus),
         "result": _optional(_STR),
         "action": _optional(_enum(ImageGenerationAction)),
@@ -523,104 +474,73 @@ _IMAGE_GENERATION_CALL = _object(
         "quality": _optional(_enum(ImageQuality)),
         "size": _optional(_STR),
         "revised_prompt": _optional(_STR),
-        # A failed generation's error and an SVG's token counts: such a page goes the usual way.
-        "error": _absent_or(cs.none_schema()),
-        "svg_usage": _absent_or(cs.none_schema()),
+        # A failed generation's error and an SVG's token counts.
+        "error": _NONE,
+        "svg_usage": _NONE,
     },
-    aliases=_COMMON,
-    later=_LATER,
 )
 
 _KEYS = _optional(cs.list_schema(_STR))
 _POINT: dict[str, CoreSchema] = {"x": _INT, "y": _INT}
 
-_COMPUTER_ACTION = cs.tagged_union_schema(
-    {
-        "click": _object(
-            ClickAction, {"type": _literal("click"), "button": _enum(MouseButton), **_POINT, "keys": _KEYS}
-        ),
-        "double_click": _object(DoubleClickAction, {"type": _literal("double_click"), **_POINT, "keys": _KEYS}),
-        "drag": _object(
-            DragAction,
-            {
-                "type": _literal("drag"),
-                "path": cs.list_schema(_object(DragPoint, _POINT), fail_fast=True),
-                "keys": _KEYS,
-            },
-        ),
-        "keypress": _object(KeypressAction, {"type": _literal("keypress"), "keys": cs.list_schema(_STR)}),
-        "move": _object(MoveAction, {"type": _literal("move"), **_POINT, "keys": _KEYS}),
-        "screenshot": _object(ScreenshotAction, {"type": _literal("screenshot")}),
-        "scroll": _object(
-            ScrollAction,
-            {"type": _literal("scroll"), **_POINT, "scroll_x": _INT, "scroll_y": _INT, "keys": _KEYS},
-        ),
-        "type": _object(TypeAction, {"type": _literal("type"), "text": _STR}),
-        "wait": _object(WaitAction, {"type": _literal("wait")}),
-    },
-    discriminator="type",
+_COMPUTER_ACTION = _union(
+    click=_kind(ClickAction, "click", {"button": _enum(MouseButton), **_POINT, "keys": _KEYS}),
+    double_click=_kind(DoubleClickAction, "double_click", {**_POINT, "keys": _KEYS}),
+    drag=_kind(DragAction, "drag", {"path": _list(_object(DragPoint, _POINT)), "keys": _KEYS}),
+    keypress=_kind(KeypressAction, "keypress", {"keys": cs.list_schema(_STR)}),
+    move=_kind(MoveAction, "move", {**_POINT, "keys": _KEYS}),
+    screenshot=_kind(ScreenshotAction, "screenshot"),
+    scroll=_kind(ScrollAction, "scroll", {**_POINT, "scroll_x": _INT, "scroll_y": _INT, "keys": _KEYS}),
+    type=_kind(TypeAction, "type", {"text": _STR}),
+    wait=_kind(WaitAction, "wait"),
 )
 
-_SAFETY_CHECKS = cs.list_schema(
-    _object(SafetyCheck, {"id": _STR, "code": _optional(_STR), "message": _optional(_STR)}), fail_fast=True
-)
+_SAFETY_CHECKS = _list(_object(SafetyCheck, {"id": _STR, "code": _optional(_STR), "message": _optional(_STR)}))
 
-_COMPUTER_CALL = _object(
+_COMPUTER_CALL = _item(
     ComputerCall,
+    "computer_call",
     {
-        "type": _literal("computer_call"),
-        "item_id": _ID,
         "call_id": _STR,
         "status": _enum(CallStatus),
         "pending_safety_checks": _SAFETY_CHECKS,
         "action": _optional(_COMPUTER_ACTION),
-        "actions": _optional(cs.list_schema(_COMPUTER_ACTION, fail_fast=True)),
+        "actions": _optional(_list(_COMPUTER_ACTION)),
     },
-    aliases=_COMMON,
-    later=_LATER,
 )
 
-_COMPUTER_CALL_OUTPUT = _object(
+_COMPUTER_CALL_OUTPUT = _item(
     ComputerCallOutput,
+    "computer_call_output",
     {
-        "type": _literal("computer_call_output"),
-        "item_id": _ID,
         "call_id": _STR,
         "status": _enum(ComputerCallOutputStatus),
-        "output": _object(
+        "output": _kind(
             ComputerScreenshotImage,
-            {"type": _literal("computer_screenshot"), "file_id": _optional(_STR), "image_url": _optional(_STR)},
+            "computer_screenshot",
+            {"file_id": _optional(_STR), "image_url": _optional(_STR)},
         ),
         "acknowledged_safety_checks": _optional(_SAFETY_CHECKS),
         "created_by": _optional(_STR),
     },
-    aliases=_COMMON,
-    later=_LATER,
 )
 
-_CODE_INTERPRETER_CALL = _object(
+_CODE_INTERPRETER_CALL = _item(
     CodeInterpreterCall,
+    "code_interpreter_call",
     {
-        "type": _literal("code_interpreter_call"),
-        "item_id": _ID,
         "container_id": _STR,
         "code": _optional(_STR),
         "outputs": _optional(
-            cs.list_schema(
-                cs.tagged_union_schema(
-                    {
-                        "logs": _object(CodeInterpreterLogsOutput, {"type": _literal("logs"), "logs": _STR}),
-                        "image": _object(CodeInterpreterImageOutput, {"type": _literal("image"), "url": _STR}),
-                    },
-                    discriminator="type",
-                ),
-                fail_fast=True,
+            _list(
+                _union(
+                    logs=_kind(CodeInterpreterLogsOutput, "logs", {"logs": _STR}),
+                    image=_kind(CodeInterpreterImageOutput, "image", {"url": _STR}),
+                )
             )
         ),
         "status": _enum(CodeInterpreterCallStatus),
     },
-    aliases=_COMMON,
-    later=_LATER,
 )
 
 _ATTRIBUTES = cs.no_info_after_validator_function(
@@ -629,15 +549,14 @@ _ATTRIBUTES = cs.no_info_after_validator_function(
 """A result's attributes, read as the REST model reads them (the same union of value types), then
 as the schema shows them."""
 
-_FILE_SEARCH_CALL = _object(
+_FILE_SEARCH_CALL = _item(
     FileSearchCall,
+    "file_search_call",
     {
-        "type": _literal("file_search_call"),
-        "item_id": _ID,
         "queries": cs.list_schema(_STR),
         "status": _enum(FileSearchCallStatus),
         "results": _optional(
-            cs.list_schema(
+            _list(
                 _object(
                     FileSearchResult,
                     {
@@ -647,147 +566,108 @@ _FILE_SEARCH_CALL = _object(
                         "text": _optional(_STR),
                         "attributes": _optional(_ATTRIBUTES),
                     },
-                ),
-                fail_fast=True,
+                )
             )
         ),
     },
-    aliases=_COMMON,
-    later=_LATER,
 )
 
-_SHELL_CALL = _object(
+_SHELL_CALL = _item(
     ShellCall,
+    "shell_call",
     {
-        "type": _literal("shell_call"),
-        "item_id": _ID,
         "call_id": _STR,
         "action": _object(
             ShellCallAction,
-            {
-                "commands": cs.list_schema(_STR),
-                "timeout_ms": _optional(_INT),
-                "max_output_length": _optional(_INT),
-            },
+            {"commands": cs.list_schema(_STR), "timeout_ms": _optional(_INT), "max_output_length": _optional(_INT)},
         ),
         "status": _enum(CallStatus),
         "environment": _optional(
-            cs.tagged_union_schema(
-                {
-                    "local": _object(LocalShellEnvironment, {"type": _literal("local")}),
-                    "container_reference": _object(
-                        ContainerReferenceEnvironment,
-                        {"type": _literal("container_reference"), "container_id": _STR},
-                    ),
-                },
-                discriminator="type",
+            _union(
+                local=_kind(LocalShellEnvironment, "local"),
+                container_reference=_kind(ContainerReferenceEnvironment, "container_reference", {"container_id": _STR}),
             )
         ),
         "caller": _optional(_CALLER),
         "created_by": _optional(_STR),
     },
-    aliases=_COMMON,
-    later=_LATER,
 )
 
-_SHELL_CALL_OUTPUT = _object(
+_SHELL_CALL_OUTPUT = _item(
     ShellCallOutput,
+    "shell_call_output",
     {
-        "type": _literal("shell_call_output"),
-        "item_id": _ID,
         "call_id": _STR,
-        "output": cs.list_schema(
+        "output": _list(
             _object(
                 ShellCallOutputChunk,
                 {
                     "stdout": _STR,
                     "stderr": _STR,
-                    "outcome": cs.tagged_union_schema(
-                        {
-                            "timeout": _object(ShellTimeoutOutcome, {"type": _literal("timeout")}),
-                            "exit": _object(ShellExitOutcome, {"type": _literal("exit"), "exit_code": _INT}),
-                        },
-                        discriminator="type",
+                    "outcome": _union(
+                        timeout=_kind(ShellTimeoutOutcome, "timeout"),
+                        exit=_kind(ShellExitOutcome, "exit", {"exit_code": _INT}),
                     ),
                     "created_by": _optional(_STR),
                 },
-            ),
-            fail_fast=True,
+            )
         ),
         "status": _enum(CallStatus),
         "max_output_length": _optional(_INT),
         "caller": _optional(_CALLER),
         "created_by": _optional(_STR),
     },
-    aliases=_COMMON,
-    later=_LATER,
 )
 
-_APPLY_PATCH_CALL = _object(
+_APPLY_PATCH_CALL = _item(
     ApplyPatchCall,
+    "apply_patch_call",
     {
-        "type": _literal("apply_patch_call"),
-        "item_id": _ID,
         "call_id": _STR,
-        "operation": cs.tagged_union_schema(
-            {
-                "create_file": _object(
-                    CreateFileOperation, {"type": _literal("create_file"), "path": _STR, "diff": _STR}
-                ),
-                "delete_file": _object(DeleteFileOperation, {"type": _literal("delete_file"), "path": _STR}),
-                "update_file": _object(
-                    UpdateFileOperation, {"type": _literal("update_file"), "path": _STR, "diff": _STR}
-                ),
-            },
-            discriminator="type",
+        "operation": _union(
+            create_file=_kind(CreateFileOperation, "create_file", {"path": _STR, "diff": _STR}),
+            delete_file=_kind(DeleteFileOperation, "delete_file", {"path": _STR}),
+            update_file=_kind(UpdateFileOperation, "update_file", {"path": _STR, "diff": _STR}),
         ),
         "status": _enum(ApplyPatchCallStatus),
         "caller": _optional(_CALLER),
         "created_by": _optional(_STR),
     },
-    aliases=_COMMON,
-    later=_LATER,
 )
 
-_APPLY_PATCH_CALL_OUTPUT = _object(
+_APPLY_PATCH_CALL_OUTPUT = _item(
     ApplyPatchCallOutput,
+    "apply_patch_call_output",
     {
-        "type": _literal("apply_patch_call_output"),
-        "item_id": _ID,
         "call_id": _STR,
         "status": _enum(ApplyPatchCallOutputStatus),
         "output": _optional(_STR),
         "caller": _optional(_CALLER),
         "created_by": _optional(_STR),
     },
-    aliases=_COMMON,
-    later=_LATER,
 )
 
-_ITEM = cs.tagged_union_schema(
-    {
-        "message": _MESSAGE,
-        "function_call": _FUNCTION_CALL,
-        "function_call_output": _FUNCTION_CALL_OUTPUT,
-        "reasoning": _REASONING,
-        "web_search_call": _WEB_SEARCH_CALL,
-        "file_search_call": _FILE_SEARCH_CALL,
-        "image_generation_call": _IMAGE_GENERATION_CALL,
-        "computer_call": _COMPUTER_CALL,
-        "code_interpreter_call": _CODE_INTERPRETER_CALL,
-        "computer_call_output": _COMPUTER_CALL_OUTPUT,
-        "mcp_call": _MCP_CALL,
-        "mcp_list_tools": _MCP_LIST_TOOLS,
-        "mcp_approval_request": _MCP_APPROVAL_REQUEST,
-        "mcp_approval_response": _MCP_APPROVAL_RESPONSE,
-        "custom_tool_call": _CUSTOM_TOOL_CALL,
-        "custom_tool_call_output": _CUSTOM_TOOL_CALL_OUTPUT,
-        "shell_call": _SHELL_CALL,
-        "shell_call_output": _SHELL_CALL_OUTPUT,
-        "apply_patch_call": _APPLY_PATCH_CALL,
-        "apply_patch_call_output": _APPLY_PATCH_CALL_OUTPUT,
-    },
-    discriminator="type",
+_ITEM = _union(
+    message=_MESSAGE,
+    function_call=_FUNCTION_CALL,
+    function_call_output=_FUNCTION_CALL_OUTPUT,
+    reasoning=_REASONING,
+    web_search_call=_WEB_SEARCH_CALL,
+    file_search_call=_FILE_SEARCH_CALL,
+    image_generation_call=_IMAGE_GENERATION_CALL,
+    computer_call=_COMPUTER_CALL,
+    computer_call_output=_COMPUTER_CALL_OUTPUT,
+    code_interpreter_call=_CODE_INTERPRETER_CALL,
+    mcp_call=_MCP_CALL,
+    mcp_list_tools=_MCP_LIST_TOOLS,
+    mcp_approval_request=_MCP_APPROVAL_REQUEST,
+    mcp_approval_response=_MCP_APPROVAL_RESPONSE,
+    custom_tool_call=_CUSTOM_TOOL_CALL,
+    custom_tool_call_output=_CUSTOM_TOOL_CALL_OUTPUT,
+    shell_call=_SHELL_CALL,
+    shell_call_output=_SHELL_CALL_OUTPUT,
+    apply_patch_call=_APPLY_PATCH_CALL,
+    apply_patch_call_output=_APPLY_PATCH_CALL_OUTPUT,
 )
 
 _PAGE = SchemaValidator(
@@ -795,10 +675,10 @@ _PAGE = SchemaValidator(
         {
             "object": cs.typed_dict_field(_literal("list"), required=False),
             # At the first item it does not take, the page goes the usual way: no need to read on.
-            "data": cs.typed_dict_field(cs.list_schema(_ITEM, fail_fast=True)),
-            "first_id": cs.typed_dict_field(cs.nullable_schema(cs.str_schema())),
-            "last_id": cs.typed_dict_field(cs.nullable_schema(cs.str_schema())),
-            "has_more": cs.typed_dict_field(cs.bool_schema()),
+            "data": cs.typed_dict_field(_list(_ITEM)),
+            "first_id": cs.typed_dict_field(cs.nullable_schema(_STR)),
+            "last_id": cs.typed_dict_field(cs.nullable_schema(_STR)),
+            "has_more": cs.typed_dict_field(_BOOL),
         },
         extra_behavior="ignore",
     )
