@@ -22,7 +22,9 @@ messages in 27 µs instead of 85, measured in a loop.
 - `image_generation_call` items without an error or SVG usage; `code_interpreter_call` items;
   `computer_call` items and their outputs, with the actions the schema names;
 - a coding agent's `shell_call` and `apply_patch_call` items and their outputs, with the
-  environments, outcomes and operations the schema names;
+  environments, outcomes and operations the schema names; `local_shell_call` items and their
+  outputs;
+- `program` and `program_output` items (programmatic tool calling), and `compaction` items;
 
 every id non-empty, every value one the REST models accept. For anything else it gives None, and
 the page is read the usual way, so that an unusual page, and every error, come out exactly as
@@ -53,10 +55,12 @@ from gateway.schema.actions import (
     DoubleClickAction,
     DragAction,
     DragPoint,
+    EnvironmentVariable,
     FileSearchResult,
     FindInPageAction,
     KeypressAction,
     LocalShellEnvironment,
+    LocalShellExecAction,
     McpListedTool,
     MoveAction,
     OpenPageAction,
@@ -107,12 +111,14 @@ from gateway.schema.enums import (
     MessagePhase,
     MessageRole,
     MouseButton,
+    ProgramOutputStatus,
     WebSearchCallStatus,
 )
 from gateway.schema.items import (
     ApplyPatchCall,
     ApplyPatchCallOutput,
     CodeInterpreterCall,
+    Compaction,
     ComputerCall,
     ComputerCallOutput,
     ConversationItemFields,
@@ -122,11 +128,15 @@ from gateway.schema.items import (
     FunctionCall,
     FunctionCallOutput,
     ImageGenerationCall,
+    LocalShellCall,
+    LocalShellCallOutput,
     McpApprovalRequest,
     McpApprovalResponse,
     McpCall,
     McpListTools,
     Message,
+    Program,
+    ProgramOutput,
     Reasoning,
     ShellCall,
     ShellCallOutput,
@@ -647,6 +657,46 @@ _APPLY_PATCH_CALL_OUTPUT = _item(
     },
 )
 
+_PROGRAM = _item(Program, "program", {"call_id": _STR, "code": _STR, "fingerprint": _STR})
+
+_PROGRAM_OUTPUT = _item(
+    ProgramOutput, "program_output", {"call_id": _STR, "result": _STR, "status": _enum(ProgramOutputStatus)}
+)
+
+_COMPACTION = _item(Compaction, "compaction", {"encrypted_content": _STR, "created_by": _optional(_STR)})
+
+
+def _variables(env: dict[str, str]) -> list[EnvironmentVariable]:
+    """A command's environment as the schema shows it: a list of variables, in the upstream's order."""
+    return [EnvironmentVariable(name=name, value=value) for name, value in env.items()]
+
+
+_LOCAL_SHELL_CALL = _item(
+    LocalShellCall,
+    "local_shell_call",
+    {
+        "call_id": _STR,
+        "action": _kind(
+            LocalShellExecAction,
+            "exec",
+            {
+                "command": cs.list_schema(_STR),
+                "env": cs.no_info_after_validator_function(_variables, cs.dict_schema(_STR, _STR)),
+                "timeout_ms": _optional(_INT),
+                "user": _optional(_STR),
+                "working_directory": _optional(_STR),
+            },
+        ),
+        "status": _enum(CallStatus),
+    },
+)
+
+_LOCAL_SHELL_CALL_OUTPUT = _item(
+    LocalShellCallOutput,
+    "local_shell_call_output",
+    {"call_id": _optional(_STR), "output": _STR, "status": _optional(_enum(CallStatus))},
+)
+
 _ITEM = _union(
     message=_MESSAGE,
     function_call=_FUNCTION_CALL,
@@ -668,6 +718,11 @@ _ITEM = _union(
     shell_call_output=_SHELL_CALL_OUTPUT,
     apply_patch_call=_APPLY_PATCH_CALL,
     apply_patch_call_output=_APPLY_PATCH_CALL_OUTPUT,
+    program=_PROGRAM,
+    program_output=_PROGRAM_OUTPUT,
+    compaction=_COMPACTION,
+    local_shell_call=_LOCAL_SHELL_CALL,
+    local_shell_call_output=_LOCAL_SHELL_CALL_OUTPUT,
 )
 
 _PAGE = SchemaValidator(

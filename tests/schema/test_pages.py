@@ -34,11 +34,18 @@ from gateway.schema.content import (
     UrlCitationAnnotation,
 )
 from gateway.schema.convert import UpstreamContractError
-from gateway.schema.enums import ApplyPatchCallOutputStatus, ImageDetail, ImageQuality, MouseButton
+from gateway.schema.enums import (
+    ApplyPatchCallOutputStatus,
+    ImageDetail,
+    ImageQuality,
+    MouseButton,
+    ProgramOutputStatus,
+)
 from gateway.schema.items import (
     ApplyPatchCall,
     ApplyPatchCallOutput,
     CodeInterpreterCall,
+    Compaction,
     ComputerCall,
     ComputerCallOutput,
     CustomToolCall,
@@ -47,11 +54,15 @@ from gateway.schema.items import (
     FunctionCall,
     FunctionCallOutput,
     ImageGenerationCall,
+    LocalShellCall,
+    LocalShellCallOutput,
     McpApprovalRequest,
     McpApprovalResponse,
     McpCall,
     McpListTools,
     Message,
+    Program,
+    ProgramOutput,
     ShellCall,
     ShellCallOutput,
     WebSearchCall,
@@ -776,6 +787,93 @@ _PLAIN: dict[str, st.SearchStrategy[dict[str, Any]]] = {
         _maybe(None, "completed", "in_progress"),
         _EXTRA,
     ),
+    "program": st.builds(
+        lambda identifier, call_id, code, fingerprint, extra: {
+            "id": identifier,
+            "type": "program",
+            "call_id": call_id,
+            "code": code,
+            "fingerprint": fingerprint,
+            **extra,
+        },
+        _ID,
+        _STRING,
+        st.sampled_from(["", "return tools.search('x');"]),
+        _STRING,
+        _EXTRA,
+    ),
+    "program_output": st.builds(
+        lambda identifier, call_id, result, status, extra: {
+            "id": identifier,
+            "type": "program_output",
+            "call_id": call_id,
+            "result": result,
+            "status": status,
+            **extra,
+        },
+        _ID,
+        _STRING,
+        _STRING,
+        st.sampled_from(["completed", "incomplete"]),
+        _EXTRA,
+    ),
+    "compaction": st.builds(
+        lambda identifier, content, created_by, extra: _json(
+            {"id": identifier, "type": "compaction", "encrypted_content": content, "created_by": created_by, **extra}
+        ),
+        _ID,
+        _STRING,
+        _maybe(None, "someone"),
+        st.sampled_from([{}, {"unknown": [1]}]),
+    ),
+    "local_shell_call": st.builds(
+        lambda identifier, call_id, action, status, extra: {
+            "id": identifier,
+            "type": "local_shell_call",
+            "call_id": call_id,
+            "action": action,
+            "status": status,
+            **extra,
+        },
+        _ID,
+        _STRING,
+        st.builds(
+            lambda command, env, timeout, user, directory: _json(
+                {
+                    "type": "exec",
+                    "command": command,
+                    "env": env,
+                    "timeout_ms": timeout,
+                    "user": user,
+                    "working_directory": directory,
+                }
+            ),
+            st.lists(_STRING, max_size=2),
+            st.dictionaries(_STRING, _STRING, max_size=2),
+            _maybe(None, 1000, 2**31),
+            _maybe(None, "root"),
+            _maybe(None, "/tmp"),
+        ),
+        _STATUS,
+        _EXTRA,
+    ),
+    "local_shell_call_output": st.builds(
+        lambda identifier, call_id, output, status, extra: _json(
+            {
+                "id": identifier,
+                "type": "local_shell_call_output",
+                "call_id": call_id,
+                "output": output,
+                "status": status,
+                **extra,
+            }
+        ),
+        _ID,
+        _maybe(None, "call_1"),
+        st.sampled_from(["", '{"stdout": "a"}']),
+        _maybe(None, "completed", "in_progress", "incomplete"),
+        _EXTRA,
+    ),
 }
 _CHANGES: st.SearchStrategy[dict[str, Any]] = st.sampled_from(
     [
@@ -931,6 +1029,29 @@ _CHANGES: st.SearchStrategy[dict[str, Any]] = st.sampled_from(
         {"action": {"type": "search", "sources": [{"type": "api", "name": "x"}]}},
         {"action": {"type": "search", "sources": [{"type": "url"}]}},
         {"action": {"type": "search", "sources": None, "query": None}},
+        {"type": "program"},
+        {"type": "program_output"},
+        {"type": "compaction"},
+        {"type": "local_shell_call"},
+        {"type": "local_shell_call_output"},
+        {"code": None},
+        {"fingerprint": _MISSING},
+        {"result": None},
+        {"result": 3},
+        {"status": "failed"},
+        {"encrypted_content": None},
+        {"encrypted_content": _MISSING},
+        {"action": {"type": "exec", "command": ["ls"]}},
+        {"action": {"type": "exec", "command": ["ls"], "env": None}},
+        {"action": {"type": "exec", "command": ["ls"], "env": {"A": 1}}},
+        {"action": {"type": "exec", "command": ["ls"], "env": []}},
+        {"action": {"type": "exec", "command": "ls", "env": {}}},
+        {"action": {"type": "exec", "command": ["ls"], "env": {}, "timeout_ms": "10"}},
+        {"action": {"type": "exec", "command": ["ls"], "env": {}, "timeout_ms": 1.5}},
+        {"action": {"type": "run", "command": ["ls"], "env": {}}},
+        {"action": {"command": ["ls"], "env": {}}},
+        {"output": None},
+        {"output": 3},
     ]
 )
 
@@ -1158,6 +1279,40 @@ def test_a_page_of_a_coding_agent_s_shell_and_patch_calls_is_read_straight() -> 
     assert isinstance(patch.operation, UpdateFileOperation)
     assert isinstance(patched, ApplyPatchCallOutput)
     assert patched.status is ApplyPatchCallOutputStatus.FAILED
+
+
+def test_a_page_of_programs_local_shell_calls_and_a_compaction_is_read_straight() -> None:
+    command = {
+        "type": "exec",
+        "command": ["ls", "-l"],
+        "env": {"HOME": "/root", "LANG": "C"},
+        "timeout_ms": 1000,
+        "working_directory": "/tmp",
+    }
+    body = _page(
+        {"id": "cmp_1", "type": "compaction", "encrypted_content": "gAAA"},
+        {"id": "prog_1", "type": "program", "call_id": "call_1", "code": "return 1;", "fingerprint": "fp"},
+        {"id": "prout_1", "type": "program_output", "call_id": "call_1", "result": "1", "status": "completed"},
+        {"id": "lsh_1", "type": "local_shell_call", "call_id": "call_2", "action": command, "status": "completed"},
+        {"id": "lsho_1", "type": "local_shell_call_output", "output": '{"stdout": "a"}'},
+    )
+    page = read_item_page(body, CONVERSATION)
+    assert isinstance(page, ReadPage)
+    usual = _usual(body)
+    assert usual is not None
+    assert _state(page.data) == _state(usual[0])
+    compaction, program, result, shell, output = page.data
+    assert isinstance(compaction, Compaction)
+    assert (compaction.encrypted_content, compaction.created_by) == ("gAAA", None)
+    assert isinstance(program, Program)
+    assert (program.call_id, program.fingerprint) == ("call_1", "fp")
+    assert isinstance(result, ProgramOutput)
+    assert result.status is ProgramOutputStatus.COMPLETED
+    assert isinstance(shell, LocalShellCall)
+    assert [(variable.name, variable.value) for variable in shell.action.env] == [("HOME", "/root"), ("LANG", "C")]
+    assert (shell.action.user, shell.action.working_directory) == (None, "/tmp")
+    assert isinstance(output, LocalShellCallOutput)
+    assert (output.call_id, output.status) == (None, None)
 
 
 def test_a_page_of_an_mcp_server_s_tools_and_approvals_is_read_straight() -> None:
