@@ -17,9 +17,10 @@ messages in 27 µs instead of 85, measured in a loop.
 - `reasoning` items, with `summary_text` and `reasoning_text` parts;
 - `web_search_call` items whose action is a `search` (with or without its sources), `open_page`
   or `find_in_page`, and `file_search_call` items (with or without their results);
-- `custom_tool_call` items and their outputs (as a function call's); `mcp_call` items without an
-  error, `mcp_list_tools`, `mcp_approval_request` and `mcp_approval_response` items;
-- `image_generation_call` items without an error or SVG usage; `code_interpreter_call` items;
+- `custom_tool_call` items and their outputs (as a function call's); `mcp_call` items (with an
+  error of the three kinds the schema names), `mcp_list_tools`, `mcp_approval_request` and
+  `mcp_approval_response` items;
+- `image_generation_call` items; `code_interpreter_call` items;
   `computer_call` items and their outputs, with the actions the schema names;
 - a coding agent's `shell_call` and `apply_patch_call` items and their outputs, with the
   environments, outcomes and operations the schema names; `local_shell_call` items and their
@@ -58,10 +59,16 @@ from gateway.schema.actions import (
     EnvironmentVariable,
     FileSearchResult,
     FindInPageAction,
+    ImageGenerationError,
+    ImageGenerationModerationDetails,
+    ImageGenerationSvgUsage,
     KeypressAction,
     LocalShellEnvironment,
     LocalShellExecAction,
+    McpHttpError,
     McpListedTool,
+    McpProtocolError,
+    McpToolExecutionError,
     MoveAction,
     OpenPageAction,
     SafetyCheck,
@@ -110,6 +117,7 @@ from gateway.schema.enums import (
     McpCallStatus,
     MessagePhase,
     MessageRole,
+    ModerationStage,
     MouseButton,
     ProgramOutputStatus,
     WebSearchCallStatus,
@@ -437,7 +445,15 @@ _MCP_CALL = _item(
         "arguments": _STR,
         "approval_request_id": _optional(_STR),
         "output": _optional(_STR),
-        "error": _NONE,  # a failed call's error is one of several kinds
+        "error": _optional(
+            _union(  # an error of a kind the schema shows as `UnknownMcpError` is not made here
+                mcp_protocol_error=_kind(McpProtocolError, "mcp_protocol_error", {"code": _INT, "message": _STR}),
+                mcp_tool_execution_error=_kind(
+                    McpToolExecutionError, "mcp_tool_execution_error", {"content": cs.any_schema()}
+                ),
+                http_error=_kind(McpHttpError, "http_error", {"code": _INT, "message": _STR}),
+            )
+        ),
         "status": _optional(_enum(McpCallStatus)),
     },
 )
@@ -484,9 +500,35 @@ _IMAGE_GENERATION_CALL = _item(
         "quality": _optional(_enum(ImageQuality)),
         "size": _optional(_STR),
         "revised_prompt": _optional(_STR),
-        # A failed generation's error and an SVG's token counts.
-        "error": _NONE,
-        "svg_usage": _NONE,
+        "error": _optional(
+            _object(
+                ImageGenerationError,
+                {
+                    "type": _STR,
+                    "message": _STR,
+                    "code": _optional(_STR),
+                    "param": _optional(_STR),
+                    "moderation_details": _optional(
+                        _object(
+                            ImageGenerationModerationDetails,
+                            {"categories": cs.list_schema(_STR), "moderation_stage": _enum(ModerationStage)},
+                        )
+                    ),
+                },
+            )
+        ),
+        "svg_usage": _optional(
+            _object(
+                ImageGenerationSvgUsage,
+                {
+                    "input_tokens": _INT,
+                    "output_tokens": _INT,
+                    "reasoning_tokens": _INT,
+                    "total_tokens": _INT,
+                    "model": _STR,
+                },
+            )
+        ),
     },
 )
 

@@ -19,6 +19,9 @@ from gateway.schema.actions import (
     ContainerReferenceEnvironment,
     DragAction,
     FindInPageAction,
+    McpHttpError,
+    McpProtocolError,
+    McpToolExecutionError,
     OpenPageAction,
     SearchAction,
     ShellExitOutcome,
@@ -38,6 +41,7 @@ from gateway.schema.enums import (
     ApplyPatchCallOutputStatus,
     ImageDetail,
     ImageQuality,
+    ModerationStage,
     MouseButton,
     ProgramOutputStatus,
 )
@@ -311,6 +315,7 @@ def _summary_part(kind: str) -> st.SearchStrategy[dict[str, Any]]:
 
 
 # Each kind of item the reader takes: its plain forms, then changes it must refuse or read alike.
+_SVG_USAGE = {"input_tokens": 10, "output_tokens": 200, "reasoning_tokens": 0, "total_tokens": 210, "model": "m"}
 _PLAIN: dict[str, st.SearchStrategy[dict[str, Any]]] = {
     "message": st.builds(
         lambda identifier, status, role, content, phase, extra: _json(
@@ -467,7 +472,13 @@ _PLAIN: dict[str, st.SearchStrategy[dict[str, Any]]] = {
         st.sampled_from(["{}", '{"q": 1}']),
         _maybe(None, "mcpr_1"),
         _maybe(None, "", "42"),
-        _maybe(None),
+        _maybe(
+            None,
+            {"type": "mcp_protocol_error", "code": -32600, "message": "bad request"},
+            {"type": "mcp_tool_execution_error", "content": [{"type": "text", "text": "no"}]},
+            {"type": "mcp_tool_execution_error", "content": None},
+            {"type": "http_error", "code": 503, "message": "down", "retry": True},
+        ),
         _maybe(None, "in_progress", "completed", "incomplete", "calling", "failed"),
         _EXTRA,
     ),
@@ -693,7 +704,24 @@ _PLAIN: dict[str, st.SearchStrategy[dict[str, Any]]] = {
         _maybe(None, "low", "medium", "high", "xhigh", "max", "auto"),
         _maybe(None, "1024x1024"),
         _maybe(None, "a cat"),
-        st.sampled_from([{}, {"error": None, "svg_usage": None}, {"unknown": 1}]),
+        st.sampled_from(
+            [
+                {},
+                {"error": None, "svg_usage": None},
+                {"unknown": 1},
+                {"error": {"type": "image_generation_user_error", "message": "no", "code": None}},
+                {
+                    "error": {
+                        "type": "image_generation_user_error",
+                        "message": "blocked",
+                        "code": "moderation_blocked",
+                        "param": "prompt",
+                        "moderation_details": {"categories": ["violence"], "moderation_stage": "input"},
+                    }
+                },
+                {"svg_usage": _SVG_USAGE},
+            ]
+        ),
     ),
     "computer_call": st.builds(
         lambda identifier, call_id, status, checks, action, actions, extra: _json(
@@ -957,6 +985,27 @@ _CHANGES: st.SearchStrategy[dict[str, Any]] = st.sampled_from(
         {"revised_prompt": ["a"]},
         {"error": {"type": "image_generation_user_error", "message": "no"}},
         {"svg_usage": {"input_tokens": 1, "output_tokens": 1, "reasoning_tokens": 0, "total_tokens": 2, "model": "m"}},
+        {"error": {"type": "image_generation_user_error"}},
+        {"error": {"message": "no"}},
+        {"error": {"type": "x", "message": "no", "code": 400}},
+        {"error": {"type": "x", "message": "no", "moderation_details": {"categories": []}}},
+        {"error": {"type": "x", "message": "no", "moderation_details": {"categories": [], "moderation_stage": "l"}}},
+        {
+            "error": {
+                "type": "x",
+                "message": "no",
+                "moderation_details": {"categories": "a", "moderation_stage": "input"},
+            }
+        },
+        {"svg_usage": {**_SVG_USAGE, "model": None}},
+        {"svg_usage": {**_SVG_USAGE, "total_tokens": "210"}},
+        {"svg_usage": {**_SVG_USAGE, "total_tokens": 2**40}},
+        {"error": {"type": "mcp_protocol_error", "code": "x", "message": "m"}},
+        {"error": {"type": "mcp_protocol_error", "code": 1}},
+        {"error": {"type": "mcp_tool_execution_error"}},
+        {"error": {"type": "http_error", "code": 500.5, "message": "m"}},
+        {"error": {"type": "a_future_error", "detail": "x"}},
+        {"error": {"code": 1, "message": "m"}},
         {"type": "mcp_list_tools"},
         {"type": "mcp_approval_request"},
         {"type": "mcp_approval_response"},
@@ -1377,6 +1426,45 @@ def test_a_page_with_a_generated_image_is_read_straight() -> None:
     assert (generated.result, generated.quality, generated.action) == ("iVBORw0KGgo=", ImageQuality.HIGH, None)
 
 
+def test_a_page_of_failed_mcp_calls_and_image_generations_is_read_straight() -> None:
+    moderated = {
+        "type": "image_generation_user_error",
+        "message": "Your request was rejected by the safety system.",
+        "code": "moderation_blocked",
+        "moderation_details": {"categories": ["violence"], "moderation_stage": "input"},
+    }
+    svg = {"input_tokens": 12, "output_tokens": 900, "reasoning_tokens": 0, "total_tokens": 912, "model": "m"}
+    body = _page(
+        {**_MCP, "status": "failed", "error": {"type": "mcp_protocol_error", "code": -32602, "message": "bad"}},
+        {**_MCP, "id": "mcp_2", "status": "failed", "error": {"type": "mcp_tool_execution_error", "content": [1]}},
+        {**_MCP, "id": "mcp_3", "status": "failed", "error": {"type": "http_error", "code": 502, "message": "gone"}},
+        {"id": "ig_1", "type": "image_generation_call", "status": "failed", "error": moderated},
+        {"id": "ig_2", "type": "image_generation_call", "status": "completed", "result": "PHN2Zz4=", "svg_usage": svg},
+    )
+    page = read_item_page(body, CONVERSATION)
+    assert isinstance(page, ReadPage)
+    usual = _usual(body)
+    assert usual is not None
+    assert _state(page.data) == _state(usual[0])
+    protocol, execution, http, refused, drawn = page.data
+    assert isinstance(protocol, McpCall)
+    assert isinstance(protocol.error, McpProtocolError)
+    assert (protocol.error.type, protocol.error.code) == ("mcp_protocol_error", -32602)
+    assert isinstance(execution, McpCall)
+    assert isinstance(execution.error, McpToolExecutionError)
+    content: Any = execution.error.content
+    assert content == [1]
+    assert isinstance(http, McpCall)
+    assert isinstance(http.error, McpHttpError)
+    assert isinstance(refused, ImageGenerationCall)
+    assert refused.error is not None
+    assert refused.error.moderation_details is not None
+    assert refused.error.moderation_details.moderation_stage is ModerationStage.INPUT
+    assert isinstance(drawn, ImageGenerationCall)
+    assert drawn.svg_usage is not None
+    assert (drawn.svg_usage.total_tokens, drawn.error) == (912, None)
+
+
 def test_a_page_of_a_computer_use_agent_s_calls_is_read_straight() -> None:
     click = {"type": "click", "button": "left", "x": 10, "y": 20}
     body = _page(
@@ -1479,7 +1567,13 @@ def test_a_page_of_images_files_and_refusals_is_read_straight() -> None:
         {**_CUSTOM_OUTPUT, "output": [{"type": "refusal", "refusal": "no"}]},
         {"id": "mcpl_1", "type": "mcp_list_tools", "server_label": "s", "tools": [{"name": "t", "input_schema": []}]},
         {"id": "ci_1", "type": "code_interpreter_call", "status": "completed", "container_id": "c", "outputs": [{}]},
-        {"id": "ig_1", "type": "image_generation_call", "status": "failed", "error": {"type": "x", "message": "no"}},
+        {
+            "id": "ig_1",
+            "type": "image_generation_call",
+            "status": "failed",
+            "error": {"type": "x", "message": "no", "moderation_details": {"categories": [], "moderation_stage": "l"}},
+        },
+        {**_MCP, "error": {"type": "a_future_error", "detail": "x"}},
         {"id": "cu_1", "type": "computer_call", "call_id": "c", "status": "completed", "action": {"type": "wait"}},
         {"id": "cuo_1", "type": "computer_call_output", "call_id": "c", "status": "completed", "output": {}},
         {"id": "ls_1", "type": "local_shell_call", "call_id": "c", "status": "completed", "action": {"type": "exec"}},
