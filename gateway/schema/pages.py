@@ -9,9 +9,10 @@ messages in 27 µs instead of 85, measured in a loop.
 
 :func:`read_item_page` takes only what it can make exactly as the two steps would:
 
-- `message` items whose content parts are `input_text`, `input_image` or `input_file` (without a
-  prompt cache breakpoint), `refusal`, or `output_text` (with annotations of the four kinds the
-  schema names, without log probabilities);
+- `message` items whose content parts are `input_text`, `input_image`, `input_file`,
+  `computer_screenshot` (with or without a prompt cache breakpoint), `refusal`, `output_text`
+  (with annotations of the four kinds the schema names, with or without log probabilities),
+  `text`, `summary_text` or `reasoning_text`;
 - `function_call` items, and `function_call_output` items whose output is a string or a list of
   `input_text`, `input_image` and `input_file` parts;
 - `reasoning` items, with `summary_text` and `reasoning_text` parts;
@@ -88,16 +89,21 @@ from gateway.schema.actions import (
     attribute_list,
 )
 from gateway.schema.content import (
+    ComputerScreenshotContent,
     ContainerFileCitationAnnotation,
     FileCitationAnnotation,
     FilePathAnnotation,
     InputFileContent,
     InputImageContent,
     InputTextContent,
+    Logprob,
     OutputTextContent,
+    PromptCacheBreakpoint,
     ReasoningTextContent,
     RefusalContent,
     SummaryTextContent,
+    TextContent,
+    TopLogprob,
     UrlCitationAnnotation,
 )
 from gateway.schema.enums import (
@@ -120,6 +126,8 @@ from gateway.schema.enums import (
     ModerationStage,
     MouseButton,
     ProgramOutputStatus,
+    PromptCacheMode,
+    PromptCacheTtl,
     WebSearchCallStatus,
 )
 from gateway.schema.items import (
@@ -254,14 +262,16 @@ _STR = cs.str_schema()
 _INT = cs.int_schema()  # as pydantic reads an `int` field; one beyond 32 bits fails where `Int` shows it, either way
 _BOOL = cs.bool_schema()
 
-_NOTHING = cs.list_schema(cs.any_schema(), max_length=0)
-"""An empty list: a non-empty one holds objects this reader does not make."""
-
 _NONE = _absent_or(cs.none_schema())
 """A member made here only when absent or null (a prompt cache breakpoint, an error, ...): an object
 there is one of the kinds this reader leaves to the usual way."""
 
-_INPUT_TEXT = _kind(InputTextContent, "input_text", {"text": _STR, "prompt_cache_breakpoint": _NONE})
+_BREAKPOINT = _optional(
+    _object(PromptCacheBreakpoint, {"mode": _enum(PromptCacheMode), "ttl": _optional(_enum(PromptCacheTtl))})
+)
+"""A part's prompt cache breakpoint."""
+
+_INPUT_TEXT = _kind(InputTextContent, "input_text", {"text": _STR, "prompt_cache_breakpoint": _BREAKPOINT})
 
 _ANNOTATIONS = _list(
     _union(
@@ -283,8 +293,12 @@ _ANNOTATIONS = _list(
 )
 """An output text's annotations; one of a kind the gateway shows as `UnknownAnnotation` is not made here."""
 
+_FLOAT = cs.float_schema()
+_TOKEN: dict[str, CoreSchema] = {"token": _STR, "bytes": cs.list_schema(_INT), "logprob": _FLOAT}
+_LOGPROBS = _list(_object(Logprob, {**_TOKEN, "top_logprobs": _list(_object(TopLogprob, _TOKEN))}))
+
 _OUTPUT_TEXT = _kind(
-    OutputTextContent, "output_text", {"text": _STR, "annotations": _ANNOTATIONS, "logprobs": _optional(_NOTHING)}
+    OutputTextContent, "output_text", {"text": _STR, "annotations": _ANNOTATIONS, "logprobs": _optional(_LOGPROBS)}
 )
 
 _CALLER = _union(
@@ -302,7 +316,7 @@ _INPUT_IMAGE = _kind(
         "detail": _enum(ImageDetail),
         "file_id": _optional(_STR),
         "image_url": _optional(_STR),
-        "prompt_cache_breakpoint": _NONE,
+        "prompt_cache_breakpoint": _BREAKPOINT,
     },
 )
 _INPUT_FILE = _kind(
@@ -314,9 +328,21 @@ _INPUT_FILE = _kind(
         "file_id": _optional(_STR),
         "file_url": _optional(_STR),
         "filename": _optional(_STR),
-        "prompt_cache_breakpoint": _NONE,
+        "prompt_cache_breakpoint": _BREAKPOINT,
     },
 )
+_COMPUTER_SCREENSHOT = _kind(
+    ComputerScreenshotContent,
+    "computer_screenshot",
+    {
+        "detail": _enum(ImageDetail),
+        "file_id": _optional(_STR),
+        "image_url": _optional(_STR),
+        "prompt_cache_breakpoint": _BREAKPOINT,
+    },
+)
+_SUMMARY_TEXT = _kind(SummaryTextContent, "summary_text", {"text": _STR})
+_REASONING_TEXT = _kind(ReasoningTextContent, "reasoning_text", {"text": _STR})
 _TOOL_OUTPUT = cs.union_schema([_STR, _parts(input_text=_INPUT_TEXT, input_image=_INPUT_IMAGE, input_file=_INPUT_FILE)])
 """A tool call's output: a string, or a list of parts."""
 
@@ -332,6 +358,10 @@ _MESSAGE = _item(
             refusal=_REFUSAL,
             input_image=_INPUT_IMAGE,
             input_file=_INPUT_FILE,
+            computer_screenshot=_COMPUTER_SCREENSHOT,
+            text=_kind(TextContent, "text", {"text": _STR}),
+            summary_text=_SUMMARY_TEXT,
+            reasoning_text=_REASONING_TEXT,
         ),
         "phase": _optional(_enum(MessagePhase)),
     },
@@ -390,8 +420,8 @@ _REASONING = _item(
     Reasoning,
     "reasoning",
     {
-        "summary": _parts(summary_text=_kind(SummaryTextContent, "summary_text", {"text": _STR})),
-        "content": _optional(_parts(reasoning_text=_kind(ReasoningTextContent, "reasoning_text", {"text": _STR}))),
+        "summary": _parts(summary_text=_SUMMARY_TEXT),
+        "content": _optional(_parts(reasoning_text=_REASONING_TEXT)),
         "encrypted_content": _optional(_STR),
         "status": _optional(_enum(CallStatus)),
     },

@@ -29,11 +29,13 @@ from gateway.schema.actions import (
     UpdateFileOperation,
 )
 from gateway.schema.content import (
+    ComputerScreenshotContent,
     InputFileContent,
     InputImageContent,
     InputTextContent,
     OutputTextContent,
     RefusalContent,
+    TextContent,
     UrlCitationAnnotation,
 )
 from gateway.schema.convert import UpstreamContractError
@@ -44,6 +46,7 @@ from gateway.schema.enums import (
     ModerationStage,
     MouseButton,
     ProgramOutputStatus,
+    PromptCacheTtl,
 )
 from gateway.schema.items import (
     ApplyPatchCall,
@@ -80,11 +83,16 @@ _MISSING = object()
 
 
 def _state(value: Any) -> Any:
-    """A value as plain data: objects as their class and attributes, recursively."""
+    """A value as plain data: objects as their class and attributes, recursively, and numbers with
+    their type (1 and 1.0 are equal, but a client sees `1` and `1.0`)."""
     if isinstance(value, list):
         return [_state(item) for item in value]
+    if isinstance(value, dict):
+        return {name: _state(item) for name, item in value.items()}
     if isinstance(value, enum.Enum):
         return (type(value).__name__, value.value)
+    if isinstance(value, int | float):
+        return (type(value).__name__, value)
     if hasattr(value, "__dict__"):
         return (type(value).__name__, {name: _state(item) for name, item in sorted(vars(value).items())})
     return value
@@ -108,12 +116,15 @@ def _maybe(*values: Any) -> st.SearchStrategy[Any]:
 
 
 _STRING_3 = st.text(max_size=3)
+_BREAKPOINT = _maybe(
+    None, {"mode": "explicit"}, {"mode": "explicit", "ttl": "30m"}, {"mode": "explicit", "ttl": None, "unknown": 1}
+)
 _INPUT_TEXT_PART = st.builds(
     lambda text, breakpoint, extra: _json(
         {"type": "input_text", "text": text, "prompt_cache_breakpoint": breakpoint, **extra}
     ),
     st.text(max_size=5),
-    _maybe(None),
+    _BREAKPOINT,
     st.sampled_from([{}, {"unknown": 1}]),
 )
 _INDEX = st.one_of(st.integers(0, 9), st.sampled_from([2**31, -1]))
@@ -173,10 +184,10 @@ _INPUT_IMAGE_PART = st.builds(
     st.sampled_from(["low", "high", "auto", "original"]),
     _maybe(None, "file_1"),
     _maybe(None, "https://example.com/a.png", "data:image/png;base64,iVBOR"),
-    _maybe(None),
+    _BREAKPOINT,
 )
 _INPUT_FILE_PART = st.builds(
-    lambda detail, data, file_id, url, filename: _json(
+    lambda detail, data, file_id, url, filename, breakpoint: _json(
         {
             "type": "input_file",
             "detail": detail,
@@ -184,6 +195,7 @@ _INPUT_FILE_PART = st.builds(
             "file_id": file_id,
             "file_url": url,
             "filename": filename,
+            "prompt_cache_breakpoint": breakpoint,
         }
     ),
     _maybe(None, "auto", "low", "high"),
@@ -191,6 +203,29 @@ _INPUT_FILE_PART = st.builds(
     _maybe(None, "file_1"),
     _maybe(None, "https://example.com/a.pdf"),
     _maybe(None, "a.pdf"),
+    _BREAKPOINT,
+)
+_TOKEN = st.builds(
+    lambda token, bytes_, logprob: {"token": token, "bytes": bytes_, "logprob": logprob},
+    _STRING_3,
+    st.lists(st.integers(0, 255), max_size=3),
+    st.one_of(st.floats(max_value=0, allow_nan=False, allow_infinity=False), st.integers(-30, 0)),
+)
+_LOGPROB = st.builds(lambda token, top: {**token, "top_logprobs": top}, _TOKEN, st.lists(_TOKEN, max_size=2))
+_SCREENSHOT_PART = st.builds(
+    lambda detail, file_id, url, breakpoint: _json(
+        {
+            "type": "computer_screenshot",
+            "detail": detail,
+            "file_id": file_id,
+            "image_url": url,
+            "prompt_cache_breakpoint": breakpoint,
+        }
+    ),
+    st.sampled_from(["low", "high", "auto", "original"]),
+    _maybe(None, "file_1"),
+    _maybe(None, "https://example.com/s.png"),
+    _BREAKPOINT,
 )
 _TOOL_OUTPUT_PART = st.one_of(_INPUT_TEXT_PART, _INPUT_IMAGE_PART, _INPUT_FILE_PART)
 _PLAIN_PART = st.one_of(
@@ -204,7 +239,13 @@ _PLAIN_PART = st.one_of(
         ),
         st.text(max_size=5),
         st.lists(_ANNOTATION, max_size=3),
-        _maybe([], None),
+        st.one_of(_maybe([], None), st.lists(_LOGPROB, min_size=1, max_size=2)),
+    ),
+    _SCREENSHOT_PART,
+    st.builds(
+        lambda kind, text: {"type": kind, "text": text},
+        st.sampled_from(["text", "summary_text", "reasoning_text"]),
+        _STRING_3,
     ),
 )
 # Annotations it must refuse, or read as the REST models do: an unknown kind, a member missing or odd.
@@ -228,6 +269,10 @@ _OTHER_PART = st.sampled_from(
         {"type": "input_text", "text": None},
         {"type": "input_text", "text": 3},
         {"type": "input_text", "text": "a", "prompt_cache_breakpoint": {"type": "ephemeral"}},
+        {"type": "input_text", "text": "a", "prompt_cache_breakpoint": {"mode": "implicit"}},
+        {"type": "input_text", "text": "a", "prompt_cache_breakpoint": {"mode": "explicit", "ttl": "1h"}},
+        {"type": "input_text", "text": "a", "prompt_cache_breakpoint": "explicit"},
+        {"type": "input_text", "text": "a", "prompt_cache_breakpoint": {}},
         {"type": "output_text", "text": "a"},
         {"type": "output_text", "text": "a", "annotations": None},
         {
@@ -236,6 +281,35 @@ _OTHER_PART = st.sampled_from(
             "annotations": [],
             "logprobs": [{"token": "a", "logprob": -0.1, "bytes": [97]}],
         },
+        {"type": "output_text", "text": "a", "annotations": [], "logprobs": {"token": "a"}},
+        {
+            "type": "output_text",
+            "text": "a",
+            "annotations": [],
+            "logprobs": [{"token": "a", "logprob": "-0.5", "bytes": [97], "top_logprobs": []}],
+        },
+        {
+            "type": "output_text",
+            "text": "a",
+            "annotations": [],
+            "logprobs": [{"token": "a", "logprob": None, "bytes": [97], "top_logprobs": []}],
+        },
+        {
+            "type": "output_text",
+            "text": "a",
+            "annotations": [],
+            "logprobs": [{"token": "a", "logprob": 0, "bytes": [256, -1, "a"], "top_logprobs": []}],
+        },
+        {
+            "type": "output_text",
+            "text": "a",
+            "annotations": [],
+            "logprobs": [{"token": "a", "logprob": 0, "bytes": [1.0], "top_logprobs": [{"token": "b"}]}],
+        },
+        {"type": "computer_screenshot"},
+        {"type": "computer_screenshot", "detail": "auto", "image_url": 3},
+        {"type": "text"},
+        {"type": "summary_text", "text": None},
         {"type": "refusal", "refusal": 3},
         {"type": "input_image", "detail": "fine"},
         {"type": "input_image", "detail": None},
@@ -1426,6 +1500,42 @@ def test_a_page_with_a_generated_image_is_read_straight() -> None:
     assert (generated.result, generated.quality, generated.action) == ("iVBORw0KGgo=", ImageQuality.HIGH, None)
 
 
+def test_a_page_with_log_probabilities_cache_breakpoints_and_screenshots_is_read_straight() -> None:
+    top = {"token": "Hi", "bytes": [72, 105], "logprob": -0.01}
+    logprobs = [{**top, "top_logprobs": [top, {"token": "Hey", "bytes": [72, 101, 121], "logprob": -5}]}]
+    body = _page(
+        _message(
+            content=[
+                {**_TEXT, "prompt_cache_breakpoint": {"mode": "explicit", "ttl": "12h"}},
+                {"type": "computer_screenshot", "detail": "auto", "file_id": "file_1", "image_url": None},
+                {"type": "text", "text": "plain"},
+            ]
+        ),
+        _message(id="msg_2", role="assistant", content=[{**_REPLY, "logprobs": logprobs}]),
+    )
+    page = read_item_page(body, CONVERSATION)
+    assert isinstance(page, ReadPage)
+    usual = _usual(body)
+    assert usual is not None
+    assert _state(page.data) == _state(usual[0])
+    question, answer = page.data
+    assert isinstance(question, Message)
+    text, screenshot, plain = question.content
+    assert isinstance(text, InputTextContent)
+    assert text.prompt_cache_breakpoint is not None
+    assert text.prompt_cache_breakpoint.ttl is PromptCacheTtl.TWELVE_HOURS
+    assert isinstance(screenshot, ComputerScreenshotContent)
+    assert (screenshot.detail, screenshot.file_id) == (ImageDetail.AUTO, "file_1")
+    assert isinstance(plain, TextContent)
+    assert isinstance(answer, Message)
+    (reply,) = answer.content
+    assert isinstance(reply, OutputTextContent)
+    assert reply.logprobs is not None
+    (first,) = reply.logprobs
+    assert [(token.token, token.logprob) for token in first.top_logprobs] == [("Hi", -0.01), ("Hey", -5.0)]
+    assert isinstance(first.top_logprobs[1].logprob, float)
+
+
 def test_a_page_of_failed_mcp_calls_and_image_generations_is_read_straight() -> None:
     moderated = {
         "type": "image_generation_user_error",
@@ -1545,12 +1655,12 @@ def test_a_page_of_images_files_and_refusals_is_read_straight() -> None:
         _message(id=""),  # the usual conversion takes a call's `call_id` for an empty id
         _message(content=[{"type": "refusal", "refusal": None}]),
         _message(content=[{"type": "input_image", "image_url": "https://example.com/a.png"}]),  # no detail
-        _message(content=[{"type": "input_image", "detail": "auto", "prompt_cache_breakpoint": {"mode": "explicit"}}]),
-        _message(content=[{"type": "computer_screenshot", "detail": "auto", "file_id": "file_1"}]),
+        _message(content=[{"type": "input_image", "detail": "auto", "prompt_cache_breakpoint": {"mode": "later"}}]),
+        _message(content=[{"type": "computer_screenshot", "file_id": "file_1"}]),  # no detail
         _message(content=[{"type": "a_future_part"}]),
         _message(content=[{**_REPLY, "annotations": [{"type": "a_future_annotation", "index": 0}]}]),
         _message(content=[{**_REPLY, "annotations": [{"type": "url_citation", "url": "u"}]}]),
-        _message(content=[{**_REPLY, "logprobs": [{"token": "a", "logprob": 0, "bytes": [], "top_logprobs": []}]}]),
+        _message(content=[{**_REPLY, "logprobs": [{"token": "a", "logprob": 0, "bytes": []}]}]),  # no top_logprobs
         _message(content=[{**_TEXT, "prompt_cache_breakpoint": {"type": "ephemeral"}}]),
         {**_CALL, "id": ""},
         {**_CALL, "caller": {"type": "a_future_caller"}},
