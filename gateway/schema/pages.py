@@ -1,4 +1,4 @@
-"""Pages of the common items read from the upstream's JSON straight into the GraphQL objects.
+"""Pages of items read from the upstream's JSON straight into the GraphQL objects.
 
 A page of items is otherwise read in two steps: validated into the REST models (pydantic, in
 Rust), then converted into the GraphQL objects (Python, one reader per field, see
@@ -27,6 +27,9 @@ messages in 27 µs instead of 85, measured in a loop.
   environments, outcomes and operations the schema names; `local_shell_call` items and their
   outputs;
 - `program` and `program_output` items (programmatic tool calling), and `compaction` items;
+- `tool_search_call` and `tool_search_output` items, `additional_tools` items (their tool
+  definitions read by the REST model's own schema, as the usual way does), and
+  `configuration_update` items with a text format of the two kinds the schema names;
 
 every id non-empty, every value one the REST models accept. For anything else it gives None, and
 the page is read the usual way, so that an unusual page, and every error, come out exactly as
@@ -46,11 +49,14 @@ from pydantic import TypeAdapter
 from pydantic_core import CoreSchema, SchemaValidator, ValidationError
 from pydantic_core import core_schema as cs
 
+from gateway.rest.tools import ToolDefinition as RestToolDefinition
 from gateway.schema.actions import (
     ClickAction,
     CodeInterpreterImageOutput,
     CodeInterpreterLogsOutput,
     ComputerScreenshotImage,
+    ConfigurationReasoning,
+    ConfigurationText,
     ContainerReferenceEnvironment,
     CreateFileOperation,
     DeleteFileOperation,
@@ -63,6 +69,7 @@ from gateway.schema.actions import (
     ImageGenerationError,
     ImageGenerationModerationDetails,
     ImageGenerationSvgUsage,
+    JsonSchemaTextFormat,
     KeypressAction,
     LocalShellEnvironment,
     LocalShellExecAction,
@@ -72,6 +79,7 @@ from gateway.schema.actions import (
     McpToolExecutionError,
     MoveAction,
     OpenPageAction,
+    PlainTextFormat,
     SafetyCheck,
     ScreenshotAction,
     ScrollAction,
@@ -106,6 +114,7 @@ from gateway.schema.content import (
     TopLogprob,
     UrlCitationAnnotation,
 )
+from gateway.schema.convert import to_graphql
 from gateway.schema.enums import (
     ApplyPatchCallOutputStatus,
     ApplyPatchCallStatus,
@@ -128,15 +137,19 @@ from gateway.schema.enums import (
     ProgramOutputStatus,
     PromptCacheMode,
     PromptCacheTtl,
+    ReasoningEffort,
+    ToolExecution,
     WebSearchCallStatus,
 )
 from gateway.schema.items import (
+    AdditionalTools,
     ApplyPatchCall,
     ApplyPatchCallOutput,
     CodeInterpreterCall,
     Compaction,
     ComputerCall,
     ComputerCallOutput,
+    ConfigurationUpdate,
     ConversationItemFields,
     CustomToolCall,
     CustomToolCallOutput,
@@ -156,6 +169,8 @@ from gateway.schema.items import (
     Reasoning,
     ShellCall,
     ShellCallOutput,
+    ToolSearchCall,
+    ToolSearchOutput,
     WebSearchCall,
 )
 
@@ -769,6 +784,71 @@ _LOCAL_SHELL_CALL_OUTPUT = _item(
     {"call_id": _optional(_STR), "output": _STR, "status": _optional(_enum(CallStatus))},
 )
 
+_TOOLS = _list(
+    cs.no_info_after_validator_function(
+        to_graphql,
+        RestToolDefinition.__pydantic_core_schema__,
+    )
+)
+"""Tool definitions, read by the REST model's own schema (a large, open family whose `definition`
+is the object as the model writes it back), then shown as the usual conversion shows them."""
+
+_TOOL_SEARCH_CALL = _item(
+    ToolSearchCall,
+    "tool_search_call",
+    {
+        "call_id": _optional(_STR),
+        "execution": _enum(ToolExecution),
+        "status": _enum(CallStatus),
+        "arguments": cs.any_schema(),
+        "created_by": _optional(_STR),
+    },
+)
+
+_TOOL_SEARCH_OUTPUT = _item(
+    ToolSearchOutput,
+    "tool_search_output",
+    {
+        "call_id": _optional(_STR),
+        "execution": _enum(ToolExecution),
+        "status": _enum(CallStatus),
+        "tools": _TOOLS,
+        "created_by": _optional(_STR),
+    },
+)
+
+_ADDITIONAL_TOOLS = _item(AdditionalTools, "additional_tools", {"role": _enum(MessageRole), "tools": _TOOLS})
+
+_CONFIGURATION_UPDATE = _item(
+    ConfigurationUpdate,
+    "configuration_update",
+    {
+        "reasoning": _optional(_object(ConfigurationReasoning, {"effort": _optional(_enum(ReasoningEffort))})),
+        "text": _optional(
+            _object(
+                ConfigurationText,
+                {
+                    "format": _union(  # a format of a kind the schema shows as `UnknownTextFormat` is not made here
+                        text=_kind(PlainTextFormat, "text"),
+                        json_schema=_object(
+                            JsonSchemaTextFormat,
+                            {
+                                "type": _literal("json_schema"),
+                                "name": _STR,
+                                "json_schema": cs.dict_schema(_STR, cs.any_schema()),
+                                "description": _optional(_STR),
+                                "strict": _optional(_BOOL),
+                            },
+                            # The REST model takes `schema` by its alias, or by its field's name.
+                            aliases={"json_schema": [["schema"], ["schema_"]]},
+                        ),
+                    )
+                },
+            )
+        ),
+    },
+)
+
 _ITEM = _union(
     message=_MESSAGE,
     function_call=_FUNCTION_CALL,
@@ -795,6 +875,10 @@ _ITEM = _union(
     compaction=_COMPACTION,
     local_shell_call=_LOCAL_SHELL_CALL,
     local_shell_call_output=_LOCAL_SHELL_CALL_OUTPUT,
+    tool_search_call=_TOOL_SEARCH_CALL,
+    tool_search_output=_TOOL_SEARCH_OUTPUT,
+    additional_tools=_ADDITIONAL_TOOLS,
+    configuration_update=_CONFIGURATION_UPDATE,
 )
 
 _PAGE = SchemaValidator(

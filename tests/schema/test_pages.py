@@ -19,6 +19,7 @@ from gateway.schema.actions import (
     ContainerReferenceEnvironment,
     DragAction,
     FindInPageAction,
+    JsonSchemaTextFormat,
     McpHttpError,
     McpProtocolError,
     McpToolExecutionError,
@@ -47,14 +48,18 @@ from gateway.schema.enums import (
     MouseButton,
     ProgramOutputStatus,
     PromptCacheTtl,
+    ReasoningEffort,
+    ToolExecution,
 )
 from gateway.schema.items import (
+    AdditionalTools,
     ApplyPatchCall,
     ApplyPatchCallOutput,
     CodeInterpreterCall,
     Compaction,
     ComputerCall,
     ComputerCallOutput,
+    ConfigurationUpdate,
     CustomToolCall,
     CustomToolCallOutput,
     FileSearchCall,
@@ -72,6 +77,8 @@ from gateway.schema.items import (
     ProgramOutput,
     ShellCall,
     ShellCallOutput,
+    ToolSearchCall,
+    ToolSearchOutput,
     WebSearchCall,
     item_to_graphql,
 )
@@ -389,6 +396,17 @@ def _summary_part(kind: str) -> st.SearchStrategy[dict[str, Any]]:
 
 
 # Each kind of item the reader takes: its plain forms, then changes it must refuse or read alike.
+_TOOL = st.builds(
+    lambda first, kind, name, description, label, extra: _json(
+        {**first, "type": kind, "name": name, "description": description, "server_label": label, **extra}
+    ),
+    st.sampled_from([{}, {"strict": True}]),  # an unknown member before the known ones
+    st.sampled_from(["function", "mcp", "web_search", "a_future_tool"]),
+    _maybe(None, "get_weather"),
+    _maybe(None, "Looks up the weather."),
+    _maybe(None, "docs"),
+    st.sampled_from([{}, {"parameters": {"type": "object"}}, {"allowed_tools": ["a"], "require_approval": "never"}]),
+)
 _SVG_USAGE = {"input_tokens": 10, "output_tokens": 200, "reasoning_tokens": 0, "total_tokens": 210, "model": "m"}
 _PLAIN: dict[str, st.SearchStrategy[dict[str, Any]]] = {
     "message": st.builds(
@@ -959,6 +977,81 @@ _PLAIN: dict[str, st.SearchStrategy[dict[str, Any]]] = {
         _STATUS,
         _EXTRA,
     ),
+    "tool_search_call": st.builds(
+        lambda identifier, call_id, execution, status, arguments, created_by: _json(
+            {
+                "id": identifier,
+                "type": "tool_search_call",
+                "call_id": call_id,
+                "execution": execution,
+                "status": status,
+                "arguments": arguments,
+                "created_by": created_by,
+            }
+        ),
+        _ID,
+        _maybe(None, "call_1"),
+        st.sampled_from(["server", "client"]),
+        _STATUS,
+        st.sampled_from([None, {}, {"query": "weather", "limit": 3}, ["a", 1.5, True], "text", 0]),
+        _maybe(None, "someone"),
+    ),
+    "tool_search_output": st.builds(
+        lambda identifier, call_id, execution, status, tools, extra: _json(
+            {
+                "id": identifier,
+                "type": "tool_search_output",
+                "call_id": call_id,
+                "execution": execution,
+                "status": status,
+                "tools": tools,
+                **extra,
+            }
+        ),
+        _ID,
+        _maybe(None, "call_1"),
+        st.sampled_from(["server", "client"]),
+        _STATUS,
+        st.lists(_TOOL, max_size=3),
+        _EXTRA,
+    ),
+    "additional_tools": st.builds(
+        lambda identifier, role, tools, extra: {
+            "id": identifier,
+            "type": "additional_tools",
+            "role": role,
+            "tools": tools,
+            **extra,
+        },
+        _ID,
+        st.sampled_from(["user", "assistant", "system", "developer"]),
+        st.lists(_TOOL, max_size=3),
+        st.sampled_from([{}, {"unknown": [1]}]),
+    ),
+    "configuration_update": st.builds(
+        lambda identifier, reasoning, text, extra: _json(
+            {"id": identifier, "type": "configuration_update", "reasoning": reasoning, "text": text, **extra}
+        ),
+        _ID,
+        _maybe(None, {}, {"effort": None}, {"effort": "low"}, {"effort": "max", "summary": "auto"}),
+        _maybe(
+            None,
+            {"format": {"type": "text"}},
+            {"format": {"type": "json_schema", "name": "reply", "schema": {"type": "object"}}},
+            {"format": {"type": "json_schema", "name": "reply", "schema_": {}, "strict": True}},
+            {
+                "format": {
+                    "type": "json_schema",
+                    "name": "reply",
+                    "schema": {"type": "object", "properties": {"a": {"type": "integer"}}},
+                    "description": None,
+                    "strict": None,
+                },
+                "verbosity": "low",
+            },
+        ),
+        st.sampled_from([{}, {"unknown": [1]}]),
+    ),
     "local_shell_call_output": st.builds(
         lambda identifier, call_id, output, status, extra: _json(
             {
@@ -1175,6 +1268,30 @@ _CHANGES: st.SearchStrategy[dict[str, Any]] = st.sampled_from(
         {"action": {"command": ["ls"], "env": {}}},
         {"output": None},
         {"output": 3},
+        {"type": "tool_search_call"},
+        {"type": "tool_search_output"},
+        {"type": "additional_tools"},
+        {"type": "configuration_update"},
+        {"execution": "local"},
+        {"execution": None},
+        {"arguments": _MISSING},
+        {"tools": None},
+        {"tools": [{"name": "no type"}]},
+        {"tools": [{"type": 3}]},
+        {"tools": [{"type": "function", "name": 3}]},
+        {"tools": [{"type": "mcp", "server_label": None}]},
+        {"tools": [{"type": "function", "description": ["a"]}]},
+        {"tools": {"type": "function"}},
+        {"reasoning": {"effort": "extreme"}},
+        {"reasoning": "low"},
+        {"text": {}},
+        {"text": {"format": {"type": "json_object"}}},
+        {"text": {"format": {"type": "json_schema", "name": "r"}}},
+        {"text": {"format": {"type": "json_schema", "name": "r", "schema": []}}},
+        {"text": {"format": {"type": "json_schema", "name": None, "schema": {}}}},
+        {"text": {"format": {"type": "json_schema", "name": "r", "schema": {}, "strict": "yes"}}},
+        {"text": {"format": {"type": "json_schema", "name": "r", "schema": {}, "schema_": {"a": 1}}}},
+        {"text": {"format": "text"}},
     ]
 )
 
@@ -1536,6 +1653,47 @@ def test_a_page_with_log_probabilities_cache_breakpoints_and_screenshots_is_read
     assert isinstance(first.top_logprobs[1].logprob, float)
 
 
+def test_a_page_of_tool_searches_added_tools_and_configuration_updates_is_read_straight() -> None:
+    weather = {"type": "function", "name": "get_weather", "parameters": {"type": "object"}, "strict": True}
+    docs = {"server_label": "docs", "type": "mcp", "server_url": "https://example.com/mcp"}
+    schema = {"type": "object", "properties": {"answer": {"type": "string"}}}
+    body = _page(
+        {"id": "tsc_1", "type": "tool_search_call", "execution": "server", "status": "completed", "arguments": None},
+        {"id": "tso_1", "type": "tool_search_output", "execution": "server", "status": "completed", "tools": [weather]},
+        {"id": "at_1", "type": "additional_tools", "role": "developer", "tools": [docs]},
+        {
+            "id": "cfg_1",
+            "type": "configuration_update",
+            "reasoning": {"effort": "high"},
+            "text": {"format": {"type": "json_schema", "name": "reply", "schema": schema, "strict": True}},
+        },
+    )
+    page = read_item_page(body, CONVERSATION)
+    assert isinstance(page, ReadPage)
+    usual = _usual(body)
+    assert usual is not None
+    assert _state(page.data) == _state(usual[0])
+    search, found, added, update = page.data
+    assert isinstance(search, ToolSearchCall)
+    assert (search.execution, search.arguments, search.call_id) == (ToolExecution.SERVER, None, None)
+    assert isinstance(found, ToolSearchOutput)
+    (tool,) = found.tools
+    assert (tool.type, tool.name, tool.description) == ("function", "get_weather", None)
+    definition: Any = tool.definition
+    assert list(definition) == ["type", "name", "parameters", "strict"]
+    assert isinstance(added, AdditionalTools)
+    (server,) = added.tools
+    definition = server.definition
+    assert list(definition) == ["type", "server_label", "server_url"]  # as the REST model writes it
+    assert isinstance(update, ConfigurationUpdate)
+    assert update.reasoning is not None
+    assert update.reasoning.effort is ReasoningEffort.HIGH
+    assert update.text is not None
+    assert isinstance(update.text.format, JsonSchemaTextFormat)
+    shown: tuple[Any, bool | None] = (update.text.format.json_schema, update.text.format.strict)
+    assert shown == (schema, True)
+
+
 def test_a_page_of_failed_mcp_calls_and_image_generations_is_read_straight() -> None:
     moderated = {
         "type": "image_generation_user_error",
@@ -1697,6 +1855,7 @@ def test_a_page_of_images_files_and_refusals_is_read_straight() -> None:
         },
         {**_SHELL_OUTPUT, "output": [{"stdout": "", "stderr": "", "outcome": {"type": "a_future_outcome"}}]},
         {"id": "ap_1", "type": "apply_patch_call", "call_id": "c", "status": "completed", "operation": {"type": "x"}},
+        {"id": "cfg_1", "type": "configuration_update", "text": {"format": {"type": "json_object"}}},
         {"id": "x_1", "type": "a_future_item"},
     ],
 )
