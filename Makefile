@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: serve serve-api compile test lint typecheck pytest coverage bench bench-storage bench-documents bench-soak profile clean
+.PHONY: serve serve-api compile test lint typecheck pytest coverage bench bench-storage bench-documents bench-pages bench-soak profile clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -78,6 +78,9 @@ bench-storage: compile
 
 bench-documents: compile
 	$(BIN)/python bench/documents.py
+
+bench-pages: compile
+	$(BIN)/python -m bench.pages
 
 bench-soak: compile
 	$(BIN)/python -m bench.soak --json build/soak.json

@@ -1,4 +1,5 @@
-"""The bench's own parts: the verdict on each target, and how it starts the servers it measures."""
+"""The bench's own parts: the verdict on each target, how it starts the servers it measures, and the
+pages `make bench-pages` reads."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
-from bench import harness
+from bench import harness, pages
 from bench.harness import targets
 from gateway.app import create_api_app
 from tests.conftest import SettingsFactory
@@ -220,3 +221,21 @@ def test_the_latency_sweep_shows_each_clients_share_of_the_upstream_bound_rate_a
         "| 80 | 800 | 760.0 | 95.0% | 780.0 | 97.5% | 90.0 | 90.0 | 0.5 | 38% |",
     ]
     assert harness._sweep_table({**results, "latency_sweep": []}, 0) == []
+
+
+@pytest.mark.parametrize("name", list(pages.PAGES))
+def test_each_page_the_page_bench_reads_is_read_straight_into_what_the_usual_way_makes(name: str) -> None:
+    """Else `make bench-pages` would time the refusal, not the reader."""
+    pages.check(name, pages.page_body(pages.PAGES[name]()))
+
+
+def test_a_page_the_reader_refuses_is_reported_by_name() -> None:
+    body = pages.page_body([{"id": "x_1", "type": "a_future_item"}])
+    with pytest.raises(AssertionError, match=r"^a future page: not read straight"):
+        pages.check("a future page", body)
+
+
+def test_the_page_bench_gives_a_row_for_each_page() -> None:
+    rows = pages.measure(rounds=1, repeat=1)
+    assert [row[0] for row in rows] == list(pages.PAGES)
+    assert all(size > 0 and straight > 0 and usual > 0 for _, size, straight, usual in rows)
