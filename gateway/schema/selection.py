@@ -21,7 +21,6 @@ from graphql import (
     GraphQLObjectType,
     GraphQLSchema,
     Node,
-    OperationType,
     VariableNode,
     get_named_type,
 )
@@ -76,7 +75,7 @@ class _KeptSelections(list[Selection]):
 def derived(selections: Sequence[Selection], key: Hashable, compute: Callable[[], V]) -> V:
     """``compute()``, a fact that depends on ``selections`` alone, worked out once for kept selections.
 
-    Selections that :func:`current_selections` keeps (a query's) come back for every execution of
+    Selections that :func:`current_selections` keeps come back for every execution of
     their document with the same variables, and for every node of a `nodes` list: each fact about
     them (the `include` values, the pages to prefetch) is then derived once, not on every call.
     """
@@ -100,15 +99,14 @@ def current_selections(info: Info) -> list[Selection]:
 
     Strawberry builds this from the document's AST on every call, for the whole sub-tree; clients
     send the same few documents again and again, and the parse cache hands back the same AST for
-    the same text. So, for queries, the result is kept per AST node and the values of the variables
-    used in its sub-selections (not in the field's own arguments: a conversation's id does not
-    change what is selected under it), at most 1,024 of them, the oldest dropped first. The node is
-    kept with its entry, so that its id cannot be reused by another document. What resolvers derive
-    from a kept result lives and goes with it (:func:`derived`).
+    the same text. So the result is kept per AST node and the values of the variables used in its
+    sub-selections (not in the field's own arguments: a conversation's id, or the text of a
+    message a mutation adds, does not change what is selected under it), at most 1,024 of them,
+    the oldest dropped first. The node is kept with its entry, so that its id cannot be reused by
+    another document. What resolvers derive from a kept result lives and goes with it
+    (:func:`derived`).
     """
     raw = info._raw_info
-    if raw.operation.operation is not OperationType.QUERY:
-        return _selections(info)  # a write's variables (a message's text) rarely come again
     nodes = tuple(raw.field_nodes)
     used = sorted({name for node in nodes for name in _variables_used(node, raw.fragments)})
     try:

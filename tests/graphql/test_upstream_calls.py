@@ -230,6 +230,33 @@ async def test_a_write_and_its_newest_items_take_two_calls(
     ]
 
 
+async def test_the_same_write_document_with_other_variables_writes_and_reads_what_each_asks(
+    graphql: GraphQLClient, upstream: Recording, seed: Seed
+) -> None:
+    """A mutation's selections are kept per document too: each run writes its own text, and a new
+    `$last` under the payload is a new page."""
+    first, second = await seed(*messages(8)), await seed(*messages(8))
+    document = """mutation($id: ID!, $text: String!, $last: Int!) {
+      addConversationItems(input: {conversationId: $id, items: [{message: {role: USER, text: $text}}]}) {
+        items { ...Text }
+        conversation { items(last: $last) { nodes { ...Text } } }
+      } }
+      fragment Text on Message { content { ... on InputTextContent { text } } }"""
+    for run, (conversation_id, last) in enumerate(((first, 2), (second, 3), (first, 5), (first, 2))):
+        upstream.clear()
+        text = f"run {run}"
+        data = (await graphql.data(document, {"id": conversation_id, "text": text, "last": last}))[
+            "addConversationItems"
+        ]
+        assert data["items"] == [{"content": [{"text": text}]}]
+        nodes = data["conversation"]["items"]["nodes"]
+        assert len(nodes) == last
+        assert nodes[-1] == {"content": [{"text": text}]}
+        (page,) = [request for request in upstream.requests if request.method == "GET"]
+        assert page.path == f"/conversations/{conversation_id}/items"
+        assert ("limit", str(last)) in page.params
+
+
 async def test_an_id_that_would_name_another_upstream_path_costs_no_call(
     graphql: GraphQLClient, upstream: Recording
 ) -> None:
