@@ -231,10 +231,14 @@ class Loaders:
         Pages and items are dropped for every conversation: writes are rare next to reads, and
         a stale page in the payload of a mutation would be a wrong answer.
         """
-        with contextlib.suppress(KeyError):  # Strawberry's clear() raises for a key never loaded
-            self._conversations.clear(conversation_id)
-        self._pages.clear_all()
-        self._items.clear_all()
+        made = vars(self)  # a loader not made yet holds nothing: it is not made to be cleared
+        if "_conversations" in made:
+            with contextlib.suppress(KeyError):  # Strawberry's clear() raises for a key never loaded
+                self._conversations.clear(conversation_id)
+        if "_pages" in made:
+            self._pages.clear_all()
+        if "_items" in made:
+            self._items.clear_all()
         self._fetches.forget()
 
     def remember(self, conversation_id: str, include: frozenset[str], items: Sequence[RestModel]) -> None:
