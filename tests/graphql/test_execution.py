@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any, NewType, cast
 
 import httpx
+import orjson
 import pytest
 import strawberry
 from graphql import GraphQLEnumType, GraphQLObjectType
@@ -22,7 +23,8 @@ from strawberry.extensions import ParserCache, SchemaExtension
 from strawberry.schema.config import StrawberryConfig
 
 import gateway.schema
-from gateway.schema import _resolve_abstract_types_by_class, execution
+from gateway import graphql_view
+from gateway.schema import _resolve_abstract_types_by_class, execution, pages
 from tests.graphql.conftest import Seed
 from tests.graphql.full_selection import selection_for
 from tests.graphql.harness import GraphQLClient
@@ -51,6 +53,33 @@ async def test_every_field_of_every_item_type_is_the_same_without_the_shortcuts(
     plain = await graphql.execute(query, {"c": conversation_id})
 
     assert fast == plain
+
+
+async def test_every_field_of_every_item_type_is_the_same_read_straight_as_read_the_usual_way(
+    seed: Seed, graphql: GraphQLClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pages are read straight into the GraphQL objects (gateway/schema/pages.py); the answer, to
+    the byte, is the one the REST models and the conversion give."""
+    conversation_id = await seed(*(ITEM_SAMPLES[kind] for kind in sorted(ITEM_SAMPLES)))
+    selection = selection_for("ConversationItem")
+    query = f"""query($c: ID!) {{ conversation(id: $c) {{
+      items(first: 100) {{ edges {{ cursor node {selection} }} }}
+      newest: items(last: 3, order: DESC) {{ nodes {selection} }} }} }}"""
+    read: list[bool] = []
+
+    def reader(body: bytes, conversation: str) -> pages.ReadPage | None:
+        page = pages.read_item_page(body, conversation)
+        read.append(page is not None)
+        return page
+
+    monkeypatch.setattr(graphql_view, "read_item_page", reader)
+    straight = await graphql.execute(query, {"c": conversation_id})
+    assert read == [True, True], "a page of the samples was not read straight"
+    assert len(straight["data"]["conversation"]["items"]["edges"]) == len(ITEM_SAMPLES)
+
+    monkeypatch.setattr(graphql_view, "read_item_page", lambda body, conversation: None)
+    usual = await graphql.execute(query, {"c": conversation_id})
+    assert orjson.dumps(straight) == orjson.dumps(usual)
 
 
 def _graphql_core_execute_field(self: Any, *arguments: Any) -> Any:
