@@ -27,8 +27,8 @@ messages in 27 µs instead of 85, measured in a loop.
   environments, outcomes and operations the schema names; `local_shell_call` items and their
   outputs;
 - `program` and `program_output` items (programmatic tool calling), and `compaction` items;
-- `tool_search_call` and `tool_search_output` items, `additional_tools` items (their tool
-  definitions read by the REST model's own schema, as the usual way does), and
+- `tool_search_call` and `tool_search_output` items, `additional_tools` items (tool definitions
+  of any kind, as the usual way shows them), and
   `configuration_update` items with a text format of the two kinds the schema names;
 
 every id non-empty, every value one the REST models accept. For anything else it gives None, and
@@ -46,10 +46,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from pydantic import TypeAdapter
-from pydantic_core import CoreSchema, SchemaValidator, ValidationError
+from pydantic_core import CoreSchema, SchemaValidator, ValidationError, to_jsonable_python
 from pydantic_core import core_schema as cs
 
-from gateway.rest.tools import ToolDefinition as RestToolDefinition
 from gateway.schema.actions import (
     ClickAction,
     CodeInterpreterImageOutput,
@@ -90,6 +89,7 @@ from gateway.schema.actions import (
     ShellTimeoutOutcome,
     ToolCaller,
     ToolCallerType,
+    ToolDefinition,
     TypeAction,
     UpdateFileOperation,
     WaitAction,
@@ -114,7 +114,6 @@ from gateway.schema.content import (
     TopLogprob,
     UrlCitationAnnotation,
 )
-from gateway.schema.convert import to_graphql
 from gateway.schema.enums import (
     ApplyPatchCallOutputStatus,
     ApplyPatchCallStatus,
@@ -784,14 +783,39 @@ _LOCAL_SHELL_CALL_OUTPUT = _item(
     {"call_id": _optional(_STR), "output": _STR, "status": _optional(_enum(CallStatus))},
 )
 
+_OPTIONAL_NAME = cs.typed_dict_field(cs.nullable_schema(_STR), required=False)
+
+
+def _tool_definition(members: Any) -> ToolDefinition:
+    return ToolDefinition(
+        type=members["type"],
+        name=members.get("name"),
+        description=members.get("description"),
+        server_label=members.get("server_label"),
+        # As the REST model writes itself back (`mode="json"`): a float that is not finite as null.
+        definition=to_jsonable_python(members, inf_nan_mode="null"),
+    )
+
+
 _TOOLS = _list(
     cs.no_info_after_validator_function(
-        to_graphql,
-        RestToolDefinition.__pydantic_core_schema__,
+        _tool_definition,
+        cs.typed_dict_schema(
+            {
+                "type": cs.typed_dict_field(_STR),
+                "name": _OPTIONAL_NAME,
+                "description": _OPTIONAL_NAME,
+                "server_label": _OPTIONAL_NAME,
+            },
+            extra_behavior="allow",
+        ),
     )
 )
-"""Tool definitions, read by the REST model's own schema (a large, open family whose `definition`
-is the object as the model writes it back), then shown as the usual conversion shows them."""
+"""Tool definitions. The usual way validates each into its REST model, whose fields are `type`,
+`name`, `description` and `server_label`, then shows as `definition` what the model writes back:
+those fields first, as given (an absent one stays absent), then the others in the upstream's
+order, as JSON values. A typed dict of the same fields, the others allowed, reads them in that
+order; written as JSON values the same way, they are the same object."""
 
 _TOOL_SEARCH_CALL = _item(
     ToolSearchCall,

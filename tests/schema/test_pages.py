@@ -4,6 +4,7 @@ conversion give, and are refused (for the usual path) whenever anything differs.
 from __future__ import annotations
 
 import enum
+import math
 from typing import Any
 
 import orjson
@@ -13,6 +14,7 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 from pydantic_core import core_schema as cs
 
+from gateway import jsoncodec
 from gateway.schema import pages
 from gateway.schema.actions import (
     ClickAction,
@@ -90,12 +92,12 @@ _MISSING = object()
 
 
 def _state(value: Any) -> Any:
-    """A value as plain data: objects as their class and attributes, recursively, and numbers with
-    their type (1 and 1.0 are equal, but a client sees `1` and `1.0`)."""
+    """A value as plain data: objects as their class and attributes, recursively, numbers with their
+    type (1 and 1.0 are equal, but a client sees `1` and `1.0`), and dicts in order."""
     if isinstance(value, list):
         return [_state(item) for item in value]
-    if isinstance(value, dict):
-        return {name: _state(item) for name, item in value.items()}
+    if isinstance(value, dict):  # in order: a JSON value's members are shown in it
+        return ("dict", [(name, _state(item)) for name, item in value.items()])
     if isinstance(value, enum.Enum):
         return (type(value).__name__, value.value)
     if isinstance(value, int | float):
@@ -405,7 +407,17 @@ _TOOL = st.builds(
     _maybe(None, "get_weather"),
     _maybe(None, "Looks up the weather."),
     _maybe(None, "docs"),
-    st.sampled_from([{}, {"parameters": {"type": "object"}}, {"allowed_tools": ["a"], "require_approval": "never"}]),
+    st.sampled_from(
+        [
+            {},
+            {"parameters": {"type": "object"}},
+            {"allowed_tools": ["a"], "require_approval": "never"},
+            {"user_location": {"type": "approximate", "city": None}, "search_context_size": "low"},
+            {"ranking_options": {"score_threshold": 0.5, "ranker": "auto"}, "max_num_results": 20},
+            {"parameters": {"minimum": -1.5e-300, "maximum": 1e308, "multipleOf": 2**70}},
+            {"name": "again"},
+        ]
+    ),
 )
 _SVG_USAGE = {"input_tokens": 10, "output_tokens": 200, "reasoning_tokens": 0, "total_tokens": 210, "model": "m"}
 _PLAIN: dict[str, st.SearchStrategy[dict[str, Any]]] = {
@@ -1329,7 +1341,7 @@ def _pages(draw: st.DrawFn) -> tuple[bytes, bool]:
     body = {"object": kind, "data": [item for item, _ in items], "first_id": first, "last_id": first}
     plain = all(plain for _, plain in items) and kind != "page" and first is not _MISSING
     plain = plain and has_more in (True, False)
-    return orjson.dumps(_json({**body, "has_more": has_more, **extra})), plain
+    return jsoncodec.dumps(_json({**body, "has_more": has_more, **extra})), plain
 
 
 @settings(max_examples=1500, deadline=None)
@@ -1692,6 +1704,49 @@ def test_a_page_of_tool_searches_added_tools_and_configuration_updates_is_read_s
     assert isinstance(update.text.format, JsonSchemaTextFormat)
     shown: tuple[Any, bool | None] = (update.text.format.json_schema, update.text.format.strict)
     assert shown == (schema, True)
+
+
+@pytest.mark.parametrize(
+    "number",
+    [b"NaN", b"Infinity", b"-Infinity", b"1e400", b"1.5E+309", b"1" * 210 + b"e99", b"1" * 400 + b".5", b"1e-400"],
+)
+def test_a_float_in_a_tool_definition_is_shown_as_the_rest_model_writes_it_back(number: bytes) -> None:
+    """A float that is not finite is written back as null by the REST model, and shown so in
+    `definition`: read straight too."""
+    tool = b'{"type": "function", "name": "f", "parameters": {"maximum": ' + number + b"}}"
+    item = b'{"id": "at_1", "type": "additional_tools", "role": "developer", "tools": [' + tool + b"]}"
+    body = b'{"object": "list", "data": [' + item + b'], "first_id": null, "last_id": null, "has_more": false}'
+    page = read_item_page(body, CONVERSATION)
+    assert isinstance(page, ReadPage)
+    usual = _usual(body)
+    assert usual is not None
+    assert _state(page.data) == _state(usual[0])
+    (added,) = page.data
+    assert isinstance(added, AdditionalTools)
+    definition: Any = added.tools[0].definition
+    maximum = definition["parameters"]["maximum"]
+    assert maximum is None or math.isfinite(maximum)
+
+
+def test_a_tool_definition_is_shown_member_for_member_in_the_model_s_order() -> None:
+    tool = {"strict": True, "description": "d", "parameters": {"b": 1, "a": [1.5, None]}, "type": "function"}
+    body = _page(
+        {"id": "at_1", "type": "additional_tools", "role": "developer", "tools": [tool, {"type": "web_search"}]}
+    )
+    page = read_item_page(body, CONVERSATION)
+    assert isinstance(page, ReadPage)
+    usual = _usual(body)
+    assert usual is not None
+    assert _state(page.data) == _state(usual[0])
+    (added,) = page.data
+    assert isinstance(added, AdditionalTools)
+    first, second = (tool.definition for tool in added.tools)
+    assert (
+        orjson.dumps(first)
+        == b'{"type":"function","description":"d","strict":true,"parameters":{"b":1,"a":[1.5,null]}}'
+    )
+    assert orjson.dumps(second) == b'{"type":"web_search"}'
+    assert (added.tools[0].name, added.tools[0].description, added.tools[1].server_label) == (None, "d", None)
 
 
 def test_a_page_of_failed_mcp_calls_and_image_generations_is_read_straight() -> None:
