@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import re
 from typing import Any
 
@@ -20,12 +21,26 @@ def dumps(value: object) -> bytes:
 
     orjson writes several times faster than the standard library but refuses integers beyond 64
     bits, which open-ended JSON values (a `raw` item, tool arguments) may hold; those go through
-    the standard library.
+    the standard library. A float that is not finite (an upstream's 1e400 reads as infinity) is
+    written as null either way: JSON has no such value, and the standard library alone would
+    write `Infinity`, which no JSON parser takes.
     """
     try:
         return orjson.dumps(value)
     except TypeError:
-        return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
+        return json.dumps(_finite(value), separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode()
+
+
+def _finite(value: Any) -> Any:
+    """``value`` with every float that is not finite as None, as orjson writes it (a copy: this is
+    the rare path, for a value holding an integer beyond 64 bits)."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(item) for item in value]
+    return value
 
 
 def loads(document: bytes | bytearray | str) -> Any:

@@ -7,6 +7,7 @@ gateway reaches it through, so counts are real requests to the real API, not to 
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -89,6 +90,12 @@ class Recording:
         return [f"{request.method} {request.path}" for request in self.requests]
 
 
+def _not_json(constant: str) -> Any:
+    """Python's parser takes `NaN` and `Infinity`; JSON has no such values, nor do clients' parsers."""
+    msg = f"the answer is not JSON: it holds {constant}"
+    raise AssertionError(msg)
+
+
 class GraphQLClient:
     """Posts GraphQL operations to ``/graphql`` and returns the decoded JSON body."""
 
@@ -102,7 +109,7 @@ class GraphQLClient:
         headers = {} if key is None else {"Authorization": f"Bearer {key}"}
         response = await self.http.post(self.path, json={"query": query, "variables": variables or {}}, headers=headers)
         assert response.status_code == 200, response.text
-        body: dict[str, Any] = response.json()
+        body: dict[str, Any] = json.loads(response.content, parse_constant=_not_json)
         return body
 
     async def data(self, query: str, variables: dict[str, Any] | None = None, *, key: str | None = "sk-test") -> Any:

@@ -386,6 +386,30 @@ async def test_an_answer_nested_too_deep_says_so(seed: Seed, graphql: GraphQLCli
         assert error["message"].startswith(message), error["message"]
 
 
+async def test_a_number_json_cannot_hold_next_to_one_beyond_64_bits_is_still_answered_as_json(
+    seed: Seed, graphql: GraphQLClient, upstream: Recording
+) -> None:
+    """1e400 is valid JSON that no float holds (it reads as infinity), and an integer beyond 64 bits
+    takes the answer off orjson's path: the answer is still JSON, the number null as orjson writes it."""
+    conversation_id = await seed()
+    search = (
+        b'{"id": "tsc_1", "type": "tool_search_call", "execution": "client", "status": "completed", '
+        b'"arguments": {"big": 1180591620717411303424, "huge": 1e400, "tiny": -1e400}}'
+    )
+    page = b'{"object": "list", "data": [' + search + b'], "first_id": "tsc_1", "last_id": "tsc_1", "has_more": false}'
+    upstream.fault = lambda request: (
+        httpx.Response(200, content=page, headers={"content-type": "application/json"})
+        if request.url.path.endswith("/items")
+        else None
+    )
+    data = await graphql.data(
+        "query($id: ID!) { conversation(id: $id) { items { nodes { ... on ToolSearchCall { arguments } } } } }",
+        {"id": conversation_id},
+    )
+    (node,) = data["conversation"]["items"]["nodes"]
+    assert node["arguments"] == {"big": 2**70, "huge": None, "tiny": None}
+
+
 async def test_an_upstream_message_repeating_a_long_value_is_passed_on_abridged(
     seed: Seed, graphql: GraphQLClient, upstream: Recording
 ) -> None:
