@@ -49,6 +49,7 @@ from pydantic import TypeAdapter
 from pydantic_core import CoreSchema, SchemaValidator, ValidationError, to_jsonable_python
 from pydantic_core import core_schema as cs
 
+from gateway.rest.tools import ToolDefinition as RestToolDefinition
 from gateway.schema.actions import (
     ClickAction,
     CodeInterpreterImageOutput,
@@ -783,7 +784,12 @@ _LOCAL_SHELL_CALL_OUTPUT = _item(
     {"call_id": _optional(_STR), "output": _STR, "status": _optional(_enum(CallStatus))},
 )
 
-_OPTIONAL_NAME = cs.typed_dict_field(cs.nullable_schema(_STR), required=False)
+_TOOL_FIELDS = ("type", "name", "description", "server_label")
+if tuple(RestToolDefinition.model_fields) != _TOOL_FIELDS:
+    # The model writes its fields back first, in their order, then the other members: see _TOOLS.
+    msg = f"gateway/schema/pages.py reads tool definitions with the fields {_TOOL_FIELDS}, not the REST model's"
+    raise RuntimeError(msg)
+_TOOL_MEMBER = cs.typed_dict_field(cs.nullable_schema(_STR), required=False)
 
 
 def _tool_definition(members: Any) -> ToolDefinition:
@@ -803,9 +809,9 @@ _TOOLS = _list(
         cs.typed_dict_schema(
             {
                 "type": cs.typed_dict_field(_STR),
-                "name": _OPTIONAL_NAME,
-                "description": _OPTIONAL_NAME,
-                "server_label": _OPTIONAL_NAME,
+                "name": _TOOL_MEMBER,
+                "description": _TOOL_MEMBER,
+                "server_label": _TOOL_MEMBER,
             },
             extra_behavior="allow",
         ),
