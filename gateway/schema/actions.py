@@ -93,10 +93,6 @@ def attribute_list(attributes: Mapping[str, str | float | bool] | None) -> list[
     ]
 
 
-def _attributes(model: rest.FileSearchResult) -> list[FileSearchAttribute] | None:
-    return attribute_list(model.attributes)
-
-
 @shows(rest.FileSearchResult)
 @strawberry.type(description="A passage a file search found.")
 class FileSearchResult:
@@ -105,7 +101,7 @@ class FileSearchResult:
     score: float | None = described("The relevance of the passage, from 0 to 1.")
     text: str | None = described("The passage.")
     attributes: list[FileSearchAttribute] | None = described("The file's attributes.")
-    rest_fields: ClassVar[dict[str, Any]] = {"attributes": _attributes}
+    rest_fields: ClassVar[dict[str, Any]] = {"attributes": lambda model: attribute_list(model.attributes)}
 
 
 @shows(rest.WebSearchSource)

@@ -324,16 +324,14 @@ _CALLER = _union(
 )
 
 _REFUSAL = _kind(RefusalContent, "refusal", {"refusal": _STR})
-_INPUT_IMAGE = _kind(
-    InputImageContent,
-    "input_image",
-    {
-        "detail": _enum(ImageDetail),
-        "file_id": _optional(_STR),
-        "image_url": _optional(_STR),
-        "prompt_cache_breakpoint": _BREAKPOINT,
-    },
-)
+_IMAGE: dict[str, CoreSchema] = {
+    "detail": _enum(ImageDetail),
+    "file_id": _optional(_STR),
+    "image_url": _optional(_STR),
+    "prompt_cache_breakpoint": _BREAKPOINT,
+}
+"""An image part's fields: a given image's, or a computer tool's screenshot's."""
+_INPUT_IMAGE = _kind(InputImageContent, "input_image", _IMAGE)
 _INPUT_FILE = _kind(
     InputFileContent,
     "input_file",
@@ -346,16 +344,7 @@ _INPUT_FILE = _kind(
         "prompt_cache_breakpoint": _BREAKPOINT,
     },
 )
-_COMPUTER_SCREENSHOT = _kind(
-    ComputerScreenshotContent,
-    "computer_screenshot",
-    {
-        "detail": _enum(ImageDetail),
-        "file_id": _optional(_STR),
-        "image_url": _optional(_STR),
-        "prompt_cache_breakpoint": _BREAKPOINT,
-    },
-)
+_COMPUTER_SCREENSHOT = _kind(ComputerScreenshotContent, "computer_screenshot", _IMAGE)
 _SUMMARY_TEXT = _kind(SummaryTextContent, "summary_text", {"text": _STR})
 _REASONING_TEXT = _kind(ReasoningTextContent, "reasoning_text", {"text": _STR})
 _TOOL_OUTPUT = cs.union_schema([_STR, _parts(input_text=_INPUT_TEXT, input_image=_INPUT_IMAGE, input_file=_INPUT_FILE)])

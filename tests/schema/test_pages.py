@@ -3,7 +3,6 @@ conversion give, and are refused (for the usual path) whenever anything differs.
 
 from __future__ import annotations
 
-import enum
 import math
 from typing import Any
 
@@ -14,6 +13,7 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 from pydantic_core import core_schema as cs
 
+from bench.pages import state
 from gateway import jsoncodec
 from gateway.schema import pages
 from gateway.schema.actions import (
@@ -91,22 +91,6 @@ CONVERSATION = "conv_pages"
 _MISSING = object()
 
 
-def _state(value: Any) -> Any:
-    """A value as plain data: objects as their class and attributes, recursively, numbers with their
-    type (1 and 1.0 are equal, but a client sees `1` and `1.0`), and dicts in order."""
-    if isinstance(value, list):
-        return [_state(item) for item in value]
-    if isinstance(value, dict):  # in order: a JSON value's members are shown in it
-        return ("dict", [(name, _state(item)) for name, item in value.items()])
-    if isinstance(value, enum.Enum):
-        return (type(value).__name__, value.value)
-    if isinstance(value, int | float):
-        return (type(value).__name__, value)
-    if hasattr(value, "__dict__"):
-        return (type(value).__name__, {name: _state(item) for name, item in sorted(vars(value).items())})
-    return value
-
-
 def _usual(body: bytes) -> tuple[list[Any], bool] | None:
     """The page as the gateway reads it otherwise: REST models, then GraphQL objects (None: refused)."""
     try:
@@ -180,21 +164,28 @@ _ANNOTATION = st.one_of(
     ),
     st.builds(lambda file_id, index: {"type": "file_path", "file_id": file_id, "index": index}, _STRING_3, _INDEX),
 )
-_INPUT_IMAGE_PART = st.builds(
-    lambda detail, file_id, url, breakpoint: _json(
-        {
-            "type": "input_image",
-            "detail": detail,
-            "file_id": file_id,
-            "image_url": url,
-            "prompt_cache_breakpoint": breakpoint,
-        }
-    ),
-    st.sampled_from(["low", "high", "auto", "original"]),
-    _maybe(None, "file_1"),
-    _maybe(None, "https://example.com/a.png", "data:image/png;base64,iVBOR"),
-    _BREAKPOINT,
-)
+
+
+def _image_part(kind: str, *urls: str) -> st.SearchStrategy[dict[str, Any]]:
+    """A part of an image (`input_image`) or a screenshot (`computer_screenshot`), by file or URL."""
+    return st.builds(
+        lambda detail, file_id, url, breakpoint: _json(
+            {
+                "type": kind,
+                "detail": detail,
+                "file_id": file_id,
+                "image_url": url,
+                "prompt_cache_breakpoint": breakpoint,
+            }
+        ),
+        st.sampled_from(["low", "high", "auto", "original"]),
+        _maybe(None, "file_1"),
+        _maybe(None, *urls),
+        _BREAKPOINT,
+    )
+
+
+_INPUT_IMAGE_PART = _image_part("input_image", "https://example.com/a.png", "data:image/png;base64,iVBOR")
 _INPUT_FILE_PART = st.builds(
     lambda detail, data, file_id, url, filename, breakpoint: _json(
         {
@@ -221,21 +212,7 @@ _TOKEN = st.builds(
     st.one_of(st.floats(max_value=0, allow_nan=False, allow_infinity=False), st.integers(-30, 0)),
 )
 _LOGPROB = st.builds(lambda token, top: {**token, "top_logprobs": top}, _TOKEN, st.lists(_TOKEN, max_size=2))
-_SCREENSHOT_PART = st.builds(
-    lambda detail, file_id, url, breakpoint: _json(
-        {
-            "type": "computer_screenshot",
-            "detail": detail,
-            "file_id": file_id,
-            "image_url": url,
-            "prompt_cache_breakpoint": breakpoint,
-        }
-    ),
-    st.sampled_from(["low", "high", "auto", "original"]),
-    _maybe(None, "file_1"),
-    _maybe(None, "https://example.com/s.png"),
-    _BREAKPOINT,
-)
+_SCREENSHOT_PART = _image_part("computer_screenshot", "https://example.com/s.png")
 _TOOL_OUTPUT_PART = st.one_of(_INPUT_TEXT_PART, _INPUT_IMAGE_PART, _INPUT_FILE_PART)
 _PLAIN_PART = st.one_of(
     _INPUT_TEXT_PART,
@@ -1354,7 +1331,7 @@ def test_a_page_read_straight_is_the_page_read_the_usual_way(page: tuple[bytes, 
         assert not plain, "a plain page is not read straight"
         return  # read the usual way, with the usual errors
     assert usual is not None, "read straight, though the REST models refuse it"
-    assert (_state(straight.data), straight.has_more) == (_state(usual[0]), usual[1])
+    assert (state(straight.data), straight.has_more) == (state(usual[0]), usual[1])
 
 
 def _page(*items: dict[str, Any]) -> bytes:
@@ -1407,7 +1384,7 @@ def test_a_page_of_an_agent_s_usual_items_is_read_straight() -> None:
     assert isinstance(page, ReadPage)
     usual = _usual(body)
     assert usual is not None
-    assert _state(page.data) == _state(usual[0])
+    assert state(page.data) == state(usual[0])
     assert [item.conversation_id for item in page.data] == [CONVERSATION] * 8
     call, listed, said = page.data[7], page.data[3], page.data[4]
     assert isinstance(call, FunctionCall)
@@ -1439,7 +1416,7 @@ def test_a_page_of_a_web_search_and_its_cited_answer_is_read_straight() -> None:
     assert isinstance(page, ReadPage)
     usual = _usual(body)
     assert usual is not None
-    assert _state(page.data) == _state(usual[0])
+    assert state(page.data) == state(usual[0])
     searched, opened, found, answer = page.data[1:]
     assert isinstance(searched, WebSearchCall)
     assert isinstance(searched.action, SearchAction)
@@ -1470,7 +1447,7 @@ def test_a_page_of_file_searches_mcp_and_custom_tool_calls_is_read_straight() ->
     assert isinstance(page, ReadPage)
     usual = _usual(body)
     assert usual is not None
-    assert _state(page.data) == _state(usual[0])
+    assert state(page.data) == state(usual[0])
     searched, called, custom, said, listed = page.data
     assert isinstance(searched, FileSearchCall)
     (found,) = searched.results or []
@@ -1516,7 +1493,7 @@ def test_a_page_of_a_coding_agent_s_shell_and_patch_calls_is_read_straight() -> 
     assert isinstance(page, ReadPage)
     usual = _usual(body)
     assert usual is not None
-    assert _state(page.data) == _state(usual[0])
+    assert state(page.data) == state(usual[0])
     shell, output, timed_out, patch, patched = page.data
     assert isinstance(shell, ShellCall)
     assert isinstance(shell.environment, ContainerReferenceEnvironment)
@@ -1552,7 +1529,7 @@ def test_a_page_of_programs_local_shell_calls_and_a_compaction_is_read_straight(
     assert isinstance(page, ReadPage)
     usual = _usual(body)
     assert usual is not None
-    assert _state(page.data) == _state(usual[0])
+    assert state(page.data) == state(usual[0])
     compaction, program, result, shell, output = page.data
     assert isinstance(compaction, Compaction)
     assert (compaction.encrypted_content, compaction.created_by) == ("gAAA", None)
@@ -1580,7 +1557,7 @@ def test_a_page_of_an_mcp_server_s_tools_and_approvals_is_read_straight() -> Non
     assert isinstance(page, ReadPage)
     usual = _usual(body)
     assert usual is not None
-    assert _state(page.data) == _state(usual[0])
+    assert state(page.data) == state(usual[0])
     listed, asked, answered, _ = page.data
     assert isinstance(listed, McpListTools)
     (read,) = listed.tools
@@ -1599,7 +1576,7 @@ def test_a_page_with_code_the_interpreter_ran_is_read_straight() -> None:
     assert isinstance(page, ReadPage)
     usual = _usual(body)
     assert usual is not None
-    assert _state(page.data) == _state(usual[0])
+    assert state(page.data) == state(usual[0])
     ran = page.data[1]
     assert isinstance(ran, CodeInterpreterCall)
     assert [type(output).__name__ for output in ran.outputs or []] == [
@@ -1623,7 +1600,7 @@ def test_a_page_with_a_generated_image_is_read_straight() -> None:
     assert isinstance(page, ReadPage)
     usual = _usual(body)
     assert usual is not None
-    assert _state(page.data) == _state(usual[0])
+    assert state(page.data) == state(usual[0])
     generated = page.data[1]
     assert isinstance(generated, ImageGenerationCall)
     assert (generated.result, generated.quality, generated.action) == ("iVBORw0KGgo=", ImageQuality.HIGH, None)
@@ -1646,7 +1623,7 @@ def test_a_page_with_log_probabilities_cache_breakpoints_and_screenshots_is_read
     assert isinstance(page, ReadPage)
     usual = _usual(body)
     assert usual is not None
-    assert _state(page.data) == _state(usual[0])
+    assert state(page.data) == state(usual[0])
     question, answer = page.data
     assert isinstance(question, Message)
     text, screenshot, plain = question.content
@@ -1684,7 +1661,7 @@ def test_a_page_of_tool_searches_added_tools_and_configuration_updates_is_read_s
     assert isinstance(page, ReadPage)
     usual = _usual(body)
     assert usual is not None
-    assert _state(page.data) == _state(usual[0])
+    assert state(page.data) == state(usual[0])
     search, found, added, update = page.data
     assert isinstance(search, ToolSearchCall)
     assert (search.execution, search.arguments, search.call_id) == (ToolExecution.SERVER, None, None)
@@ -1720,7 +1697,7 @@ def test_a_float_in_a_tool_definition_is_shown_as_the_rest_model_writes_it_back(
     assert isinstance(page, ReadPage)
     usual = _usual(body)
     assert usual is not None
-    assert _state(page.data) == _state(usual[0])
+    assert state(page.data) == state(usual[0])
     (added,) = page.data
     assert isinstance(added, AdditionalTools)
     definition: Any = added.tools[0].definition
@@ -1737,7 +1714,7 @@ def test_a_tool_definition_is_shown_member_for_member_in_the_model_s_order() -> 
     assert isinstance(page, ReadPage)
     usual = _usual(body)
     assert usual is not None
-    assert _state(page.data) == _state(usual[0])
+    assert state(page.data) == state(usual[0])
     (added,) = page.data
     assert isinstance(added, AdditionalTools)
     first, second = (tool.definition for tool in added.tools)
@@ -1768,7 +1745,7 @@ def test_a_page_of_failed_mcp_calls_and_image_generations_is_read_straight() -> 
     assert isinstance(page, ReadPage)
     usual = _usual(body)
     assert usual is not None
-    assert _state(page.data) == _state(usual[0])
+    assert state(page.data) == state(usual[0])
     protocol, execution, http, refused, drawn = page.data
     assert isinstance(protocol, McpCall)
     assert isinstance(protocol.error, McpProtocolError)
@@ -1820,7 +1797,7 @@ def test_a_page_of_a_computer_use_agent_s_calls_is_read_straight() -> None:
     assert isinstance(page, ReadPage)
     usual = _usual(body)
     assert usual is not None
-    assert _state(page.data) == _state(usual[0])
+    assert state(page.data) == state(usual[0])
     clicked, dragged, shown = page.data
     assert isinstance(clicked, ComputerCall)
     assert isinstance(clicked.action, ClickAction)
@@ -1846,7 +1823,7 @@ def test_a_page_of_images_files_and_refusals_is_read_straight() -> None:
     assert isinstance(page, ReadPage)
     usual = _usual(body)
     assert usual is not None
-    assert _state(page.data) == _state(usual[0])
+    assert state(page.data) == state(usual[0])
     asked, refused, output = page.data
     assert isinstance(asked, Message)
     _, seen, read = asked.content
