@@ -20,7 +20,15 @@ from gateway.embedded.errors import ApiError, from_validation_error
 from gateway.embedded.params import check_params
 from gateway.rest import ITEM_MODELS, Refusal, RestModel, refusal
 
-__all__ = ["ItemReferenceRequest", "canonical_items", "new_id"]
+__all__ = ["MAX_ITEM_ID_LENGTH", "ItemReferenceRequest", "canonical_items", "new_id"]
+
+MAX_ITEM_ID_LENGTH = 1_024
+"""The longest id (in characters) a client may give an item it writes. An item id is one segment of
+the URLs that read and delete the item and the `after` of the page that follows it; percent-encoded
+at up to 12 bytes a character (four UTF-8 bytes, each written `%XX`), such URLs stay within the
+API's 16 KiB (`MAX_URL_BYTES`). A longer id would be stored and then be unreachable alone."""
+
+_NOT_SEGMENTS = frozenset({".", ".."})
 
 _PREFIXES: dict[str, str] = {
     "message": "msg",
@@ -137,9 +145,26 @@ def _canonical_item(item: Any, param: str, index: int) -> dict[str, Any] | ItemR
             param=f"{param}.id",
             code="invalid_value",
         )
+    _check_item_id(document["id"], f"{param}.id")
     canonical = _validated(adapter, document, param).to_json()
     check_params(canonical, param)
     return canonical
+
+
+def _check_item_id(item_id: str, param: str) -> None:
+    """Refuse an id the item could not be read or deleted by: it is one path segment of a URL."""
+    if len(item_id) > MAX_ITEM_ID_LENGTH:
+        message = (
+            f"Invalid '{param}': string too long. Expected a string with maximum length "
+            f"{MAX_ITEM_ID_LENGTH}, but got a string with length {len(item_id)} instead."
+        )
+        raise ApiError(400, message, param=param, code="string_above_max_length")
+    if item_id in _NOT_SEGMENTS or "/" in item_id:
+        message = (
+            f"Invalid '{param}': '{item_id}' cannot be an item id. An item's id is a segment of the URLs "
+            "that read and delete it, so it cannot be '.' or '..' or contain '/'."
+        )
+        raise ApiError(400, message, param=param, code="invalid_value")
 
 
 def _validated(adapter: TypeAdapter[Any], document: dict[str, Any], param: str) -> RestModel:

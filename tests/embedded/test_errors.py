@@ -215,6 +215,21 @@ BAD_REQUESTS: dict[str, tuple[Call, str | None, str]] = {
         "items[1].id",
         "invalid_value",
     ),
+    "an item id past 1,024 characters": (
+        lambda sdk, cid: sdk.conversations.items.create(cid, items=items(_user(id="m" * 1_025))),
+        "items[0].id",
+        "string_above_max_length",
+    ),
+    "an item id holding a slash": (
+        lambda sdk, cid: sdk.conversations.items.create(cid, items=items(_user(id="msg/1"))),
+        "items[0].id",
+        "invalid_value",
+    ),
+    "an item id that is a dot segment": (
+        lambda sdk, cid: sdk.conversations.items.create(cid, items=items(_user(id=".."))),
+        "items[0].id",
+        "invalid_value",
+    ),
     "a reference to no item": (
         lambda sdk, cid: sdk.conversations.items.create(cid, items=[{"type": "item_reference", "id": "msg_nowhere"}]),
         "items[0].id",
@@ -326,6 +341,35 @@ def test_a_duplicate_of_a_stored_item_id_is_refused_and_nothing_is_written(
         sdk.conversations.items.create(conversation_id, items=items(_user("new"), _user(id=first)))
     assert (raised.value.param, raised.value.code) == ("items[1].id", "invalid_value")
     assert len(sdk.conversations.items.list(conversation_id).data) == 2
+
+
+@pytest.mark.parametrize("refused", ["msg/1", ".", "..", "m" * 1_025])
+def test_an_item_id_no_url_could_name_is_refused_and_nothing_is_written(
+    sdk: openai.OpenAI, conversation_id: str, refused: str
+) -> None:
+    """An item is read and deleted by a URL that names it: an id that is not one path segment
+    (URLs drop `.` and `..`, `/` splits) or that makes the URL too long would be stored for good."""
+    with pytest.raises(openai.BadRequestError) as raised:
+        sdk.conversations.items.create(conversation_id, items=items(_user("new"), _user(id=refused)))
+    assert raised.value.param == "items[1].id"
+    assert len(sdk.conversations.items.list(conversation_id).data) == 2
+
+
+def test_an_item_id_at_the_bound_is_read_listed_after_and_deleted_by_its_url(
+    sdk: openai.OpenAI, conversation_id: str
+) -> None:
+    """1,024 characters of four UTF-8 bytes each, every byte percent-encoded in the URL: 12 KiB."""
+    longest = "\N{GRINNING FACE}" * 1_024
+    created = sdk.conversations.items.create(conversation_id, items=items(_user("long", id=longest), _user("last")))
+    last = item_id(created.data[1])
+    assert item_id(sdk.conversations.items.retrieve(longest, conversation_id=conversation_id)) == longest
+    include: list[Any] = ["message.output_text.logprobs", "message.input_image.image_url"]
+    after = sdk.conversations.items.list(conversation_id, after=longest, order="asc", include=include)
+    assert [item_id(item) for item in after.data] == [last]
+    sdk.conversations.items.delete(longest, conversation_id=conversation_id)
+    listed = [item_id(item) for item in sdk.conversations.items.list(conversation_id).data]
+    assert len(listed) == 3
+    assert longest not in listed
 
 
 NOT_FOUND: dict[str, Call] = {
