@@ -189,7 +189,7 @@ def create_app(settings: Settings, *, upstream_transport: TransportWrapper | Non
                 max_body_bytes=settings.max_request_bytes,
                 max_concurrent=settings.max_concurrent_requests,
             ),
-            methods=["GET", "POST"],
+            methods=None,  # the middleware answers other methods with 405 in GraphQL's error shape
         ),
         Mount(GRAPHIQL_ASSETS, app=StaticFiles(directory=_STATIC / "graphiql")),
     ]
@@ -202,7 +202,7 @@ def create_app(settings: Settings, *, upstream_transport: TransportWrapper | Non
                 CORSMiddleware,
                 allow_origins=sorted(settings.cors_origins),
                 allow_methods=["GET", "POST"],
-                allow_headers=["Authorization", "Content-Type", "Accept"],
+                allow_headers=["Authorization", "Content-Type", "Accept", "Content-Encoding"],
                 max_age=600,
             )
         )

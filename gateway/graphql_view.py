@@ -13,6 +13,7 @@ import functools
 import logging
 import re
 import time
+import zlib
 from collections.abc import Callable
 from typing import Any
 
@@ -290,7 +291,46 @@ _OVERLOAD_WARNING_SECONDS = 1.0
 
 
 class _BodyTooLarge(Exception):
-    """The request body passed the limit while it was being read."""
+    """The request body passed the limit while it was being read (or decompressed)."""
+
+
+_ALLOWED_METHODS = frozenset({"GET", "HEAD", "POST"})
+_READ_CODINGS = {"gzip": 31, "x-gzip": 31, "deflate": 15}
+"""The request body codings the gateway reads, with zlib's `wbits` for each (HTTP's `deflate` is
+the zlib format)."""
+
+
+def _codings(value: str | None) -> list[str]:
+    """The codings of a `Content-Encoding` header, in the order they were applied (`identity` left out)."""
+    if not value:
+        return []
+    return [coding for coding in (part.strip().lower() for part in value.split(",")) if coding not in ("", "identity")]
+
+
+def _decompressed(body: bytes, coding: str, limit: int) -> bytes:
+    """``body`` decoded from ``coding``, or :class:`_BodyTooLarge` as soon as it passes ``limit``
+    bytes (a few KB of gzip can hold gigabytes), or ValueError if it is not that coding's data.
+    Members of a gzip stream written one after another are read one after another."""
+    pieces: list[bytes] = []
+    size = 0
+    remaining = body
+    while True:
+        decoder = zlib.decompressobj(_READ_CODINGS[coding])
+        try:
+            piece = decoder.decompress(remaining, limit - size + 1)
+        except zlib.error as error:
+            raise ValueError(str(error)) from None
+        size += len(piece)
+        if size > limit:
+            raise _BodyTooLarge
+        if not decoder.eof:
+            raise ValueError("the data ends before its end")
+        pieces.append(piece)
+        remaining = decoder.unused_data
+        if not remaining:
+            return b"".join(pieces)
+        if coding == "deflate":
+            raise ValueError("data follows its end")
 
 
 async def _read_body(receive: Receive) -> Receive | None:
@@ -304,7 +344,12 @@ async def _read_body(receive: Receive) -> Receive | None:
         chunks.append(message.get("body", b""))
         if not message.get("more_body", False):
             break
-    whole: Message | None = {"type": "http.request", "body": b"".join(chunks), "more_body": False}
+    return _replaying(b"".join(chunks), receive)
+
+
+def _replaying(body: bytes, receive: Receive) -> Receive:
+    """A ``receive`` that gives ``body`` in one message, then whatever ``receive`` gives next."""
+    whole: Message | None = {"type": "http.request", "body": body, "more_body": False}
 
     async def replay() -> Message:
         nonlocal whole
@@ -320,6 +365,9 @@ class GraphQLResponseMedia:
     """ASGI middleware for the GraphQL-over-HTTP rules Strawberry's view does not follow by itself.
 
     * A body over `max_body_bytes` is refused with 413, `REQUEST_TOO_LARGE`, before it is read.
+    * A body sent with `Content-Encoding: gzip` or `deflate` is decompressed, bounded by the same
+      limit; another coding is refused with 415, a body that is not what its header says with 400.
+    * A method other than GET, HEAD and POST is refused with 405, as a GraphQL error.
     * With `max_concurrent` requests already under way, one more is refused with 503,
       `OVERLOADED` and `Retry-After` as soon as its body has arrived: past what the worker can
       serve, requests would otherwise queue, every one of them slower, and hold their memory
@@ -351,7 +399,21 @@ class GraphQLResponseMedia:
         if declared.isdigit() and int(declared) > self.max_body_bytes:
             await self._too_large(send, graphql_response)
             return
+        if request.method not in _ALLOWED_METHODS:
+            error = {
+                "message": f"{request.method} is not a method of the GraphQL endpoint: send queries with GET or POST, "
+                "mutations with POST.",
+                "extensions": {"code": "METHOD_NOT_ALLOWED"},
+            }
+            await self._respond(send, 405, {"errors": [error]}, graphql_response, [(b"allow", b"GET, HEAD, POST")])
+            return
         receive = self._counted(receive)
+        codings = _codings(request.headers.get("content-encoding"))
+        if codings:
+            decoded = await self._decoded(scope, receive, send, codings, graphql_response)
+            if decoded is None:
+                return
+            scope, receive = decoded
         if _is_mutation_over_get(request):
             error = {
                 "message": "Mutations cannot be sent with GET; send them with POST.",
@@ -401,6 +463,51 @@ class GraphQLResponseMedia:
             await self.app(scope, receive, hold)
         except _BodyTooLarge:
             await self._too_large(send, graphql_response)
+
+    async def _decoded(
+        self, scope: Scope, receive: Receive, send: Send, codings: list[str], graphql_response: bool
+    ) -> tuple[Scope, Receive] | None:
+        """The request with its body decompressed (gzip or deflate, in any number of layers) and
+        its headers saying so, or None once the request has been answered: 415 for a coding the
+        gateway does not read, 413 past the body limit (compressed or not), 400 for a body that
+        is not what its header says."""
+        unread = [coding for coding in codings if coding not in _READ_CODINGS]
+        if unread:
+            error = {
+                "message": f"The request body's Content-Encoding '{unread[0]}' is not one the gateway reads: "
+                "send the body with gzip, deflate or no Content-Encoding.",
+                "extensions": {"code": "UNSUPPORTED_MEDIA_TYPE"},
+            }
+            await self._respond(
+                send, 415, {"errors": [error]}, graphql_response, [(b"accept-encoding", b"gzip, deflate")]
+            )
+            return None
+        try:
+            read = await _read_body(receive)
+        except _BodyTooLarge:
+            await self._too_large(send, graphql_response)
+            return None
+        if read is None:  # the client went away
+            return None
+        body = (await read())["body"]
+        try:
+            for coding in reversed(codings):
+                body = _decompressed(body, coding, self.max_body_bytes)
+        except _BodyTooLarge:
+            await self._too_large(send, graphql_response)
+            return None
+        except ValueError as problem:
+            error = {
+                "message": f"The request body is not valid {coding} data ({problem}), as its Content-Encoding says.",
+                "extensions": {"code": "BAD_REQUEST"},
+            }
+            await self._respond(send, 400, {"errors": [error]}, graphql_response, [])
+            return None
+        headers = [
+            (name, value) for name, value in scope["headers"] if name not in (b"content-encoding", b"content-length")
+        ]
+        headers.append((b"content-length", str(len(body)).encode()))
+        return {**scope, "headers": headers}, _replaying(body, receive)
 
     def _counted(self, receive: Receive) -> Receive:
         """A body sent without a length is cut off, unread, once it passes the limit."""

@@ -60,13 +60,14 @@ async def test_cors_allows_only_the_configured_origins(gateway: Gateway, origin:
         headers={
             "Origin": origin,
             "Access-Control-Request-Method": "POST",
-            "Access-Control-Request-Headers": "content-type",
+            "Access-Control-Request-Headers": "content-type, content-encoding",
         },
     )
     actual = await client.post("/graphql", json={"query": "{ __typename }"}, headers={"Origin": origin})
     if allowed:
         assert preflight.status_code == 200
         assert preflight.headers["access-control-allow-origin"] == origin
+        assert "content-encoding" in preflight.headers["access-control-allow-headers"].lower()
         assert actual.headers["access-control-allow-origin"] == origin
     else:
         assert preflight.status_code == 400
