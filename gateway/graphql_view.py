@@ -324,13 +324,13 @@ def _decompressed(body: bytes, coding: str, limit: int) -> bytes:
         if size > limit:
             raise _BodyTooLarge
         if not decoder.eof:
-            raise ValueError("the data ends before its end")
+            raise ValueError("it ends early")
         pieces.append(piece)
         remaining = decoder.unused_data
         if not remaining:
             return b"".join(pieces)
         if coding == "deflate":
-            raise ValueError("data follows its end")
+            raise ValueError("more bytes follow its end")
 
 
 async def _read_body(receive: Receive) -> Receive | None:
@@ -409,7 +409,7 @@ class GraphQLResponseMedia:
             return
         receive = self._counted(receive)
         codings = _codings(request.headers.get("content-encoding"))
-        if codings:
+        if codings and request.method == "POST":  # a GET's body is not read
             decoded = await self._decoded(scope, receive, send, codings, graphql_response)
             if decoded is None:
                 return
@@ -498,7 +498,7 @@ class GraphQLResponseMedia:
             return None
         except ValueError as problem:
             error = {
-                "message": f"The request body is not valid {coding} data ({problem}), as its Content-Encoding says.",
+                "message": f"The request body is not the {coding} data its Content-Encoding announces: {problem}.",
                 "extensions": {"code": "BAD_REQUEST"},
             }
             await self._respond(send, 400, {"errors": [error]}, graphql_response, [])

@@ -87,11 +87,15 @@ async def test_a_coding_the_gateway_does_not_read_is_415(
     assert upstream.count == 0
 
 
-BROKEN: dict[str, tuple[str, bytes]] = {
-    "plain JSON said to be gzip": ("gzip", b'{"query": "{ __typename }"}'),
-    "gzip cut short": ("gzip", gzip.compress(b'{"query": "{ __typename }"}')[:-6]),
-    "deflate followed by more bytes": ("deflate", zlib.compress(b'{"query": "{ __typename }"}') + b"more"),
-    "an empty body said to be deflate": ("deflate", b""),
+BROKEN: dict[str, tuple[str, bytes, str]] = {
+    "plain JSON said to be gzip": ("gzip", b'{"query": "{ __typename }"}', "incorrect header check"),
+    "gzip cut short": ("gzip", gzip.compress(b'{"query": "{ __typename }"}')[:-6], "it ends early"),
+    "deflate followed by more bytes": (
+        "deflate",
+        zlib.compress(b'{"query": "{ __typename }"}') + b"more",
+        "more bytes follow its end",
+    ),
+    "an empty body said to be deflate": ("deflate", b"", "it ends early"),
 }
 
 
@@ -99,7 +103,7 @@ BROKEN: dict[str, tuple[str, bytes]] = {
 async def test_a_body_that_is_not_what_its_coding_says_is_400(
     graphql: GraphQLClient, upstream: Recording, case: str
 ) -> None:
-    coding, content = BROKEN[case]
+    coding, content, problem = BROKEN[case]
     accept = "application/graphql-response+json"
     answer = await graphql.http.post(
         graphql.path, content=content, headers={**HEADERS, "Content-Encoding": coding, "Accept": accept}
@@ -108,8 +112,17 @@ async def test_a_body_that_is_not_what_its_coding_says_is_400(
     assert answer.headers["content-type"] == accept
     (error,) = answer.json()["errors"]
     assert error["extensions"] == {"code": "BAD_REQUEST"}
-    assert error["message"].startswith(f"The request body is not valid {coding} data (")
+    assert error["message"].startswith(f"The request body is not the {coding} data its Content-Encoding announces: ")
+    assert error["message"].endswith(f"{problem}.")
     assert upstream.count == 0
+
+
+async def test_a_get_is_answered_whatever_its_content_encoding(graphql: GraphQLClient, upstream: Recording) -> None:
+    """A GET's body is not read, so the header that would describe it does not matter."""
+    answer = await graphql.http.get(
+        graphql.path, params={"query": "{ __typename }"}, headers={"Content-Encoding": "gzip"}
+    )
+    assert answer.json() == {"data": {"__typename": "Query"}}
 
 
 @pytest.mark.parametrize("method", ["PUT", "PATCH", "DELETE", "OPTIONS"])
