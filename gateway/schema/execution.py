@@ -92,7 +92,12 @@ class _OperationPlans:
         """None when the operation's selections depend on its variables."""
 
 
-def _forget(kept: dict[int, _OperationPlans], key: int) -> None:
+def _forget(context_class: weakref.ref[type[GatewayExecutionContext]], key: int) -> None:
+    """Drop the plans of a parsed operation that is gone (if its schema is not gone first)."""
+    cls = context_class()
+    if cls is None:
+        return
+    kept = cls.operation_plans
     entry = kept.get(key)
     if entry is not None and entry.operation() is None:
         del kept[key]
@@ -373,7 +378,10 @@ class GatewayExecutionContext(StrawberryGraphQLCoreExecutionContext):
         if entry is None or entry.operation() is not operation:
             shared = _without_directives(operation.selection_set, self.fragment_definitions)
             entry = kept[key] = _OperationPlans(operation, shared)
-            weakref.finalize(operation, _forget, kept, key)
+            # The finalizer's arguments live in weakref's global registry until the operation
+            # goes; holding the plans (and through them the schema, its parse cache and so this
+            # very operation), they kept every schema built in the process alive for good.
+            weakref.finalize(operation, _forget, weakref.ref(type(self)), key)
         return entry.plans
 
     def execute_field(
