@@ -85,6 +85,13 @@ class _Api:
                 f"Unsupported content type '{content_type}'. Send 'application/json'.",
                 code="unsupported_media_type",
             )
+        encoding = request.headers.get("content-encoding", "identity").strip().lower()
+        if encoding != "identity":
+            raise ApiError(
+                415,
+                f"Unsupported content encoding '{encoding}'. Send the body uncompressed.",
+                code="unsupported_media_type",
+            )
         try:
             body = loads(raw)
         except orjson.JSONDecodeError as error:

@@ -434,6 +434,16 @@ def test_a_url_of_16_kib_is_read(sdk: openai.OpenAI) -> None:
     assert _message(raised.value) == f"Conversation with id '{long}' not found."
 
 
+@pytest.mark.parametrize("encoding", ["gzip", "br"])
+def test_a_compressed_body_is_415_naming_its_encoding(sdk: openai.OpenAI, encoding: str) -> None:
+    """Not read as JSON (it is not JSON): the refusal names the cause."""
+    with pytest.raises(openai.APIStatusError) as raised:
+        sdk.conversations.create(metadata={"a": "b"}, extra_headers={"Content-Encoding": encoding})
+    assert raised.value.status_code == 415
+    assert raised.value.code == "unsupported_media_type"
+    assert _message(raised.value) == f"Unsupported content encoding '{encoding}'. Send the body uncompressed."
+
+
 def test_a_body_that_is_not_json_by_content_type_is_415(sdk: openai.OpenAI) -> None:
     with pytest.raises(openai.APIStatusError) as raised:
         sdk.conversations.create(metadata={"a": "b"}, extra_headers={"Content-Type": "text/plain"})
