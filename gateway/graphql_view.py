@@ -54,6 +54,9 @@ GRAPHIQL_ASSETS = "/static/graphiql"
 """Where the GraphiQL page's scripts and styles are served from (the gateway itself)."""
 
 _CDN = "https://unpkg.com/"
+_STRAWBERRY_TITLE = "<title>Strawberry GraphiQL</title>"
+_IDE_TITLE = "GraphiQL · Conversations gateway"
+"""The GraphiQL page's title: the browser tab says what it is connected to, not what built it."""
 _ASSETS_PLACEHOLDER = "__GRAPHIQL_ASSETS__/"
 EXAMPLE_QUERY = """# The gateway over the Conversations API. Press the play button (Ctrl-Enter) to run this
 # query; "make serve" writes the demo conversations it reads into an empty database.
@@ -87,7 +90,7 @@ query DemoConversation {
 
 
 def _offline_graphiql(page: str) -> str:
-    """Strawberry's GraphiQL page with its CDN files served by the gateway and our example query.
+    """Strawberry's GraphiQL page with its CDN files served by the gateway, our example query and title.
 
     The `integrity` attributes stay: the browser checks the served files against them.
     """
@@ -97,9 +100,13 @@ def _offline_graphiql(page: str) -> str:
     if "`" in EXAMPLE_QUERY or "${" in EXAMPLE_QUERY:
         msg = "EXAMPLE_QUERY goes into a JavaScript template literal: no backticks, no ${"
         raise RuntimeError(msg)
+    if page.count(_STRAWBERRY_TITLE) != 1:
+        msg = "Strawberry's GraphiQL page changed: its <title> is not where the gateway names itself"
+        raise RuntimeError(msg)
     start = page.index("const EXAMPLE_QUERY = `") + len("const EXAMPLE_QUERY = `")
     end = page.index("`;", start)
-    return (page[:start] + EXAMPLE_QUERY + page[end:]).replace(_CDN, _ASSETS_PLACEHOLDER)
+    page = page[:start] + EXAMPLE_QUERY + page[end:]
+    return page.replace(_STRAWBERRY_TITLE, f"<title>{_IDE_TITLE}</title>").replace(_CDN, _ASSETS_PLACEHOLDER)
 
 
 def _quality(accept: str) -> dict[str, float]:

@@ -67,6 +67,7 @@ def test_graphiql_runs_a_query_offline_and_shows_the_docs(browser: Browser, tmp_
         page.goto(f"{url}/graphql", wait_until="networkidle")
         page.wait_for_selector(".graphiql-query-editor .CodeMirror", timeout=15_000)
 
+        assert page.title() == "GraphiQL · Conversations gateway"
         # The page opens on the example query over the demo data.
         assert "conv_demo_weather" in _editor_value(page, ".graphiql-query-editor")
 
