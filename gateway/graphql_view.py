@@ -340,9 +340,8 @@ def _decompressed(body: bytes, coding: str, limit: int) -> bytes:
             raise ValueError("more bytes follow its end")
 
 
-async def _read_body(receive: Receive) -> Receive | None:
-    """Read the whole request body from ``receive``; a ``receive`` that gives it again, in one
-    message, and then whatever comes next (None if the client disconnected meanwhile)."""
+async def _whole_body(receive: Receive) -> bytes | None:
+    """The whole request body from ``receive`` (None if the client disconnected meanwhile)."""
     chunks: list[bytes] = []
     while True:
         message = await receive()
@@ -350,8 +349,14 @@ async def _read_body(receive: Receive) -> Receive | None:
             return None
         chunks.append(message.get("body", b""))
         if not message.get("more_body", False):
-            break
-    return _replaying(b"".join(chunks), receive)
+            return b"".join(chunks)
+
+
+async def _read_body(receive: Receive) -> Receive | None:
+    """Read the whole request body from ``receive``; a ``receive`` that gives it again, in one
+    message, and then whatever comes next (None if the client disconnected meanwhile)."""
+    body = await _whole_body(receive)
+    return None if body is None else _replaying(body, receive)
 
 
 def _replaying(body: bytes, receive: Receive) -> Receive:
@@ -490,13 +495,12 @@ class GraphQLResponseMedia:
             )
             return None
         try:
-            read = await _read_body(receive)
+            body = await _whole_body(receive)
         except _BodyTooLarge:
             await self._too_large(send, graphql_response)
             return None
-        if read is None:  # the client went away
+        if body is None:  # the client went away
             return None
-        body = (await read())["body"]
         try:
             for coding in reversed(codings):
                 body = _decompressed(body, coding, self.max_body_bytes)

@@ -100,6 +100,16 @@ def _usual(body: bytes) -> tuple[list[Any], bool] | None:
         return None
 
 
+def _read_straight(body: bytes) -> list[Any]:
+    """The page's items read straight, checked to be what the usual way makes of them."""
+    page = read_item_page(body, CONVERSATION)
+    assert isinstance(page, ReadPage)
+    usual = _usual(body)
+    assert usual is not None
+    assert state(page.data) == state(usual[0])
+    return page.data
+
+
 def _json(members: dict[str, Any]) -> dict[str, Any]:
     return {name: value for name, value in members.items() if value is not _MISSING}
 
@@ -1380,13 +1390,9 @@ def test_a_page_of_an_agent_s_usual_items_is_read_straight() -> None:
         _message(id="msg_2", role="assistant", content=[_REPLY], phase="final_answer"),
         {**_CALL, "id": "fc_2", "async_": False},  # the REST model takes it by its field's name too
     )
-    page = read_item_page(body, CONVERSATION)
-    assert isinstance(page, ReadPage)
-    usual = _usual(body)
-    assert usual is not None
-    assert state(page.data) == state(usual[0])
-    assert [item.conversation_id for item in page.data] == [CONVERSATION] * 8
-    call, listed, said = page.data[7], page.data[3], page.data[4]
+    items = _read_straight(body)
+    assert [item.conversation_id for item in items] == [CONVERSATION] * 8
+    call, listed, said = items[7], items[3], items[4]
     assert isinstance(call, FunctionCall)
     assert call.async_ is False
     # The output's two fields, as the schema has them: a list of parts, or a string.
@@ -1412,12 +1418,8 @@ def test_a_page_of_a_web_search_and_its_cited_answer_is_read_straight() -> None:
         },
         _message(id="msg_2", role="assistant", content=[{**_REPLY, "text": "18C.", "annotations": [citation]}]),
     )
-    page = read_item_page(body, CONVERSATION)
-    assert isinstance(page, ReadPage)
-    usual = _usual(body)
-    assert usual is not None
-    assert state(page.data) == state(usual[0])
-    searched, opened, found, answer = page.data[1:]
+    items = _read_straight(body)
+    searched, opened, found, answer = items[1:]
     assert isinstance(searched, WebSearchCall)
     assert isinstance(searched.action, SearchAction)
     assert [source.url for source in searched.action.sources or []] == ["https://example.com/w"]
@@ -1443,12 +1445,8 @@ def test_a_page_of_file_searches_mcp_and_custom_tool_calls_is_read_straight() ->
         _CUSTOM_OUTPUT,
         {**_CUSTOM_OUTPUT, "id": "ctco_2", "output": [_TEXT]},
     )
-    page = read_item_page(body, CONVERSATION)
-    assert isinstance(page, ReadPage)
-    usual = _usual(body)
-    assert usual is not None
-    assert state(page.data) == state(usual[0])
-    searched, called, custom, said, listed = page.data
+    items = _read_straight(body)
+    searched, called, custom, said, listed = items
     assert isinstance(searched, FileSearchCall)
     (found,) = searched.results or []
     assert found.score == 1.0
@@ -1489,12 +1487,8 @@ def test_a_page_of_a_coding_agent_s_shell_and_patch_calls_is_read_straight() -> 
         },
         {"id": "apo_1", "type": "apply_patch_call_output", "call_id": "call_2", "status": "failed", "output": "no"},
     )
-    page = read_item_page(body, CONVERSATION)
-    assert isinstance(page, ReadPage)
-    usual = _usual(body)
-    assert usual is not None
-    assert state(page.data) == state(usual[0])
-    shell, output, timed_out, patch, patched = page.data
+    items = _read_straight(body)
+    shell, output, timed_out, patch, patched = items
     assert isinstance(shell, ShellCall)
     assert isinstance(shell.environment, ContainerReferenceEnvironment)
     assert shell.action.commands == ["ls"]
@@ -1525,12 +1519,8 @@ def test_a_page_of_programs_local_shell_calls_and_a_compaction_is_read_straight(
         {"id": "lsh_1", "type": "local_shell_call", "call_id": "call_2", "action": command, "status": "completed"},
         {"id": "lsho_1", "type": "local_shell_call_output", "output": '{"stdout": "a"}'},
     )
-    page = read_item_page(body, CONVERSATION)
-    assert isinstance(page, ReadPage)
-    usual = _usual(body)
-    assert usual is not None
-    assert state(page.data) == state(usual[0])
-    compaction, program, result, shell, output = page.data
+    items = _read_straight(body)
+    compaction, program, result, shell, output = items
     assert isinstance(compaction, Compaction)
     assert (compaction.encrypted_content, compaction.created_by) == ("gAAA", None)
     assert isinstance(program, Program)
@@ -1553,12 +1543,8 @@ def test_a_page_of_an_mcp_server_s_tools_and_approvals_is_read_straight() -> Non
         {"id": "mcpa_1", "type": "mcp_approval_response", "approval_request_id": "mcpr_1", "approve": True},
         {**_MCP, "approval_request_id": "mcpr_1", "output": "3 pages"},
     )
-    page = read_item_page(body, CONVERSATION)
-    assert isinstance(page, ReadPage)
-    usual = _usual(body)
-    assert usual is not None
-    assert state(page.data) == state(usual[0])
-    listed, asked, answered, _ = page.data
+    items = _read_straight(body)
+    listed, asked, answered, _ = items
     assert isinstance(listed, McpListTools)
     (read,) = listed.tools
     shown: tuple[Any, Any, str | None] = (read.input_schema, read.annotations, read.description)
@@ -1572,12 +1558,8 @@ def test_a_page_with_code_the_interpreter_ran_is_read_straight() -> None:
     outputs = [{"type": "logs", "logs": "3\n"}, {"type": "image", "url": "https://example.com/plot.png"}]
     run = {"id": "ci_1", "type": "code_interpreter_call", "container_id": "cntr_1", "code": "print(1 + 2)"}
     body = _page(_message(), {**run, "outputs": outputs, "status": "completed"})
-    page = read_item_page(body, CONVERSATION)
-    assert isinstance(page, ReadPage)
-    usual = _usual(body)
-    assert usual is not None
-    assert state(page.data) == state(usual[0])
-    ran = page.data[1]
+    items = _read_straight(body)
+    ran = items[1]
     assert isinstance(ran, CodeInterpreterCall)
     assert [type(output).__name__ for output in ran.outputs or []] == [
         "CodeInterpreterLogsOutput",
@@ -1596,12 +1578,8 @@ def test_a_page_with_a_generated_image_is_read_straight() -> None:
         "size": "1024x1024",
     }
     body = _page(_message(), image)
-    page = read_item_page(body, CONVERSATION)
-    assert isinstance(page, ReadPage)
-    usual = _usual(body)
-    assert usual is not None
-    assert state(page.data) == state(usual[0])
-    generated = page.data[1]
+    items = _read_straight(body)
+    generated = items[1]
     assert isinstance(generated, ImageGenerationCall)
     assert (generated.result, generated.quality, generated.action) == ("iVBORw0KGgo=", ImageQuality.HIGH, None)
 
@@ -1619,12 +1597,8 @@ def test_a_page_with_log_probabilities_cache_breakpoints_and_screenshots_is_read
         ),
         _message(id="msg_2", role="assistant", content=[{**_REPLY, "logprobs": logprobs}]),
     )
-    page = read_item_page(body, CONVERSATION)
-    assert isinstance(page, ReadPage)
-    usual = _usual(body)
-    assert usual is not None
-    assert state(page.data) == state(usual[0])
-    question, answer = page.data
+    items = _read_straight(body)
+    question, answer = items
     assert isinstance(question, Message)
     text, screenshot, plain = question.content
     assert isinstance(text, InputTextContent)
@@ -1657,12 +1631,8 @@ def test_a_page_of_tool_searches_added_tools_and_configuration_updates_is_read_s
             "text": {"format": {"type": "json_schema", "name": "reply", "schema": schema, "strict": True}},
         },
     )
-    page = read_item_page(body, CONVERSATION)
-    assert isinstance(page, ReadPage)
-    usual = _usual(body)
-    assert usual is not None
-    assert state(page.data) == state(usual[0])
-    search, found, added, update = page.data
+    items = _read_straight(body)
+    search, found, added, update = items
     assert isinstance(search, ToolSearchCall)
     assert (search.execution, search.arguments, search.call_id) == (ToolExecution.SERVER, None, None)
     assert isinstance(found, ToolSearchOutput)
@@ -1693,12 +1663,8 @@ def test_a_float_in_a_tool_definition_is_shown_as_the_rest_model_writes_it_back(
     tool = b'{"type": "function", "name": "f", "parameters": {"maximum": ' + number + b"}}"
     item = b'{"id": "at_1", "type": "additional_tools", "role": "developer", "tools": [' + tool + b"]}"
     body = b'{"object": "list", "data": [' + item + b'], "first_id": null, "last_id": null, "has_more": false}'
-    page = read_item_page(body, CONVERSATION)
-    assert isinstance(page, ReadPage)
-    usual = _usual(body)
-    assert usual is not None
-    assert state(page.data) == state(usual[0])
-    (added,) = page.data
+    items = _read_straight(body)
+    (added,) = items
     assert isinstance(added, AdditionalTools)
     definition: Any = added.tools[0].definition
     maximum = definition["parameters"]["maximum"]
@@ -1710,12 +1676,8 @@ def test_a_tool_definition_is_shown_member_for_member_in_the_model_s_order() -> 
     body = _page(
         {"id": "at_1", "type": "additional_tools", "role": "developer", "tools": [tool, {"type": "web_search"}]}
     )
-    page = read_item_page(body, CONVERSATION)
-    assert isinstance(page, ReadPage)
-    usual = _usual(body)
-    assert usual is not None
-    assert state(page.data) == state(usual[0])
-    (added,) = page.data
+    items = _read_straight(body)
+    (added,) = items
     assert isinstance(added, AdditionalTools)
     first, second = (tool.definition for tool in added.tools)
     assert (
@@ -1741,12 +1703,8 @@ def test_a_page_of_failed_mcp_calls_and_image_generations_is_read_straight() -> 
         {"id": "ig_1", "type": "image_generation_call", "status": "failed", "error": moderated},
         {"id": "ig_2", "type": "image_generation_call", "status": "completed", "result": "PHN2Zz4=", "svg_usage": svg},
     )
-    page = read_item_page(body, CONVERSATION)
-    assert isinstance(page, ReadPage)
-    usual = _usual(body)
-    assert usual is not None
-    assert state(page.data) == state(usual[0])
-    protocol, execution, http, refused, drawn = page.data
+    items = _read_straight(body)
+    protocol, execution, http, refused, drawn = items
     assert isinstance(protocol, McpCall)
     assert isinstance(protocol.error, McpProtocolError)
     assert (protocol.error.type, protocol.error.code) == ("mcp_protocol_error", -32602)
@@ -1793,12 +1751,8 @@ def test_a_page_of_a_computer_use_agent_s_calls_is_read_straight() -> None:
             "acknowledged_safety_checks": [{"id": "sc_1"}],
         },
     )
-    page = read_item_page(body, CONVERSATION)
-    assert isinstance(page, ReadPage)
-    usual = _usual(body)
-    assert usual is not None
-    assert state(page.data) == state(usual[0])
-    clicked, dragged, shown = page.data
+    items = _read_straight(body)
+    clicked, dragged, shown = items
     assert isinstance(clicked, ComputerCall)
     assert isinstance(clicked.action, ClickAction)
     assert (clicked.action.button, clicked.action.keys) == (MouseButton.LEFT, None)
@@ -1819,12 +1773,8 @@ def test_a_page_of_images_files_and_refusals_is_read_straight() -> None:
         _message(id="msg_2", role="assistant", content=[{"type": "refusal", "refusal": "I can't help with that."}]),
         {**_OUTPUT, "output": [_TEXT, image]},
     )
-    page = read_item_page(body, CONVERSATION)
-    assert isinstance(page, ReadPage)
-    usual = _usual(body)
-    assert usual is not None
-    assert state(page.data) == state(usual[0])
-    asked, refused, output = page.data
+    items = _read_straight(body)
+    asked, refused, output = items
     assert isinstance(asked, Message)
     _, seen, read = asked.content
     assert isinstance(seen, InputImageContent)
