@@ -23,6 +23,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from gateway.compression import ResponseCompression
 from gateway.embedded import ConversationStore, create_embedded_api
 from gateway.embedded.app import JSONResponse, tenant_of
 from gateway.embedded.demo import DEMO_CONVERSATIONS, seed_demo
@@ -206,6 +207,8 @@ def create_app(settings: Settings, *, upstream_transport: TransportWrapper | Non
                 max_age=600,
             )
         )
+    if settings.compress_responses:
+        middleware.append(Middleware(ResponseCompression))
     return Starlette(routes=routes, middleware=middleware, lifespan=runtime.lifespan)
 
 
@@ -222,6 +225,8 @@ def create_api_app(settings: Settings) -> Starlette:
             await store.close()
 
     app = Starlette(routes=[Route("/healthz", _healthz), Mount("/v1", app=api)], lifespan=lifespan)
+    if settings.compress_responses:
+        app.add_middleware(ResponseCompression)
     if settings.bench_latency_ms:
         app.add_middleware(InjectedLatency, milliseconds=settings.bench_latency_ms)
     return app

@@ -31,6 +31,7 @@ from strawberry.http import GraphQLRequestData
 from gateway.embedded.app import bearer_key
 from gateway.jsoncodec import PARSED_NESTING, dumps, loads, parse_too_deep
 from gateway.loaders import Loaders
+from gateway.negotiation import qualities
 from gateway.schema import GatewayContext
 from gateway.schema.pages import read_item_page
 from gateway.upstream import UpstreamClient
@@ -109,28 +110,11 @@ def _offline_graphiql(page: str) -> str:
     return page.replace(_STRAWBERRY_TITLE, f"<title>{_IDE_TITLE}</title>").replace(_CDN, _ASSETS_PLACEHOLDER)
 
 
-def _quality(accept: str) -> dict[str, float]:
-    qualities: dict[str, float] = {}
-    for entry in accept.split(","):
-        media, *parameters = (part.strip() for part in entry.split(";"))
-        quality = 1.0
-        for parameter in parameters:
-            name, _, value = parameter.partition("=")
-            if name.strip() == "q":
-                try:
-                    quality = float(value)
-                except ValueError:
-                    quality = 0.0
-        if media:
-            qualities[media.lower()] = quality
-    return qualities
-
-
 def prefers_graphql_response(accept: str | None) -> bool:
     """Whether the `Accept` header asks for `application/graphql-response+json` over `application/json`."""
-    qualities = _quality(accept or "")
-    wanted = qualities.get(GRAPHQL_RESPONSE, 0.0)
-    return wanted > 0 and wanted >= qualities.get("application/json", 0.0)
+    listed = qualities(accept or "")
+    wanted = listed.get(GRAPHQL_RESPONSE, 0.0)
+    return wanted > 0 and wanted >= listed.get("application/json", 0.0)
 
 
 def _failed_before_execution(body: Any) -> bool:

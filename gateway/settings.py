@@ -58,6 +58,9 @@ class Settings(BaseSettings):
     """Write demo conversations into the built-in API when the server key has none yet."""
     cors_origins: Annotated[frozenset[str], NoDecode] = frozenset()
     """Browser origins allowed to call the gateway (comma-separated); none by default."""
+    compress_responses: bool = True
+    """Answers of 1 KiB or more go gzip-compressed to clients that accept gzip (GraphQL answers,
+    GraphiQL's scripts, the built-in API's). Off leaves compression to a proxy in front."""
 
     introspection: bool = True
     """Introspection and GraphiQL; switch both off in production with GATEWAY_INTROSPECTION=false."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gzip
 import json
 import os
 import signal
@@ -39,18 +40,23 @@ class Recorder:
             await self.app(scope, receive, send)
             return
         status = 0
+        compressed = False
         chunks: list[bytes] = []
 
         async def recording_send(message: Message) -> None:
-            nonlocal status
+            nonlocal status, compressed
             if message["type"] == "http.response.start":
                 status = message["status"]
+                compressed = (b"content-encoding", b"gzip") in message.get("headers", [])
             elif message["type"] == "http.response.body":
                 chunks.append(message.get("body", b""))
             await send(message)
 
         await self.app(scope, receive, recording_send)
-        body: Any = json.loads(b"".join(chunks)) if chunks and b"".join(chunks) else None
+        raw = b"".join(chunks)
+        if compressed:  # the SDK accepts gzip, and answers of 1 KiB or more come compressed
+            raw = gzip.decompress(raw)
+        body: Any = json.loads(raw) if raw else None
         with self._lock:
             self.responses.append(RecordedResponse(scope["method"], scope["path"], status, body))
 

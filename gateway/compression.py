@@ -1,0 +1,52 @@
+"""Compressed answers: gzip for clients that accept it, from Starlette's `GZipMiddleware`."""
+
+from starlette.datastructures import Headers
+from starlette.middleware.gzip import GZipMiddleware, GZipResponder, IdentityResponder
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from gateway.negotiation import qualities
+
+__all__ = ["COMPRESSION_LEVEL", "MINIMUM_COMPRESSED_BYTES", "ResponseCompression", "accepts_gzip"]
+
+MINIMUM_COMPRESSED_BYTES = 1024
+"""Smaller answers go as they are: a few hundred bytes fit in one packet either way."""
+COMPRESSION_LEVEL = 1
+"""zlib's fastest level, nginx's default: a 150 KB page of 500 items shrinks 5 times, in a third
+of the time level 6 takes and an eighth of level 9's (Starlette's default)."""
+
+
+def accepts_gzip(accept_encoding: str | None) -> bool:
+    """Whether `Accept-Encoding` allows gzip: listed (or `x-gzip`, or `*`) with a quality above 0."""
+    if not accept_encoding:
+        return False
+    listed = qualities(accept_encoding)
+    for coding in ("gzip", "x-gzip", "*"):
+        if coding in listed:
+            return listed[coding] > 0
+    return False
+
+
+class ResponseCompression(GZipMiddleware):
+    """Starlette's `GZipMiddleware` (streamed bodies, excluded media types, large bodies compressed
+    in a worker thread, `Vary: Accept-Encoding`), with `Accept-Encoding` read by its quality
+    values: Starlette compresses whenever the header contains "gzip", `gzip;q=0` included."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        super().__init__(app, minimum_size=MINIMUM_COMPRESSED_BYTES, compresslevel=COMPRESSION_LEVEL)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        responder: ASGIApp
+        if accepts_gzip(Headers(scope=scope).get("accept-encoding")):
+            responder = GZipResponder(
+                self.app,
+                self.minimum_size,
+                compresslevel=self.compresslevel,
+                thread_minimum_size=self.thread_minimum_size,
+                exclude_content_types=self.exclude_content_types,
+            )
+        else:
+            responder = IdentityResponder(self.app, self.minimum_size, exclude_content_types=self.exclude_content_types)
+        await responder(scope, receive, send)

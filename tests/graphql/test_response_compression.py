@@ -1,0 +1,177 @@
+"""Answers go gzip-compressed to clients that accept gzip, from 1 KiB on: GraphQL answers,
+GraphiQL's scripts and the built-in API's; `GATEWAY_COMPRESS_RESPONSES=false` switches it off."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from gateway.compression import MINIMUM_COMPRESSED_BYTES, accepts_gzip
+from tests.conftest import Gateway
+from tests.graphql.conftest import Seed, messages
+from tests.graphql.harness import GraphQLClient, Recording
+
+KEY = {"Authorization": "Bearer sk-test"}
+PAGE = """query Page($id: ID!) {
+  conversation(id: $id) {
+    items(first: 40) {
+      edges { cursor node { ... on Message { itemId role content { ... on InputTextContent { text } } } } }
+    }
+  }
+}"""
+SCRIPT = "/static/graphiql/graphiql@3.8.3/graphiql.min.js"
+STATIC = Path(__file__).resolve().parents[2] / "gateway" / "static" / "graphiql" / "graphiql@3.8.3" / "graphiql.min.js"
+
+
+async def _raw(http: httpx.AsyncClient, request: httpx.Request) -> tuple[httpx.Response, bytes]:
+    """The answer and its body as it came over the wire (httpx would decompress it)."""
+    answer = await http.send(request, stream=True)
+    try:
+        body = b"".join([chunk async for chunk in answer.aiter_raw()])
+    finally:
+        await answer.aclose()
+    return answer, body
+
+
+def _page_request(http: httpx.AsyncClient, conversation_id: str, accept_encoding: str | None) -> httpx.Request:
+    request = http.build_request(
+        "POST", "/graphql", json={"query": PAGE, "variables": {"id": conversation_id}}, headers=KEY
+    )
+    if accept_encoding is None:
+        del request.headers["accept-encoding"]
+    else:
+        request.headers["accept-encoding"] = accept_encoding
+    return request
+
+
+@pytest.mark.parametrize("accept_encoding", ["gzip", "gzip, deflate, br, zstd", "br;q=1, gzip;q=0.5", "x-gzip", "*"])
+async def test_an_answer_goes_compressed_to_a_client_that_accepts_gzip(
+    graphql: GraphQLClient, seed: Seed, upstream: Recording, accept_encoding: str
+) -> None:
+    conversation_id = await seed(*messages(40))
+    plain, plain_body = await _raw(graphql.http, _page_request(graphql.http, conversation_id, "identity"))
+    assert "content-encoding" not in plain.headers
+    assert len(plain_body) > MINIMUM_COMPRESSED_BYTES
+    answer, body = await _raw(graphql.http, _page_request(graphql.http, conversation_id, accept_encoding))
+    assert answer.status_code == 200
+    assert answer.headers["content-encoding"] == "gzip"
+    assert "accept-encoding" in answer.headers["vary"].lower()
+    assert int(answer.headers["content-length"]) == len(body) < len(plain_body) / 2
+    assert json.loads(gzip.decompress(body)) == json.loads(plain_body)
+    assert len(json.loads(plain_body)["data"]["conversation"]["items"]["edges"]) == 40
+    assert upstream.count == 2  # the same two calls for each answer, compressed or not
+
+
+@pytest.mark.parametrize("accept_encoding", [None, "", "identity", "gzip;q=0", "deflate, br", "*, gzip;q=0", "*;q=0"])
+async def test_an_answer_goes_as_it_is_to_a_client_that_does_not_accept_gzip(
+    graphql: GraphQLClient, seed: Seed, accept_encoding: str | None
+) -> None:
+    conversation_id = await seed(*messages(40))
+    answer, body = await _raw(graphql.http, _page_request(graphql.http, conversation_id, accept_encoding))
+    assert answer.status_code == 200
+    assert "content-encoding" not in answer.headers
+    assert int(answer.headers["content-length"]) == len(body) > MINIMUM_COMPRESSED_BYTES
+    assert len(json.loads(body)["data"]["conversation"]["items"]["edges"]) == 40
+
+
+async def test_a_small_answer_goes_as_it_is(graphql: GraphQLClient) -> None:
+    request = graphql.http.build_request("POST", "/graphql", json={"query": "{ __typename }"})
+    request.headers["accept-encoding"] = "gzip"
+    answer, body = await _raw(graphql.http, request)
+    assert "content-encoding" not in answer.headers
+    assert json.loads(body) == {"data": {"__typename": "Query"}}
+
+
+async def test_an_error_answer_in_graphql_response_media_goes_compressed(graphql: GraphQLClient) -> None:
+    """The middleware's own answers (here a request that does not parse, 400) are compressed too."""
+    query = "{ " + "conversation(id: 1) " * 200
+    request = graphql.http.build_request(
+        "POST", "/graphql", json={"query": query}, headers={"Accept": "application/graphql-response+json"}
+    )
+    request.headers["accept-encoding"] = "gzip"
+    answer, body = await _raw(graphql.http, request)
+    plain = await graphql.http.post(
+        "/graphql",
+        json={"query": query},
+        headers={"Accept": "application/graphql-response+json", "Accept-Encoding": "identity"},
+    )
+    assert answer.status_code == plain.status_code == 400
+    assert answer.headers["content-type"] == plain.headers["content-type"] == "application/graphql-response+json"
+    if len(plain.content) >= MINIMUM_COMPRESSED_BYTES:
+        assert answer.headers["content-encoding"] == "gzip"
+        assert json.loads(gzip.decompress(body)) == plain.json()
+    else:
+        assert "content-encoding" not in answer.headers
+
+
+async def test_graphiqls_script_goes_compressed(graphql: GraphQLClient) -> None:
+    """3.5 MB of JavaScript, compressed in a worker thread (past Starlette's 128 KiB) to under a third."""
+    request = graphql.http.build_request("GET", SCRIPT)
+    request.headers["accept-encoding"] = "gzip, deflate, br"
+    answer, body = await _raw(graphql.http, request)
+    assert answer.status_code == 200
+    assert answer.headers["content-encoding"] == "gzip"
+    assert answer.headers["content-type"].startswith("text/javascript")
+    original = STATIC.read_bytes()
+    assert len(body) < len(original) / 3
+    assert gzip.decompress(body) == original
+
+
+async def test_the_built_in_apis_answers_go_compressed(graphql: GraphQLClient, seed: Seed) -> None:
+    """Through the gateway's `/v1` (and `gateway serve-api` on the network transport), as OpenAI's."""
+    conversation_id = await seed(*messages(40))
+    request = graphql.http.build_request("GET", f"/v1/conversations/{conversation_id}/items", headers=KEY)
+    request.headers["accept-encoding"] = "gzip"
+    answer, body = await _raw(graphql.http, request)
+    assert answer.status_code == 200
+    assert answer.headers["content-encoding"] == "gzip"
+    assert len(json.loads(gzip.decompress(body))["data"]) == 20
+
+
+@pytest.mark.parametrize(
+    "path", ["/graphql", SCRIPT, "/v1/conversations/{id}/items"], ids=["graphql", "graphiql", "built-in API"]
+)
+async def test_switched_off_nothing_is_compressed(gateway: Gateway, path: str) -> None:
+    client, _ = await gateway(compress_responses=False)
+    http = client.http
+    created = await http.post("/v1/conversations", json={"items": messages(20)}, headers=KEY)
+    conversation_id = created.json()["id"]
+    arguments: dict[str, Any] = {"headers": KEY}
+    if path == "/graphql":
+        arguments["json"] = {"query": PAGE, "variables": {"id": conversation_id}}
+    request = http.build_request("POST" if path == "/graphql" else "GET", path.format(id=conversation_id), **arguments)
+    request.headers["accept-encoding"] = "gzip"
+    answer, body = await _raw(http, request)
+    assert answer.status_code == 200
+    assert "content-encoding" not in answer.headers
+    assert int(answer.headers["content-length"]) == len(body) > MINIMUM_COMPRESSED_BYTES
+
+
+@pytest.mark.parametrize(
+    ("header", "accepted"),
+    [
+        (None, False),
+        ("", False),
+        ("gzip", True),
+        ("GZIP", True),
+        ("deflate, gzip;q=0.1", True),
+        ("gzip;q=0", False),
+        ("gzip; q=0.0", False),
+        ("gzip;q=nonsense", False),
+        ("x-gzip", True),
+        ("*", True),
+        ("*;q=0", False),
+        ("*, gzip;q=0", False),
+        ("gzip;q=0, *", False),
+        ("identity", False),
+        ("br, zstd", False),
+        ("gzipped", False),
+    ],
+)
+def test_accept_encoding_is_read_by_its_quality_values(header: str | None, accepted: bool) -> None:
+    assert accepts_gzip(header) is accepted
