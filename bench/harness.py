@@ -62,6 +62,12 @@ that every one of the 64 ends its round with the same wave instead of a few stra
 WORKERS = 2
 """`gateway serve --workers` for the last measurement: operation a at concurrency 64 on more cores."""
 KEY = {"Authorization": "Bearer sk-bench"}
+IDENTITY = {"Accept-Encoding": "identity"}
+"""What the bench's clients accept: answers as they are. Over loopback, compressing an answer and
+decompressing it is pure cost, and the ideal client's answers come uncompressed too."""
+UPSTREAM_ENVIRONMENT = {"GATEWAY_COMPRESS_RESPONSES": "false"}
+"""The bench's upstream stands for OpenAI across a network: its answers to the gateway go
+uncompressed, as its answers to the ideal client do (the gateway's client accepts gzip)."""
 
 MESSAGE = (
     "... on Message { itemId role content { ... on InputTextContent { text } ... on OutputTextContent { text } } }"
@@ -132,8 +138,8 @@ def _exited(process: subprocess.Popen[bytes], what: str, detail: str) -> Runtime
     return RuntimeError(f"{what} exited with status {process.returncode} before answering: {detail}")
 
 
-def _start(arguments: list[str], port: int) -> subprocess.Popen[bytes]:
-    """`gateway <arguments>` on ``port`` with the bench's settings, once it answers."""
+def _start(arguments: list[str], port: int, environment: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+    """`gateway <arguments>` on ``port`` with the bench's settings (and ``environment``), once it answers."""
     LOGS.mkdir(parents=True, exist_ok=True)
     output = LOGS / f"{arguments[0]}-{port}.log"
     with output.open("wb") as log:
@@ -141,7 +147,7 @@ def _start(arguments: list[str], port: int) -> subprocess.Popen[bytes]:
             [str(GATEWAY), *arguments, "--port", str(port)],
             stdout=log,
             stderr=subprocess.STDOUT,
-            env={**os.environ, **BENCH_ENVIRONMENT},
+            env={**os.environ, **BENCH_ENVIRONMENT, **(environment or {})},
         )
     wait_until_answering(process, port, f"gateway {arguments[0]}", f"its output is in {output}")
     return process
@@ -181,10 +187,10 @@ class Bench:
         # Both clients use the HTTP stack the gateway uses (httpx over aiohttp): the ideal client is
         # a well-written one, and the load generator shares the machine's two cores with the servers.
         self.rest = httpx.AsyncClient(
-            base_url=f"{upstream}/v1", headers=KEY, timeout=60, transport=AiohttpTransport(limits=limits)
+            base_url=f"{upstream}/v1", headers=KEY | IDENTITY, timeout=60, transport=AiohttpTransport(limits=limits)
         )
         self.graphql = httpx.AsyncClient(
-            base_url=gateway, headers=KEY, timeout=60, transport=AiohttpTransport(limits=limits)
+            base_url=gateway, headers=KEY | IDENTITY, timeout=60, transport=AiohttpTransport(limits=limits)
         )
         self.conversations: list[str] = []
         self.operations = 0
@@ -664,6 +670,7 @@ def main() -> None:
         upstream = _start(
             ["serve-api", "--database", f"{folder}/upstream.sqlite3", "--bench-latency-ms", str(arguments.latency_ms)],
             upstream_port,
+            UPSTREAM_ENVIRONMENT,
         )
         gateway = _start(
             ["serve", "--upstream-url", f"{upstream_url}/v1", "--database", f"{folder}/unused.sqlite3"],

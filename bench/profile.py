@@ -22,7 +22,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bench.harness import Bench, _start, free_ports
+from bench.harness import UPSTREAM_ENVIRONMENT, Bench, _start, free_ports
 
 PY_SPY = Path(sys.executable).with_name("py-spy")
 
@@ -51,7 +51,9 @@ async def _drive(operation: str, operations: int, concurrency: int, latency_ms: 
         latency = ["--bench-latency-ms", str(latency_ms)] if latency_ms else []
         upstream_port, gateway_port = free_ports(2)
         upstream_url, gateway_url = f"http://127.0.0.1:{upstream_port}", f"http://127.0.0.1:{gateway_port}"
-        upstream = _start(["serve-api", "--database", f"{folder}/upstream.sqlite3", *latency], upstream_port)
+        upstream = _start(
+            ["serve-api", "--database", f"{folder}/upstream.sqlite3", *latency], upstream_port, UPSTREAM_ENVIRONMENT
+        )
         gateway = _start(["serve", "--upstream-url", f"{upstream_url}/v1"], gateway_port)
         try:
             bench = Bench(upstream_url, gateway_url, gateway.pid, upstream.pid)
