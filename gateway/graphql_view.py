@@ -286,6 +286,13 @@ class _BodyTooLarge(Exception):
 
 
 _ALLOWED_METHODS = frozenset({"GET", "HEAD", "POST"})
+_CLEARER_REFUSALS = {
+    "Batching is not enabled": (
+        "The request body is a JSON array, a batch of operations; the gateway runs one operation per request: "
+        "send each one in its own request, as a JSON object with a `query` member."
+    ),
+}
+"""Strawberry's plain-text refusals that do not say what to do instead, reworded."""
 _READ_CODINGS = {"gzip": 31, "x-gzip": 31, "deflate": 15}
 """The request body codings the gateway reads, with zlib's `wbits` for each (HTTP's `deflate` is
 the zlib format)."""
@@ -572,6 +579,7 @@ class GraphQLResponseMedia:
         status = start["status"]
         if self._content_type(start).startswith(b"text/plain"):
             message = body.decode(errors="replace").strip() or "Bad request."
+            message = _CLEARER_REFUSALS.get(message, message)
             decoded: Any = {"errors": [{"message": message, "extensions": {"code": "BAD_REQUEST"}}]}
         else:
             decoded = orjson.loads(body)

@@ -117,6 +117,27 @@ async def test_a_body_that_is_json_but_not_an_object_is_a_bad_request(
     assert upstream.count == 0
 
 
+@pytest.mark.parametrize("accept", [JSON, "application/graphql-response+json"])
+@pytest.mark.parametrize("body", [b'[{"query": "{ __typename }"}, {"query": "{ __typename }"}]', b"[5]", b"[]"])
+async def test_a_batch_is_refused_with_what_to_send_instead(
+    body: bytes, accept: str, http: httpx.AsyncClient, upstream: Recording
+) -> None:
+    """Strawberry says only "Batching is not enabled"."""
+    response = await http.post("/graphql", content=body, headers={**KEY, "Content-Type": JSON, "Accept": accept})
+    assert response.status_code == 400
+    assert response.headers["content-type"] == accept
+    assert response.json() == {
+        "errors": [
+            {
+                "message": "The request body is a JSON array, a batch of operations; the gateway runs one operation "
+                "per request: send each one in its own request, as a JSON object with a `query` member.",
+                "extensions": {"code": "BAD_REQUEST"},
+            }
+        ]
+    }
+    assert upstream.count == 0
+
+
 async def test_a_body_read_ahead_is_given_again_whole_then_what_follows() -> None:
     """The overload check reads a request's body before the view: the view must get the same body,
     and a client that went away meanwhile gets no answer."""
