@@ -85,8 +85,11 @@ class _Api:
                 f"Unsupported content type '{content_type}'. Send 'application/json'.",
                 code="unsupported_media_type",
             )
-        encoding = request.headers.get("content-encoding", "identity").strip().lower()
-        if encoding != "identity":
+        # Listed in the order applied; `identity` (or an empty header) changes nothing.
+        header = request.headers.get("content-encoding", "")
+        codings = [coding for coding in (part.strip().lower() for part in header.split(",")) if coding]
+        encoding = next((coding for coding in codings if coding != "identity"), None)
+        if encoding is not None:
             raise ApiError(
                 415,
                 f"Unsupported content encoding '{encoding}'. Send the body uncompressed.",

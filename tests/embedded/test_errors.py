@@ -444,6 +444,22 @@ def test_a_compressed_body_is_415_naming_its_encoding(sdk: openai.OpenAI, encodi
     assert _message(raised.value) == f"Unsupported content encoding '{encoding}'. Send the body uncompressed."
 
 
+@pytest.mark.parametrize(("header", "named"), [("identity, gzip", "gzip"), ("Deflate, identity", "deflate")])
+def test_a_body_compressed_among_other_codings_is_415_naming_the_compression(
+    sdk: openai.OpenAI, header: str, named: str
+) -> None:
+    with pytest.raises(openai.APIStatusError) as raised:
+        sdk.conversations.create(metadata={"a": "b"}, extra_headers={"Content-Encoding": header})
+    assert raised.value.status_code == 415
+    assert _message(raised.value) == f"Unsupported content encoding '{named}'. Send the body uncompressed."
+
+
+@pytest.mark.parametrize("header", ["", "identity", "Identity", "identity , identity"])
+def test_a_body_whose_content_encoding_says_identity_or_nothing_is_read(sdk: openai.OpenAI, header: str) -> None:
+    created = sdk.conversations.create(metadata={"a": "b"}, extra_headers={"Content-Encoding": header})
+    assert sdk.conversations.retrieve(created.id).metadata == {"a": "b"}
+
+
 def test_a_body_that_is_not_json_by_content_type_is_415(sdk: openai.OpenAI) -> None:
     with pytest.raises(openai.APIStatusError) as raised:
         sdk.conversations.create(metadata={"a": "b"}, extra_headers={"Content-Type": "text/plain"})
