@@ -1,7 +1,7 @@
 """Compressed answers: gzip for clients that accept it, from Starlette's `GZipMiddleware`."""
 
 from starlette.middleware.gzip import GZipMiddleware, GZipResponder
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway.negotiation import qualities
 
@@ -51,7 +51,25 @@ class ResponseCompression(GZipMiddleware):
             thread_minimum_size=self.thread_minimum_size,
             exclude_content_types=self.exclude_content_types,
         )
-        await responder(scope, receive, send)
+        await responder(scope, receive, _weakening_etags(send))
+
+
+def _weakening_etags(send: Send) -> Send:
+    """A compressed answer's strong `ETag` made weak, as nginx does: a strong one promises the same
+    bytes as the uncompressed answer's, and a range asked `If-Range` with it would be cut from
+    the uncompressed file. `If-None-Match` compares weakly, so revalidation still gets its 304."""
+
+    async def weakened(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            headers: list[tuple[bytes, bytes]] = message["headers"]
+            names = [name for name, _ in headers]
+            if b"etag" in names and b"content-encoding" in names:
+                at = names.index(b"etag")
+                if not headers[at][1].startswith(b"W/"):
+                    headers[at] = (b"etag", b"W/" + headers[at][1])
+        await send(message)
+
+    return weakened
 
 
 def _accept_encoding(scope: Scope) -> str | None:

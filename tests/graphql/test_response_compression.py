@@ -122,6 +122,21 @@ async def test_graphiqls_script_goes_compressed(graphql: GraphQLClient) -> None:
     assert gzip.decompress(body) == original
 
 
+async def test_a_compressed_files_etag_is_weak_and_still_revalidates(graphql: GraphQLClient) -> None:
+    """Its bytes are not the file's: a strong ETag would promise they are (to `If-Range`, say)."""
+    plain = await graphql.http.get(SCRIPT, headers={"Accept-Encoding": "identity"})
+    strong = plain.headers["etag"]
+    assert strong.startswith('"')
+    compressed = await graphql.http.get(SCRIPT, headers={"Accept-Encoding": "gzip"})
+    assert compressed.headers["content-encoding"] == "gzip"
+    assert compressed.headers["etag"] == f"W/{strong}"
+    again = await graphql.http.get(
+        SCRIPT, headers={"Accept-Encoding": "gzip", "If-None-Match": compressed.headers["etag"]}
+    )
+    assert again.status_code == 304
+    assert again.content == b""
+
+
 async def test_the_built_in_apis_answers_go_compressed(graphql: GraphQLClient, seed: Seed) -> None:
     """Through the gateway's `/v1` (and `gateway serve-api` on the network transport), as OpenAI's."""
     conversation_id = await seed(*messages(40))
