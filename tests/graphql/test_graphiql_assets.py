@@ -37,3 +37,16 @@ def test_the_example_query_is_valid_against_the_schema() -> None:
     from tests.graphql.full_selection import schema
 
     assert validate(schema(), parse(EXAMPLE_QUERY)) == []
+
+
+async def test_the_assets_may_be_kept_a_year_without_asking_again(graphql: GraphQLClient) -> None:
+    """Their paths name their versions and the page pins their bytes: a browser need not revalidate."""
+    http = graphql.http
+    page = await http.get("/graphql", headers={"Accept": "text/html"})
+    assert "cache-control" not in page.headers  # the page itself is the gateway's, and may change
+    for path in re.findall(r'(?:src|href)="(/static/graphiql/[^"]+)"', page.text):
+        served = await http.get(path)
+        assert served.headers["cache-control"] == "public, max-age=31536000, immutable", path
+        again = await http.get(path, headers={"If-None-Match": served.headers["etag"]})
+        assert again.status_code == 304, path
+        assert again.headers["cache-control"] == "public, max-age=31536000, immutable", path
