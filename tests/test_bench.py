@@ -239,3 +239,9 @@ def test_the_page_bench_gives_a_row_for_each_page() -> None:
     rows = pages.measure(rounds=1, repeat=1)
     assert [row[0] for row in rows] == list(pages.PAGES)
     assert all(size > 0 and straight > 0 and usual > 0 for _, size, straight, usual in rows)
+
+
+def test_a_slow_host_is_named_under_the_verdicts_and_a_fast_one_is_not() -> None:
+    assert harness._host_caveat(harness.FAST_HOST_REFERENCE_MS) == []
+    (line,) = harness._host_caveat(164.0)
+    assert "164 ms, 2.0 times the 82" in line
