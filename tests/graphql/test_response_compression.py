@@ -12,8 +12,9 @@ import anyio.to_thread
 import httpx
 import pytest
 
+from gateway.app import create_api_app
 from gateway.compression import MINIMUM_COMPRESSED_BYTES, accepts_gzip
-from tests.conftest import Gateway
+from tests.conftest import Gateway, SettingsFactory
 from tests.graphql.conftest import Seed, messages
 from tests.graphql.harness import GraphQLClient, Recording
 
@@ -216,3 +217,19 @@ async def test_switched_off_nothing_is_compressed(gateway: Gateway, path: str) -
 )
 def test_accept_encoding_is_read_by_its_quality_values(header: str | None, accepted: bool) -> None:
     assert accepts_gzip(header) is accepted
+
+
+@pytest.mark.parametrize("compress", [True, False])
+async def test_serve_api_compresses_unless_switched_off(make_settings: SettingsFactory, compress: bool) -> None:
+    """`gateway serve-api`'s app: the bench runs it switched off, so its answers to both clients come alike."""
+    app = create_api_app(make_settings(compress_responses=compress))
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://api.test", headers=KEY) as http:
+            created = await http.post("/v1/conversations", json={"items": messages(20)})
+            request = http.build_request("GET", f"/v1/conversations/{created.json()['id']}/items")
+            request.headers["accept-encoding"] = "gzip"
+            answer, body = await _raw(http, request)
+    assert answer.status_code == 200
+    assert (answer.headers.get("content-encoding") == "gzip") is compress
+    assert len(json.loads(gzip.decompress(body) if compress else body)["data"]) == 20
