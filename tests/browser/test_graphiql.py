@@ -75,7 +75,13 @@ def test_graphiql_runs_a_query_offline_and_shows_the_docs(browser: Browser, tmp_
         page.click(".graphiql-query-editor .CodeMirror")
         page.keyboard.press("Control+A")
         page.keyboard.press("Backspace")
-        page.keyboard.type(QUERY)
+        # One input event, as a paste is. Typed a key at a time on a starved host, the text came
+        # out scrambled once (2026-12-03, a clean checkout's run): Strawberry's page hands every
+        # query GraphiQL reports back to it as its `query` prop, and GraphiQL, in an effect run
+        # after the next paint, sets the editor to that prop when they differ. A key that lands
+        # between the paint and the effect has the editor set back, then forward, with the
+        # cursor at the start. Not the gateway's to test here (it is Strawberry's page).
+        page.keyboard.insert_text(QUERY)
         assert " ".join(_editor_value(page, ".graphiql-query-editor").split()) == QUERY
         # GraphiQL takes the operation name from the editor a moment after typing stops.
         page.wait_for_timeout(1000)
