@@ -6,7 +6,7 @@ import json
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from playwright.sync_api import Browser, Page, Request, Route, sync_playwright
@@ -75,13 +75,7 @@ def test_graphiql_runs_a_query_offline_and_shows_the_docs(browser: Browser, tmp_
         page.click(".graphiql-query-editor .CodeMirror")
         page.keyboard.press("Control+A")
         page.keyboard.press("Backspace")
-        # One input event, as a paste is. Typed a key at a time on a starved host, the text came
-        # out scrambled once (2026-12-03, a clean checkout's run): Strawberry's page hands every
-        # query GraphiQL reports back to it as its `query` prop, and GraphiQL, in an effect run
-        # after the next paint, sets the editor to that prop when they differ. A key that lands
-        # between the paint and the effect has the editor set back, then forward, with the
-        # cursor at the start. Not the gateway's to test here (it is Strawberry's page).
-        page.keyboard.insert_text(QUERY)
+        page.keyboard.type(QUERY)
         assert " ".join(_editor_value(page, ".graphiql-query-editor").split()) == QUERY
         # GraphiQL takes the operation name from the editor a moment after typing stops.
         page.wait_for_timeout(1000)
@@ -107,3 +101,31 @@ def test_graphiql_runs_a_query_offline_and_shows_the_docs(browser: Browser, tmp_
         context.close()
     assert failed == []
     assert outside == []
+
+
+def test_typing_on_a_slow_machine_keeps_the_text_in_order(browser: Browser, tmp_path: Path) -> None:
+    """Strawberry's page fed each edit back to GraphiQL as a prop, which GraphiQL set the editor to
+    after the next paint: a key typed in between sent the cursor to the start (2 of 3 tries with
+    the CPU slowed tenfold). The gateway's page does not; the URL still follows the query."""
+    with gateway_process("serve", "--demo", "--database", str(tmp_path / "demo.sqlite3")) as url:
+        for _ in range(2):
+            context = browser.new_context()
+            page = context.new_page()
+            page.goto(f"{url}/graphql", wait_until="networkidle")
+            page.wait_for_selector(".graphiql-query-editor .CodeMirror", timeout=15_000)
+            context.new_cdp_session(page).send("Emulation.setCPUThrottlingRate", {"rate": 10})
+            page.click(".graphiql-query-editor .CodeMirror")
+            page.keyboard.press("Control+A")
+            page.keyboard.press("Backspace")
+            page.keyboard.type(QUERY)
+            # CodeMirror reads its input by polling: on a slowed CPU the last keys land a little
+            # after `type` returns. Scrambled, the text would never read as the query.
+            page.wait_for_function(
+                "query => document.querySelector('.graphiql-query-editor .CodeMirror').CodeMirror.getValue()"
+                ".split(/\\s+/).filter(Boolean).join(' ') === query",
+                arg=QUERY,
+                timeout=20_000,
+            )
+            search: str = page.evaluate("window.location.search")
+            assert parse_qs(search.lstrip("?"))["q"] == [_editor_value(page, ".graphiql-query-editor")]
+            context.close()

@@ -6,6 +6,8 @@ import base64
 import hashlib
 import re
 
+import pytest
+
 from tests.graphql.harness import GraphQLClient
 
 
@@ -50,3 +52,26 @@ async def test_the_assets_may_be_kept_a_year_without_asking_again(graphql: Graph
         again = await http.get(path, headers={"If-None-Match": served.headers["etag"]})
         assert again.status_code == 304, path
         assert again.headers["cache-control"] == "public, max-age=31536000, immutable", path
+
+
+async def test_the_page_does_not_feed_the_editors_their_own_edits(graphql: GraphQLClient) -> None:
+    """GraphiQL sets an editor to its prop after the next paint: fed each edit back, a key typed in
+    between sent the cursor to the start (tests/browser types on a slowed CPU to see it)."""
+    from gateway.graphql_view import _EDITS_FED_BACK
+
+    html = (await graphql.http.get("/graphql", headers={"Accept": "text/html"})).text
+    assert "function onEditQuery(newQuery)" in html
+    for statement in _EDITS_FED_BACK:
+        assert statement not in html
+
+
+def test_a_strawberry_page_that_changed_is_refused_at_start() -> None:
+    from strawberry.http.ides import get_graphql_ide_html
+
+    from gateway.graphql_view import _offline_graphiql
+
+    page = get_graphql_ide_html()
+    assert "setVariables(newVariables);" not in _offline_graphiql(page)
+    changed = page.replace("setVariables(newVariables);", "setVariables(newVariables, true);")
+    with pytest.raises(RuntimeError, match="setVariables"):
+        _offline_graphiql(changed)
