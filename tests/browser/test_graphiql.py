@@ -43,6 +43,20 @@ def _editor_value(page: Page, selector: str) -> str:
     return value
 
 
+def _wait_for_the_typed_query(page: Page) -> None:
+    """Until the query editor reads as QUERY (spaces aside); a timeout if it never does.
+
+    CodeMirror reads its input by polling, so on a busy host the last keys land a little after
+    `keyboard.type` returns; scrambled, the text would never read as the query.
+    """
+    page.wait_for_function(
+        "query => document.querySelector('.graphiql-query-editor .CodeMirror').CodeMirror.getValue()"
+        ".split(/\\s+/).filter(Boolean).join(' ') === query",
+        arg=QUERY,
+        timeout=20_000,
+    )
+
+
 def test_graphiql_runs_a_query_offline_and_shows_the_docs(browser: Browser, tmp_path: Path) -> None:
     with gateway_process("serve", "--demo", "--database", str(tmp_path / "demo.sqlite3")) as url:
         local = urlsplit(url).netloc
@@ -76,7 +90,7 @@ def test_graphiql_runs_a_query_offline_and_shows_the_docs(browser: Browser, tmp_
         page.keyboard.press("Control+A")
         page.keyboard.press("Backspace")
         page.keyboard.type(QUERY)
-        assert " ".join(_editor_value(page, ".graphiql-query-editor").split()) == QUERY
+        _wait_for_the_typed_query(page)
         # GraphiQL takes the operation name from the editor a moment after typing stops.
         page.wait_for_timeout(1000)
         page.click(".graphiql-execute-button")
@@ -118,14 +132,7 @@ def test_typing_on_a_slow_machine_keeps_the_text_in_order(browser: Browser, tmp_
             page.keyboard.press("Control+A")
             page.keyboard.press("Backspace")
             page.keyboard.type(QUERY)
-            # CodeMirror reads its input by polling: on a slowed CPU the last keys land a little
-            # after `type` returns. Scrambled, the text would never read as the query.
-            page.wait_for_function(
-                "query => document.querySelector('.graphiql-query-editor .CodeMirror').CodeMirror.getValue()"
-                ".split(/\\s+/).filter(Boolean).join(' ') === query",
-                arg=QUERY,
-                timeout=20_000,
-            )
+            _wait_for_the_typed_query(page)
             search: str = page.evaluate("window.location.search")
             assert parse_qs(search.lstrip("?"))["q"] == [_editor_value(page, ".graphiql-query-editor")]
             context.close()
