@@ -31,7 +31,7 @@ from strawberry.http import GraphQLRequestData
 from gateway.embedded.app import bearer_key
 from gateway.jsoncodec import PARSED_NESTING, dumps, loads, parse_too_deep
 from gateway.loaders import Loaders
-from gateway.negotiation import qualities
+from gateway.negotiation import content_codings, qualities
 from gateway.schema import GatewayContext
 from gateway.schema.pages import read_item_page
 from gateway.upstream import UpstreamClient
@@ -311,13 +311,6 @@ _READ_CODINGS = {"gzip": 31, "x-gzip": 31, "deflate": 15}
 the zlib format)."""
 
 
-def _codings(value: str | None) -> list[str]:
-    """The codings of a `Content-Encoding` header, in the order they were applied (`identity` left out)."""
-    if not value:
-        return []
-    return [coding for coding in (part.strip().lower() for part in value.split(",")) if coding not in ("", "identity")]
-
-
 def _decompressed(body: bytes, coding: str, limit: int) -> bytes:
     """``body`` decoded from ``coding``, or :class:`_BodyTooLarge` as soon as it passes ``limit``
     bytes (a few KB of gzip can hold gigabytes), or ValueError if it is not that coding's data.
@@ -424,7 +417,7 @@ class GraphQLResponseMedia:
             await self._respond(send, 405, {"errors": [error]}, graphql_response, [(b"allow", b"GET, HEAD, POST")])
             return
         receive = self._counted(receive)
-        codings = _codings(request.headers.get("content-encoding"))
+        codings = content_codings(request.headers.get("content-encoding"))
         if codings and request.method == "POST":  # a GET's body is not read
             decoded = await self._decoded(scope, receive, send, codings, graphql_response)
             if decoded is None:

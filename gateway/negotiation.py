@@ -1,6 +1,7 @@
-"""Reading the quality values of an `Accept` or `Accept-Encoding` header (RFC 9110, 12.4.2)."""
+"""Reading content-negotiation headers: the quality values of `Accept` and `Accept-Encoding`
+(RFC 9110, 12.4.2), and the codings a `Content-Encoding` lists."""
 
-__all__ = ["qualities"]
+__all__ = ["content_codings", "qualities"]
 
 
 def qualities(header: str) -> dict[str, float]:
@@ -19,3 +20,11 @@ def qualities(header: str) -> dict[str, float]:
         if name:
             listed[name.lower()] = quality
     return listed
+
+
+def content_codings(header: str | None) -> list[str]:
+    """The codings of a `Content-Encoding` header, lowercased, in the order they were applied
+    (`identity` and empty entries left out: they change nothing)."""
+    if not header:
+        return []
+    return [coding for coding in (part.strip().lower() for part in header.split(",")) if coding not in ("", "identity")]

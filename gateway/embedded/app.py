@@ -23,6 +23,7 @@ from gateway.embedded.errors import ApiError, from_store_error
 from gateway.embedded.includes import present
 from gateway.embedded.store import ConversationStore, StoredItem, StoreError
 from gateway.jsoncodec import MAX_NESTING, dumps, loads, parse_too_deep, too_deep
+from gateway.negotiation import content_codings
 from gateway.rest import INCLUDABLE
 
 __all__ = ["DEFAULT_MAX_BODY_BYTES", "JSONResponse", "bearer_key", "create_embedded_api", "read_body", "tenant_of"]
@@ -85,14 +86,11 @@ class _Api:
                 f"Unsupported content type '{content_type}'. Send 'application/json'.",
                 code="unsupported_media_type",
             )
-        # Listed in the order applied; `identity` (or an empty header) changes nothing.
-        header = request.headers.get("content-encoding", "")
-        codings = [coding for coding in (part.strip().lower() for part in header.split(",")) if coding]
-        encoding = next((coding for coding in codings if coding != "identity"), None)
-        if encoding is not None:
+        codings = content_codings(request.headers.get("content-encoding"))
+        if codings:
             raise ApiError(
                 415,
-                f"Unsupported content encoding '{encoding}'. Send the body uncompressed.",
+                f"Unsupported content encoding '{codings[0]}'. Send the body uncompressed.",
                 code="unsupported_media_type",
             )
         try:
