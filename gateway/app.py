@@ -192,6 +192,7 @@ def create_app(settings: Settings, *, upstream_transport: TransportWrapper | Non
         upstream_budget=settings.upstream_budget,
         max_selections=settings.max_selections,
         max_validation_work=settings.max_validation_work,
+        max_answer_bytes=settings.max_answer_bytes,
     )
     schema = build_schema(limits, introspection=settings.introspection)
     graphql = GatewayGraphQL(schema, runtime.upstream, graphiql=settings.introspection)

@@ -76,6 +76,10 @@ class Settings(BaseSettings):
     """The most upstream calls one operation may make (estimated before, counted during)."""
     max_selections: int = Field(default=20_000, ge=1)
     """The most fields and fragments an operation may select once its fragments are spread."""
+    max_answer_bytes: int = Field(default=64 * 1024 * 1024, ge=1024)
+    """The largest answer one operation may have, counted as its JSON while it is built; past it the
+    operation's answer is an OPERATION_TOO_EXPENSIVE error (an answer can repeat what it read: `nodes`
+    with one id many times, aliases of a page)."""
     max_validation_work: int = Field(default=50_000, ge=100)
     """The most work checking that a document's same-named fields can be merged may take (graphql-core's budget)."""
     operation_timeout: float = Field(default=30.0, gt=0)

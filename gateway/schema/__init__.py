@@ -66,7 +66,7 @@ def build_schema(limits: Limits | None = None, *, introspection: bool = True) ->
     schema.hooks = OperationHooks(limits or Limits(), introspection=introspection)
     _resolve_abstract_types_by_class(schema._schema)
     call_resolvers_directly(schema)
-    schema.execution_context_class = execution_context_for(schema._schema)
+    schema.execution_context_class = execution_context_for(schema._schema, schema.hooks.limits.max_answer_bytes)
     return schema
 
 

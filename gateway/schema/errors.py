@@ -49,7 +49,7 @@ from gateway.upstream.errors import (
     UpstreamUnexpectedStatus,
 )
 
-__all__ = ["GatewayError", "bad_input", "code_errors", "quoted", "too_complex_error"]
+__all__ = ["GatewayError", "bad_input", "code_errors", "drop_tracebacks", "quoted", "too_complex_error"]
 
 logger = logging.getLogger("gateway.errors")
 
@@ -256,10 +256,10 @@ def code_errors(context: ExecutionContext) -> None:
         request_id = getattr(context.context, "request_id", None)
         result.errors = [_coded(error, request_id, context) for error in errors]
         for error in errors:
-            _drop_tracebacks(error)
+            drop_tracebacks(error)
 
 
-def _drop_tracebacks(error: BaseException) -> None:
+def drop_tracebacks(error: BaseException) -> None:
     """Clears the traceback of ``error`` and of every error it wraps or was raised from."""
     pending: list[BaseException] = [error]
     seen: set[int] = set()

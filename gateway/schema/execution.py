@@ -25,6 +25,11 @@ path reports it exactly as it always does. Reading an attribute has no side effe
 twice is harmless. Executors with field middleware, and anything under `@defer` or `@stream`,
 take graphql-core's path only.
 
+Both paths count the answer's size as they complete it (:mod:`gateway.schema.answer_size`): a plan
+as it goes (each object by its keys, each list by its length, each leaf by its value), graphql-core's
+path in the same units. Past the limit, every completion raises, the upstream session sends no
+further call, and the operation's answer is its one error.
+
 The execution context also holds graphql-core's resolver helpers by a weak reference: their bound
 methods made a reference cycle that kept every request's objects for the cycle collector.
 """
@@ -32,7 +37,7 @@ methods made a reference cycle that kept every request's objects for the cycle c
 from __future__ import annotations
 
 import weakref
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence, Sized
 from enum import Enum
 from operator import attrgetter
 from typing import Any, TypeVar
@@ -54,11 +59,12 @@ from graphql import (
     GraphQLSchema,
     GraphQLUnionType,
     OperationDefinitionNode,
+    OperationType,
     SelectionSetNode,
     is_leaf_type,
 )
-from graphql.execution import Executor
-from graphql.execution.collect_fields import FieldDetailsList
+from graphql.execution import ExecutionResult, Executor
+from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
 from graphql.pyutils import Path, Undefined
 from graphql.type.definition import GraphQLResolveInfoHelpers
 from strawberry import relay
@@ -68,6 +74,9 @@ from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.base import StrawberryObjectDefinition
 from strawberry.types.cast import TYPE_CAST_ATTRIBUTE
 from strawberry.types.field import StrawberryField
+
+from gateway.schema.answer_size import AnswerSize, AnswerTooLarge, key_size, leaf_size
+from gateway.schema.errors import drop_tracebacks
 
 __all__ = ["BY_CLASS", "GatewayExecutionContext", "execution_context_for"]
 
@@ -109,6 +118,16 @@ BY_CLASS = "gateway_resolves_by_class"
 
 class _NotPlain(Exception):
     """The value needs graphql-core's own path."""
+
+
+_answer = AnswerSize(0)
+"""The answer the running plan counts into: set by `complete_value` before each plan it runs. A
+plan runs to its end without yielding to the event loop, so no other execution's plan can run
+meanwhile; plans are kept across executions and cannot hold an execution's own count."""
+
+
+def _too_large() -> AnswerTooLarge:
+    return AnswerTooLarge("The answer has passed its size limit.")
 
 
 def _weak_helpers(executor: Executor[Any]) -> GraphQLResolveInfoHelpers:
@@ -320,8 +339,29 @@ def _leaf_fields(schema: GraphQLSchema) -> LeafFields:
     return found
 
 
+_WIDTH = "gateway_answer_width"
+"""The attribute of an object's (or union's) plan holding the least an object it completes adds
+to the answer: a list plan refuses a list whose objects would take the answer past its limit
+before it completes any of them."""
+
+_TEXT_TYPES = frozenset({"String", "ID"})
+_NUMBER_TYPES = frozenset({"Int", "Float", "Boolean"})
+_TEXT, _NAME, _NUMBER, _OTHER = range(4)
+"""Leaf kinds, by what their values add to the answer: as leaf_size counts them, with the checks
+each kind makes needless (an enum value is a name, ASCII; a number counts nothing)."""
+
+
+def _leaf_kind(leaf: GraphQLLeafType) -> int:
+    if isinstance(leaf, GraphQLEnumType):
+        return _NAME
+    if leaf.name in _TEXT_TYPES:
+        return _TEXT
+    return _NUMBER if leaf.name in _NUMBER_TYPES else _OTHER
+
+
 def _leaf_plan(leaf: GraphQLLeafType, nullable: bool) -> Plan:
     coerce = _output_coercion(leaf)
+    kind = _leaf_kind(leaf)
 
     def complete_leaf(value: Any) -> Any:
         if value is None or value is Undefined:
@@ -333,12 +373,20 @@ def _leaf_plan(leaf: GraphQLLeafType, nullable: bool) -> Plan:
         coerced = coerce(value)
         if coerced is None or coerced is Undefined:
             raise _NotPlain
+        if kind == _TEXT:
+            _answer.used += len(coerced) + 2 if coerced.isascii() else leaf_size(coerced)
+        elif kind == _NAME:
+            _answer.used += len(coerced) + 2
+        elif kind != _NUMBER:
+            _answer.used += leaf_size(coerced)
         return coerced
 
     return complete_leaf
 
 
 def _list_plan(item: Plan, nullable: bool) -> Plan:
+    width: int = getattr(item, _WIDTH, 0)
+
     def complete_list(value: Any) -> Any:
         if value is None or value is Undefined:
             if nullable:
@@ -346,6 +394,11 @@ def _list_plan(item: Plan, nullable: bool) -> Plan:
             raise _NotPlain
         if type(value) is not list and type(value) is not tuple:
             raise _NotPlain
+        answer = _answer
+        answer.used += 2 + len(value)
+        if answer.used + len(value) * width > answer.limit:
+            answer.used += len(value) * width  # the least its objects would add: past the limit
+            raise _too_large()
         return [item(each) for each in value]
 
     return complete_list
@@ -358,6 +411,8 @@ class GatewayExecutionContext(StrawberryGraphQLCoreExecutionContext):
     operation_plans: dict[int, _OperationPlans] = {}  # noqa: RUF012 - likewise; by id of the operation
     plain_values: bool = True
     """Whether values are completed by plans (tests turn it off to compare)."""
+    max_answer_bytes: int = 64 * 1024 * 1024
+    """The largest answer an operation may have (set per schema by execution_context_for)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -365,6 +420,7 @@ class GatewayExecutionContext(StrawberryGraphQLCoreExecutionContext):
         self._shortcuts = middleware is None or not middleware.middlewares
         self._plans: dict[tuple[GraphQLOutputType, int], tuple[FieldDetailsList, Plan | None]] = {}
         self._shared_plans = self._operation_plans() if self._shortcuts else None
+        self.answer = AnswerSize(self.max_answer_bytes)
         # graphql-core gives resolvers two of the executor's bound methods: a reference cycle that
         # keeps the execution and everything it reached (the context, its loaders, every item
         # fetched) until the cycle collector runs. Weak references free it when the request ends.
@@ -395,6 +451,7 @@ class GatewayExecutionContext(StrawberryGraphQLCoreExecutionContext):
         if self._shortcuts:
             field_name = field_details_list[0].node.name.value
             if field_name == "__typename":
+                self.answer.used += len(parent_type.name) + 2
                 return parent_type.name
             leaf = self.leaf_fields.get((parent_type.name, field_name))
             if leaf is not None:
@@ -405,8 +462,76 @@ class GatewayExecutionContext(StrawberryGraphQLCoreExecutionContext):
                     except Exception:  # graphql-core's path reports it, located
                         coerced = Undefined
                     if coerced is not Undefined and coerced is not None:
+                        self.answer.used += leaf_size(coerced)
                         return coerced
         return super().execute_field(parent_type, source, field_details_list, path, position_context)
+
+    def execute_fields(
+        self,
+        parent_type: GraphQLObjectType,
+        source_value: Any,
+        path: Path | None,
+        grouped_field_set: GroupedFieldSet,
+        position_context: Any,
+    ) -> Any:
+        self._count_object(grouped_field_set)
+        return super().execute_fields(parent_type, source_value, path, grouped_field_set, position_context)
+
+    def execute_fields_serially(
+        self,
+        parent_type: GraphQLObjectType,
+        source_value: Any,
+        path: Path | None,
+        grouped_field_set: GroupedFieldSet,
+        position_context: Any,
+    ) -> Any:
+        self._count_object(grouped_field_set)
+        return super().execute_fields_serially(parent_type, source_value, path, grouped_field_set, position_context)
+
+    def _count_object(self, grouped_field_set: GroupedFieldSet) -> None:
+        """An object completed on graphql-core's path: its braces and keys, as a plan counts them."""
+        answer = self.answer
+        answer.used += 2 + sum(map(key_size, grouped_field_set))
+        if answer.used > answer.limit:
+            self._refuse_further_calls()
+            raise _too_large()
+
+    def complete_iterable_value(  # noqa: PLR0917 - graphql-core's signature
+        self,
+        item_type: GraphQLOutputType,
+        field_details_list: FieldDetailsList,
+        info: GraphQLResolveInfo[Any],
+        path: Path,
+        items: Any,
+        position_context: Any,
+    ) -> Any:
+        answer = self.answer
+        answer.used += 2 + (len(items) if isinstance(items, Sized) else 0)
+        if answer.used > answer.limit:
+            self._refuse_further_calls()
+            raise _too_large()
+        return super().complete_iterable_value(item_type, field_details_list, info, path, items, position_context)
+
+    def complete_leaf_value(self, return_type: GraphQLLeafType, result: Any) -> Any:  # type: ignore[override]
+        coerced = super().complete_leaf_value(return_type, result)
+        self.answer.used += leaf_size(coerced)
+        return coerced
+
+    def build_response(self, data: dict[str, Any] | None) -> Any:
+        """graphql-core's response; once the answer has passed its limit, the operation's one error."""
+        if not self.answer.over():
+            return super().build_response(data)
+        self.run_async_work_finished_hook()
+        for error in self.collected_errors.errors:  # their frames hold this execution: a reference cycle
+            drop_tracebacks(error)
+        mutation = self.operation.operation is OperationType.MUTATION
+        return ExecutionResult(None, [self.answer.error(mutation)])
+
+    def _refuse_further_calls(self) -> None:
+        """The answer is refused: the upstream calls its fields still wait for would be wasted."""
+        session = getattr(getattr(self.context_value, "loaders", None), "session", None)
+        if session is not None:
+            session.budget = session.calls
 
     def complete_value(  # noqa: PLR0917 - graphql-core's signature
         self,
@@ -424,10 +549,16 @@ class GatewayExecutionContext(StrawberryGraphQLCoreExecutionContext):
                 known = self._plans[key] = (field_details_list, self._plan_for(return_type, field_details_list))
             plan = known[1]
             if plan is not None:
+                global _answer  # noqa: PLW0603 - see _answer
+                answer = _answer = self.answer
+                before = answer.used
                 try:
                     return plan(result)
-                except Exception:  # noqa: S110 - graphql-core's path completes it again and reports
-                    pass
+                except AnswerTooLarge:
+                    self._refuse_further_calls()
+                    raise
+                except Exception:  # graphql-core's path completes it again, counts it again, and reports
+                    answer.used = before
         return super().complete_value(return_type, field_details_list, info, path, result, position_context)
 
     def _plan_for(self, return_type: GraphQLOutputType, fields: FieldDetailsList) -> Plan | None:
@@ -466,10 +597,12 @@ class GatewayExecutionContext(StrawberryGraphQLCoreExecutionContext):
             return None
         name = object_type.name
         readers: list[tuple[str, Callable[[Any], Any] | None, Plan | None]] = []
+        size = 2  # the braces; each key below, and the type's name where `__typename` is asked
         for response_name, details in grouped.items():
             field_name = details[0].node.name.value
             if field_name == "__typename":
                 readers.append((response_name, None, None))
+                size += key_size(response_name) + len(name) + 2
                 continue
             field = self.schema.get_field(object_type, field_name)
             if field is None:  # graphql-core leaves it out
@@ -482,6 +615,7 @@ class GatewayExecutionContext(StrawberryGraphQLCoreExecutionContext):
             if plan is None:
                 return None
             readers.append((response_name, read, plan))
+            size += key_size(response_name)
         is_of_type = _type_check(object_type)
 
         def complete_object(value: Any) -> Any:
@@ -491,11 +625,13 @@ class GatewayExecutionContext(StrawberryGraphQLCoreExecutionContext):
                 raise _NotPlain
             if isinstance(value, Exception) or not is_of_type(value):
                 raise _NotPlain
+            _answer.used += size
             completed: dict[str, Any] = {}
             for response_name, read, plan in readers:
                 completed[response_name] = name if plan is None else plan(read(value))  # type: ignore[misc]
             return completed
 
+        setattr(complete_object, _WIDTH, size)
         return complete_object
 
     def _abstract_plan(
@@ -516,6 +652,7 @@ class GatewayExecutionContext(StrawberryGraphQLCoreExecutionContext):
             return members.get(definition.name)
 
         plan_of = _per_class(member_plan)
+        widths = [getattr(plan, _WIDTH, 0) for plan in members.values() if plan is not None]
 
         def complete_abstract(value: Any) -> Any:
             if value is None or value is Undefined:
@@ -524,13 +661,22 @@ class GatewayExecutionContext(StrawberryGraphQLCoreExecutionContext):
                 raise _NotPlain
             return plan_of(type(value))(value)
 
+        setattr(complete_abstract, _WIDTH, min(widths, default=0))
         return complete_abstract
 
 
-def execution_context_for(schema: GraphQLSchema) -> type[GatewayExecutionContext]:
-    """The execution context class for ``schema``, its leaf fields found once."""
+def execution_context_for(
+    schema: GraphQLSchema, max_answer_bytes: int = GatewayExecutionContext.max_answer_bytes
+) -> type[GatewayExecutionContext]:
+    """The execution context class for ``schema``, its leaf fields found once; an operation's answer
+    is refused past ``max_answer_bytes``."""
     return type(
         "GatewayExecutionContext",
         (GatewayExecutionContext,),
-        {"leaf_fields": _leaf_fields(schema), "operation_plans": {}, "__module__": __name__},
+        {
+            "leaf_fields": _leaf_fields(schema),
+            "operation_plans": {},
+            "max_answer_bytes": max_answer_bytes,
+            "__module__": __name__,
+        },
     )

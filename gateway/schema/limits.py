@@ -16,6 +16,9 @@ where no page of its items is selected: otherwise the first page shows that the 
 exists. The calls a failure brings (retries; the record, read when a page fails) are
 not estimated. During execution the upstream session counts every call and stops at the same
 budget, so no operation can spend more.
+
+`max_answer_bytes` is not checked here: the executor counts the answer while it builds it, and
+refuses the operation past it (:mod:`gateway.schema.answer_size`, OPERATION_TOO_EXPENSIVE too).
 """
 
 from __future__ import annotations
@@ -61,6 +64,7 @@ class Limits:
     upstream_budget: int = 50
     max_validation_work: int = 50_000
     max_selections: int = 20_000
+    max_answer_bytes: int = 64 * 1024 * 1024
 
 
 def _fragments(document: DocumentNode) -> dict[str, FragmentDefinitionNode]:
