@@ -24,7 +24,7 @@ from gateway.embedded.includes import present
 from gateway.embedded.store import ConversationStore, StoredItem, StoreError
 from gateway.jsoncodec import MAX_NESTING, dumps, loads, parse_too_deep, too_deep
 from gateway.negotiation import content_codings
-from gateway.rest import INCLUDABLE
+from gateway.rest import INCLUDABLE, MAX_URL_BYTES
 
 __all__ = ["DEFAULT_MAX_BODY_BYTES", "JSONResponse", "bearer_key", "create_embedded_api", "read_body", "tenant_of"]
 
@@ -359,13 +359,6 @@ def _list_body(items: list[dict[str, Any]], *, has_more: bool) -> dict[str, Any]
         "last_id": items[-1]["id"] if items else None,
         "has_more": has_more,
     }
-
-
-MAX_URL_BYTES = 16_384
-"""The longest request URL (path and query string) the API reads. HTTP servers and the proxies in
-front of APIs refuse longer ones with a bound of their own (uvicorn's parser, with a plain 400, past
-64 KiB); this one says so in OpenAI's error shape, and an id too long for it is refused the same way
-in the gateway's process as over a socket."""
 
 
 def _url_too_long(request: Request) -> ApiError | None:

@@ -10,6 +10,7 @@ from gateway.rest.inputs import CompactionTrigger, EasyInputMessage, ItemReferen
 from gateway.rest.items import ITEM_MODELS, ConversationItem, UnknownItem
 from gateway.rest.resources import (
     INCLUDABLE,
+    MAX_URL_BYTES,
     Conversation,
     ConversationDeleted,
     ConversationItemList,
@@ -21,6 +22,7 @@ from gateway.rest.resources import (
 __all__ = [
     "INCLUDABLE",
     "ITEM_MODELS",
+    "MAX_URL_BYTES",
     "UNION_LABELS",
     "CompactionTrigger",
     "Conversation",

@@ -31,7 +31,7 @@ import httpx
 from pydantic import TypeAdapter, ValidationError
 
 from gateway.jsoncodec import ANSWER_NESTING, dumps
-from gateway.rest import Conversation, ConversationDeleted, ConversationItem, ConversationItemList
+from gateway.rest import MAX_URL_BYTES, Conversation, ConversationDeleted, ConversationItem, ConversationItemList
 from gateway.upstream.budget import ANSWER_BYTES, COUNTED, AnswerBytes, byte_size, count_answer
 from gateway.upstream.errors import (
     CircuitOpen,
@@ -52,19 +52,12 @@ from gateway.upstream.errors import (
     error_for_transport,
 )
 
-__all__ = ["MAX_URL_BYTES", "CircuitBreaker", "RetryPolicy", "UpstreamClient", "UpstreamSession"]
+__all__ = ["CircuitBreaker", "RetryPolicy", "UpstreamClient", "UpstreamSession"]
 
 T = TypeVar("T")
 P = TypeVar("P")
 
 USER_AGENT = "conversations-graphql-gateway"
-
-MAX_URL_BYTES = 16_384
-"""The longest URL (path and query, percent-encoded) the client sends. The built-in API reads up
-to this and answers a longer one with 414; the proxies in front of public APIs have bounds of about
-this size (Cloudflare's is 16 KB), some answering with a page of their own. A longer URL, which only
-a client's outsized id makes, is refused before it is sent, with the same message whatever the
-upstream, and without an upstream call."""
 
 _CONVERSATION: TypeAdapter[Conversation] = TypeAdapter(Conversation)
 _DELETED: TypeAdapter[ConversationDeleted] = TypeAdapter(ConversationDeleted)
