@@ -73,7 +73,6 @@ def _weakening_etags(send: Send) -> Send:
 
 
 def _accept_encoding(scope: Scope) -> str | None:
-    for name, value in scope["headers"]:
-        if name == b"accept-encoding":
-            return str(value.decode("latin-1"))
-    return None
+    """`Accept-Encoding`, its lines joined as one list, as RFC 9110 reads a field sent on several lines."""
+    lines = [value.decode("latin-1") for name, value in scope["headers"] if name == b"accept-encoding"]
+    return ", ".join(lines) if lines else None

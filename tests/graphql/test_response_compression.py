@@ -194,6 +194,19 @@ async def test_switched_off_nothing_is_compressed(gateway: Gateway, path: str) -
     assert int(answer.headers["content-length"]) == len(body) > MINIMUM_COMPRESSED_BYTES
 
 
+async def test_accept_encoding_on_several_lines_is_read_as_one_list(graphql: GraphQLClient, seed: Seed) -> None:
+    """A field sent on several lines is one comma-separated list (RFC 9110, 5.3): gzip on the
+    second line counts (only the first line was read)."""
+    conversation_id = await seed(*messages(40))
+    lines = [("Accept-Encoding", "br"), ("Accept-Encoding", "gzip"), *KEY.items()]
+    request = graphql.http.build_request(
+        "POST", "/graphql", json={"query": PAGE, "variables": {"id": conversation_id}}, headers=lines
+    )
+    answer, body = await _raw(graphql.http, request)
+    assert answer.headers["content-encoding"] == "gzip"
+    assert len(json.loads(gzip.decompress(body))["data"]["conversation"]["items"]["edges"]) == 40
+
+
 @pytest.mark.parametrize(
     ("header", "accepted"),
     [
