@@ -31,6 +31,7 @@ from gateway.embedded.app import JSONResponse, tenant_of
 from gateway.embedded.demo import DEMO_CONVERSATIONS, seed_demo
 from gateway.embedded.latency import InjectedLatency
 from gateway.graphql_view import GRAPHIQL_ASSETS, GatewayGraphQL, GraphQLResponseMedia
+from gateway.head import HeadAsGet
 from gateway.schema import Limits, build_schema
 from gateway.settings import Settings
 from gateway.upstream import (
@@ -225,6 +226,7 @@ def create_app(settings: Settings, *, upstream_transport: TransportWrapper | Non
         )
     if settings.compress_responses:
         middleware.append(Middleware(ResponseCompression))
+    middleware.insert(0, Middleware(HeadAsGet))
     return Starlette(routes=routes, middleware=middleware, lifespan=runtime.lifespan)
 
 
@@ -245,6 +247,7 @@ def create_api_app(settings: Settings) -> Starlette:
         app.add_middleware(ResponseCompression)
     if settings.bench_latency_ms:
         app.add_middleware(InjectedLatency, milliseconds=settings.bench_latency_ms)
+    app.add_middleware(HeadAsGet)
     return app
 
 
