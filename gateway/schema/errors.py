@@ -231,15 +231,13 @@ def _coded(error: GraphQLError, request_id: str | None, context: ExecutionContex
         message = "Unexpected error."
         if request_id is not None:
             extensions["requestId"] = request_id
-    return GraphQLError(
-        message,
-        nodes=error.nodes,
-        source=error.source,
-        positions=error.positions,
-        path=error.path,
-        original_error=None,
-        extensions=extensions,
-    )
+    coded = GraphQLError(message, path=error.path, extensions=extensions)
+    # Where it is in the document, as the original found it: given its nodes, a new error would
+    # find each one's line and column again by reading the document from its start (for 5,000
+    # failed `nodes` ids, a third of the operation's CPU).
+    coded.nodes, coded.source, coded.positions = error.nodes, error.source, error.positions
+    coded.locations = error.locations
+    return coded
 
 
 def code_errors(context: ExecutionContext) -> None:

@@ -62,6 +62,8 @@ from graphql import (
     OperationType,
     SelectionSetNode,
     is_leaf_type,
+    is_non_null_type,
+    located_error,
 )
 from graphql.execution import ExecutionResult, Executor
 from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
@@ -77,6 +79,7 @@ from strawberry.types.field import StrawberryField
 
 from gateway.schema.answer_size import AnswerSize, AnswerTooLarge, key_size, leaf_size
 from gateway.schema.errors import drop_tracebacks
+from gateway.schema.locations import locate
 
 __all__ = ["BY_CLASS", "GatewayExecutionContext", "execution_context_for"]
 
@@ -532,6 +535,21 @@ class GatewayExecutionContext(StrawberryGraphQLCoreExecutionContext):
         session = getattr(getattr(self.context_value, "loaders", None), "session", None)
         if session is not None:
             session.budget = session.calls
+
+    def handle_field_error(
+        self,
+        raw_error: Exception,
+        return_type: GraphQLOutputType,
+        field_details_list: FieldDetailsList,
+        path: Path,
+    ) -> None:
+        """graphql-core's, the error's line and column found by :func:`~gateway.schema.locations.locate`."""
+        error = located_error(raw_error, None, path.as_list())
+        if error.nodes is None and error.locations is None:
+            locate(error, [details.node for details in field_details_list])
+        if self.error_propagation and is_non_null_type(return_type):
+            raise error
+        self.collected_errors.add(error, path)
 
     def complete_value(  # noqa: PLR0917 - graphql-core's signature
         self,
