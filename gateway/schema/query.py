@@ -1,7 +1,8 @@
 """The read entry points: `conversation`, `conversationItem`, `node` and `nodes`."""
 
-from collections.abc import Awaitable, Sequence
-from typing import Annotated, Any, cast
+import asyncio
+from collections.abc import Sequence
+from typing import Annotated, cast
 
 import strawberry
 from strawberry import relay
@@ -153,16 +154,28 @@ class Query:
             f"place and an error; the others still resolve. Repeated ids are fetched once. At most {MAX_NODES} ids."
         )
     )
-    def nodes(
+    async def nodes(
         self,
         info: GatewayInfo,
         ids: Annotated[list[strawberry.ID], strawberry.argument(description="Global ids (or `conv_...` ids).")],
     ) -> list[relay.Node | None]:
         if len(ids) > MAX_NODES:
-            # Repeats cost no upstream call, but each is resolved and answered: 10,000 took 0.6 s of CPU.
+            # Repeats cost no upstream call, but each is answered: 10,000 took 0.6 s of CPU.
             message = f"`ids` has {len(ids)} ids; at most {MAX_NODES} are allowed. Ask for the rest in another request."
             raise bad_input(message, argument="ids")
         selections = current_selections(info)
-        pending: list[Awaitable[Any]] = [_node(info, value, selections) for value in ids]
-        # graphql-core awaits each entry on its own: one failing id nulls only its own place.
-        return cast("list[relay.Node | None]", pending)
+        distinct = list(dict.fromkeys(ids))
+        if len(distinct) == len(ids):
+            # graphql-core awaits each place on its own: each goes on as soon as its node is in,
+            # and one failing id nulls only its own place.
+            return cast("list[relay.Node | None]", [_node(info, value, selections) for value in ids])
+        # With repeats, each distinct id is resolved once, all at once, and a repeat takes its
+        # first's object; a failure stands at each of its places, where graphql-core reports it.
+        # The list then holds no awaitable: graphql-core made a task and more for each place, and
+        # 5,000 places of one id took 0.4-0.6 s of CPU on a slow host (0.03-0.14 s this way).
+        found = await asyncio.gather(*(_node(info, value, selections) for value in distinct), return_exceptions=True)
+        for outcome in found:
+            if isinstance(outcome, BaseException) and not isinstance(outcome, Exception):
+                raise outcome  # a cancellation, not an answer
+        by_id = dict(zip(distinct, found, strict=True))
+        return cast("list[relay.Node | None]", [by_id[value] for value in ids])
