@@ -493,8 +493,12 @@ class GatewayExecutionContext(StrawberryGraphQLCoreExecutionContext):
 
     def _count_object(self, grouped_field_set: GroupedFieldSet) -> None:
         """An object completed on graphql-core's path: its braces and keys, as a plan counts them."""
+        self._count(2 + sum(map(key_size, grouped_field_set)))
+
+    def _count(self, size: int) -> None:
+        """``size`` more bytes of the answer; past its limit, the completion under way is refused."""
         answer = self.answer
-        answer.used += 2 + sum(map(key_size, grouped_field_set))
+        answer.used += size
         if answer.used > answer.limit:
             self._refuse_further_calls()
             raise _too_large()
@@ -508,11 +512,7 @@ class GatewayExecutionContext(StrawberryGraphQLCoreExecutionContext):
         items: Any,
         position_context: Any,
     ) -> Any:
-        answer = self.answer
-        answer.used += 2 + (len(items) if isinstance(items, Sized) else 0)
-        if answer.used > answer.limit:
-            self._refuse_further_calls()
-            raise _too_large()
+        self._count(2 + (len(items) if isinstance(items, Sized) else 0))
         return super().complete_iterable_value(item_type, field_details_list, info, path, items, position_context)
 
     def complete_leaf_value(self, return_type: GraphQLLeafType, result: Any) -> Any:  # type: ignore[override]
@@ -545,7 +545,8 @@ class GatewayExecutionContext(StrawberryGraphQLCoreExecutionContext):
     ) -> None:
         """graphql-core's, the error's line and column found by :func:`~gateway.schema.locations.locate`."""
         error = located_error(raw_error, None, path.as_list())
-        if error.nodes is None and error.locations is None:
+        if error is not raw_error and error.nodes is None and error.locations is None:
+            # Made here, with no place of its own: graphql-core would have given it the field's nodes.
             locate(error, [details.node for details in field_details_list])
         if self.error_propagation and is_non_null_type(return_type):
             raise error
