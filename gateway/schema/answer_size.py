@@ -23,7 +23,10 @@ from graphql import GraphQLError
 from gateway.jsoncodec import dumps
 from gateway.upstream.budget import byte_size
 
-__all__ = ["AnswerSize", "AnswerTooLarge", "key_size", "leaf_size"]
+__all__ = ["MAX_ANSWER_BYTES", "AnswerSize", "AnswerTooLarge", "key_size", "leaf_size"]
+
+MAX_ANSWER_BYTES = 64 * 1024 * 1024
+"""The default limit: the longest upstream answer the gateway reads (`GATEWAY_MAX_ANSWER_BYTES`)."""
 
 _NUMBERS = (bool, int, float)
 

@@ -77,7 +77,7 @@ from strawberry.types.base import StrawberryObjectDefinition
 from strawberry.types.cast import TYPE_CAST_ATTRIBUTE
 from strawberry.types.field import StrawberryField
 
-from gateway.schema.answer_size import AnswerSize, AnswerTooLarge, key_size, leaf_size
+from gateway.schema.answer_size import MAX_ANSWER_BYTES, AnswerSize, AnswerTooLarge, key_size, leaf_size
 from gateway.schema.errors import drop_tracebacks
 from gateway.schema.locations import locate
 
@@ -414,7 +414,7 @@ class GatewayExecutionContext(StrawberryGraphQLCoreExecutionContext):
     operation_plans: dict[int, _OperationPlans] = {}  # noqa: RUF012 - likewise; by id of the operation
     plain_values: bool = True
     """Whether values are completed by plans (tests turn it off to compare)."""
-    max_answer_bytes: int = 64 * 1024 * 1024
+    max_answer_bytes: int = MAX_ANSWER_BYTES
     """The largest answer an operation may have (set per schema by execution_context_for)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -48,6 +48,7 @@ from graphql import (
 from graphql.validation.validate import ValidationAbortedError
 from strawberry.types import ExecutionContext
 
+from gateway.schema.answer_size import MAX_ANSWER_BYTES
 from gateway.schema.conversation import CONVERSATION_TYPES, FIELDS_WITHOUT_RECORD
 from gateway.schema.errors import too_complex_error
 from gateway.schema.ids import parse_global_id
@@ -64,7 +65,7 @@ class Limits:
     upstream_budget: int = 50
     max_validation_work: int = 50_000
     max_selections: int = 20_000
-    max_answer_bytes: int = 64 * 1024 * 1024
+    max_answer_bytes: int = MAX_ANSWER_BYTES
 
 
 def _fragments(document: DocumentNode) -> dict[str, FragmentDefinitionNode]:
