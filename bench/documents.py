@@ -90,6 +90,25 @@ def _examples_spread(times: int) -> str:
     )
 
 
+_FULL_TYPE = (
+    "fragment FullType on __Type { name kind description fields(includeDeprecated: true) { name description "
+    "args { name description type { name kind ofType { name kind ofType { name kind } } } defaultValue } "
+    "type { name kind ofType { name kind ofType { name kind ofType { name kind } } } } isDeprecated "
+    "deprecationReason } inputFields { name description type { name kind ofType { name kind } } } "
+    "interfaces { name } possibleTypes { name } enumValues(includeDeprecated: true) { name description } }"
+)
+
+
+def _schemas(n: int) -> str:
+    """The schema's types with every field of each, under ``n`` aliases."""
+    return "{ " + " ".join(f"s{k}: __schema {{ types {{ ...FullType }} }}" for k in range(n)) + " } " + _FULL_TYPE
+
+
+def _type_lists(n: int) -> str:
+    """The schema's types by name and description, under ``n`` aliases: 3n + 1 introspection fields."""
+    return "{ __schema { " + " ".join(f"t{k}: types {{ name description }}" for k in range(n)) + " } }"
+
+
 SHAPES: dict[str, tuple[Callable[[int], str], int]] = {
     "one field repeated under one field": (
         lambda n: "query($id: ID!) { conversation(id: $id) { " + "items { nodes { __typename } } " * n + "} }",
@@ -116,9 +135,13 @@ SHAPES: dict[str, tuple[Callable[[int], str], int]] = {
     # 40 levels: 3 KB. Expanded, it would be 2**41 selections.
     "fragments doubling at each level": (_doubling, 40),
     "the examples' message fragment spread again and again": (_examples_spread, 20_000),
+    # As many aliases as the alias limit allows.
+    "the whole schema's introspection under aliases": (_schemas, 250),
 }
 ANSWERED: dict[str, tuple[Callable[[int], str], int]] = {
     "the examples' message fragment spread up to the selection limit": (_examples_spread, 20_000),
+    # Up to the 500 introspection fields of good-faith introspection.
+    "the schema's type names under aliases, up to the introspection limit": (_type_lists, 166),
 }
 
 

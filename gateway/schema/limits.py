@@ -5,7 +5,8 @@
     TOO_MANY_TOKENS           a document of more than `max_tokens` tokens (refused while parsing)
     OPERATION_TOO_COMPLEX     more than `max_selections` fields and fragments once fragments are
                               spread; same-named fields that take more than `max_validation_work`
-                              to check; fragments nested or spread past graphql-core's bounds
+                              to check; fragments nested or spread past graphql-core's bounds;
+                              introspection that is not in good faith (`_introspection_rule`)
     OPERATION_TOO_EXPENSIVE   more upstream calls than `upstream_budget` could be needed
 
 The last is an estimate from the document and its variables (connection sizes, the ids of `nodes`,
@@ -24,6 +25,8 @@ refuses the operation past it (:mod:`gateway.schema.answer_size`, OPERATION_TOO_
 from __future__ import annotations
 
 import math
+import re
+from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -148,6 +151,131 @@ def _shape_rule(max_depth: int, max_selections: int) -> type[ASTValidationRule]:
                 )
 
     return OperationShape
+
+
+MAX_INTROSPECTION_FIELDS = 500
+"""Fields an operation's introspection may select once its fragments are spread: graphql-java's
+bound for good-faith introspection. graphql-core's introspection query, every option on and types
+wrapped nine deep, selects 232 (graphql-js's, which GraphiQL sends, wraps them seven deep)."""
+
+_INTROSPECTION_ROOTS = ("__schema", "__type")
+# The fields by which a type leads to other types, each a list: nested, they walk the schema again
+# at each level. `ofType` leads to one type, and only as deep as the type is wrapped.
+_TYPE_LISTS = ("fields", "inputFields", "interfaces", "possibleTypes")
+_ALL = ""  # the key of the count of every introspection field
+_MAYBE_INTROSPECTION = re.compile(r"__(?:schema|type)(?![_0-9A-Za-z])")
+
+
+class _Introspection:
+    """How often an operation selects each introspection field that can multiply its answer, and
+    how many introspection fields it selects, once every fragment spread is expanded (each
+    fragment worked out once, as in :class:`_Shape`).
+
+    Under `__schema` and `__type` every type is an introspection type, and those have no field of
+    the schema's own: a field named `fields` there is `__Type.fields`, whatever its fragment.
+    """
+
+    def __init__(self, document: DocumentNode) -> None:
+        self._fragments = _fragments(document)
+        self._known: dict[tuple[str, bool], Counter[str]] = {}
+        self._walking: set[tuple[str, bool]] = set()
+
+    def of(self, selection_set: SelectionSetNode | None, inside: bool) -> Counter[str]:
+        """The counts of ``selection_set``, within introspection (``inside``) or not."""
+        counts: Counter[str] = Counter()
+        if selection_set is None:
+            return counts
+        for selection in selection_set.selections:
+            if isinstance(selection, FieldNode):
+                name = selection.name.value
+                if inside:
+                    counts[_ALL] += 1
+                    if name in _TYPE_LISTS:
+                        counts[name] += 1
+                elif name in _INTROSPECTION_ROOTS:
+                    counts[name] += 1
+                    counts[_ALL] += 1
+                counts.update(self.of(selection.selection_set, inside or name in _INTROSPECTION_ROOTS))
+            elif isinstance(selection, InlineFragmentNode):
+                counts.update(self.of(selection.selection_set, inside))
+            elif isinstance(selection, FragmentSpreadNode):
+                counts.update(self._fragment(selection.name.value, inside))
+        return counts
+
+    def _fragment(self, name: str, inside: bool) -> Counter[str]:
+        key = (name, inside)
+        known = self._known.get(key)
+        if known is not None:
+            return known
+        fragment = self._fragments.get(name)
+        if fragment is None or key in self._walking:
+            return Counter()  # an unknown fragment, or a cycle: graphql-core's rules report those
+        self._walking.add(key)
+        try:
+            counts = self._known[key] = self.of(fragment.selection_set, inside)
+        finally:
+            self._walking.discard(key)
+        return counts
+
+
+def _introspection_rule() -> type[ASTValidationRule]:
+    """Good-faith introspection, as graphql-java enforces it.
+
+    An introspection answer is built by graphql-core's own resolvers, field by field, some twenty
+    times slower per byte than the gateway's plans for data, and needs no upstream call, so no
+    budget bounds it: 250 aliases of `__schema { types { ...FullType } }` (a request of 3 KB,
+    within every other limit) were a 38 MB answer and 28 s of CPU with the event loop held
+    throughout, and `fields { type { fields { ... } } }` walks the schema again at each level.
+    So an operation may select `__schema` and `__type` once each, each of `_TYPE_LISTS` once, and
+    at most `MAX_INTROSPECTION_FIELDS` introspection fields; the standard introspection query,
+    GraphiQL's included, is well within.
+    """
+
+    class GoodFaithIntrospection(ASTValidationRule):
+        def __init__(self, context: ValidationContext) -> None:
+            super().__init__(context)
+            document = context.document
+            source = document.loc.source.body if document.loc is not None else None
+            self.walker = (
+                None if source is not None and not _MAYBE_INTROSPECTION.search(source) else _Introspection(document)
+            )
+
+        def enter_operation_definition(self, node: OperationDefinitionNode, *_: Any) -> None:
+            if self.walker is None:
+                return
+            counts = self.walker.of(node.selection_set, False)
+            for name in _INTROSPECTION_ROOTS:
+                if counts[name] > 1:
+                    self._refuse(
+                        f"The operation selects `{name}` {counts[name]} times (each alias and each fragment spread "
+                        "counts); introspection may select `__schema` and `__type` once each per operation. "
+                        "Select it once.",
+                        node,
+                        1,
+                    )
+            for name in _TYPE_LISTS:
+                if counts[name] > 1:
+                    self._refuse(
+                        f"The operation's introspection selects `{name}` {counts[name]} times (each alias and each "
+                        "fragment spread counts); `fields`, `inputFields`, `interfaces` and `possibleTypes` may "
+                        "each be selected once per operation, since nesting them walks the schema again at each "
+                        "level. Select each once, as the standard introspection query does.",
+                        node,
+                        1,
+                    )
+            if counts[_ALL] > MAX_INTROSPECTION_FIELDS:
+                self._refuse(
+                    f"The operation's introspection selects {counts[_ALL]} fields once its fragments are spread; "
+                    f"the limit is {MAX_INTROSPECTION_FIELDS} (the standard introspection query selects about 230). "
+                    "Ask for the schema once, or read the committed schema.graphql.",
+                    node,
+                    MAX_INTROSPECTION_FIELDS,
+                )
+
+        def _refuse(self, message: str, node: OperationDefinitionNode, limit: int) -> None:
+            self.report_error(GraphQLError(message, node, extensions={"code": "OPERATION_TOO_COMPLEX", "limit": limit}))
+
+    return GoodFaithIntrospection
 
 
 def _alias_rule(limit: int) -> type[ASTValidationRule]:
@@ -381,7 +509,12 @@ def validation_rules(
     if merging not in bounded:
         msg = "the default validation rules have no OverlappingFieldsCanBeMergedRule to bound"
         raise RuntimeError(msg)
-    return (*bounded, _shape_rule(limits.max_depth, limits.max_selections), _alias_rule(limits.max_aliases))
+    return (
+        *bounded,
+        _shape_rule(limits.max_depth, limits.max_selections),
+        _alias_rule(limits.max_aliases),
+        _introspection_rule(),
+    )
 
 
 def check_budget(context: ExecutionContext, budget: int, known: dict[str | None, int] | None = None) -> None:

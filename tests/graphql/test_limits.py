@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
-from graphql import parse
+from graphql import get_introspection_query, parse
 
 from gateway.schema.ids import encode_cursor
 from gateway.schema.limits import estimate_upstream_calls
@@ -379,6 +379,93 @@ async def test_introspection_and_graphiql_can_be_switched_off(gateway: Gateway) 
     page = await client.http.get("/graphql", headers={"Accept": "text/html"})
     assert page.status_code == 404
     assert "GraphiQL" not in page.text
+
+
+_FULL_TYPE = (
+    "fragment FullType on __Type { name kind fields(includeDeprecated: true) { name args { name type { name } } "
+    "type { name kind ofType { name kind } } } inputFields { name } interfaces { name } possibleTypes { name } "
+    "enumValues(includeDeprecated: true) { name } }"
+)
+
+
+async def test_the_standard_introspection_query_is_answered(graphql: GraphQLClient, upstream: Recording) -> None:
+    query = get_introspection_query(
+        descriptions=True,
+        specified_by_url=True,
+        directive_is_repeatable=True,
+        schema_description=True,
+        input_value_deprecation=True,
+        one_of=True,
+    )
+    data = await graphql.data(query)
+    names = {kind["name"] for kind in data["__schema"]["types"]}
+    assert {"Conversation", "ConversationItem", "Message", "UnknownConversationItem"} <= names
+    # The same with one type's own introspection beside it: `__schema` and `__type` once each.
+    both = await graphql.data(
+        '{ __schema { queryType { name } } __type(name: "Message") { ...FullType } } ' + _FULL_TYPE
+    )
+    assert both["__type"]["name"] == "Message"
+    assert upstream.count == 0
+
+
+@pytest.mark.parametrize(
+    ("query", "limit", "message"),
+    [
+        # 250 aliases of the whole schema, a request of 3 KB: was a 38 MB answer and 28 s of CPU on a slow host.
+        (
+            "{ " + " ".join(f"a{n}: __schema {{ types {{ ...FullType }} }}" for n in range(250)) + " } " + _FULL_TYPE,
+            1,
+            "The operation selects `__schema` 250 times",
+        ),
+        # A fragment on Query spread twice counts twice.
+        (
+            '{ ...Q ...Q } fragment Q on Query { __type(name: "Message") { name } }',
+            1,
+            "The operation selects `__type` 2 times",
+        ),
+        # Through `fields` and `type` a type leads back to types: each level walks the schema again.
+        (
+            "{ __schema { types { fields { type { fields { type { fields { name } } } } } } } }",
+            1,
+            "The operation's introspection selects `fields` 3 times",
+        ),
+        (
+            '{ __type(name: "ConversationItem") { possibleTypes { ...T } } }'
+            " fragment T on __Type { possibleTypes { name } }",
+            1,
+            "The operation's introspection selects `possibleTypes` 2 times",
+        ),
+        # Aliases of a list with none of those fields: bounded by the introspection fields it selects.
+        (
+            "{ __schema { " + " ".join(f"t{n}: types {{ name description }}" for n in range(200)) + " } }",
+            500,
+            "The operation's introspection selects 601 fields once its fragments are spread; the limit is 500",
+        ),
+    ],
+)
+async def test_introspection_not_in_good_faith_is_refused_before_it_runs(
+    graphql: GraphQLClient, upstream: Recording, query: str, limit: int, message: str
+) -> None:
+    body = await graphql.execute(query)
+    assert body.get("data") is None
+    first = body["errors"][0]
+    assert first["extensions"] == {"code": "OPERATION_TOO_COMPLEX", "limit": limit}
+    assert first["message"].startswith(message)
+    assert upstream.count == 0
+
+
+async def test_data_fields_and_typenames_do_not_count_as_introspection(graphql: GraphQLClient, seed: Seed) -> None:
+    """Only what `__schema` and `__type` select counts: `__typename` (240 of them here), and those
+    names in a string, are not introspection."""
+    conversation_id = await seed(*messages(1))
+    typenames = " ".join(f"t{n}: __typename" for n in range(240))
+    query = (
+        f"query($id: ID!) {{ {typenames} c: conversation(id: $id) {{ items {{ nodes {{ __typename }} }} "
+        'metadataValue(key: "__schema __type fields") } }'
+    )
+    data = await graphql.data(query, {"id": conversation_id})
+    assert data["t239"] == "Query"
+    assert data["c"]["items"]["nodes"] == [{"__typename": "Message"}]
 
 
 async def test_each_operation_logs_one_json_line_without_keys(
