@@ -32,6 +32,7 @@ from gateway.embedded.app import bearer_key
 from gateway.jsoncodec import PARSED_NESTING, dumps, loads, parse_too_deep
 from gateway.loaders import Loaders
 from gateway.negotiation import content_codings, qualities
+from gateway.quoting import shorten_quoted
 from gateway.schema import GatewayContext
 from gateway.schema.pages import read_item_page
 from gateway.upstream import UpstreamClient
@@ -585,7 +586,8 @@ class GraphQLResponseMedia:
         status = start["status"]
         if self._content_type(start).startswith(b"text/plain"):
             message = body.decode(errors="replace").strip() or "Bad request."
-            message = _CLEARER_REFUSALS.get(message, message)
+            # Strawberry names an unknown `operationName` whole.
+            message = shorten_quoted(_CLEARER_REFUSALS.get(message, message))
             decoded: Any = {"errors": [{"message": message, "extensions": {"code": "BAD_REQUEST"}}]}
         else:
             decoded = orjson.loads(body)

@@ -24,6 +24,7 @@ from gateway.embedded.includes import present
 from gateway.embedded.store import ConversationStore, StoredItem, StoreError
 from gateway.jsoncodec import MAX_NESTING, dumps, loads, parse_too_deep, too_deep
 from gateway.negotiation import content_codings
+from gateway.quoting import quoted, shortened
 from gateway.rest import INCLUDABLE, MAX_URL_BYTES
 
 __all__ = ["DEFAULT_MAX_BODY_BYTES", "JSONResponse", "bearer_key", "create_embedded_api", "read_body", "tenant_of"]
@@ -242,8 +243,9 @@ def _too_large(limit: int) -> ApiError:
 def _refuse_unknown(values: dict[str, Any], known: set[str], where: str = "body") -> None:
     for name in values:
         if name not in known:
-            message = f"Unknown parameter: '{name}'." + (" (in the query string)" if where == "query" else "")
-            raise ApiError(400, message, param=name, code="unknown_parameter")
+            named = shortened(name)
+            message = f"Unknown parameter: '{named}'." + (" (in the query string)" if where == "query" else "")
+            raise ApiError(400, message, param=named, code="unknown_parameter")
 
 
 def _metadata(value: Any) -> dict[str, str] | None:
@@ -281,7 +283,8 @@ def _include(request: Request) -> frozenset[str]:
     values = [*request.query_params.getlist("include"), *request.query_params.getlist("include[]")]
     for value in values:
         if value not in INCLUDABLE:
-            message = f"Invalid value: '{value}'. Supported values for 'include' are: {', '.join(sorted(INCLUDABLE))}."
+            known = ", ".join(sorted(INCLUDABLE))
+            message = f"Invalid value: {quoted(value)}. Supported values for 'include' are: {known}."
             raise ApiError(400, message, param="include", code="invalid_value")
     return frozenset(values)
 
@@ -294,21 +297,22 @@ def _limit(raw: str | None) -> int:
     except ValueError:
         raise ApiError(
             400,
-            f"Invalid type for 'limit': expected an integer, but got '{raw}'.",
+            f"Invalid type for 'limit': expected an integer, but got {quoted(raw)}.",
             param="limit",
             code="invalid_type",
         ) from None
+    shown = shortened(str(limit))  # up to 4,300 digits parse
     if limit < 1:
         raise ApiError(
             400,
-            f"Invalid 'limit': integer below minimum value. Expected a value >= 1, but got {limit} instead.",
+            f"Invalid 'limit': integer below minimum value. Expected a value >= 1, but got {shown} instead.",
             param="limit",
             code="integer_below_min_value",
         )
     if limit > 100:
         raise ApiError(
             400,
-            f"Invalid 'limit': integer above maximum value. Expected a value <= 100, but got {limit} instead.",
+            f"Invalid 'limit': integer above maximum value. Expected a value <= 100, but got {shown} instead.",
             param="limit",
             code="integer_above_max_value",
         )
@@ -321,7 +325,7 @@ def _order(raw: str | None) -> Any:
     if raw not in ("asc", "desc"):
         raise ApiError(
             400,
-            f"Invalid value: '{raw}'. Supported values for 'order' are: 'asc' and 'desc'.",
+            f"Invalid value: {quoted(raw)}. Supported values for 'order' are: 'asc' and 'desc'.",
             param="order",
             code="invalid_value",
         )

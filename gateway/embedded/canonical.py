@@ -18,6 +18,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from gateway.embedded.errors import ApiError, from_validation_error
 from gateway.embedded.params import check_params
+from gateway.quoting import quoted, shortened
 from gateway.rest import ITEM_MODELS, Refusal, RestModel, refusal
 
 __all__ = ["MAX_ITEM_ID_LENGTH", "ItemReferenceRequest", "canonical_items", "new_id"]
@@ -125,7 +126,7 @@ def _canonical_item(item: Any, param: str, index: int) -> dict[str, Any] | ItemR
         known = ", ".join(sorted([*_ADAPTERS, "item_reference"]))
         raise ApiError(
             400,
-            f"Invalid value: '{kind}'. Supported values for '{param}.type' are: {known}.",
+            f"Invalid value: {quoted(kind)}. Supported values for '{param}.type' are: {known}.",
             param=f"{param}.type",
             code="invalid_value",
         )
@@ -180,13 +181,13 @@ def _validated(adapter: TypeAdapter[Any], document: dict[str, Any], param: str) 
 
 
 def _refused(refused: Refusal, param: str) -> ApiError:
-    path = param + "".join(f"[{step}]" if isinstance(step, int) else f".{step}" for step in refused.location)
+    path = param + "".join(f"[{step}]" if isinstance(step, int) else f".{shortened(step)}" for step in refused.location)
     if refused.code == "unknown_parameter":
         return ApiError(400, f"Unknown parameter: '{path}'.", param=path, code="unknown_parameter")
     known = ", ".join(refused.known_types)
     return ApiError(
         400,
-        f"Invalid value: '{refused.type}'. Supported values for '{path}' are: {known}.",
+        f"Invalid value: {quoted(refused.type)}. Supported values for '{path}' are: {known}.",
         param=path,
         code="invalid_value",
     )
@@ -195,7 +196,7 @@ def _refused(refused: Refusal, param: str) -> ApiError:
 def _reference(item: dict[str, Any], param: str, index: int) -> ItemReferenceRequest:
     extra = set(item) - {"type", "id"}
     if extra:
-        name = f"{param}.{sorted(extra)[0]}"
+        name = f"{param}.{shortened(sorted(extra)[0])}"
         raise ApiError(400, f"Unknown parameter: '{name}'.", param=name, code="unknown_parameter")
     item_id = item.get("id")
     if not isinstance(item_id, str) or not item_id:
@@ -213,7 +214,8 @@ def _canonical_message(document: dict[str, Any], param: str) -> None:
     if role not in _INPUT_ROLES:
         raise ApiError(
             400,
-            f"Invalid value: {role!r}. Supported values for '{param}.role' are: {', '.join(_INPUT_ROLES)}.",
+            f"Invalid value: {quoted(role) if isinstance(role, str) else shortened(repr(role))}. "
+            f"Supported values for '{param}.role' are: {', '.join(_INPUT_ROLES)}.",
             param=f"{param}.role",
             code="invalid_value" if role is not None else "missing_required_parameter",
         )

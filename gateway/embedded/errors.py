@@ -19,6 +19,7 @@ from gateway.embedded.store import (
     StoreError,
     UnknownCursor,
 )
+from gateway.quoting import shortened
 from gateway.rest import UNION_LABELS
 from gateway.rest.resources import ErrorBody, ErrorDetail
 
@@ -97,11 +98,11 @@ def param_path(prefix: str, data: Any, loc: tuple[str | int, ...]) -> str:
         elif isinstance(data, dict) and not tag_passed and data.get("type") == step:
             tag_passed = True
         elif isinstance(data, dict) and step in data:
-            path += f".{step}"
+            path += f".{shortened(step)}"  # a key the client sent: named, not repeated whole
             data = data[step]
             tag_passed = False
         elif isinstance(data, dict) and "[" not in step and step not in _SCALAR_LABELS:
-            path += f".{step}"  # a field the data lacks
+            path += f".{shortened(step)}"  # a field the data lacks
             data = None
     return path
 

@@ -33,6 +33,7 @@ from graphql.validation.validate import ValidationAbortedError
 from strawberry.types import ExecutionContext
 from strawberry.types.graphql import OperationType
 
+from gateway.quoting import shorten_quoted
 from gateway.schema.convert import UpstreamContractError
 from gateway.upstream.errors import (
     MalformedKey,
@@ -49,12 +50,16 @@ from gateway.upstream.errors import (
     UpstreamUnexpectedStatus,
 )
 
-__all__ = ["GatewayError", "bad_input", "code_errors", "drop_tracebacks", "quoted", "too_complex_error"]
+__all__ = ["GatewayError", "bad_input", "code_errors", "drop_tracebacks", "too_complex_error"]
 
 logger = logging.getLogger("gateway.errors")
 
 _VARIABLE_PATH = re.compile(r" at (\.[^:]+):")
 _VARIABLE_NAME = re.compile(r"^Variable '\$([^']+)'")
+_VARIABLE_VALUE = re.compile(r"^Variable '\$[^']+' has invalid value\b")
+"""graphql-core's message for a variable's value that does not fit its type. Its other messages
+that begin "Variable '$" are the document's (a variable never used, not defined, of the wrong
+type for where it is used, with a default that does not fit)."""
 _TOKENS = re.compile(r"Document contains more than (\d+) tokens")
 _ONE_OF = re.compile(r"^OneOf Input Object '(\w+)' must specify exactly one key")
 _UNREPRESENTABLE = re.compile(r"^(Int|Float|String|Boolean|ID|Enum '\w+') cannot represent ")
@@ -87,18 +92,6 @@ def too_complex_error(what: str, node: Node, limit: int) -> ValidationAbortedErr
 def bad_input(message: str, **extensions: Any) -> GatewayError:
     """A `BAD_USER_INPUT` error; name the offending argument or input path in ``extensions``."""
     return GatewayError(message, "BAD_USER_INPUT", **extensions)
-
-
-def quoted(value: str, limit: int = 100) -> str:
-    """``value`` in single quotes, for a message that names what a client sent.
-
-    A message names the value; it need not hold it: one longer than ``limit`` characters is shown
-    by its start and end, with its length (a 900 KB id would otherwise make a 900 KB error).
-    """
-    if len(value) <= limit:
-        return f"'{value}'"
-    tail = limit // 5
-    return f"'{value[: limit - tail]}…{value[-tail:]}' ({len(value):,} characters)"
 
 
 def _upstream(error: UpstreamError) -> tuple[str, str, dict[str, Any]]:
@@ -173,7 +166,7 @@ def _graphql_coded(error: GraphQLError, extensions: dict[str, Any], context: Exe
     """The message of an error graphql-core raised itself, its code set in ``extensions``."""
     message = error.message
     one_of = _ONE_OF.match(message)
-    if message.startswith("Variable '$"):
+    if _VARIABLE_VALUE.match(message):
         # A variable's value does not fit its type (a bad enum value, a missing required
         # field): the client's input, at the path graphql-core names.
         extensions["code"] = "BAD_USER_INPUT"
@@ -207,7 +200,8 @@ def _graphql_coded(error: GraphQLError, extensions: dict[str, Any], context: Exe
     elif "code" not in extensions:
         syntax = message.startswith("Syntax Error")
         extensions["code"] = "GRAPHQL_PARSE_FAILED" if syntax else "GRAPHQL_VALIDATION_FAILED"
-    return message
+    # graphql-core names a value, field or fragment whole: a 400 KB enum value was a 400 KB error.
+    return shorten_quoted(message)
 
 
 def _coded(error: GraphQLError, request_id: str | None, context: ExecutionContext) -> GraphQLError:

@@ -9,10 +9,11 @@ from strawberry import relay
 from strawberry.types.nodes import Selection
 
 from gateway.loaders import ItemKey, Loaders, PageKey
+from gateway.quoting import quoted
 from gateway.schema.context import GatewayInfo
 from gateway.schema.conversation import Conversation, prefetch_items, reads_record
 from gateway.schema.enums import Includable
-from gateway.schema.errors import bad_input, quoted
+from gateway.schema.errors import bad_input
 from gateway.schema.ids import conversation_id_of, parse_global_id
 from gateway.schema.items import ConversationItem, ConversationItemFields, item_ids_of, item_to_graphql
 from gateway.schema.selection import current_selections, include_values, includes_for

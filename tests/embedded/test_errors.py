@@ -333,6 +333,77 @@ def test_bad_requests_are_400_with_param_and_code(sdk: openai.OpenAI, conversati
     assert raised.value.message
 
 
+LONG = "x" * 1_000_000
+LONG_VALUES: dict[str, tuple[Call, str, str]] = {
+    "a role": (
+        lambda sdk, cid: sdk.conversations.items.create(cid, items=[_raw_item(_user(role=LONG))]),
+        "items[0].role",
+        "invalid_value",
+    ),
+    "an item type": (
+        lambda sdk, cid: sdk.conversations.items.create(cid, items=[_raw_item({"type": LONG})]),
+        "items[0].type",
+        "invalid_value",
+    ),
+    "a content part type": (
+        lambda sdk, cid: sdk.conversations.items.create(cid, items=[_raw_item(_user([{"type": LONG, "text": "hi"}]))]),
+        "items[0].content[0].type",
+        "invalid_value",
+    ),
+    "an item's unknown key": (
+        lambda sdk, cid: sdk.conversations.items.create(cid, items=[_raw_item(_user(**{LONG: 1}))]),
+        "items[0]." + "x" * 80 + "…" + "x" * 20,
+        "unknown_parameter",
+    ),
+    "an item reference's unknown key": (
+        lambda sdk, cid: sdk.conversations.items.create(cid, items=[_raw_item({"id": "msg_1", LONG: 1})]),
+        "items[0]." + "x" * 80 + "…" + "x" * 20,
+        "unknown_parameter",
+    ),
+    "a body's unknown key": (
+        lambda sdk, _: sdk.conversations.create(extra_body={LONG: 1}),
+        "x" * 80 + "…" + "x" * 20,
+        "unknown_parameter",
+    ),
+    "an order": (
+        lambda sdk, cid: sdk.conversations.items.list(cid, extra_query={"order": LONG[:10_000]}),
+        "order",
+        "invalid_value",
+    ),
+    "an include": (
+        lambda sdk, cid: sdk.conversations.items.list(cid, extra_query={"include": LONG[:10_000]}),
+        "include",
+        "invalid_value",
+    ),
+    "a limit that is not an integer": (
+        lambda sdk, cid: sdk.conversations.items.list(cid, extra_query={"limit": LONG[:10_000]}),
+        "limit",
+        "invalid_type",
+    ),
+    "a limit of 4,000 digits": (
+        lambda sdk, cid: sdk.conversations.items.list(cid, extra_query={"limit": "9" * 4_000}),
+        "limit",
+        "integer_above_max_value",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(LONG_VALUES))
+def test_a_long_value_is_named_by_its_start_and_end_not_repeated(
+    sdk: openai.OpenAI, conversation_id: str, case: str
+) -> None:
+    """A message names what the client sent; it need not hold it: a 1 MB role was a 1 MB error,
+    and a 1 MB unknown key a 2 MB one (it is the `param` too)."""
+    call, param, code = LONG_VALUES[case]
+    with pytest.raises(openai.BadRequestError) as raised:
+        call(sdk, conversation_id)
+    assert (raised.value.param, raised.value.code) == (param, code)
+    message = _message(raised.value)
+    assert isinstance(message, str)
+    assert len(message) < 1_000
+    assert "x" * 80 + "…" + "x" * 20 in message or "9" * 80 + "…" + "9" * 20 in message
+
+
 def test_a_duplicate_of_a_stored_item_id_is_refused_and_nothing_is_written(
     sdk: openai.OpenAI, conversation_id: str
 ) -> None:
