@@ -346,12 +346,14 @@ LONG_VALUES: dict[str, tuple[Call, str, str]] = {
         "invalid_value",
     ),
     "a content part type": (
-        lambda sdk, cid: sdk.conversations.items.create(cid, items=[_raw_item(_user([{"type": LONG, "text": "hi"}]))]),
+        lambda sdk, cid: sdk.conversations.items.create(
+            cid, items=[_raw_item({**_user(), "content": [{"type": LONG, "text": "hi"}]})]
+        ),
         "items[0].content[0].type",
         "invalid_value",
     ),
     "an item's unknown key": (
-        lambda sdk, cid: sdk.conversations.items.create(cid, items=[_raw_item(_user(**{LONG: 1}))]),
+        lambda sdk, cid: sdk.conversations.items.create(cid, items=[_raw_item({**_user(), LONG: 1})]),
         "items[0]." + "x" * 80 + "…" + "x" * 20,
         "unknown_parameter",
     ),
