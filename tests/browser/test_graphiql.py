@@ -133,6 +133,14 @@ def test_typing_on_a_slow_machine_keeps_the_text_in_order(browser: Browser, tmp_
             page.keyboard.press("Backspace")
             page.keyboard.type(QUERY)
             _wait_for_the_typed_query(page)
+            # The page writes the query into the URL when GraphiQL reports the edit, which it does
+            # a moment after the editor changes: on a slowed CPU of a busy host, after the check
+            # above (seen once, 2026-12-03). A timeout if the URL never follows.
+            page.wait_for_function(
+                "() => new URLSearchParams(window.location.search).get('q') === "
+                "document.querySelector('.graphiql-query-editor .CodeMirror').CodeMirror.getValue()",
+                timeout=20_000,
+            )
             search: str = page.evaluate("window.location.search")
             assert parse_qs(search.lstrip("?"))["q"] == [_editor_value(page, ".graphiql-query-editor")]
             context.close()
