@@ -6,6 +6,10 @@ text is parsed once and each parsed document validated once, both kept in one bo
 Before execution: the upstream budget. When the operation ends: the errors' codes, then the
 operation's log line, which reports those codes.
 
+The cache is bounded by what its documents weigh, not only by their number: a parsed document
+keeps a Python object for each of its tokens and nodes, some 600 bytes a token, and 1,024 new
+documents of 15,000 tokens each (60 KB apiece, all within the limits) held 3 GB.
+
 Strawberry runs schema extensions through generic machinery: for every request it builds each
 extension, and for each of the four stages (operation, parsing, validation, execution) a context
 manager that wraps every extension's hook in a new generator and an exit stack. That was a tenth
@@ -36,13 +40,36 @@ from gateway.schema.oplog import log_operation
 __all__ = ["OperationHooks"]
 
 
+BYTES_PER_TOKEN = 640
+"""What a parsed document keeps per token, at most (its token, its share of the nodes and their
+locations): measured with tracemalloc, 300-450 bytes for the examples' operations and the
+introspection query, 600 for a document of 5,000 `__typename`, 560 per character for one of
+15,000 one-letter fields."""
+
+CACHE_BYTES = 32 * 2**20
+"""The most the parsed documents kept weigh together, as :func:`weight` estimates them: some 900
+documents of the examples' size (30-90 KB each), or 3 of the largest the token limit allows."""
+
+
+def weight(document: DocumentNode, query: str) -> int:
+    """What keeping ``document`` (parsed from ``query``) costs, in bytes, estimated from its tokens
+    (comments included) and from its text, kept as the cache key and in long tokens' values."""
+    tokens = 0
+    token = document.loc.start_token if document.loc is not None else None
+    while token is not None:
+        tokens += 1
+        token = token.next
+    return tokens * BYTES_PER_TOKEN + 2 * len(query)
+
+
 class _Document:
     """A parsed document text, its validation errors per set of rules (usually one), its estimates."""
 
-    __slots__ = ("document", "errors", "estimates", "operations")
+    __slots__ = ("document", "errors", "estimates", "operations", "weight")
 
-    def __init__(self, document: DocumentNode) -> None:
+    def __init__(self, document: DocumentNode, query: str) -> None:
         self.document = document
+        self.weight = weight(document, query)
         self.operations = [
             node.name.value if node.name is not None else "(anonymous)"
             for node in document.definitions
@@ -57,16 +84,23 @@ class _Document:
 class OperationHooks:
     """The gateway's stages of an operation, for one schema: limits, caches, error codes, log.
 
-    ``cache_size`` bounds the documents kept (least recently used first out). Parse errors are
-    not kept: a bad document costs its parse each time, and Strawberry reports it as usual.
+    ``cache_size`` bounds the documents kept and ``cache_bytes`` what they weigh together (least
+    recently used first out; a document heavier than ``cache_bytes`` alone is not kept). Parse
+    errors are not kept: a bad document costs its parse each time, and Strawberry reports it as
+    usual.
     """
 
-    def __init__(self, limits: Limits, *, introspection: bool = True, cache_size: int = 1024) -> None:
+    def __init__(
+        self, limits: Limits, *, introspection: bool = True, cache_size: int = 1024, cache_bytes: int = CACHE_BYTES
+    ) -> None:
         self.limits = limits
         self._introspection = introspection
         self._rules: dict[tuple[type[ASTValidationRule], ...], tuple[type[ASTValidationRule], ...]] = {}
         self._cache_size = cache_size
+        self._cache_bytes = cache_bytes
         self._documents: OrderedDict[tuple[str, int], _Document] = OrderedDict()
+        self.cached_bytes = 0
+        """What the kept documents weigh together (:func:`weight`)."""
 
     def rules(self, defaults: tuple[type[ASTValidationRule], ...]) -> tuple[type[ASTValidationRule], ...]:
         """The validation rules of an operation whose default rules are ``defaults``: those, with
@@ -91,9 +125,13 @@ class OperationHooks:
         if kept is not None:
             documents.move_to_end(key)
             return kept
-        kept = documents[key] = _Document(parse(query, max_tokens=max_tokens))
-        if len(documents) > self._cache_size:
-            documents.popitem(last=False)
+        kept = _Document(parse(query, max_tokens=max_tokens), query)
+        if kept.weight > self._cache_bytes:
+            return kept
+        documents[key] = kept
+        self.cached_bytes += kept.weight
+        while len(documents) > self._cache_size or self.cached_bytes > self._cache_bytes:
+            self.cached_bytes -= documents.popitem(last=False)[1].weight
         return kept
 
 

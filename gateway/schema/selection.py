@@ -7,6 +7,7 @@ for `logprobs` gets them without knowing the REST flag.
 
 from __future__ import annotations
 
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from typing import Any, TypeVar, cast
@@ -88,10 +89,20 @@ def derived(selections: Sequence[Selection], key: Hashable, compute: Callable[[]
         return value
 
 
-_SELECTIONS: OrderedDict[tuple[tuple[int, ...], bytes], tuple[tuple[FieldNode, ...], list[Selection]]] = OrderedDict()
+_SELECTIONS: OrderedDict[
+    tuple[tuple[int, ...], bytes], tuple[tuple[weakref.ref[FieldNode], ...], _KeptSelections, int]
+] = OrderedDict()
 _SELECTIONS_MAX = 1024
-_VARIABLES_USED: dict[int, tuple[Node, frozenset[str]]] = {}
-"""The variables used under a field node or in a fragment, by the node's id (kept with the node)."""
+_SELECTIONS_BYTES = 16 * 2**20
+"""The most the kept selections weigh together (:func:`_weight`): with a fragment spread under
+many aliases one field's selections can be 20,000 objects, a few megabytes, and the variables
+used under it make a new entry for each value."""
+_BYTES_PER_SELECTION = 400
+"""What a Strawberry selection (its dataclass, its arguments and directives) costs, about."""
+_selections_bytes = 0
+_VARIABLES_USED: dict[int, tuple[weakref.ref[Node], frozenset[str]]] = {}
+"""The variables used under a field node or in a fragment, by the node's id (the node by a weak
+reference, so that its id cannot be taken for another's once it is gone)."""
 
 
 def current_selections(info: Info) -> list[Selection]:
@@ -101,11 +112,13 @@ def current_selections(info: Info) -> list[Selection]:
     send the same few documents again and again, and the parse cache hands back the same AST for
     the same text. So the result is kept per AST node and the values of the variables used in its
     sub-selections (not in the field's own arguments: a conversation's id, or the text of a
-    message a mutation adds, does not change what is selected under it), at most 1,024 of them,
-    the oldest dropped first. The node is kept with its entry, so that its id cannot be reused by
-    another document. What resolvers derive from a kept result lives and goes with it
-    (:func:`derived`).
+    message a mutation adds, does not change what is selected under it), at most 1,024 of them
+    and `_SELECTIONS_BYTES` of them together, the oldest dropped first. The nodes are known by
+    weak references, so that their ids cannot be taken for another document's, and a kept entry
+    does not keep its document (every token and node of it) once the parse cache has let it go.
+    What resolvers derive from a kept result lives and goes with it (:func:`derived`).
     """
+    global _selections_bytes  # noqa: PLW0603 - the cache's weight, with the cache
     raw = info._raw_info
     nodes = tuple(raw.field_nodes)
     used = sorted({name for node in nodes for name in _variables_used(node, raw.fragments)})
@@ -115,13 +128,29 @@ def current_selections(info: Info) -> list[Selection]:
         return _selections(info)
     key = (tuple(id(node) for node in nodes), values)
     kept = _SELECTIONS.get(key)
-    if kept is not None and all(a is b for a, b in zip(kept[0], nodes, strict=True)):
+    if kept is not None and all(ref() is node for ref, node in zip(kept[0], nodes, strict=True)):
         return kept[1]
     selections = _KeptSelections(_selections(info))
-    _SELECTIONS[key] = (nodes, selections)
-    if len(_SELECTIONS) > _SELECTIONS_MAX:
-        _SELECTIONS.popitem(last=False)
+    weight = _weight(selections)
+    if weight > _SELECTIONS_BYTES:
+        return selections
+    if kept is not None:  # nodes of a document that is gone, whose ids these have now
+        _selections_bytes -= kept[2]
+    _SELECTIONS[key] = (tuple(weakref.ref(node) for node in nodes), selections, weight)
+    _selections_bytes += weight
+    while len(_SELECTIONS) > _SELECTIONS_MAX or _selections_bytes > _SELECTIONS_BYTES:
+        _selections_bytes -= _SELECTIONS.popitem(last=False)[1][2]
     return selections
+
+
+def _weight(selections: Sequence[Selection]) -> int:
+    """What keeping ``selections`` costs, in bytes, about (:data:`_BYTES_PER_SELECTION` each)."""
+    count, pending = 0, list(selections)
+    while pending:
+        selection = pending.pop()
+        count += 1
+        pending.extend(selection.selections)
+    return count * _BYTES_PER_SELECTION
 
 
 def _selections(info: Info) -> list[Selection]:
@@ -142,7 +171,7 @@ def _variables_used(
     a fragment that selects every item field, spent most of its execution here before).
     """
     kept = _VARIABLES_USED.get(id(node))
-    if kept is not None and kept[0] is node:
+    if kept is not None and kept[0]() is node:
         return kept[1]
     names: set[str] = set()
     if isinstance(node, FragmentDefinitionNode):
@@ -152,7 +181,7 @@ def _variables_used(
     used = frozenset(names)
     if len(_VARIABLES_USED) >= _SELECTIONS_MAX:
         _VARIABLES_USED.clear()
-    _VARIABLES_USED[id(node)] = (node, used)
+    _VARIABLES_USED[id(node)] = (weakref.ref(node), used)
     return used
 
 

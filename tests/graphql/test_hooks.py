@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import logging
+import tracemalloc
 from types import ModuleType
 from typing import Any
 
 import pytest
-from graphql import DocumentNode, GraphQLError
+from graphql import DocumentNode, GraphQLError, get_introspection_query, parse
 
 from gateway.schema import build_schema, hooks, limits
 from gateway.schema.limits import Limits
@@ -83,6 +84,58 @@ async def test_the_cache_keeps_the_most_recently_used_documents(monkeypatch: pyt
     assert parses.calls == 3
     assert not (await schema.execute("{ b: __typename }")).errors
     assert parses.calls == 4
+
+
+def _typenames(n: int, count: int = 4990) -> str:
+    """A document of ``count`` + 2 tokens and a comment (``n``) that makes it new."""
+    return f"# {n}\n{{ " + "__typename " * count + "}"
+
+
+async def test_the_cache_is_bounded_by_what_its_documents_weigh() -> None:
+    """1,024 new documents of 15,000 tokens each, 60 KB apiece and within every limit, held 3 GB
+    in the cache when only their number was bounded."""
+    schema = build_schema()
+    heavy = hooks.weight(parse(_typenames(0)), _typenames(0))
+    schema.hooks = hooks.OperationHooks(Limits(), cache_bytes=3 * heavy + 100)  # type: ignore[attr-defined]
+
+    for n in range(10):  # each refused by the bound on merging same-named fields, and kept with its errors
+        assert _codes((await schema.execute(_typenames(n))).errors)[0][1] == "OPERATION_TOO_COMPLEX"
+    kept = schema.hooks  # type: ignore[attr-defined]
+    assert len(kept._documents) == 3
+    assert kept.cached_bytes == 3 * heavy  # the last three, 7 to 9
+
+    # One heavier than the whole budget is answered as usual, and not kept; light documents fill
+    # what is left as the heavy ones go.
+    padded = "# " + "x" * (2 * heavy) + "\n{ __typename }"  # weighs twice its text
+    assert (await schema.execute(padded)).data == {"__typename": "Query"}
+    assert len(kept._documents) == 3
+    assert not (await schema.execute("{ a: __typename }")).errors
+    assert len(kept._documents) == 3  # the oldest heavy one went to make room
+    for name in "bcdef":
+        assert not (await schema.execute(f"{{ {name}: __typename }}")).errors
+    assert len(kept._documents) == 8  # two heavy ones and six light
+    assert kept.cached_bytes <= 3 * heavy + 100
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        _typenames(0),
+        "{ " + "a " * 14_990 + "}",  # the most tokens a document of this size can have
+        "# " + "x" * 1_000_000 + "\n{ __typename }",
+        '{ f(a: "' + "x" * 500_000 + '") }',
+        get_introspection_query(descriptions=True),
+    ],
+    ids=["typenames", "one-letter fields", "a long comment", "a long string", "introspection"],
+)
+def test_the_weight_of_a_document_is_not_below_what_parsing_it_allocates(query: str) -> None:
+    tracemalloc.start()
+    try:
+        document = parse(query, max_tokens=15_000)
+        allocated = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    assert allocated <= hooks.weight(document, query) <= 3 * allocated + 2 * len(query)
 
 
 async def test_each_token_limit_has_its_own_document() -> None:

@@ -15,14 +15,16 @@ from __future__ import annotations
 import asyncio
 import gc
 import weakref
+from collections import OrderedDict
 from typing import Any
 
 import httpx
 import pytest
+from graphql import FieldNode
 
 import gateway.app
 from gateway.app import create_app
-from gateway.schema import GatewayContext, build_schema
+from gateway.schema import GatewayContext, build_schema, hooks, selection
 from tests.conftest import Gateway, SettingsFactory
 from tests.graphql.conftest import Seed, messages
 from tests.graphql.harness import GraphQLClient, Recording
@@ -172,3 +174,66 @@ async def test_a_closed_gateway_leaves_its_schema_to_be_freed(
 
     assert len(built) == 1
     assert built[0]() is None, "the schema is still alive after its gateway closed"
+
+
+async def test_a_document_the_parse_cache_let_go_is_freed_though_it_ran(
+    make_settings: SettingsFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The selections kept per field node (and the variables used under each) knew their nodes by
+    strong references: each of their 1,024 entries kept a whole document, every token and node
+    of it, after the parse cache had let it go. Now by weak references."""
+    built: list[Any] = []
+
+    def recorded(*arguments: Any, **keywords: Any) -> Any:
+        schema = build_schema(*arguments, **keywords)
+        schema.hooks = hooks.OperationHooks(schema.hooks.limits, cache_size=1)  # type: ignore[attr-defined]
+        built.append(schema)
+        return schema
+
+    monkeypatch.setattr(gateway.app, "build_schema", recorded)
+    app = create_app(make_settings())
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gateway.test") as http,
+    ):
+        graphql = GraphQLClient(http)
+        created = await graphql.data(
+            'mutation { createConversation(input: {items: [{message: {role: USER, text: "hello"}}]}) '
+            "{ conversation { conversationId } } }"
+        )
+        conversation_id = created["createConversation"]["conversation"]["conversationId"]
+        read = await graphql.data(QUERY, {"c": conversation_id})
+        assert read["conversation"]["items"]["edges"][0]["node"]["role"] == "USER"
+        (kept,) = built[0].hooks._documents.values()
+        operation = kept.document.definitions[0]
+        field = weakref.ref(operation.selection_set.selections[0])  # `conversation`, whose selections were kept
+        named = field()
+        assert isinstance(named, FieldNode)
+        assert named.name.value == "conversation"
+        del kept, operation, named
+        await graphql.data("{ __typename }")  # the cache, of one document, lets the first go
+        gc.collect()
+        assert field() is None, "a document the parse cache let go is still alive"
+
+
+async def test_the_kept_selections_are_bounded_by_what_they_weigh(
+    seed: Seed, graphql: GraphQLClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A variable used under a field makes a new entry for each of its values, and one field's
+    selections can be 20,000 objects: the entries are bounded by their weight, not only their number."""
+    conversation_id = await seed(*messages(3))
+    monkeypatch.setattr(selection, "_SELECTIONS", OrderedDict())
+    monkeypatch.setattr(selection, "_selections_bytes", 0)
+    query = "query($c: ID!, $n: Int) { conversation(id: $c) { items(first: $n) { nodes { __typename } } } }"
+    await graphql.data(query, {"c": conversation_id, "n": 1})
+    one = selection._selections_bytes
+    assert one > 0
+    monkeypatch.setattr(selection, "_SELECTIONS_BYTES", 3 * one)
+
+    for n in range(2, 12):
+        data = await graphql.data(query, {"c": conversation_id, "n": n})
+        assert len(data["conversation"]["items"]["nodes"]) == min(n, 3)
+    # Eleven values of `$n` were eleven entries for `conversation`; the oldest went.
+    assert len(selection._SELECTIONS) < 11
+    assert selection._selections_bytes <= 3 * one
+    assert selection._selections_bytes == sum(entry[2] for entry in selection._SELECTIONS.values())
