@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import logging
 import os
 import sys
@@ -15,6 +16,7 @@ from pydantic import ValidationError
 from strawberry.printer import print_schema
 
 from gateway.app import create_api_app, create_app, long_lived
+from gateway.protocol import BoundedHeadersProtocol
 from gateway.schema import build_schema
 from gateway.schema.oplog import LineHandler
 from gateway.settings import Settings
@@ -143,6 +145,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "log_level": "info",
         "access_log": False,
         "timeout_keep_alive": settings.keep_alive,
+        "http": functools.partial(BoundedHeadersProtocol, header_timeout=settings.header_timeout),
     }
     if settings.workers > 1:
         # Each worker process builds its app from the environment: hand it the settings there.

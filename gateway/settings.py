@@ -32,6 +32,10 @@ class Settings(BaseSettings):
     proxy's own idle timeout (60 s for AWS's Application Load Balancer and for nginx's upstream
     keep-alive): otherwise the proxy may send a request on a connection the gateway is closing,
     and answer it with a 502."""
+    header_timeout: float = Field(default=10.0, gt=0)
+    """Seconds a client may take to send a request's line and headers, from the connection's
+    opening or the request's first byte; past it the connection is closed (see gateway/protocol.py).
+    Without it, connections that send nothing hold their descriptors for good."""
     bench_latency_ms: float = Field(default=0, ge=0)
     """Benchmarks only: a fixed delay on every request of the built-in API (`serve-api`)."""
     upstream_concurrency: int = Field(default=64, ge=1)

@@ -182,6 +182,34 @@ def test_an_idle_client_connection_is_kept_for_gateway_keep_alive_seconds(tmp_pa
             assert connection.recv(1) == b""  # closed by the gateway once idle for 1.5 s
 
 
+def test_a_client_slow_to_send_its_headers_is_disconnected_after_gateway_header_timeout(tmp_path: Path) -> None:
+    """uvicorn bounds only the idle time between requests: a connection that sent nothing, or a
+    request's headers sent a byte at a time, held its descriptor for good."""
+    settings = {"GATEWAY_HEADER_TIMEOUT": "1"}
+    with gateway_process("serve", "--database", str(tmp_path / "h.sqlite3"), env=settings) as url:
+        address = httpx.URL(url)
+        where = (address.host, address.port or 80)
+        with (
+            socket.create_connection(where, timeout=10) as silent,
+            socket.create_connection(where, timeout=10) as slow,
+            socket.create_connection(where, timeout=10) as reused,
+        ):
+            slow.sendall(b"GET /healthz HTTP/1.1\r\n")
+            assert _answer_on(reused).startswith(b"HTTP/1.1 200 ")
+            reused.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")  # the next request, never finished
+            started = time.monotonic()
+            for connection in (silent, slow, reused):
+                connection.settimeout(5)
+                assert connection.recv(1) == b""  # closed by the gateway
+            assert time.monotonic() - started < 4
+        # A request sent in time, in pieces, is answered as usual.
+        with socket.create_connection(where, timeout=10) as patient:
+            patient.sendall(b"GET /healthz HTTP/1.1\r\n")
+            time.sleep(0.5)
+            patient.sendall(b"Host: gateway\r\n\r\n")
+            assert patient.recv(4096).startswith(b"HTTP/1.1 200 ")
+
+
 @pytest.mark.parametrize(("upstream_url", "imported"), [(None, False), ("http://127.0.0.1:9/v1", True)])
 def test_aiohttp_is_imported_only_for_a_networked_upstream(
     upstream_url: str | None, imported: bool, tmp_path: Path
