@@ -145,7 +145,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "log_level": "info",
         "access_log": False,
         "timeout_keep_alive": settings.keep_alive,
-        "http": functools.partial(BoundedHeadersProtocol, header_timeout=settings.header_timeout),
+        "http": functools.partial(
+            BoundedHeadersProtocol, header_timeout=settings.header_timeout, body_timeout=settings.body_timeout
+        ),
     }
     if settings.workers > 1:
         # Each worker process builds its app from the environment: hand it the settings there.

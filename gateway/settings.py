@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     """Seconds a client may take to send a request's line and headers, from the connection's
     opening or the request's first byte; past it the connection is closed (see gateway/protocol.py).
     Without it, connections that send nothing hold their descriptors for good."""
+    body_timeout: float = Field(default=30.0, gt=0)
+    """Seconds a client may pause in the middle of a request's body while the gateway waits for
+    it; past it the connection is closed (see gateway/protocol.py)."""
     bench_latency_ms: float = Field(default=0, ge=0)
     """Benchmarks only: a fixed delay on every request of the built-in API (`serve-api`)."""
     upstream_concurrency: int = Field(default=64, ge=1)

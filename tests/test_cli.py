@@ -210,6 +210,35 @@ def test_a_client_slow_to_send_its_headers_is_disconnected_after_gateway_header_
             assert patient.recv(4096).startswith(b"HTTP/1.1 200 ")
 
 
+def test_a_client_that_pauses_in_its_body_past_gateway_body_timeout_is_disconnected(tmp_path: Path) -> None:
+    settings = {"GATEWAY_BODY_TIMEOUT": "1"}
+    body = b'{"query": "{ __typename }"}'
+    head = b"POST /graphql HTTP/1.1\r\nHost: gateway\r\nContent-Type: application/json\r\n"
+    head += b"Content-Length: %d\r\n\r\n" % len(body)
+    with gateway_process("serve", "--database", str(tmp_path / "b.sqlite3"), env=settings) as url:
+        address = httpx.URL(url)
+        where = (address.host, address.port or 80)
+        with socket.create_connection(where, timeout=10) as stalled:
+            stalled.sendall(head + body[:10])
+            started = time.monotonic()
+            stalled.settimeout(5)
+            assert stalled.recv(1) == b""  # closed by the gateway, nothing answered
+            assert time.monotonic() - started < 4
+        # A body sent in pieces, each within the bound, is read and answered as usual.
+        with socket.create_connection(where, timeout=10) as patient:
+            patient.sendall(head)
+            for start in range(0, len(body), 10):
+                time.sleep(0.6)
+                patient.sendall(body[start : start + 10])
+            answer = b""
+            while not answer.endswith(b"}}"):  # uvicorn writes the head and the body apart
+                chunk = patient.recv(4096)
+                assert chunk, answer
+                answer += chunk
+            assert answer.startswith(b"HTTP/1.1 200 ")
+            assert answer.endswith(b'{"data":{"__typename":"Query"}}')
+
+
 @pytest.mark.parametrize(("upstream_url", "imported"), [(None, False), ("http://127.0.0.1:9/v1", True)])
 def test_aiohttp_is_imported_only_for_a_networked_upstream(
     upstream_url: str | None, imported: bool, tmp_path: Path
