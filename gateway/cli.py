@@ -16,7 +16,7 @@ from pydantic import ValidationError
 from strawberry.printer import print_schema
 
 from gateway.app import create_api_app, create_app, long_lived
-from gateway.protocol import BoundedHeadersProtocol
+from gateway.protocol import BoundedReadsProtocol
 from gateway.schema import build_schema
 from gateway.schema.oplog import LineHandler
 from gateway.settings import Settings
@@ -146,7 +146,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "access_log": False,
         "timeout_keep_alive": settings.keep_alive,
         "http": functools.partial(
-            BoundedHeadersProtocol, header_timeout=settings.header_timeout, body_timeout=settings.body_timeout
+            BoundedReadsProtocol, header_timeout=settings.header_timeout, body_timeout=settings.body_timeout
         ),
     }
     if settings.workers > 1:

@@ -21,10 +21,10 @@ from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-__all__ = ["BoundedHeadersProtocol"]
+__all__ = ["BoundedReadsProtocol"]
 
 
-class BoundedHeadersProtocol(HttpToolsProtocol):
+class BoundedReadsProtocol(HttpToolsProtocol):
     """uvicorn's httptools protocol; see the module. Made with ``header_timeout`` and
     ``body_timeout`` (seconds) besides uvicorn's own arguments (pass them with `functools.partial`)."""
 
@@ -39,15 +39,15 @@ class BoundedHeadersProtocol(HttpToolsProtocol):
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
-        self._arm()
+        self._arm_headers()
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
         if self._header_timer is None:
-            self._arm()
+            self._arm_headers()
 
     def on_headers_complete(self) -> None:
-        self._disarm()
+        self._disarm_headers()
         super().on_headers_complete()
         # Until the message is complete (at once, for a request without a body).
         self._body_seen = self.loop.time()
@@ -62,14 +62,14 @@ class BoundedHeadersProtocol(HttpToolsProtocol):
         super().on_message_complete()
 
     def connection_lost(self, exc: Exception | None) -> None:
-        self._disarm()
+        self._disarm_headers()
         self._disarm_body()
         super().connection_lost(exc)
 
-    def _arm(self) -> None:
+    def _arm_headers(self) -> None:
         self._header_timer = self.loop.call_later(self._header_timeout, self._headers_too_slow)
 
-    def _disarm(self) -> None:
+    def _disarm_headers(self) -> None:
         if self._header_timer is not None:
             self._header_timer.cancel()
             self._header_timer = None

@@ -22,12 +22,12 @@ def shortened(value: str, limit: int = 100) -> str:
     return f"{value[: limit - tail]}…{value[-tail:]}"
 
 
-def quoted(value: str, limit: int = 100) -> str:
-    """``value`` in single quotes; when longer than ``limit`` characters, by its start and end, with
-    its length (a 900 KB id would otherwise make a 900 KB error)."""
+def quoted(value: str, limit: int = 100, mark: str = "'") -> str:
+    """``value`` between ``mark``s; when longer than ``limit`` characters, by its start and end,
+    with its length (a 900 KB id would otherwise make a 900 KB error)."""
     if len(value) <= limit:
-        return f"'{value}'"
-    return f"'{shortened(value, limit)}' ({len(value):,} characters)"
+        return f"{mark}{value}{mark}"
+    return f"{mark}{shortened(value, limit)}{mark} ({len(value):,} characters)"
 
 
 def shorten_quoted(message: str, limit: int = 100) -> str:
@@ -39,10 +39,6 @@ def shorten_quoted(message: str, limit: int = 100) -> str:
 
     def short(match: re.Match[str]) -> str:
         single, double = match.group(1), match.group(2)
-        run = single if single is not None else double
-        if len(run) <= limit:
-            return match.group(0)
-        mark = "'" if single is not None else '"'
-        return f"{mark}{shortened(run, limit)}{mark} ({len(run):,} characters)"
+        return quoted(single, limit) if single is not None else quoted(double, limit, '"')
 
     return _QUOTED_RUN.sub(short, message)

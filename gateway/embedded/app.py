@@ -301,6 +301,8 @@ def _limit(raw: str | None) -> int:
             param="limit",
             code="invalid_type",
         ) from None
+    if 1 <= limit <= 100:
+        return limit
     shown = shortened(str(limit))  # up to 4,300 digits parse
     if limit < 1:
         raise ApiError(
@@ -309,14 +311,12 @@ def _limit(raw: str | None) -> int:
             param="limit",
             code="integer_below_min_value",
         )
-    if limit > 100:
-        raise ApiError(
-            400,
-            f"Invalid 'limit': integer above maximum value. Expected a value <= 100, but got {shown} instead.",
-            param="limit",
-            code="integer_above_max_value",
-        )
-    return limit
+    raise ApiError(
+        400,
+        f"Invalid 'limit': integer above maximum value. Expected a value <= 100, but got {shown} instead.",
+        param="limit",
+        code="integer_above_max_value",
+    )
 
 
 def _order(raw: str | None) -> Any:

@@ -13,9 +13,11 @@ are coded and logged.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import weakref
 from collections import OrderedDict
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -141,6 +143,28 @@ async def test_a_failed_page_past_the_budget_leaves_nothing_for_the_cycle_collec
     assert left[0] is None, "the request's context is still alive: a reference cycle holds it"
 
 
+@contextlib.asynccontextmanager
+async def _gateway_of_its_own(make_settings: SettingsFactory) -> AsyncIterator[GraphQLClient]:
+    """A gateway built for the test alone (the fixtures' gateways outlive it), over ASGI."""
+    app = create_app(make_settings())
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gateway.test") as http,
+    ):
+        yield GraphQLClient(http)
+
+
+async def _write_and_read(graphql: GraphQLClient) -> None:
+    """A conversation created, then read with a page of its items."""
+    created = await graphql.data(
+        'mutation { createConversation(input: {items: [{message: {role: USER, text: "hello"}}]}) '
+        "{ conversation { conversationId } } }"
+    )
+    conversation_id = created["createConversation"]["conversation"]["conversationId"]
+    read = await graphql.data(QUERY, {"c": conversation_id})
+    assert read["conversation"]["items"]["edges"][0]["node"]["role"] == "USER"
+
+
 async def test_a_closed_gateway_leaves_its_schema_to_be_freed(
     make_settings: SettingsFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -156,20 +180,9 @@ async def test_a_closed_gateway_leaves_its_schema_to_be_freed(
         return schema
 
     monkeypatch.setattr(gateway.app, "build_schema", recorded)
-    app = create_app(make_settings())
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gateway.test") as http,
-    ):
-        graphql = GraphQLClient(http)
-        created = await graphql.data(
-            'mutation { createConversation(input: {items: [{message: {role: USER, text: "hello"}}]}) '
-            "{ conversation { conversationId } } }"
-        )
-        conversation_id = created["createConversation"]["conversation"]["conversationId"]
-        read = await graphql.data(QUERY, {"c": conversation_id})
-        assert read["conversation"]["items"]["edges"][0]["node"]["role"] == "USER"
-    del app, http, graphql
+    async with _gateway_of_its_own(make_settings) as graphql:
+        await _write_and_read(graphql)
+    del graphql
     gc.collect()
 
     assert len(built) == 1
@@ -191,19 +204,8 @@ async def test_a_document_the_parse_cache_let_go_is_freed_though_it_ran(
         return schema
 
     monkeypatch.setattr(gateway.app, "build_schema", recorded)
-    app = create_app(make_settings())
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gateway.test") as http,
-    ):
-        graphql = GraphQLClient(http)
-        created = await graphql.data(
-            'mutation { createConversation(input: {items: [{message: {role: USER, text: "hello"}}]}) '
-            "{ conversation { conversationId } } }"
-        )
-        conversation_id = created["createConversation"]["conversation"]["conversationId"]
-        read = await graphql.data(QUERY, {"c": conversation_id})
-        assert read["conversation"]["items"]["edges"][0]["node"]["role"] == "USER"
+    async with _gateway_of_its_own(make_settings) as graphql:
+        await _write_and_read(graphql)
         (kept,) = built[0].hooks._documents.values()
         operation = kept.document.definitions[0]
         field = weakref.ref(operation.selection_set.selections[0])  # `conversation`, whose selections were kept
