@@ -26,6 +26,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
 from gateway.compression import ResponseCompression
+from gateway.disconnect import QuietDisconnects
 from gateway.embedded import ConversationStore, create_embedded_api
 from gateway.embedded.app import JSONResponse, tenant_of
 from gateway.embedded.demo import DEMO_CONVERSATIONS, seed_demo
@@ -227,6 +228,7 @@ def create_app(settings: Settings, *, upstream_transport: TransportWrapper | Non
     if settings.compress_responses:
         middleware.append(Middleware(ResponseCompression))
     middleware.insert(0, Middleware(HeadAsGet))
+    middleware.insert(0, Middleware(QuietDisconnects))
     return Starlette(routes=routes, middleware=middleware, lifespan=runtime.lifespan)
 
 
@@ -248,6 +250,7 @@ def create_api_app(settings: Settings) -> Starlette:
     if settings.bench_latency_ms:
         app.add_middleware(InjectedLatency, milliseconds=settings.bench_latency_ms)
     app.add_middleware(HeadAsGet)
+    app.add_middleware(QuietDisconnects)
     return app
 
 

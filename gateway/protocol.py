@@ -12,6 +12,16 @@ otherwise, as nginx does past its `client_header_timeout`. Then no more than ``b
 seconds may pass without a piece of the body while the app waits for it (as nginx's
 `client_body_timeout`); a pause while uvicorn holds back reading, because the app has not yet
 taken what came, does not count.
+
+It also bounds the size of a request's line and headers. uvicorn (with httptools) reads them
+whole, with no bound, and gathers them by concatenating each piece to what came before: a 64 MB
+header took 6 s of CPU to read, and a 256 MB one held the process's core until the header timeout
+closed it, 12 s later. A URL over 65,535 bytes, which httptools' URL parser cannot read (its
+offsets are 16 bits), was a plain-text 400, "Invalid HTTP request received.". Here a URL over
+`MAX_URL_BYTES` is answered 414 and a request's line and headers over `MAX_HEAD_BYTES` 431 (as
+RFC 6585 names it), both in the error shape of the path asked for, and the connection is closed.
+A chunked body's trailer fields are bounded alike: past `MAX_HEAD_BYTES` of them (of anything but
+the body's own bytes) the connection is closed, as the app may be answering already.
 """
 
 from __future__ import annotations
@@ -19,9 +29,23 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+import orjson
+from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 
-__all__ = ["BoundedReadsProtocol"]
+__all__ = ["MAX_HEAD_BYTES", "MAX_URL_BYTES", "BoundedReadsProtocol"]
+
+MAX_URL_BYTES = 65_535
+"""The longest URL (request target) a request may have: httptools' URL parser cannot read a longer one."""
+
+MAX_HEAD_BYTES = 131_072
+"""The most bytes a request's line and headers may take together (room for a URL of `MAX_URL_BYTES`
+and as much again of headers; nginx reads 32 KiB by default, Node.js 16 KiB)."""
+
+_GRAPHQL_PATH = b"/graphql"
+
+
+class _Refused(Exception):
+    """Raised in a parser callback to stop the parser: uvicorn then calls `send_400_response`."""
 
 
 class BoundedReadsProtocol(HttpToolsProtocol):
@@ -36,28 +60,85 @@ class BoundedReadsProtocol(HttpToolsProtocol):
         self._body_timer: asyncio.TimerHandle | None = None
         self._body_seen = 0.0
         """When the last piece of the current request's body came (the loop's clock)."""
+        self._in_head = True
+        """Whether the next bytes are (or begin) a request's line and headers."""
+        self._head_bytes = 0
+        """Bytes received since the current request's line and headers began to come (at most)."""
+        self._header_bytes = 0
+        """The current request's header lines read so far, in bytes."""
+        self._bodiless_bytes = 0
+        """Bytes received in the current request's body since a piece of the body itself (chunk framing, trailers)."""
+        self._refusal: tuple[int, str, str, int] | None = None
+        """What `send_400_response` answers in place of uvicorn's plain 400 (status, message, code, limit)."""
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
         self._arm_headers()
 
+    def data_received(self, data: bytes) -> None:
+        if self._in_head:
+            self._head_bytes += len(data)
+        else:
+            self._bodiless_bytes += len(data)
+        super().data_received(data)
+        # httptools gathers a header by concatenation, out of sight until it is whole: so headers
+        # still coming are counted here, by the piece. A piece that ends the headers and goes on
+        # into the body does not count, as the headers are then complete and counted exactly.
+        if self.transport.is_closing():
+            return
+        if self._in_head:
+            if self._head_bytes > MAX_HEAD_BYTES:
+                self._refuse(*self._head_too_large())
+        elif self._bodiless_bytes > MAX_HEAD_BYTES:
+            # A chunked body's trailer fields (or a chunk's extensions) are gathered the same way.
+            # The app may be answering already: the connection is closed with no answer of its own.
+            self.transport.close()
+
     def on_message_begin(self) -> None:
         super().on_message_begin()
+        self._header_bytes = 0
         if self._header_timer is None:
             self._arm_headers()
 
+    def on_url(self, url: bytes) -> None:
+        super().on_url(url)
+        if len(self.url) > MAX_URL_BYTES:
+            ask = ": send the query in a POST body" if self._asks_graphql() else ""
+            message = f"The request's URL is longer than {MAX_URL_BYTES:,} bytes, the most the server reads{ask}."
+            self._refusal = (414, message, "URL_TOO_LONG", MAX_URL_BYTES)
+            raise _Refused  # the parser stops, and uvicorn calls `send_400_response`
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        super().on_header(name, value)
+        self._header_bytes += len(name) + len(value) + 4  # ": " and CRLF
+
+    def send_400_response(self, msg: str) -> None:
+        if self._refusal is None:
+            super().send_400_response(msg)
+        else:
+            self._refuse(*self._refusal)
+
     def on_headers_complete(self) -> None:
+        self._in_head = False
+        self._head_bytes = 0
+        self._bodiless_bytes = 0
         self._disarm_headers()
+        if len(self.url) + self._header_bytes > MAX_HEAD_BYTES:
+            self._refusal = self._head_too_large()
+            raise _Refused  # before the app is called
         super().on_headers_complete()
         # Until the message is complete (at once, for a request without a body).
         self._body_seen = self.loop.time()
         self._body_timer = self.loop.call_later(self._body_timeout, self._body_too_slow)
 
     def on_body(self, body: bytes) -> None:
+        self._bodiless_bytes = 0
         super().on_body(body)
         self._body_seen = self.loop.time()  # one timer per request: it looks at this when it fires
 
     def on_message_complete(self) -> None:
+        self._in_head = True
+        self._bodiless_bytes = 0
         self._disarm_body()
         super().on_message_complete()
 
@@ -78,6 +159,37 @@ class BoundedReadsProtocol(HttpToolsProtocol):
         self._header_timer = None
         if not self.transport.is_closing():
             self.transport.close()
+
+    @staticmethod
+    def _head_too_large() -> tuple[int, str, str, int]:
+        message = f"The request's line and headers are longer than {MAX_HEAD_BYTES:,} bytes, the most the server reads."
+        return (431, message, "HEADERS_TOO_LARGE", MAX_HEAD_BYTES)
+
+    def _asks_graphql(self) -> bool:
+        return self.url.partition(b"?")[0] == _GRAPHQL_PATH
+
+    def _refuse(self, status: int, message: str, code: str, limit: int) -> None:
+        """Answers ``status`` with an error in GraphQL's shape (for `/graphql`) or OpenAI's (the
+        built-in API's, and every other path's), and closes the connection, as uvicorn's own 400."""
+        body: dict[str, Any]
+        if self._asks_graphql():
+            body = {"errors": [{"message": message, "extensions": {"code": code, "limit": limit}}]}
+        else:
+            body = {"error": {"message": message, "type": "invalid_request_error", "param": None, "code": code.lower()}}
+        encoded = orjson.dumps(body)
+        head = [STATUS_LINE[status]]
+        for name, value in self.server_state.default_headers:
+            head.extend([name, b": ", value, b"\r\n"])
+        head.extend(
+            [
+                b"content-type: application/json\r\n",
+                b"content-length: " + str(len(encoded)).encode("ascii") + b"\r\n",
+                b"connection: close\r\n",
+                b"\r\n",
+            ]
+        )
+        self.transport.write(b"".join([*head, encoded]))
+        self.transport.close()
 
     def _disarm_body(self) -> None:
         if self._body_timer is not None:

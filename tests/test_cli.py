@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import importlib
 import json
 import os
 import pkgutil
+import select
 import socket
 import subprocess
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pydantic
@@ -21,6 +24,7 @@ from starlette.applications import Starlette
 
 import gateway
 from gateway.app import YOUNG_COLLECTION_THRESHOLD, api_from_environment, app_from_environment
+from gateway.protocol import MAX_HEAD_BYTES, MAX_URL_BYTES
 from tests.live import GATEWAY, free_port, gateway_process
 from tests.openapi import RecordedResponse, validate_response
 
@@ -237,6 +241,125 @@ def test_a_client_that_pauses_in_its_body_past_gateway_body_timeout_is_disconnec
                 answer += chunk
             assert answer.startswith(b"HTTP/1.1 200 ")
             assert answer.endswith(b'{"data":{"__typename":"Query"}}')
+
+
+def _whole_answer(connection: socket.socket) -> bytes:
+    """Everything ``connection`` receives until the gateway closes it."""
+    answer = b""
+    while chunk := connection.recv(65536):
+        answer += chunk
+    return answer
+
+
+def _error_of(answer: bytes) -> tuple[bytes, Any]:
+    """The status line and the decoded JSON body of one HTTP answer."""
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert b"content-type: application/json" in head.lower(), head
+    return head.partition(b"\r\n")[0], json.loads(body)
+
+
+def _sent_until_closed(connection: socket.socket) -> tuple[int, bytes]:
+    """Bytes sent on ``connection`` (16 KiB at a time, up to 8 MiB) until the gateway answered or
+    closed it, and its answer."""
+    sent = 0
+    while sent < 64 * MAX_HEAD_BYTES:
+        try:
+            connection.sendall(b"a" * 16384)
+        except OSError:  # closed by the gateway
+            break
+        sent += 16384
+        time.sleep(0.005)
+        if select.select([connection], [], [], 0)[0]:  # an answer, or the end of the connection
+            with contextlib.suppress(OSError):
+                return sent, connection.recv(65536)
+            break
+    return sent, b""
+
+
+def test_a_url_or_headers_past_their_bounds_are_refused_in_the_paths_error_shape(tmp_path: Path) -> None:
+    """uvicorn read a request's line and headers without a bound, gathering them by concatenation
+    (a 64 MB header took 6 s of CPU), and a URL over 65,535 bytes got a plain-text 400."""
+    printed: list[str] = []
+    query = b"GET /graphql?query=%7B__typename%7D%23"  # `{__typename}#`, then a comment
+    with gateway_process("serve", "--database", str(tmp_path / "u.sqlite3"), output=printed) as url:
+        address = httpx.URL(url)
+        where = (address.host, address.port or 80)
+
+        def ask(request: bytes) -> bytes:
+            with socket.create_connection(where, timeout=10) as connection:
+                connection.sendall(request)
+                return _whole_answer(connection)
+
+        def get(target: bytes) -> bytes:
+            return ask(b"GET " + target + b" HTTP/1.1\r\nHost: gateway\r\nConnection: close\r\n\r\n")
+
+        longest = query[4:] + b"a" * (MAX_URL_BYTES - len(query) + 4)
+        assert len(longest) == MAX_URL_BYTES
+        assert get(longest).endswith(b'{"data":{"__typename":"Query"}}')
+        status, error = _error_of(get(longest + b"a"))
+        assert status == b"HTTP/1.1 414 Request-URI Too Long"
+        assert error["errors"][0]["extensions"] == {"code": "URL_TOO_LONG", "limit": MAX_URL_BYTES}
+        assert "send the query in a POST body" in error["errors"][0]["message"]
+        status, error = _error_of(get(b"/v1/conversations/conv_" + b"a" * MAX_URL_BYTES))
+        assert status.startswith(b"HTTP/1.1 414 ")
+        assert error["error"]["code"] == "url_too_long"
+        assert error["error"]["type"] == "invalid_request_error"
+
+        body = b'{"query": "{ __typename }"}'
+
+        def post(headers: bytes) -> bytes:
+            head = b"POST /graphql HTTP/1.1\r\nHost: gateway\r\nContent-Type: application/json\r\n" + headers
+            return head + b"Content-Length: %d\r\n\r\n" % len(body) + body
+
+        roomy = b"X-Padding: " + b"a" * (MAX_HEAD_BYTES - 200) + b"\r\n"
+        assert ask(post(roomy + b"Connection: close\r\n")).endswith(b'{"data":{"__typename":"Query"}}')
+        for too_many in (b"X-Padding: " + b"a" * MAX_HEAD_BYTES + b"\r\n", b"X-A: a\r\n" * (MAX_HEAD_BYTES // 8 + 1)):
+            status, error = _error_of(ask(post(too_many)))
+            assert status == b"HTTP/1.1 431 Request Header Fields Too Large"
+            assert error["errors"][0]["extensions"] == {"code": "HEADERS_TOO_LARGE", "limit": MAX_HEAD_BYTES}
+        status, error = _error_of(ask(b"GET /v1/conversations HTTP/1.1\r\nHost: x\r\n" + too_many + b"\r\n"))
+        assert status.startswith(b"HTTP/1.1 431 ")
+        assert error["error"]["code"] == "headers_too_large"
+        # The next request on a kept-alive connection is bounded alike; the one before it is answered.
+        answer = ask(post(b"") + post(b"X-Padding: " + b"a" * 2 * MAX_HEAD_BYTES + b"\r\n"))
+        assert answer.startswith(b"HTTP/1.1 200 ")
+        assert b'{"data":{"__typename":"Query"}}HTTP/1.1 431 ' in answer
+
+        # A header that never ends is refused once past the bound, not read to its end.
+        with socket.create_connection(where, timeout=10) as endless:
+            endless.sendall(b"GET /graphql HTTP/1.1\r\nHost: gateway\r\nX-Padding: ")
+            sent, answer = _sent_until_closed(endless)
+            assert sent <= 16 * MAX_HEAD_BYTES  # the bound, and what a busy host reads late
+            if answer:  # else the connection was reset before the answer could be read
+                assert answer.startswith(b"HTTP/1.1 431 ")
+
+        # A chunked body's trailer fields, gathered the same way: a body in pieces of one byte with
+        # a trailer is read, and a trailer that never ends gets the connection closed.
+        chunked = b"POST /graphql HTTP/1.1\r\nHost: gateway\r\nContent-Type: application/json\r\n"
+        chunked += b"Transfer-Encoding: chunked\r\n\r\n" + b"".join(b"1\r\n%c\r\n" % byte for byte in body) + b"0\r\n"
+        answer = ask(chunked + b"X-Checksum: 1\r\nConnection: close\r\n\r\n")
+        assert answer.endswith(b'{"data":{"__typename":"Query"}}')
+        with socket.create_connection(where, timeout=10) as endless:
+            endless.sendall(chunked + b"X-Checksum: ")
+            assert _sent_until_closed(endless)[0] <= 16 * MAX_HEAD_BYTES
+    assert "Traceback" not in printed[0]
+
+
+def test_a_client_gone_in_the_middle_of_its_body_leaves_no_traceback_in_the_log(tmp_path: Path) -> None:
+    """Starlette raises `ClientDisconnect` to the app reading the body; uvicorn logged each such
+    request as an "Exception in ASGI application", with its traceback, at ERROR."""
+    printed: list[str] = []
+    head = b"Host: gateway\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n"
+    with gateway_process("serve", "--database", str(tmp_path / "d.sqlite3"), output=printed) as url:
+        address = httpx.URL(url)
+        for path in (b"/graphql", b"/v1/conversations", b"/v1/conversations/conv_1/items"):
+            with socket.create_connection((address.host, address.port or 80), timeout=10) as leaving:
+                leaving.sendall(b"POST " + path + b" HTTP/1.1\r\n" + head + b'{"a": ')
+                time.sleep(0.2)  # the app is waiting for the rest of the body
+        assert httpx.get(f"{url}/healthz").status_code == 200
+        time.sleep(0.2)
+    assert "Traceback" not in printed[0]
+    assert "Exception in ASGI application" not in printed[0]
 
 
 @pytest.mark.parametrize(("upstream_url", "imported"), [(None, False), ("http://127.0.0.1:9/v1", True)])

@@ -36,8 +36,8 @@ INCLUDABLE: frozenset[str] = frozenset(Includable.__args__)  # type: ignore[attr
 MAX_URL_BYTES = 16_384
 """The longest request URL (path and query, percent-encoded) the built-in API reads, and the gateway's
 upstream client sends. HTTP servers and the proxies in front of public APIs refuse longer ones with
-bounds of their own, about this size (Cloudflare's is 16 KB; uvicorn's parser, with a plain 400, past
-64 KiB), some with a page of their own: the built-in API answers 414 in OpenAI's error shape, and the
+bounds of their own, about this size (Cloudflare's is 16 KB; the gateway's own servers 65,535 bytes),
+some with a page of their own: the built-in API answers 414 in OpenAI's error shape, and the
 client refuses such a URL before sending it, whatever the upstream. Only an outsized id makes one."""
 
 
