@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from gateway.graphql_view import MAX_BODY_CODINGS
 from tests.conftest import Gateway
 from tests.graphql.conftest import Seed
 from tests.graphql.harness import GraphQLClient, Recording
@@ -37,7 +38,34 @@ CODINGS: dict[str, tuple[str, Any]] = {
     "gzip, then identity": ("gzip, identity", gzip.compress),
     "deflate, then gzip": ("Deflate, GZIP", lambda data: gzip.compress(_deflate(data))),
     "two gzip members one after the other": ("gzip", lambda data: gzip.compress(data[:10]) + gzip.compress(data[10:])),
+    "the most layers": (", ".join(["gzip"] * MAX_BODY_CODINGS), lambda data: _layers(data, MAX_BODY_CODINGS)),
 }
+
+
+def _layers(data: bytes, count: int) -> bytes:
+    for _ in range(count):
+        data = gzip.compress(data, compresslevel=0)
+    return data
+
+
+async def test_a_body_of_more_layers_than_the_gateway_reads_is_415_unread(
+    graphql: GraphQLClient, upstream: Recording
+) -> None:
+    """Each layer is decompressed whole: 10,000 layers of 330 KB took 0.46 s of CPU, the loop held."""
+    body = json.dumps({"query": "{ __typename }"}).encode()
+    answer = await graphql.http.post(
+        graphql.path,
+        content=_layers(body, MAX_BODY_CODINGS + 1),
+        headers={**HEADERS, "Content-Encoding": ",".join(["gzip"] * (MAX_BODY_CODINGS + 1))},
+    )
+    assert answer.status_code == 415
+    error = answer.json()["errors"][0]
+    assert error["extensions"] == {"code": "UNSUPPORTED_MEDIA_TYPE", "limit": MAX_BODY_CODINGS}
+    assert error["message"] == (
+        f"The request body's Content-Encoding lists {MAX_BODY_CODINGS + 1} codings; the gateway reads at most "
+        f"{MAX_BODY_CODINGS}: compress the body once."
+    )
+    assert upstream.count == 0
 
 
 @pytest.mark.parametrize("case", sorted(CODINGS))
