@@ -207,6 +207,7 @@ def create_app(settings: Settings, *, upstream_transport: TransportWrapper | Non
                 graphql,
                 max_body_bytes=settings.max_request_bytes,
                 max_concurrent=settings.max_concurrent_requests,
+                parse_query=schema.hooks.document,
             ),
             methods=None,  # the middleware answers other methods with 405 in GraphQL's error shape
         ),

@@ -51,7 +51,7 @@ class GatewaySchema(strawberry.Schema):
         return None
 
 
-def build_schema(limits: Limits | None = None, *, introspection: bool = True) -> strawberry.Schema:
+def build_schema(limits: Limits | None = None, *, introspection: bool = True) -> GatewaySchema:
     """The schema: reads and writes of conversations and items, every upstream item type included.
 
     ``limits`` are enforced before each operation runs; without introspection the schema cannot be

@@ -86,8 +86,8 @@ class OperationHooks:
 
     ``cache_size`` bounds the documents kept and ``cache_bytes`` what they weigh together (least
     recently used first out; a document heavier than ``cache_bytes`` alone is not kept). Parse
-    errors are not kept: a bad document costs its parse each time, and Strawberry reports it as
-    usual.
+    errors are not kept: a bad document costs its parse each time (but for the one asked for
+    again right away), and Strawberry reports it as usual.
     """
 
     def __init__(
@@ -101,6 +101,9 @@ class OperationHooks:
         self._documents: OrderedDict[tuple[str, int], _Document] = OrderedDict()
         self.cached_bytes = 0
         """What the kept documents weigh together (:func:`weight`)."""
+        self._failed: tuple[tuple[str, int], GraphQLError] | None = None
+        """The last document that did not parse, with its error, until it is asked for once more:
+        a GET's method check parses its query first, and the operation's stage then need not."""
 
     def rules(self, defaults: tuple[type[ASTValidationRule], ...]) -> tuple[type[ASTValidationRule], ...]:
         """The validation rules of an operation whose default rules are ``defaults``: those, with
@@ -117,6 +120,11 @@ class OperationHooks:
         """What Strawberry's `Schema.create_extensions_runner` returns for one operation."""
         return _Runner(self, context)
 
+    def document(self, query: str) -> DocumentNode:
+        """The document of ``query`` as an operation's would be parsed (the token limit, the cache):
+        for a look at it before the operation runs, which then finds it parsed."""
+        return self.parsed(query, self.limits.max_tokens).document
+
     def parsed(self, query: str, max_tokens: int) -> _Document:
         """The document of ``query``, parsed once while it stays in the cache."""
         key = (query, max_tokens)
@@ -125,7 +133,16 @@ class OperationHooks:
         if kept is not None:
             documents.move_to_end(key)
             return kept
-        kept = _Document(parse(query, max_tokens=max_tokens), query)
+        failed = self._failed
+        if failed is not None and failed[0] == key:
+            self._failed = None
+            raise failed[1]
+        try:
+            document = parse(query, max_tokens=max_tokens)
+        except GraphQLError as error:
+            self._failed = (key, error)
+            raise
+        kept = _Document(document, query)
         if kept.weight > self._cache_bytes:
             return kept
         documents[key] = kept

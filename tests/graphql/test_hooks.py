@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from graphql import DocumentNode, GraphQLError, get_introspection_query, parse
 
+from gateway import graphql_view
 from gateway.schema import build_schema, hooks, limits
 from gateway.schema.limits import Limits
 from tests.conftest import Gateway
@@ -69,13 +70,13 @@ async def test_a_document_that_does_not_parse_is_not_kept(monkeypatch: pytest.Mo
         ((message, code),) = _codes(result.errors)
         assert code == "GRAPHQL_PARSE_FAILED"
         assert message.startswith("Syntax Error")
-    assert not schema.hooks._documents  # type: ignore[attr-defined]
+    assert not schema.hooks._documents
 
 
 async def test_the_cache_keeps_the_most_recently_used_documents(monkeypatch: pytest.MonkeyPatch) -> None:
     parses = _Counted(monkeypatch, "parse")
     schema = build_schema()
-    schema.hooks = hooks.OperationHooks(Limits(), cache_size=2)  # type: ignore[attr-defined]
+    schema.hooks = hooks.OperationHooks(Limits(), cache_size=2)
 
     for query in ("{ a: __typename }", "{ b: __typename }", "{ a: __typename }", "{ c: __typename }"):
         assert not (await schema.execute(query)).errors
@@ -96,11 +97,11 @@ async def test_the_cache_is_bounded_by_what_its_documents_weigh() -> None:
     in the cache when only their number was bounded."""
     schema = build_schema()
     heavy = hooks.weight(parse(_typenames(0)), _typenames(0))
-    schema.hooks = hooks.OperationHooks(Limits(), cache_bytes=3 * heavy + 100)  # type: ignore[attr-defined]
+    schema.hooks = hooks.OperationHooks(Limits(), cache_bytes=3 * heavy + 100)
 
     for n in range(10):  # each refused by the bound on merging same-named fields, and kept with its errors
         assert _codes((await schema.execute(_typenames(n))).errors)[0][1] == "OPERATION_TOO_COMPLEX"
-    kept = schema.hooks  # type: ignore[attr-defined]
+    kept = schema.hooks
     assert len(kept._documents) == 3
     assert kept.cached_bytes == 3 * heavy  # the last three, 7 to 9
 
@@ -215,3 +216,34 @@ async def test_several_operations_without_an_operation_name_are_a_request_error(
     # A document that does not validate says so first.
     invalid = await client.execute("query A { __typename } query B { nope }")
     assert [error["extensions"]["code"] for error in invalid["errors"]] == ["GRAPHQL_VALIDATION_FAILED"]
+
+
+async def test_a_get_is_parsed_once_within_the_token_limit_for_its_method_check(
+    gateway: Gateway, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A GET's query is parsed to refuse a mutation before it runs. That parse had no token limit
+    and no cache: a 64 KB query of 32,000 tokens took 0.6 s of CPU before the limit refused it."""
+    client, _ = await gateway(max_tokens=100)
+    tokens: list[int | None] = []
+
+    def parse_noting(source: str, **options: Any) -> DocumentNode:
+        tokens.append(options.get("max_tokens"))
+        return parse(source, **options)
+
+    monkeypatch.setattr(hooks, "parse", parse_noting)
+    monkeypatch.setattr(graphql_view, "parse", parse_noting)  # where the method check parsed on its own
+    for _ in range(2):
+        answer = await client.http.get("/graphql", params={"query": "{ a: __typename }"})
+        assert answer.json() == {"data": {"a": "Query"}}
+    assert tokens == [100]  # once, for the method check and the operation alike
+
+    # A document that does not parse: once for both (Strawberry then parses it to report the
+    # error), and again for the next request, as such documents are not kept.
+    for parses in ([100, 100], [100, 100, 100]):
+        answer = await client.http.get("/graphql", params={"query": "{" + " __typename" * 200 + " }"})
+        assert _error_codes(answer.json()) == ["TOO_MANY_TOKENS"]
+        assert tokens == parses
+
+    mutation = await client.http.get("/graphql", params={"query": "mutation { __typename }"})
+    assert mutation.status_code == 405
+    assert tokens[3:] == [100]

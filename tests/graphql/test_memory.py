@@ -199,7 +199,7 @@ async def test_a_document_the_parse_cache_let_go_is_freed_though_it_ran(
 
     def recorded(*arguments: Any, **keywords: Any) -> Any:
         schema = build_schema(*arguments, **keywords)
-        schema.hooks = hooks.OperationHooks(schema.hooks.limits, cache_size=1)  # type: ignore[attr-defined]
+        schema.hooks = hooks.OperationHooks(schema.hooks.limits, cache_size=1)
         built.append(schema)
         return schema
 
