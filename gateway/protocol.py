@@ -63,9 +63,12 @@ class BoundedReadsProtocol(HttpToolsProtocol):
         self._in_head = True
         """Whether the next bytes are (or begin) a request's line and headers."""
         self._head_bytes = 0
-        """Bytes received since the current request's line and headers began to come (at most)."""
-        self._header_bytes = 0
-        """The current request's header lines read so far, in bytes."""
+        """Bytes received since the current request's line and headers began to come (at least
+        their length: a piece may go on into the body)."""
+        self._piece = 0
+        """The length of the last piece received."""
+        self._carried = 0
+        """What was left of its piece when the last request ended (at most): it may begin this one's head."""
         self._bodiless_bytes = 0
         """Bytes received in the current request's body since a piece of the body itself (chunk framing, trailers)."""
         self._refusal: tuple[int, str, str, int] | None = None
@@ -76,10 +79,11 @@ class BoundedReadsProtocol(HttpToolsProtocol):
         self._arm_headers()
 
     def data_received(self, data: bytes) -> None:
+        self._piece = piece = len(data)
         if self._in_head:
-            self._head_bytes += len(data)
+            self._head_bytes += piece
         else:
-            self._bodiless_bytes += len(data)
+            self._bodiless_bytes += piece
         super().data_received(data)
         # httptools gathers a header by concatenation, out of sight until it is whole: so headers
         # still coming are counted here, by the piece. A piece that ends the headers and goes on
@@ -96,7 +100,6 @@ class BoundedReadsProtocol(HttpToolsProtocol):
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
-        self._header_bytes = 0
         if self._header_timer is None:
             self._arm_headers()
 
@@ -108,10 +111,6 @@ class BoundedReadsProtocol(HttpToolsProtocol):
             self._refusal = (414, message, "URL_TOO_LONG", MAX_URL_BYTES)
             raise _Refused  # the parser stops, and uvicorn calls `send_400_response`
 
-    def on_header(self, name: bytes, value: bytes) -> None:
-        super().on_header(name, value)
-        self._header_bytes += len(name) + len(value) + 4  # ": " and CRLF
-
     def send_400_response(self, msg: str) -> None:
         if self._refusal is None:
             super().send_400_response(msg)
@@ -119,13 +118,14 @@ class BoundedReadsProtocol(HttpToolsProtocol):
             self._refuse(*self._refusal)
 
     def on_headers_complete(self) -> None:
-        self._in_head = False
-        self._head_bytes = 0
-        self._bodiless_bytes = 0
         self._disarm_headers()
-        if len(self.url) + self._header_bytes > MAX_HEAD_BYTES:
+        # Counted exactly only when the pieces they came in could hold more than the bound.
+        if self._head_bytes + self._carried > MAX_HEAD_BYTES and self._head_length() > MAX_HEAD_BYTES:
             self._refusal = self._head_too_large()
             raise _Refused  # before the app is called
+        self._in_head = False
+        self._head_bytes = self._carried = 0
+        self._bodiless_bytes = 0
         super().on_headers_complete()
         # Until the message is complete (at once, for a request without a body).
         self._body_seen = self.loop.time()
@@ -138,6 +138,7 @@ class BoundedReadsProtocol(HttpToolsProtocol):
 
     def on_message_complete(self) -> None:
         self._in_head = True
+        self._carried = self._piece  # what is left of the piece may begin the next request
         self._bodiless_bytes = 0
         self._disarm_body()
         super().on_message_complete()
@@ -159,6 +160,10 @@ class BoundedReadsProtocol(HttpToolsProtocol):
         self._header_timer = None
         if not self.transport.is_closing():
             self.transport.close()
+
+    def _head_length(self) -> int:
+        """The current request's target and header lines, in bytes."""
+        return len(self.url) + sum(len(name) + len(value) + 4 for name, value in self.headers)  # ": ", CRLF
 
     @staticmethod
     def _head_too_large() -> tuple[int, str, str, int]:
