@@ -161,6 +161,13 @@ class BoundedReadsProtocol(HttpToolsProtocol):
         if not self.transport.is_closing():
             self.transport.close()
 
+    def _unsupported_upgrade_warning(self) -> None:
+        """Nothing: the request is answered as plain HTTP, as RFC 9110 lets a server ignore `Upgrade`.
+
+        uvicorn logged two warnings for each WebSocket upgrade request, the second advising to
+        install a WebSocket library; the gateway serves no WebSocket (its schema has no
+        subscriptions), so there is nothing to install and nothing wrong with the server."""
+
     def _head_length(self) -> int:
         """The current request's target and header lines, in bytes."""
         return len(self.url) + sum(len(name) + len(value) + 4 for name, value in self.headers)  # ": ", CRLF

@@ -345,6 +345,24 @@ def test_a_url_or_headers_past_their_bounds_are_refused_in_the_paths_error_shape
     assert "Traceback" not in printed[0]
 
 
+def test_a_websocket_upgrade_is_answered_as_plain_http_without_a_warning(tmp_path: Path) -> None:
+    """uvicorn logged two warnings for each, the second advising to install a WebSocket library."""
+    printed: list[str] = []
+    upgrade = {
+        "Connection": "Upgrade",
+        "Upgrade": "websocket",
+        "Sec-WebSocket-Version": "13",
+        "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
+        "Sec-WebSocket-Protocol": "graphql-transport-ws",
+    }
+    with gateway_process("serve", "--database", str(tmp_path / "w.sqlite3"), output=printed) as url:
+        answer = httpx.get(f"{url}/graphql", params={"query": "{ __typename }"}, headers=upgrade)
+        assert answer.status_code == 200
+        assert answer.json() == {"data": {"__typename": "Query"}}
+    assert "WARNING" not in printed[0]
+    assert "WebSocket" not in printed[0]
+
+
 def test_a_client_gone_in_the_middle_of_its_body_leaves_no_traceback_in_the_log(tmp_path: Path) -> None:
     """Starlette raises `ClientDisconnect` to the app reading the body; uvicorn logged each such
     request as an "Exception in ASGI application", with its traceback, at ERROR."""
