@@ -19,7 +19,8 @@ header took 6 s of CPU to read, and a 256 MB one held the process's core until t
 closed it, 12 s later. A URL over 65,535 bytes, which httptools' URL parser cannot read (its
 offsets are 16 bits), was a plain-text 400, "Invalid HTTP request received.". Here a URL over
 `MAX_URL_BYTES` is answered 414 and a request's line and headers over `MAX_HEAD_BYTES` 431 (as
-RFC 6585 names it), both in the error shape of the path asked for, and the connection is closed.
+RFC 6585 names it), both in the error shape of the path asked for, and the connection is closed
+once the client stops sending (or after `LINGER_SECONDS`).
 A chunked body's trailer fields are bounded alike: past `MAX_HEAD_BYTES` of them (of anything but
 the body's own bytes) the connection is closed, as the app may be answering already.
 """
@@ -40,6 +41,12 @@ MAX_URL_BYTES = 65_535
 MAX_HEAD_BYTES = 131_072
 """The most bytes a request's line and headers may take together (room for a URL of `MAX_URL_BYTES`
 and as much again of headers; nginx reads 32 KiB by default, Node.js 16 KiB)."""
+
+LINGER_SECONDS = 2.0
+"""How long a refused connection goes on reading (and dropping) what its client still sends."""
+
+LINGER_BYTES = 1024 * 1024
+"""How much a refused connection reads (and drops) before it closes all the same."""
 
 _GRAPHQL_PATH = b"/graphql"
 
@@ -73,12 +80,20 @@ class BoundedReadsProtocol(HttpToolsProtocol):
         """Bytes received in the current request's body since a piece of the body itself (chunk framing, trailers)."""
         self._refusal: tuple[int, str, str, int] | None = None
         """What `send_400_response` answers in place of uvicorn's plain 400 (status, message, code, limit)."""
+        self._lingered: int | None = None
+        """Bytes dropped since the connection's refusal (None until then)."""
+        self._linger_timer: asyncio.TimerHandle | None = None
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
         self._arm_headers()
 
     def data_received(self, data: bytes) -> None:
+        if self._lingered is not None:  # refused: what still comes is dropped
+            self._lingered += len(data)
+            if self._lingered > LINGER_BYTES:
+                self.transport.close()
+            return
         self._piece = piece = len(data)
         if self._in_head:
             self._head_bytes += piece
@@ -88,7 +103,7 @@ class BoundedReadsProtocol(HttpToolsProtocol):
         # httptools gathers a header by concatenation, out of sight until it is whole: so headers
         # still coming are counted here, by the piece. A piece that ends the headers and goes on
         # into the body does not count, as the headers are then complete and counted exactly.
-        if self.transport.is_closing():
+        if self._lingered is not None or self.transport.is_closing():
             return
         if self._in_head:
             if self._head_bytes > MAX_HEAD_BYTES:
@@ -146,6 +161,8 @@ class BoundedReadsProtocol(HttpToolsProtocol):
     def connection_lost(self, exc: Exception | None) -> None:
         self._disarm_headers()
         self._disarm_body()
+        if self._linger_timer is not None:
+            self._linger_timer.cancel()
         super().connection_lost(exc)
 
     def _arm_headers(self) -> None:
@@ -182,7 +199,7 @@ class BoundedReadsProtocol(HttpToolsProtocol):
 
     def _refuse(self, status: int, message: str, code: str, limit: int) -> None:
         """Answers ``status`` with an error in GraphQL's shape (for `/graphql`) or OpenAI's (the
-        built-in API's, and every other path's), and closes the connection, as uvicorn's own 400."""
+        built-in API's, and every other path's), and ends the connection (:meth:`_linger`)."""
         body: dict[str, Any]
         if self._asks_graphql():
             body = {"errors": [{"message": message, "extensions": {"code": code, "limit": limit}}]}
@@ -201,7 +218,19 @@ class BoundedReadsProtocol(HttpToolsProtocol):
             ]
         )
         self.transport.write(b"".join([*head, encoded]))
-        self.transport.close()
+        self._linger()
+
+    def _linger(self) -> None:
+        """Ends the answer with the connection's end of sending, and drops what the client still
+        sends, for up to `LINGER_SECONDS` or `LINGER_BYTES`, before closing: closed at once, with
+        the client's bytes unread, the connection is reset, and a client still sending (a long URL
+        or header across a network) may lose the answer with it (nginx's `lingering_close`)."""
+        self._disarm_headers()
+        self._disarm_body()
+        self._lingered = 0
+        if self.transport.can_write_eof():
+            self.transport.write_eof()
+        self._linger_timer = self.loop.call_later(LINGER_SECONDS, self.transport.close)
 
     def _disarm_body(self) -> None:
         if self._body_timer is not None:

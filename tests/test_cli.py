@@ -333,6 +333,18 @@ def test_a_url_or_headers_past_their_bounds_are_refused_in_the_paths_error_shape
             if answer:  # else the connection was reset before the answer could be read
                 assert answer.startswith(b"HTTP/1.1 431 ")
 
+        # A client still sending after the refusal reads the answer and then the connection's
+        # end, not a reset: the gateway reads on (and drops what comes) for a while.
+        with socket.create_connection(where, timeout=10) as sending:
+            sending.sendall(b"GET /graphql HTTP/1.1\r\nHost: gateway\r\nX-Padding: " + b"a" * (MAX_HEAD_BYTES + 1))
+            time.sleep(0.5)  # refused meanwhile
+            for _ in range(3):  # closed at once, the connection was reset here: BrokenPipeError
+                sending.sendall(b"a" * 65536)
+                time.sleep(0.2)
+            status, error = _error_of(_whole_answer(sending))
+            assert status == b"HTTP/1.1 431 Request Header Fields Too Large"
+            assert error["errors"][0]["extensions"]["code"] == "HEADERS_TOO_LARGE"
+
         # A chunked body's trailer fields, gathered the same way: a body in pieces of one byte with
         # a trailer is read, and a trailer that never ends gets the connection closed.
         chunked = b"POST /graphql HTTP/1.1\r\nHost: gateway\r\nContent-Type: application/json\r\n"
