@@ -490,7 +490,8 @@ def test_unknown_and_deleted_items_are_404(sdk: openai.OpenAI, conversation_id: 
     ],
 )
 def test_a_url_longer_than_16_kib_is_414_naming_the_bound_not_the_id(sdk: openai.OpenAI, call: Call) -> None:
-    """Over 64 KiB, uvicorn itself would answer a plain 400; the API refuses sooner, in its own shape."""
+    """Past 65,535 bytes the server answers before the API sees the request (stock uvicorn with a
+    plain 400); the API refuses sooner, at 16 KiB, in its own shape."""
     long = "conv_" + "a" * 17_000
     with pytest.raises(openai.APIStatusError) as raised:
         call(sdk, long)

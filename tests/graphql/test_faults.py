@@ -462,7 +462,8 @@ def _url_length(message: str) -> int:
 async def test_an_id_too_long_for_a_url_is_a_bad_input_saying_so_without_a_call(
     length: int, graphql: GraphQLClient, upstream: Recording
 ) -> None:
-    """Refused before it is sent: past 64 KiB uvicorn's parser would answer a plain 400 over a socket."""
+    """Refused before it is sent: servers and proxies refuse long URLs with bounds of their own, some
+    with a page of their own (stock uvicorn, past 64 KiB, with a plain 400)."""
     body = await graphql.execute("query($id: ID!) { conversation(id: $id) { conversationId } }", {"id": "c" * length})
     (error,) = body["errors"]
     assert error["extensions"]["code"] == "BAD_USER_INPUT"
