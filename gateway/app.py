@@ -31,7 +31,7 @@ from gateway.embedded import ConversationStore, create_embedded_api
 from gateway.embedded.app import JSONResponse, tenant_of
 from gateway.embedded.demo import DEMO_CONVERSATIONS, seed_demo
 from gateway.embedded.latency import InjectedLatency
-from gateway.graphql_view import GRAPHIQL_ASSETS, GatewayGraphQL, GraphQLResponseMedia
+from gateway.graphql_view import GRAPHIQL_ASSETS, GRAPHQL_PATH, GatewayGraphQL, GraphQLResponseMedia
 from gateway.head import HeadAsGet
 from gateway.schema import Limits, build_schema
 from gateway.settings import Settings
@@ -202,7 +202,7 @@ def create_app(settings: Settings, *, upstream_transport: TransportWrapper | Non
         Route("/healthz", _healthz),
         Route("/readyz", _readyz(runtime)),
         Route(
-            "/graphql",
+            GRAPHQL_PATH,
             GraphQLResponseMedia(
                 graphql,
                 max_body_bytes=settings.max_request_bytes,

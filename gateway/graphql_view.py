@@ -9,7 +9,6 @@ the legacy behaviour (200).
 
 from __future__ import annotations
 
-import functools
 import logging
 import re
 import time
@@ -20,7 +19,7 @@ from typing import Any
 import orjson
 import strawberry
 from cross_web import HTTPException
-from graphql import DocumentNode, GraphQLError, OperationType, get_operation_ast, parse
+from graphql import DocumentNode, GraphQLError, OperationType, get_operation_ast
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -33,7 +32,7 @@ from gateway.jsoncodec import PARSED_NESTING, dumps, loads, parse_too_deep
 from gateway.loaders import Loaders
 from gateway.negotiation import content_codings, qualities
 from gateway.quoting import shorten_quoted
-from gateway.schema import GatewayContext, Limits
+from gateway.schema import GatewayContext
 from gateway.schema.pages import read_item_page
 from gateway.upstream import UpstreamClient
 
@@ -52,6 +51,8 @@ GRAPHQL_RESPONSE = "application/graphql-response+json"
 REQUEST_ID_HEADER = "X-Request-Id"
 """Every answer carries one; a client's own (letters, digits, `._-`, up to 64) is kept."""
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
+GRAPHQL_PATH = "/graphql"
+"""Where the GraphQL endpoint (and the GraphiQL page) is served."""
 GRAPHIQL_ASSETS = "/static/graphiql"
 """Where the GraphiQL page's scripts and styles are served from (the gateway itself)."""
 
@@ -271,9 +272,6 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
         return context
 
 
-_PARSE_WITH_DEFAULT_LIMIT = functools.partial(parse, max_tokens=Limits().max_tokens)
-
-
 def _is_mutation_over_get(request: Request, parse_query: Callable[[str], DocumentNode]) -> bool:
     if request.method != "GET":
         return False
@@ -398,7 +396,7 @@ class GraphQLResponseMedia:
         *,
         max_body_bytes: int = 1024 * 1024,
         max_concurrent: int | None = None,
-        parse_query: Callable[[str], DocumentNode] = _PARSE_WITH_DEFAULT_LIMIT,
+        parse_query: Callable[[str], DocumentNode],
     ) -> None:
         self.app = app
         self.parse_query = parse_query

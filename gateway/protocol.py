@@ -35,6 +35,8 @@ from typing import Any
 import orjson
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 
+from gateway.graphql_view import GRAPHQL_PATH
+
 __all__ = ["MAX_HEAD_BYTES", "MAX_URL_BYTES", "BoundedReadsProtocol"]
 
 MAX_URL_BYTES = 65_535
@@ -54,7 +56,7 @@ LINGER_SECONDS = 2.0
 LINGER_BYTES = 1024 * 1024
 """How much a refused connection reads (and drops) before it closes all the same."""
 
-_GRAPHQL_PATH = b"/graphql"
+_GRAPHQL_PATH = GRAPHQL_PATH.encode()
 
 
 class _Refused(Exception):

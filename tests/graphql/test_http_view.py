@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 import orjson
 import pytest
+from graphql import parse
 from strawberry.asgi import GraphQL
 
 from gateway.graphql_view import GatewayGraphQL, GraphQLResponseMedia, _read_body
@@ -174,7 +175,7 @@ def test_refusals_are_warned_about_at_most_once_a_second(caplog: pytest.LogCaptu
     async def app(scope: Any, receive: Any, send: Any) -> None:
         raise AssertionError("not called")
 
-    media = GraphQLResponseMedia(app, max_concurrent=4)
+    media = GraphQLResponseMedia(app, max_concurrent=4, parse_query=parse)
     media.under_way = 4
     for _ in range(5):
         media._note_refusal()
