@@ -20,7 +20,9 @@ closed it, 12 s later. A URL over 65,535 bytes, which httptools' URL parser cann
 offsets are 16 bits), was a plain-text 400, "Invalid HTTP request received.". Here a URL over
 `MAX_URL_BYTES` is answered 414 and a request's line and headers over `MAX_HEAD_BYTES` 431 (as
 RFC 6585 names it), both in the error shape of the path asked for, and the connection is closed
-once the client stops sending (or after `LINGER_SECONDS`).
+once the client stops sending (or after `LINGER_SECONDS`). A refusal (these, and uvicorn's 400 for a
+malformed request) waits for the answers to the requests before it on the connection (pipelined
+ones): written at once, it came before them and ended the connection, and their answers were lost.
 A chunked body's trailer fields are bounded alike: past `MAX_HEAD_BYTES` of them (of anything but
 the body's own bytes) the connection is closed, as the app may be answering already; and so is a
 body of more than `MAX_BODY_CHUNKS` chunks: each chunk costs the parser's callbacks whatever its
@@ -32,6 +34,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import httptools
 import orjson
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 
@@ -89,7 +92,9 @@ class BoundedReadsProtocol(HttpToolsProtocol):
         self._chunks = 0
         """The chunks of the current request's body so far."""
         self._refusal: tuple[int, str, str, int] | None = None
-        """What `send_400_response` answers in place of uvicorn's plain 400 (status, message, code, limit)."""
+        """What the parser's stop answers in place of uvicorn's plain 400 (status, message, code, limit)."""
+        self._deferred: bytes | None = None
+        """The refusal to write once the requests before it on the connection are answered."""
         self._lingered: int | None = None
         """Bytes dropped since the connection's refusal (None until then)."""
         self._linger_timer: asyncio.TimerHandle | None = None
@@ -109,7 +114,7 @@ class BoundedReadsProtocol(HttpToolsProtocol):
             self._head_bytes += piece
         else:
             self._bodiless_bytes += piece
-        super().data_received(data)
+        self._feed(data)
         # httptools gathers a header by concatenation, out of sight until it is whole: so headers
         # still coming are counted here, by the piece. A piece that ends the headers and goes on
         # into the body does not count, as the headers are then complete and counted exactly.
@@ -135,13 +140,37 @@ class BoundedReadsProtocol(HttpToolsProtocol):
             ask = ": send the query in a POST body" if self._asks_graphql() else ""
             message = f"The request's URL is longer than {MAX_URL_BYTES:,} bytes, the most the server reads{ask}."
             self._refusal = (414, message, "URL_TOO_LONG", MAX_URL_BYTES)
-            raise _Refused  # the parser stops, and uvicorn calls `send_400_response`
+            raise _Refused  # the parser stops: see `_feed`
 
     def send_400_response(self, msg: str) -> None:
-        if self._refusal is None:
+        """uvicorn's plain-text 400 for a malformed request: in its turn, and followed by a lingering
+        close, when the request's line or headers are malformed. When its body is (a chunk's size),
+        the app is reading it, and may be answering already: uvicorn's own, at once (the connection's
+        end then tells the app)."""
+        if not self._in_head:
             super().send_400_response(msg)
-        else:
-            self._refuse(*self._refusal)
+            return
+        encoded = msg.encode("ascii")
+        self._answer_and_end(self._head(400, b"text/plain; charset=utf-8", len(encoded)) + encoded)
+
+    def _feed(self, data: bytes) -> None:
+        """uvicorn's `data_received`, but a refusal of the server's own is logged as what it is:
+        uvicorn logs "Invalid HTTP request received." for any stop of the parser."""
+        self._unset_keepalive_if_required()
+        try:
+            self.parser.feed_data(data)
+        except httptools.HttpParserError:
+            if self._refusal is None:
+                message = "Invalid HTTP request received."
+                self.logger.warning(message)
+                self.send_400_response(message)
+            else:
+                self._refuse(*self._refusal)
+        except httptools.HttpParserUpgrade:
+            if self._should_upgrade():
+                self.handle_websocket_upgrade()
+            else:
+                self._unsupported_upgrade_warning()
 
     def on_headers_complete(self) -> None:
         self._disarm_headers()
@@ -171,6 +200,13 @@ class BoundedReadsProtocol(HttpToolsProtocol):
         self._bodiless_bytes = 0
         self._disarm_body()
         super().on_message_complete()
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()  # starts the next pipelined request, if any
+        if self._deferred is not None and not self._answering() and not self.transport.is_closing():
+            answer, self._deferred = self._deferred, None
+            self._unset_keepalive_if_required()
+            self._send_and_linger(answer)
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._disarm_headers()
@@ -213,34 +249,56 @@ class BoundedReadsProtocol(HttpToolsProtocol):
 
     def _refuse(self, status: int, message: str, code: str, limit: int) -> None:
         """Answers ``status`` with an error in GraphQL's shape (for `/graphql`) or OpenAI's (the
-        built-in API's, and every other path's), and ends the connection (:meth:`_linger`)."""
+        built-in API's, and every other path's), and ends the connection (:meth:`_answer_and_end`)."""
+        client = f"{self.client[0]}:{self.client[1]}" if self.client else "a client"
+        self.logger.warning("Refused a request from %s with %d: %s", client, status, message)
         body: dict[str, Any]
         if self._asks_graphql():
             body = {"errors": [{"message": message, "extensions": {"code": code, "limit": limit}}]}
         else:
             body = {"error": {"message": message, "type": "invalid_request_error", "param": None, "code": code.lower()}}
         encoded = orjson.dumps(body)
+        self._answer_and_end(self._head(status, b"application/json", len(encoded)) + encoded)
+
+    def _head(self, status: int, content_type: bytes, length: int) -> bytes:
+        """A refusal's status line and headers (as uvicorn writes its 400: it has no helper for others)."""
         head = [STATUS_LINE[status]]
         for name, value in self.server_state.default_headers:
             head.extend([name, b": ", value, b"\r\n"])
         head.extend(
             [
-                b"content-type: application/json\r\n",
-                b"content-length: " + str(len(encoded)).encode("ascii") + b"\r\n",
+                b"content-type: " + content_type + b"\r\n",
+                b"content-length: " + str(length).encode("ascii") + b"\r\n",
                 b"connection: close\r\n",
                 b"\r\n",
             ]
         )
-        self.transport.write(b"".join([*head, encoded]))
-        self._linger()
+        return b"".join(head)
 
-    def _linger(self) -> None:
-        """Ends the answer with the connection's end of sending, and drops what the client still
+    def _answering(self) -> bool:
+        """Whether a request before the current one on this connection is still to be answered."""
+        return bool(self.pipeline) or (self.cycle is not None and not self.cycle.response_complete)
+
+    def _answer_and_end(self, answer: bytes) -> None:
+        """Writes the refusal of a request whose line or headers came, and ends the connection: at
+        once, or after the answers to the requests before it on the connection (pipelined), still to
+        come. Meanwhile reading pauses (uvicorn resumes it between those answers), and what comes is
+        dropped, up to `LINGER_BYTES`."""
+        self._disarm_headers()
+        self._disarm_body()
+        self._lingered = 0
+        if self._answering():
+            self._deferred = answer
+            self.flow.pause_reading()
+        else:
+            self._send_and_linger(answer)
+
+    def _send_and_linger(self, answer: bytes) -> None:
+        """Writes ``answer``, then the connection's end of sending, and drops what the client still
         sends, for up to `LINGER_SECONDS` or `LINGER_BYTES`, before closing: closed at once, with
         the client's bytes unread, the connection is reset, and a client still sending (a long URL
         or header across a network) may lose the answer with it (nginx's `lingering_close`)."""
-        self._disarm_headers()
-        self._disarm_body()
+        self.transport.write(answer)
         self._lingered = 0
         if self.transport.can_write_eof():
             self.transport.write_eof()

@@ -367,6 +367,53 @@ def test_a_url_or_headers_past_their_bounds_are_refused_in_the_paths_error_shape
     assert "Traceback" not in printed[0]
 
 
+def _answers(stream: bytes) -> list[tuple[bytes, bytes]]:
+    """The status line and body of each HTTP answer in ``stream`` (each with a Content-Length)."""
+    answers = []
+    while stream:
+        head, _, rest = stream.partition(b"\r\n\r\n")
+        lines = head.split(b"\r\n")
+        length = next(int(line.partition(b":")[2]) for line in lines if line.lower().startswith(b"content-length:"))
+        answers.append((lines[0], rest[:length]))
+        stream = rest[length:]
+    return answers
+
+
+def test_a_refused_request_pipelined_behind_others_is_answered_after_them(tmp_path: Path) -> None:
+    """A request refused for its URL or headers, sent on a kept-alive connection behind requests
+    still being answered, was answered at once and the connection ended: the earlier requests'
+    answers were lost, here the ids of conversations the API had created."""
+    printed: list[str] = []
+    arguments = ("serve-api", "--database", str(tmp_path / "p.sqlite3"), "--bench-latency-ms", "300")
+    create = b"POST /v1/conversations HTTP/1.1\r\nHost: api\r\nContent-Type: application/json\r\n"
+    create += b"Content-Length: 2\r\n\r\n{}"
+    refused = {
+        b"414": b"GET /v1/conversations/conv_" + b"a" * MAX_URL_BYTES + b" HTTP/1.1\r\nHost: api\r\n\r\n",
+        b"431": b"GET /healthz HTTP/1.1\r\nHost: api\r\nX-Padding: " + b"a" * MAX_HEAD_BYTES + b"\r\n\r\n",
+        b"400": b"GET /healthz HTTP/1.1\r\nHost: api\r\nBad Header: a\r\n\r\n",  # a malformed request
+    }
+    with gateway_process(*arguments, output=printed) as url:
+        address = httpx.URL(url)
+        for status, request in refused.items():
+            with socket.create_connection((address.host, address.port or 80), timeout=10) as connection:
+                connection.sendall(create + create + request)  # both still running when it is read
+                answers = _answers(_whole_answer(connection))
+            assert [line.split(b" ")[1] for line, _ in answers] == [b"200", b"200", status]
+            for _, body in answers[:2]:  # both created, and both answers whole
+                assert httpx.get(f"{url}/v1/conversations/{json.loads(body)['id']}").status_code == 200
+        # A malformed body (a chunk's size) is the request being answered: refused at once, and the
+        # connection's end tells the app, which waited for the rest of the body.
+        with socket.create_connection((address.host, address.port or 80), timeout=5) as connection:
+            chunked = create.replace(b"Content-Length: 2", b"Transfer-Encoding: chunked").removesuffix(b"{}")
+            connection.sendall(chunked + b"1\r\n{\r\nzz\r\n")
+            assert _whole_answer(connection).startswith(b"HTTP/1.1 400 ")
+    assert "Traceback" not in printed[0]
+    # Logged as what they are: uvicorn logged "Invalid HTTP request received." for each.
+    assert printed[0].count("Refused a request from 127.0.0.1:") == 2
+    assert "with 414: The request's URL is longer than 65,535 bytes" in printed[0]
+    assert printed[0].count("Invalid HTTP request received.") == 2  # the malformed ones
+
+
 def test_a_websocket_upgrade_is_answered_as_plain_http_without_a_warning(tmp_path: Path) -> None:
     """uvicorn logged two warnings for each, the second advising to install a WebSocket library."""
     printed: list[str] = []
