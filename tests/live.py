@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import gzip
 import json
 import os
@@ -21,6 +22,8 @@ import httpx
 import uvicorn
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from gateway.protocol import BoundedReadsProtocol
+from gateway.settings import Settings
 from tests.openapi import RecordedResponse
 
 __all__ = ["GATEWAY", "Recorder", "free_port", "gateway_process", "serve", "serving"]
@@ -99,7 +102,12 @@ def serving() -> Iterator[Callable[..., str]]:
     running: list[tuple[_Server, threading.Thread]] = []
 
     def start(app: ASGIApp, port: int = 0) -> str:
-        config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+        # The protocol `gateway serve` runs, with its bounds on requests, and its default timeouts.
+        settings = Settings.model_construct()
+        protocol: Any = functools.partial(  # uvicorn's annotation names a class; it calls what it is given
+            BoundedReadsProtocol, header_timeout=settings.header_timeout, body_timeout=settings.body_timeout
+        )
+        config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on", http=protocol)
         server = _Server(config)
         thread = threading.Thread(target=server.run, name="uvicorn", daemon=True)
         running.append((server, thread))
