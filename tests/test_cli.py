@@ -24,7 +24,7 @@ from starlette.applications import Starlette
 
 import gateway
 from gateway.app import YOUNG_COLLECTION_THRESHOLD, api_from_environment, app_from_environment
-from gateway.protocol import MAX_HEAD_BYTES, MAX_URL_BYTES
+from gateway.protocol import MAX_HEAD_BYTES, MAX_PIPELINED_REQUESTS, MAX_URL_BYTES
 from tests.live import GATEWAY, free_port, gateway_process
 from tests.openapi import RecordedResponse, validate_response
 
@@ -412,6 +412,32 @@ def test_a_refused_request_pipelined_behind_others_is_answered_after_them(tmp_pa
     assert printed[0].count("Refused a request from 127.0.0.1:") == 2
     assert "with 414: The request's URL is longer than 65,535 bytes" in printed[0]
     assert printed[0].count("Invalid HTTP request received.") == 2  # the malformed ones
+
+
+def test_requests_pipelined_past_the_bound_are_refused_after_those_before_them(tmp_path: Path) -> None:
+    """httptools parses all that came in one read, and uvicorn queues each pipelined request it
+    finds, whatever their number: 256 KB of small requests on each of 20 connections held the
+    process at 431 MiB (from 65), about 2.4 KB a request."""
+    printed: list[str] = []
+    arguments = ("serve-api", "--database", str(tmp_path / "q.sqlite3"), "--bench-latency-ms", "50")
+    health = b"GET /healthz HTTP/1.1\r\nHost: api\r\n\r\n"
+    with gateway_process(*arguments, output=printed) as url:
+        address = httpx.URL(url)
+        with socket.create_connection((address.host, address.port or 80), timeout=10) as connection:
+            connection.sendall(health * (MAX_PIPELINED_REQUESTS + 1 + 1000))  # one answered, the rest queued
+            answers = _answers(_whole_answer(connection))
+        assert [line for line, _ in answers[:-1]] == [b"HTTP/1.1 200 OK"] * (MAX_PIPELINED_REQUESTS + 1)
+        status, body = answers[-1]
+        assert status == b"HTTP/1.1 429 Too Many Requests"
+        assert json.loads(body)["error"]["code"] == "too_many_pipelined_requests"
+        # Within the bound, each is answered in turn and the connection stays open.
+        with socket.create_connection((address.host, address.port or 80), timeout=10) as connection:
+            connection.sendall(health * (MAX_PIPELINED_REQUESTS + 1))
+            stream = b""
+            while stream.count(b"HTTP/1.1 200 OK") < MAX_PIPELINED_REQUESTS + 1 or not stream.endswith(b"}"):
+                stream += connection.recv(65536)
+            assert _answer_on(connection).startswith(b"HTTP/1.1 200 ")
+    assert f"with 429: More than {MAX_PIPELINED_REQUESTS} requests" in printed[0]
 
 
 def test_a_websocket_upgrade_is_answered_as_plain_http_without_a_warning(tmp_path: Path) -> None:
