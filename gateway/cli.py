@@ -146,7 +146,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         "access_log": False,
         "timeout_keep_alive": settings.keep_alive,
         "http": functools.partial(
-            BoundedReadsProtocol, header_timeout=settings.header_timeout, body_timeout=settings.body_timeout
+            BoundedReadsProtocol,
+            header_timeout=settings.header_timeout,
+            body_timeout=settings.body_timeout,
+            send_timeout=settings.send_timeout,
         ),
     }
     if settings.workers > 1:

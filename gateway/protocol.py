@@ -11,7 +11,11 @@ request's first byte (for the next ones on a kept-alive connection); the connect
 otherwise, as nginx does past its `client_header_timeout`. Then no more than ``body_timeout``
 seconds may pass without a piece of the body while the app waits for it (as nginx's
 `client_body_timeout`); a pause while uvicorn holds back reading, because the app has not yet
-taken what came, does not count.
+taken what came, does not count. And a client may go no longer than ``send_timeout`` seconds
+without taking any of an answer waiting for it (as nginx's `send_timeout`): uvicorn writes an
+answer whole into the connection's buffer, where it stays until the client reads it, and a client
+that never reads kept it there for good (20 such clients, each sent an 8 MB answer, held 164 MiB
+after 70 s). The connection is then dropped, the answer with it.
 
 It also bounds the size of a request's line and headers. uvicorn (with httptools) reads them
 whole, with no bound, and gathers them by concatenating each piece to what came before: a 64 MB
@@ -75,11 +79,17 @@ class _Refused(Exception):
 
 
 class BoundedReadsProtocol(HttpToolsProtocol):
-    """uvicorn's httptools protocol; see the module. Made with ``header_timeout`` and
-    ``body_timeout`` (seconds) besides uvicorn's own arguments (pass them with `functools.partial`)."""
+    """uvicorn's httptools protocol; see the module. Made with ``header_timeout``, ``body_timeout``
+    and ``send_timeout`` (seconds) besides uvicorn's own arguments (pass them with `functools.partial`)."""
 
-    def __init__(self, *args: Any, header_timeout: float, body_timeout: float, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, header_timeout: float, body_timeout: float, send_timeout: float, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
+        self._send_timeout = send_timeout
+        self._send_timer: asyncio.TimerHandle | None = None
+        self._unsent = 0
+        """What waited in the connection's buffer when the send timer was last set."""
         self._header_timeout = header_timeout
         self._header_timer: asyncio.TimerHandle | None = None
         self._body_timeout = body_timeout
@@ -223,9 +233,21 @@ class BoundedReadsProtocol(HttpToolsProtocol):
             self._unset_keepalive_if_required()
             self._send_and_linger(answer)
 
+    def pause_writing(self) -> None:
+        """The connection's buffer is full: the client must take some of it within ``send_timeout``."""
+        super().pause_writing()
+        if self._send_timer is None:
+            self._unsent = self.transport.get_write_buffer_size()
+            self._send_timer = self.loop.call_later(self._send_timeout, self._sending_too_slow)
+
+    def resume_writing(self) -> None:
+        super().resume_writing()
+        self._disarm_send()
+
     def connection_lost(self, exc: Exception | None) -> None:
         self._disarm_headers()
         self._disarm_body()
+        self._disarm_send()
         if self._linger_timer is not None:
             self._linger_timer.cancel()
         super().connection_lost(exc)
@@ -323,6 +345,20 @@ class BoundedReadsProtocol(HttpToolsProtocol):
         if self._body_timer is not None:
             self._body_timer.cancel()
             self._body_timer = None
+
+    def _disarm_send(self) -> None:
+        if self._send_timer is not None:
+            self._send_timer.cancel()
+            self._send_timer = None
+
+    def _sending_too_slow(self) -> None:
+        unsent = self.transport.get_write_buffer_size()
+        if unsent < self._unsent:  # the client took some since the timer was set: look again later
+            self._unsent = unsent
+            self._send_timer = self.loop.call_later(self._send_timeout, self._sending_too_slow)
+            return
+        self._send_timer = None
+        self.transport.abort()  # closing would wait for the buffer to be sent, and keep it
 
     def _body_too_slow(self) -> None:
         now = self.loop.time()

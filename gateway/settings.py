@@ -39,6 +39,10 @@ class Settings(BaseSettings):
     body_timeout: float = Field(default=30.0, gt=0)
     """Seconds a client may pause in the middle of a request's body while the gateway waits for
     it; past it the connection is closed (see gateway/protocol.py)."""
+    send_timeout: float = Field(default=30.0, gt=0)
+    """Seconds a client may go without taking any of an answer the gateway has waiting for it;
+    past it the connection is dropped, and the answer with it (see gateway/protocol.py). Without
+    it, a client that never reads holds its answer in the gateway's memory for good."""
     bench_latency_ms: float = Field(default=0, ge=0)
     """Benchmarks only: a fixed delay on every request of the built-in API (`serve-api`)."""
     upstream_concurrency: int = Field(default=64, ge=1)

@@ -105,7 +105,10 @@ def serving() -> Iterator[Callable[..., str]]:
         # The protocol `gateway serve` runs, with its bounds on requests, and its default timeouts.
         settings = Settings.model_construct()
         protocol: Any = functools.partial(  # uvicorn's annotation names a class; it calls what it is given
-            BoundedReadsProtocol, header_timeout=settings.header_timeout, body_timeout=settings.body_timeout
+            BoundedReadsProtocol,
+            header_timeout=settings.header_timeout,
+            body_timeout=settings.body_timeout,
+            send_timeout=settings.send_timeout,
         )
         config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on", http=protocol)
         server = _Server(config)

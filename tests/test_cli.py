@@ -243,6 +243,55 @@ def test_a_client_that_pauses_in_its_body_past_gateway_body_timeout_is_disconnec
             assert answer.endswith(b'{"data":{"__typename":"Query"}}')
 
 
+def test_a_client_that_takes_none_of_its_answer_for_gateway_send_timeout_is_dropped(tmp_path: Path) -> None:
+    """uvicorn writes an answer whole into the connection's buffer, where it stays until the client
+    takes it: one that never read held its answer in the gateway's memory for good (20 answers of
+    8 MB each: 164 MiB, still held 70 s later)."""
+    printed: list[str] = []
+    settings = {"GATEWAY_SEND_TIMEOUT": "2"}
+    with gateway_process("serve", "--database", str(tmp_path / "s.sqlite3"), env=settings, output=printed) as url:
+        message = {"type": "message", "role": "user", "content": "x" * 2**20}
+        created = httpx.post(f"{url}/v1/conversations", json={"items": [message] * 8}, timeout=60).json()
+        selection = (
+            "items(first: 8) { edges { node { ... on Message { content { ... on InputTextContent { text } } } } } }"
+        )
+        body = json.dumps({"query": f'{{ conversation(id: "{created["id"]}") {{ {selection} }} }}'}).encode()
+        request = b"POST /graphql HTTP/1.1\r\nHost: gateway\r\nContent-Type: application/json\r\nConnection: close\r\n"
+        request += b"Content-Length: %d\r\n\r\n" % len(body) + body
+        address = httpx.URL(url)
+        with socket.socket() as idle, socket.socket() as slow:
+            # Small receive buffers: the answers wait in the gateway, not in the kernel's buffers.
+            idle.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            slow.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+            for connection in (idle, slow):
+                connection.settimeout(10)
+                connection.connect((address.host, address.port or 80))
+            idle.sendall(request)
+            slow.sendall(request)
+            # A client that takes its answer a piece at a time, pausing under the timeout, gets all of it.
+            answer, pauses = b"", 0
+            while chunk := slow.recv(2**20):
+                answer += chunk
+                if len(answer) // 2**20 > pauses:
+                    time.sleep(0.6)
+                    pauses += 1
+            assert pauses > 4  # longer in all than the timeout
+            head, _, content = answer.partition(b"\r\n\r\n")
+            assert head.startswith(b"HTTP/1.1 200 ")
+            assert b"content-length: %d\r\n" % len(content) in head
+            assert len(content) > 8 * 2**20
+            time.sleep(1)  # the idle client's answer has waited longer still
+            taken = 0
+            idle.settimeout(5)
+            with contextlib.suppress(ConnectionResetError):
+                while chunk := idle.recv(65536):
+                    taken += len(chunk)
+            # Dropped: what the client got is what the kernel's buffers held (about 2.7 MB on loopback).
+            assert taken < len(content) / 2
+        assert httpx.get(f"{url}/healthz").status_code == 200
+    assert "Traceback" not in printed[0]
+
+
 def _whole_answer(connection: socket.socket) -> bytes:
     """Everything ``connection`` receives until the gateway closes it."""
     answer = b""
