@@ -1,5 +1,6 @@
 """uvicorn's HTTP protocol (httptools), with bounds on the time a client takes to send a request's
-line and headers, and on the pauses in its body.
+line and headers, on the pauses in its body and in taking its answer, on the size of a request's
+head and on the requests pipelined on a connection.
 
 uvicorn bounds a connection's idle time only between requests (`--timeout-keep-alive`): a new
 connection that sends nothing, or a request whose headers come a byte at a time, holds its socket
@@ -24,7 +25,7 @@ closed it, 12 s later. A URL over 65,535 bytes, which httptools' URL parser cann
 offsets are 16 bits), was a plain-text 400, "Invalid HTTP request received.". Here a URL over
 `MAX_URL_BYTES` is answered 414 and a request's line and headers over `MAX_HEAD_BYTES` 431 (as
 RFC 6585 names it), both in the error shape of the path asked for, and the connection is closed
-once the client stops sending (or after `LINGER_SECONDS`). A refusal (these, and uvicorn's 400 for a
+once the client stops sending (see `_send_and_linger`). A refusal (these, and uvicorn's 400 for a
 malformed request) waits for the answers to the requests before it on the connection (pipelined
 ones): written at once, it came before them and ended the connection, and their answers were lost.
 Pipelined requests are bounded too: httptools parses all that came in one read, and uvicorn queued
@@ -65,11 +66,18 @@ MAX_PIPELINED_REQUESTS = 16
 """The most requests that may wait on a connection behind the one being answered (pipelined): each
 waits as a parsed request, about 2.4 KB. Browsers do not pipeline."""
 
-LINGER_SECONDS = 2.0
-"""How long a refused connection goes on reading (and dropping) what its client still sends."""
+LINGER_SECONDS = 30.0
+"""How long a refused connection goes on reading (and dropping) what its client still sends, at
+most (nginx's `lingering_time`)."""
 
-LINGER_BYTES = 1024 * 1024
-"""How much a refused connection reads (and drops) before it closes all the same."""
+LINGER_PAUSE = 5.0
+"""How long a refused connection waits for more from its client before it closes (nginx's
+`lingering_timeout`)."""
+
+LINGER_BYTES = 32 * 1024 * 1024
+"""How much a refused connection reads (and drops) before it closes all the same: more than a
+body the built-in API reads (20 MiB by default), so that a client refused while it sends one
+still reads the answer."""
 
 _GRAPHQL_PATH = GRAPHQL_PATH.encode()
 
@@ -116,6 +124,8 @@ class BoundedReadsProtocol(HttpToolsProtocol):
         self._lingered: int | None = None
         """Bytes dropped since the connection's refusal (None until then)."""
         self._linger_timer: asyncio.TimerHandle | None = None
+        self._linger_began = self._linger_seen = 0.0
+        """When the refused connection began to drop what comes, and when something last came."""
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -124,6 +134,7 @@ class BoundedReadsProtocol(HttpToolsProtocol):
     def data_received(self, data: bytes) -> None:
         if self._lingered is not None:  # refused: what still comes is dropped
             self._lingered += len(data)
+            self._linger_seen = self.loop.time()
             if self._lingered > LINGER_BYTES:
                 self.transport.close()
             return
@@ -227,8 +238,12 @@ class BoundedReadsProtocol(HttpToolsProtocol):
         super().on_message_complete()
 
     def on_response_complete(self) -> None:
-        super().on_response_complete()  # starts the next pipelined request, if any
-        if self._deferred is not None and not self._answering() and not self.transport.is_closing():
+        super().on_response_complete()  # starts the next pipelined request, if any, and reads on
+        if self._deferred is None or self.transport.is_closing():
+            return
+        if self._answering():
+            self.flow.pause_reading()  # the waiting requests came whole: nothing more is read for them
+        else:
             answer, self._deferred = self._deferred, None
             self._unset_keepalive_if_required()
             self._send_and_linger(answer)
@@ -319,8 +334,7 @@ class BoundedReadsProtocol(HttpToolsProtocol):
     def _answer_and_end(self, answer: bytes) -> None:
         """Writes the refusal of a request whose line or headers came, and ends the connection: at
         once, or after the answers to the requests before it on the connection (pipelined), still to
-        come. Meanwhile reading pauses (uvicorn resumes it between those answers), and what comes is
-        dropped, up to `LINGER_BYTES`."""
+        come, and meanwhile nothing more is read. What comes after is dropped (:meth:`_send_and_linger`)."""
         self._disarm_headers()
         self._disarm_body()
         self._lingered = 0
@@ -332,14 +346,25 @@ class BoundedReadsProtocol(HttpToolsProtocol):
 
     def _send_and_linger(self, answer: bytes) -> None:
         """Writes ``answer``, then the connection's end of sending, and drops what the client still
-        sends, for up to `LINGER_SECONDS` or `LINGER_BYTES`, before closing: closed at once, with
-        the client's bytes unread, the connection is reset, and a client still sending (a long URL
-        or header across a network) may lose the answer with it (nginx's `lingering_close`)."""
+        sends until it closes, pauses for `LINGER_PAUSE`, or has sent for `LINGER_SECONDS` or
+        `LINGER_BYTES`, before closing (nginx's lingering close): closed at once, with the client's
+        bytes unread, the connection is reset, and a client still sending (a long URL or header
+        across a network, or the body after them) may lose the answer with it."""
         self.transport.write(answer)
         self._lingered = 0
         if self.transport.can_write_eof():
             self.transport.write_eof()
-        self._linger_timer = self.loop.call_later(LINGER_SECONDS, self.transport.close)
+        self._linger_began = self._linger_seen = self.loop.time()
+        self._linger_timer = self.loop.call_later(LINGER_PAUSE, self._lingered_enough)
+
+    def _lingered_enough(self) -> None:
+        now = self.loop.time()
+        left = min(self._linger_seen + LINGER_PAUSE, self._linger_began + LINGER_SECONDS) - now
+        if left > 0:  # the client sent more meanwhile: wait for it again
+            self._linger_timer = self.loop.call_later(left, self._lingered_enough)
+        else:
+            self._linger_timer = None
+            self.transport.close()
 
     def _disarm_body(self) -> None:
         if self._body_timer is not None:

@@ -12,6 +12,7 @@ import select
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -450,6 +451,23 @@ def test_a_refused_request_pipelined_behind_others_is_answered_after_them(tmp_pa
             assert [line.split(b" ")[1] for line, _ in answers] == [b"200", b"200", status]
             for _, body in answers[:2]:  # both created, and both answers whole
                 assert httpx.get(f"{url}/v1/conversations/{json.loads(body)['id']}").status_code == 200
+        # A client that goes on sending after the refused request (its body, say: 1.5 MiB here) still
+        # reads every answer: nothing more is read until the answers before the refusal are written,
+        # and then what comes is dropped until the client is done.
+        with socket.create_connection((address.host, address.port or 80), timeout=10) as connection:
+            connection.sendall(create + create + refused[b"431"].removesuffix(b"\r\n\r\n"))
+
+            def go_on() -> None:
+                with contextlib.suppress(OSError):
+                    for _ in range(24):
+                        connection.sendall(b"a" * 65536)
+                        time.sleep(0.02)
+
+            sending = threading.Thread(target=go_on)
+            sending.start()
+            answers = _answers(_whole_answer(connection))
+            sending.join()
+        assert [line.split(b" ")[1] for line, _ in answers] == [b"200", b"200", b"431"]
         # A malformed body (a chunk's size) is the request being answered: refused at once, and the
         # connection's end tells the app, which waited for the rest of the body.
         with socket.create_connection((address.host, address.port or 80), timeout=5) as connection:
@@ -458,7 +476,7 @@ def test_a_refused_request_pipelined_behind_others_is_answered_after_them(tmp_pa
             assert _whole_answer(connection).startswith(b"HTTP/1.1 400 ")
     assert "Traceback" not in printed[0]
     # Logged as what they are: uvicorn logged "Invalid HTTP request received." for each.
-    assert printed[0].count("Refused a request from 127.0.0.1:") == 2
+    assert printed[0].count("Refused a request from 127.0.0.1:") == 3
     assert "with 414: The request's URL is longer than 65,535 bytes" in printed[0]
     assert printed[0].count("Invalid HTTP request received.") == 2  # the malformed ones
 
