@@ -83,7 +83,7 @@ _GRAPHQL_PATH = GRAPHQL_PATH.encode()
 
 
 class _Refused(Exception):
-    """Raised in a parser callback to stop the parser: uvicorn then calls `send_400_response`."""
+    """Raised in a parser callback to stop the parser: `_feed` then answers the refusal."""
 
 
 class BoundedReadsProtocol(HttpToolsProtocol):
