@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: serve serve-api compile test lint typecheck pytest coverage bench bench-storage bench-documents bench-pages bench-soak profile clean
+.PHONY: serve serve-api compile test lint typecheck pytest coverage bench bench-storage bench-documents bench-pages bench-protocol bench-soak profile clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -81,6 +81,9 @@ bench-documents: compile
 
 bench-pages: compile
 	$(BIN)/python -m bench.pages
+
+bench-protocol: compile
+	$(BIN)/python -m bench.protocol
 
 bench-soak: compile
 	$(BIN)/python -m bench.soak --json build/soak.json

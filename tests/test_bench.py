@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
-from bench import harness, pages
+from bench import harness, pages, protocol
 from bench.harness import targets
 from gateway.app import create_api_app
 from tests.conftest import SettingsFactory
@@ -245,3 +245,11 @@ def test_a_slow_host_is_named_under_the_verdicts_and_a_fast_one_is_not() -> None
     assert harness._host_caveat(harness.FAST_HOST_REFERENCE_MS) == []
     (line,) = harness._host_caveat(164.0)
     assert "164 ms, 2.0 times the 82" in line
+
+
+def test_the_protocol_bench_answers_each_request_through_both_protocols() -> None:
+    results = asyncio.run(protocol.measure(rounds=2, requests=20))
+    assert set(results) == {"uvicorn", "gateway"}
+    for figures in results.values():
+        assert len(figures) == 2
+        assert all(figure > 0 for figure in figures)
