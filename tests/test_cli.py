@@ -8,6 +8,7 @@ import importlib
 import json
 import os
 import pkgutil
+import resource
 import select
 import socket
 import subprocess
@@ -159,6 +160,40 @@ def test_a_bad_setting_is_named_without_a_traceback(arguments: list[str], variab
     assert finished.stderr.startswith(said)
     assert "Traceback" not in finished.stderr
     assert finished.stdout == ""
+
+
+def test_serve_raises_its_soft_limit_on_open_files_to_the_hard_limit(tmp_path: Path) -> None:
+    """Each connection holds a descriptor: under systemd's default soft limit (1,024), 1,000 idle
+    connections had every other client's connection dropped. Checked here with a soft limit of 256."""
+    hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    if hard != resource.RLIM_INFINITY and hard <= 512:
+        pytest.skip(f"the hard limit on open files here is {hard}")
+    port = free_port()
+    command = f"ulimit -Sn 256 && exec {GATEWAY} serve --port {port} --database {tmp_path / 'f.sqlite3'}"
+    process = subprocess.Popen(["bash", "-c", command], stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 15
+        while True:
+            with contextlib.suppress(httpx.TransportError):
+                if httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200:
+                    break
+            assert process.poll() is None, "the gateway exited early"
+            assert time.monotonic() < deadline, "the gateway did not answer /healthz"
+            time.sleep(0.05)
+        limits = Path(f"/proc/{process.pid}/limits").read_text()
+        soft, limit = next(line.split()[3:5] for line in limits.splitlines() if line.startswith("Max open files"))
+        assert soft == limit == str(hard)
+        # 400 connections at once, past the 256 it was given, and /healthz is still answered.
+        connections = [socket.create_connection(("127.0.0.1", port), timeout=10) for _ in range(400)]
+        try:
+            assert httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200
+        finally:
+            for connection in connections:
+                connection.close()
+    finally:
+        process.terminate()
+        printed = process.communicate(timeout=15)[1]
+    assert f"Open files: up to {hard:,} (the soft limit was 256)" in printed
 
 
 def _answer_on(connection: socket.socket) -> bytes:
