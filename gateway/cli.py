@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
 import functools
 import logging
@@ -72,6 +73,17 @@ def _settings(arguments: argparse.Namespace) -> Settings:
     return Settings(**overrides)
 
 
+class _ShutdownCancellations(logging.Filter):
+    """Drops uvicorn's "Exception in ASGI application" records whose exception is a cancellation.
+
+    uvicorn cancels a request only when it stops and the requests under way outlast the shutdown
+    timeout; it says so first, in one line ("Cancel 2 running task(s), timeout graceful shutdown
+    exceeded"), and then logged each cancelled request at ERROR with its whole traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.exc_info is None or not isinstance(record.exc_info[1], asyncio.CancelledError)
+
+
 def log_to_stderr() -> None:
     """The gateway's own log lines (one JSON line per operation, errors) on stderr, next to uvicorn's.
 
@@ -88,6 +100,9 @@ def log_to_stderr() -> None:
     logging.logThreads = False
     logging.logProcesses = False
     logging.logMultiprocessing = False
+    server = logging.getLogger("uvicorn.error")
+    if not any(isinstance(kept, _ShutdownCancellations) for kept in server.filters):
+        server.addFilter(_ShutdownCancellations())
     logger = logging.getLogger("gateway")
     if any(isinstance(handler, LineHandler) for handler in logger.handlers):
         return
@@ -166,6 +181,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "log_level": "info",
         "access_log": False,
         "timeout_keep_alive": settings.keep_alive,
+        "timeout_graceful_shutdown": settings.shutdown_timeout,
         "http": functools.partial(
             BoundedReadsProtocol,
             header_timeout=settings.header_timeout,

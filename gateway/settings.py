@@ -43,6 +43,11 @@ class Settings(BaseSettings):
     """Seconds a client may go without taking any of an answer the gateway has waiting for it;
     past it the connection is dropped, and the answer with it (see gateway/protocol.py). Without
     it, a client that never reads holds its answer in the gateway's memory for good."""
+    shutdown_timeout: float = Field(default=25.0, gt=0)
+    """Seconds `gateway serve` waits, once told to stop (SIGTERM, Ctrl+C), for the requests under way
+    to finish; past it they are cancelled and the server stops. Under Kubernetes' default grace
+    period of 30 s, with room to close the store. Without it, a client that trickled its body, or
+    took its answer a byte at a time, held the server from stopping for as long as it liked."""
     bench_latency_ms: float = Field(default=0, ge=0)
     """Benchmarks only: a fixed delay on every request of the built-in API (`serve-api`)."""
     upstream_concurrency: int = Field(default=64, ge=1)

@@ -10,6 +10,7 @@ import os
 import pkgutil
 import resource
 import select
+import signal
 import socket
 import subprocess
 import sys
@@ -194,6 +195,47 @@ def test_serve_raises_its_soft_limit_on_open_files_to_the_hard_limit(tmp_path: P
         process.terminate()
         printed = process.communicate(timeout=15)[1]
     assert f"Open files: up to {hard:,} (the soft limit was 256)" in printed
+
+
+def test_serve_stops_within_gateway_shutdown_timeout_and_lets_requests_under_way_finish(tmp_path: Path) -> None:
+    """uvicorn waits for the requests under way with no bound once told to stop: a client that
+    trickled its body (or took its answer a byte at a time) held the server for as long as it liked."""
+    port = free_port()
+    settings = {"GATEWAY_SHUTDOWN_TIMEOUT": "2", "GATEWAY_BODY_TIMEOUT": "60"}
+    command = [str(GATEWAY), "serve-api", "--port", str(port), "--database", str(tmp_path / "d.sqlite3")]
+    process = subprocess.Popen(
+        [*command, "--bench-latency-ms", "500"], env={**os.environ, **settings}, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        deadline = time.monotonic() + 15
+        while True:
+            with contextlib.suppress(httpx.TransportError):
+                if httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200:
+                    break
+            assert process.poll() is None, "the server exited early"
+            assert time.monotonic() < deadline, "the server did not answer /healthz"
+            time.sleep(0.05)
+        head = b"POST /v1/conversations HTTP/1.1\r\nHost: api\r\nContent-Type: application/json\r\n"
+        with (
+            socket.create_connection(("127.0.0.1", port), timeout=10) as stalled,
+            socket.create_connection(("127.0.0.1", port), timeout=10) as creating,
+        ):
+            stalled.sendall(head + b"Content-Length: 100\r\n\r\n{")  # and never the rest
+            creating.sendall(head + b"Content-Length: 2\r\n\r\n{}")  # answered in 0.5 s
+            time.sleep(0.2)
+            stopping = time.monotonic()
+            process.send_signal(signal.SIGTERM)
+            answer = _whole_answer(creating)
+            assert answer.startswith(b"HTTP/1.1 200 "), answer  # under way when told to stop: finished
+            assert b'"object":"conversation"' in answer
+            printed = process.communicate(timeout=30)[1]
+            assert time.monotonic() - stopping < 10  # the stalled body would have held it 60 s
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert "timeout graceful shutdown exceeded" in printed
+    assert "Traceback" not in printed  # each cancelled request was an ASGI exception with its traceback
 
 
 def _answer_on(connection: socket.socket) -> bytes:
