@@ -74,14 +74,15 @@ def _settings(arguments: argparse.Namespace) -> Settings:
 
 
 class _ShutdownCancellations(logging.Filter):
-    """Drops uvicorn's "Exception in ASGI application" records whose exception is a cancellation.
+    """Drops uvicorn's "Exception in ASGI application" records of the requests it cancels as it stops.
 
-    uvicorn cancels a request only when it stops and the requests under way outlast the shutdown
-    timeout; it says so first, in one line ("Cancel 2 running task(s), timeout graceful shutdown
-    exceeded"), and then logged each cancelled request at ERROR with its whole traceback."""
+    When the requests under way outlast the shutdown timeout, uvicorn says so in one line ("Cancel 2
+    running task(s), timeout graceful shutdown exceeded"), cancels each with that reason, and then
+    logged each at ERROR with its whole traceback. Any other cancellation is still logged."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return record.exc_info is None or not isinstance(record.exc_info[1], asyncio.CancelledError)
+        error = record.exc_info[1] if record.exc_info else None
+        return not (isinstance(error, asyncio.CancelledError) and "graceful shutdown" in str(error))
 
 
 def log_to_stderr() -> None:
