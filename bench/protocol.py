@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import functools
 import statistics
 import time
 from collections.abc import Callable
@@ -24,7 +23,7 @@ from starlette.types import Receive, Scope, Send
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn.server import ServerState
 
-from gateway.protocol import BoundedReadsProtocol
+from gateway.protocol import protocol_for
 from gateway.settings import Settings
 
 __all__ = ["REQUEST", "measure", "per_request"]
@@ -106,13 +105,7 @@ async def per_request(protocol: Callable[..., HttpToolsProtocol], requests: int)
 
 async def measure(rounds: int, requests: int) -> dict[str, list[float]]:
     """Microseconds per request of uvicorn's protocol and the gateway's, in ``rounds`` alternating rounds."""
-    settings = Settings.model_construct()
-    gateways = functools.partial(
-        BoundedReadsProtocol,
-        header_timeout=settings.header_timeout,
-        body_timeout=settings.body_timeout,
-        send_timeout=settings.send_timeout,
-    )
+    gateways = protocol_for(Settings.model_construct())
     protocols: list[tuple[str, Callable[..., HttpToolsProtocol]]] = [
         ("uvicorn", HttpToolsProtocol),
         ("gateway", gateways),

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import functools
 import logging
 import os
 import resource
@@ -19,7 +18,7 @@ from pydantic import ValidationError
 from strawberry.printer import print_schema
 
 from gateway.app import create_api_app, create_app, long_lived
-from gateway.protocol import BoundedReadsProtocol
+from gateway.protocol import protocol_for
 from gateway.schema import build_schema
 from gateway.schema.oplog import LineHandler
 from gateway.settings import Settings
@@ -183,12 +182,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "access_log": False,
         "timeout_keep_alive": settings.keep_alive,
         "timeout_graceful_shutdown": settings.shutdown_timeout,
-        "http": functools.partial(
-            BoundedReadsProtocol,
-            header_timeout=settings.header_timeout,
-            body_timeout=settings.body_timeout,
-            send_timeout=settings.send_timeout,
-        ),
+        "http": protocol_for(settings),
     }
     if settings.workers > 1:
         # Each worker process builds its app from the environment: hand it the settings there.

@@ -41,6 +41,8 @@ size, and a 2 MB body in chunks of one byte took 2.5 s of CPU (the built-in API 
 from __future__ import annotations
 
 import asyncio
+import functools
+from collections.abc import Callable
 from typing import Any
 
 import httptools
@@ -48,8 +50,9 @@ import orjson
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 
 from gateway.graphql_view import GRAPHQL_PATH
+from gateway.settings import Settings
 
-__all__ = ["MAX_HEAD_BYTES", "MAX_PIPELINED_REQUESTS", "MAX_URL_BYTES", "BoundedReadsProtocol"]
+__all__ = ["MAX_HEAD_BYTES", "MAX_PIPELINED_REQUESTS", "MAX_URL_BYTES", "BoundedReadsProtocol", "protocol_for"]
 
 MAX_URL_BYTES = 65_535
 """The longest URL (request target) a request may have: httptools' URL parser cannot read a longer one."""
@@ -80,6 +83,17 @@ body the built-in API reads (20 MiB by default), so that a client refused while 
 still reads the answer."""
 
 _GRAPHQL_PATH = GRAPHQL_PATH.encode()
+
+
+def protocol_for(settings: Settings) -> Callable[..., BoundedReadsProtocol]:
+    """What uvicorn's `http` option takes to serve with :class:`BoundedReadsProtocol` and the
+    timeouts of ``settings``."""
+    return functools.partial(
+        BoundedReadsProtocol,
+        header_timeout=settings.header_timeout,
+        body_timeout=settings.body_timeout,
+        send_timeout=settings.send_timeout,
+    )
 
 
 class _Refused(Exception):

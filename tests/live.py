@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import gzip
 import json
 import os
@@ -22,11 +21,11 @@ import httpx
 import uvicorn
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from gateway.protocol import BoundedReadsProtocol
+from gateway.protocol import protocol_for
 from gateway.settings import Settings
 from tests.openapi import RecordedResponse
 
-__all__ = ["GATEWAY", "Recorder", "free_port", "gateway_process", "serve", "serving"]
+__all__ = ["GATEWAY", "Recorder", "free_port", "gateway_process", "serve", "serving", "wait_until_answering"]
 
 
 class Recorder:
@@ -103,13 +102,7 @@ def serving() -> Iterator[Callable[..., str]]:
 
     def start(app: ASGIApp, port: int = 0) -> str:
         # The protocol `gateway serve` runs, with its bounds on requests, and its default timeouts.
-        settings = Settings.model_construct()
-        protocol: Any = functools.partial(  # uvicorn's annotation names a class; it calls what it is given
-            BoundedReadsProtocol,
-            header_timeout=settings.header_timeout,
-            body_timeout=settings.body_timeout,
-            send_timeout=settings.send_timeout,
-        )
+        protocol: Any = protocol_for(Settings.model_construct())  # uvicorn's annotation names a class
         config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on", http=protocol)
         server = _Server(config)
         thread = threading.Thread(target=server.run, name="uvicorn", daemon=True)
@@ -149,6 +142,18 @@ def free_port() -> int:
         return port
 
 
+def wait_until_answering(process: subprocess.Popen[str], url: str) -> None:
+    """Waits up to 15 s for the server ``process`` started to answer ``url``'s /healthz."""
+    deadline = time.monotonic() + 15
+    while True:
+        with contextlib.suppress(httpx.TransportError):
+            if httpx.get(f"{url}/healthz").status_code == 200:
+                return
+        assert process.poll() is None, "the gateway exited early"
+        assert time.monotonic() < deadline, "the gateway did not answer /healthz"
+        time.sleep(0.05)
+
+
 @contextlib.contextmanager
 def gateway_process(
     *arguments: str, env: dict[str, str] | None = None, output: list[str] | None = None
@@ -163,16 +168,7 @@ def gateway_process(
     process = subprocess.Popen([str(GATEWAY), *arguments], env=environment, stderr=subprocess.PIPE, text=True)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 15
-        while True:
-            try:
-                if httpx.get(f"{url}/healthz").status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert process.poll() is None, "the gateway exited early"
-            assert time.monotonic() < deadline, "the gateway did not answer /healthz"
-            time.sleep(0.05)
+        wait_until_answering(process, url)
         yield url
     finally:
         process.send_signal(signal.SIGTERM)

@@ -28,7 +28,7 @@ from starlette.applications import Starlette
 import gateway
 from gateway.app import YOUNG_COLLECTION_THRESHOLD, api_from_environment, app_from_environment
 from gateway.protocol import MAX_HEAD_BYTES, MAX_PIPELINED_REQUESTS, MAX_URL_BYTES
-from tests.live import GATEWAY, free_port, gateway_process
+from tests.live import GATEWAY, free_port, gateway_process, wait_until_answering
 from tests.openapi import RecordedResponse, validate_response
 
 
@@ -173,14 +173,7 @@ def test_serve_raises_its_soft_limit_on_open_files_to_the_hard_limit(tmp_path: P
     command = f"ulimit -Sn 256 && exec {GATEWAY} serve --port {port} --database {tmp_path / 'f.sqlite3'}"
     process = subprocess.Popen(["bash", "-c", command], stderr=subprocess.PIPE, text=True)
     try:
-        deadline = time.monotonic() + 15
-        while True:
-            with contextlib.suppress(httpx.TransportError):
-                if httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200:
-                    break
-            assert process.poll() is None, "the gateway exited early"
-            assert time.monotonic() < deadline, "the gateway did not answer /healthz"
-            time.sleep(0.05)
+        wait_until_answering(process, f"http://127.0.0.1:{port}")
         limits = Path(f"/proc/{process.pid}/limits").read_text()
         soft, limit = next(line.split()[3:5] for line in limits.splitlines() if line.startswith("Max open files"))
         assert soft == limit == str(hard)
@@ -207,14 +200,7 @@ def test_serve_stops_within_gateway_shutdown_timeout_and_lets_requests_under_way
         [*command, "--bench-latency-ms", "500"], env={**os.environ, **settings}, stderr=subprocess.PIPE, text=True
     )
     try:
-        deadline = time.monotonic() + 15
-        while True:
-            with contextlib.suppress(httpx.TransportError):
-                if httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200:
-                    break
-            assert process.poll() is None, "the server exited early"
-            assert time.monotonic() < deadline, "the server did not answer /healthz"
-            time.sleep(0.05)
+        wait_until_answering(process, f"http://127.0.0.1:{port}")
         head = b"POST /v1/conversations HTTP/1.1\r\nHost: api\r\nContent-Type: application/json\r\n"
         with (
             socket.create_connection(("127.0.0.1", port), timeout=10) as stalled,
