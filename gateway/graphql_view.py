@@ -9,6 +9,7 @@ the legacy behaviour (200).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import time
@@ -27,6 +28,7 @@ from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLRequestData
 
+from gateway.abandon import ABANDONMENT, CONNECTION_LOST, Abandonment
 from gateway.embedded.app import bearer_key
 from gateway.jsoncodec import PARSED_NESTING, dumps, loads, parse_too_deep
 from gateway.loaders import Loaders
@@ -157,6 +159,24 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
         self._ide_page = _offline_graphiql(self.graphql_ide_html) if graphiql else ""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Serves the request (:meth:`_serve`); a query whose client goes away meanwhile is stopped
+        (:mod:`gateway.abandon`), and the request ends quietly."""
+        on_lost = scope.get("extensions", {}).get(CONNECTION_LOST) if scope["type"] == "http" else None
+        if on_lost is None:  # another server, or a WebSocket
+            await self._serve(scope, receive, send)
+            return
+        abandonment = Abandonment(asyncio.current_task())  # type: ignore[arg-type]  # a task runs this
+        scope[ABANDONMENT] = abandonment
+        on_lost.add(abandonment)
+        try:
+            await self._serve(scope, receive, send)
+        except asyncio.CancelledError:
+            if not abandonment.absorbs():
+                raise
+        finally:
+            on_lost.discard(abandonment)
+
+    async def _serve(self, scope: Scope, receive: Receive, send: Send) -> None:
         """A POST of a JSON GraphQL request goes the short way (:meth:`_plain`); the rest to Strawberry."""
         if scope["type"] != "http" or scope["method"] != "POST":
             await super().__call__(scope, receive, send)
@@ -264,6 +284,10 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> GatewayContext:
         key = bearer_key(request.headers.get("authorization"))
         context = GatewayContext(loaders=Loaders(self._upstream().session(key), read_item_page))
+        abandonment: Abandonment | None = request.scope.get(ABANDONMENT)
+        if abandonment is not None:
+            abandonment.stop_fetches = context.loaders.stop_fetches
+            context.abandonment = abandonment
         given = request.headers.get(REQUEST_ID_HEADER, "")
         if _REQUEST_ID.fullmatch(given):
             context.request_id = given

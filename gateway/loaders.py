@@ -73,8 +73,11 @@ def _retrieved(future: asyncio.Future[Any]) -> None:
         future.exception()
 
 
-def _loader(fetch: Callable[[K], Coroutine[Any, Any, V]]) -> DataLoader[K, asyncio.Future[V]]:
-    """A DataLoader whose batch function starts one fetch per key and answers each key with it.
+def _loader(
+    fetch: Callable[[K], Coroutine[Any, Any, V]], started: list[asyncio.Future[Any]]
+) -> DataLoader[K, asyncio.Future[V]]:
+    """A DataLoader whose batch function starts one fetch per key and answers each key with it,
+    and adds it to ``started`` (the request's, for :meth:`Loaders.stop_fetches`).
 
     Batching still decides what is fetched (each key once, every key of a tick at once); but a
     batch function that gathered the fetches would hold every caller until the slowest answer
@@ -83,10 +86,11 @@ def _loader(fetch: Callable[[K], Coroutine[Any, Any, V]]) -> DataLoader[K, async
 
     async def load_many(keys: Sequence[K]) -> Sequence[asyncio.Future[V]]:
         fetches = [asyncio.ensure_future(fetch(key)) for key in keys]
-        for started in fetches:
+        for fetching in fetches:
             # A fetch whose caller went away (a cancelled request) must not have asyncio log its
             # error as "never retrieved".
-            started.add_done_callback(_retrieved)
+            fetching.add_done_callback(_retrieved)
+        started.extend(fetches)
         return fetches
 
     return DataLoader(load_fn=load_many)
@@ -185,20 +189,28 @@ class Loaders:
     def __init__(self, session: UpstreamSession, read_page: PageReader | None = None) -> None:
         self.session = session
         self._fetches = _Fetches(session, read_page)
+        self._started: list[asyncio.Future[Any]] = []
+        """Every fetch the loaders started for the request (they run as tasks of their own)."""
 
     # Each loader is made when the request first needs it: most requests use one or two.
 
     @functools.cached_property
     def _conversations(self) -> DataLoader[str, asyncio.Future[Conversation]]:
-        return _loader(self.session.get_conversation)
+        return _loader(self.session.get_conversation, self._started)
 
     @functools.cached_property
     def _pages(self) -> DataLoader[PageKey, asyncio.Future[ItemPage]]:
-        return _loader(self._fetches.page)
+        return _loader(self._fetches.page, self._started)
 
     @functools.cached_property
     def _items(self) -> DataLoader[ItemKey, asyncio.Future[Any]]:
-        return _loader(self._fetches.item)
+        return _loader(self._fetches.item, self._started)
+
+    def stop_fetches(self) -> None:
+        """Cancels the request's fetches still under way (its client went away): they send no
+        further call (a retry, say), and what they await of the upstream is dropped."""
+        for fetching in self._started:
+            fetching.cancel()
 
     async def conversation(self, conversation_id: str) -> Conversation:
         return await _value(self._conversations.load(conversation_id))

@@ -36,6 +36,12 @@ A chunked body's trailer fields are bounded alike: past `MAX_HEAD_BYTES` of them
 the body's own bytes) the connection is closed, as the app may be answering already; and so is a
 body of more than `MAX_BODY_CHUNKS` chunks: each chunk costs the parser's callbacks whatever its
 size, and a 2 MB body in chunks of one byte took 2.5 s of CPU (the built-in API reads up to 20 MiB).
+
+Each request's `scope["extensions"]` holds a set under :data:`~gateway.abandon.CONNECTION_LOST`:
+when the connection is lost before the request running is answered, each callable its app put
+there is called (the GraphQL view stops a query whose client went away: :mod:`gateway.abandon`).
+That request is also told the connection was lost, as uvicorn tells only the last one parsed,
+perhaps pipelined behind it: the one running went on to write its answer to a closed connection.
 """
 
 from __future__ import annotations
@@ -47,8 +53,9 @@ from typing import Any
 
 import httptools
 import orjson
-from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
+from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol, RequestResponseCycle
 
+from gateway.abandon import CONNECTION_LOST
 from gateway.graphql_view import GRAPHQL_PATH
 from gateway.settings import Settings
 
@@ -140,6 +147,11 @@ class BoundedReadsProtocol(HttpToolsProtocol):
         self._linger_timer: asyncio.TimerHandle | None = None
         self._linger_began = self._linger_seen = 0.0
         """When the refused connection began to drop what comes, and when something last came."""
+        self._running: RequestResponseCycle | None = None
+        """The request whose app runs now (uvicorn's `cycle` is the last one parsed, perhaps pipelined behind it)."""
+        self._on_lost: set[Callable[[], None]] = set()
+        """What the running request's app asked to be called if the connection is lost before its
+        answer is complete (`scope["extensions"]`, :data:`~gateway.abandon.CONNECTION_LOST`)."""
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -231,6 +243,8 @@ class BoundedReadsProtocol(HttpToolsProtocol):
         self._in_head = False
         self._head_bytes = self._carried = 0
         self._bodiless_bytes = self._chunks = 0
+        # ASGI's extensions are dicts of their own: uvicorn's annotation says so of every one.
+        self.scope["extensions"] = {CONNECTION_LOST: self._on_lost}  # type: ignore[dict-item]
         super().on_headers_complete()
         # Until the message is complete (at once, for a request without a body).
         self._body_seen = self.loop.time()
@@ -252,6 +266,8 @@ class BoundedReadsProtocol(HttpToolsProtocol):
         super().on_message_complete()
 
     def on_response_complete(self) -> None:
+        self._on_lost.clear()  # answered: nothing is left to stop
+        self._running = None
         super().on_response_complete()  # starts the next pipelined request, if any, and reads on
         if self._deferred is None or self.transport.is_closing():
             return
@@ -273,6 +289,10 @@ class BoundedReadsProtocol(HttpToolsProtocol):
         super().resume_writing()
         self._disarm_send()
 
+    def _start_asgi_task(self, cycle: RequestResponseCycle, app: Any) -> None:
+        self._running = cycle
+        super()._start_asgi_task(cycle, app)
+
     def connection_lost(self, exc: Exception | None) -> None:
         self._disarm_headers()
         self._disarm_body()
@@ -280,6 +300,15 @@ class BoundedReadsProtocol(HttpToolsProtocol):
         if self._linger_timer is not None:
             self._linger_timer.cancel()
         super().connection_lost(exc)
+        running = self._running
+        if running is not None and not running.response_complete:
+            # uvicorn tells only the last request parsed: one running ahead of pipelined ones would
+            # go on writing its answer to the closed connection.
+            running.disconnected = True
+            running.message_event.set()
+            on_lost, self._on_lost = self._on_lost, set()
+            for call in on_lost:
+                call()
 
     def _arm_headers(self) -> None:
         self._header_timer = self.loop.call_later(self._header_timeout, self._headers_too_slow)

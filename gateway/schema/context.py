@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from strawberry.types import Info
 
+from gateway.abandon import Abandonment
 from gateway.loaders import Loaders
 
 __all__ = ["GatewayContext", "GatewayInfo"]
@@ -24,6 +25,9 @@ class GatewayContext:
     loaders: Loaders
     request_id: str = field(default_factory=_random_id)
     """32 hex digits, unless the client sent its own `X-Request-Id`."""
+    abandonment: Abandonment | None = None
+    """What stops the request if its client goes away while a query executes (none under
+    another server than the gateway's: :mod:`gateway.abandon`)."""
 
 
 GatewayInfo = Info[GatewayContext, None]

@@ -20,6 +20,7 @@ it a runner whose stages call the gateway's work directly.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import time
 from collections import OrderedDict
@@ -27,12 +28,21 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import Any
 
-from graphql import ASTValidationRule, DocumentNode, ExecutionResult, GraphQLError, OperationDefinitionNode, parse
+from graphql import (
+    ASTValidationRule,
+    DocumentNode,
+    ExecutionResult,
+    GraphQLError,
+    OperationDefinitionNode,
+    parse,
+)
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions.runner import SchemaExtensionsRunner
 from strawberry.schema.schema import validate_document
 from strawberry.types import ExecutionContext
+from strawberry.types.graphql import OperationType
 
+from gateway.abandon import CLIENT_CLOSED_REQUEST
 from gateway.schema.errors import code_errors
 from gateway.schema.limits import Limits, check_budget, validation_rules
 from gateway.schema.oplog import log_operation
@@ -170,11 +180,17 @@ def _operation_not_named(context: ExecutionContext, names: list[str]) -> GraphQL
 class _Stage:
     """One stage of the operation, as the sync and async context manager Strawberry enters."""
 
-    __slots__ = ("_enter", "_exit")
+    __slots__ = ("_cancelled", "_enter", "_exit")
 
-    def __init__(self, enter: Callable[[], None] | None, leave: Callable[[], None] | None) -> None:
+    def __init__(
+        self,
+        enter: Callable[[], None] | None,
+        leave: Callable[[], None] | None,
+        cancelled: Callable[[], None] | None = None,
+    ) -> None:
         self._enter = enter
         self._exit = leave
+        self._cancelled = cancelled
 
     def __enter__(self) -> None:
         if self._enter is not None:
@@ -184,8 +200,11 @@ class _Stage:
         self, kind: type[BaseException] | None, error: BaseException | None, traceback: TracebackType | None
     ) -> None:
         # As a generator hook: the work after `yield` runs only when the stage ended normally.
-        if kind is None and self._exit is not None:
-            self._exit()
+        if kind is None:
+            if self._exit is not None:
+                self._exit()
+        elif kind is asyncio.CancelledError and self._cancelled is not None:
+            self._cancelled()
 
     async def __aenter__(self) -> None:
         self.__enter__()
@@ -206,7 +225,7 @@ class _Runner(SchemaExtensionsRunner):
         self._document: _Document | None = None
 
     def operation(self) -> Any:
-        return _Stage(self._begin, self._end)
+        return _Stage(self._begin, self._end, self._abandoned)
 
     def parsing(self) -> Any:
         return _Stage(self._parse, None)
@@ -215,7 +234,7 @@ class _Runner(SchemaExtensionsRunner):
         return _Stage(self._validate, None)
 
     def executing(self) -> Any:
-        return _Stage(self._execute, None)
+        return _Stage(self._execute, self._executed)
 
     def _begin(self) -> None:
         self._started = time.perf_counter()
@@ -252,6 +271,26 @@ class _Runner(SchemaExtensionsRunner):
             check_budget(context, self._hooks.limits.upstream_budget, known)
         except Exception as error:  # a bug here is the operation's error: masked and logged
             context.result = ExecutionResult(data=None, errors=[GraphQLError(str(error), original_error=error)])
+        abandonment = getattr(context.context, "abandonment", None)
+        if abandonment is not None and context.operation_type is OperationType.QUERY:
+            abandonment.executing_query = True  # from here a lost connection stops it
+
+    def _executed(self) -> None:
+        abandonment = getattr(self.execution_context.context, "abandonment", None)
+        if abandonment is not None:
+            abandonment.executing_query = False
+
+    def _abandoned(self) -> None:
+        """The operation was cancelled: if its client went away, it is logged as such (with the
+        upstream calls it made), then the view ends the request."""
+        context = self.execution_context
+        abandonment = getattr(context.context, "abandonment", None)
+        if abandonment is None or not abandonment.abandoned:
+            return
+        message = "The client closed its connection before the answer: the query was stopped."
+        error = GraphQLError(message, extensions={"code": CLIENT_CLOSED_REQUEST})
+        context.result = ExecutionResult(data=None, errors=[error])
+        self._end()
 
     def _end(self) -> None:
         code_errors(self.execution_context)

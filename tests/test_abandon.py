@@ -1,0 +1,158 @@
+"""A query whose client goes away is stopped (gateway/abandon.py): over a real socket, served by
+the gateway's HTTP protocol, with the built-in API in-process and its calls recorded."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import socket
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from gateway.app import create_app
+from gateway.upstream.client import RetryPolicy
+from tests.conftest import SettingsFactory
+from tests.graphql.harness import Recording
+from tests.live import serving
+
+LATENCY = 0.3
+"""Seconds each upstream call takes here."""
+
+_LONG = "query Long($id: ID!) { conversation(id: $id) { items(first: 150) { edges { cursor } } } }"
+"""Two upstream calls, one after the other: a page of 100 items, then one of 51."""
+
+
+class _Server:
+    def __init__(self, url: str, recording: Recording, conversation: str) -> None:
+        self.address = ("127.0.0.1", httpx.URL(url).port or 80)
+        self.url = url
+        self.recording = recording
+        self.conversation = conversation
+
+    def calls(self) -> list[str]:
+        return [f"{request.method} {request.path}" for request in self.recording.requests]
+
+    def request(self, document: str, variables: dict[str, Any]) -> bytes:
+        body = json.dumps({"query": document, "variables": variables}).encode()
+        head = "POST /graphql HTTP/1.1\r\nHost: gateway\r\nContent-Type: application/json\r\n"
+        return f"{head}Content-Length: {len(body)}\r\n\r\n".encode() + body
+
+    def leave_after(self, seconds: float, *requests: bytes) -> None:
+        """Sends ``requests`` on one connection (pipelined, if several) and closes it ``seconds`` later."""
+        with socket.create_connection(self.address, timeout=10) as connection:
+            connection.sendall(b"".join(requests))
+            time.sleep(seconds)
+
+
+@pytest.fixture
+def server(make_settings: SettingsFactory) -> Iterator[_Server]:
+    """A gateway over a socket whose upstream calls take `LATENCY` each, and a conversation of 151 items."""
+    recording = Recording()
+
+    async def slow(request: httpx.Request) -> None:
+        if request.method == "GET":
+            await asyncio.sleep(LATENCY)
+
+    app = create_app(make_settings(), upstream_transport=recording.wrap)
+    with serving() as start:
+        url = start(app)
+        with httpx.Client(base_url=url, timeout=30) as client:
+            created = client.post("/v1/conversations", json={}).json()["id"]
+            for batch in range(8):
+                items = [{"type": "message", "role": "user", "content": f"m{batch}.{n}"} for n in range(20)]
+                assert client.post(f"/v1/conversations/{created}/items", json={"items": items}).status_code == 200
+        recording.slow_fault = slow
+        yield _Server(url, recording, created)
+
+
+@pytest.fixture
+def operations(caplog: pytest.LogCaptureFixture) -> Iterator[Callable[[], list[dict[str, Any]]]]:
+    """The operation log lines so far, and any ERROR uvicorn logged (it raises)."""
+    caplog.set_level(logging.INFO, logger="gateway.operations")
+    uvicorn_errors = logging.getLogger("uvicorn.error")
+    uvicorn_errors.addHandler(caplog.handler)
+
+    def lines() -> list[dict[str, Any]]:
+        assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
+        return [json.loads(r.getMessage()) for r in caplog.records if r.name == "gateway.operations"]
+
+    yield lines
+    uvicorn_errors.removeHandler(caplog.handler)
+
+
+def test_a_query_whose_client_goes_away_makes_no_further_upstream_call(
+    server: _Server, operations: Callable[[], list[dict[str, Any]]]
+) -> None:
+    conversation = server.conversation
+    with httpx.Client(base_url=server.url, timeout=30) as client:
+        whole = client.post("/graphql", json={"query": _LONG, "variables": {"id": conversation}}).json()
+    assert len(whole["data"]["conversation"]["items"]["edges"]) == 150
+    assert len(server.calls()) == 2  # the first page, then the second
+    server.recording.requests.clear()
+
+    server.leave_after(LATENCY / 2, server.request(_LONG, {"id": conversation}))
+    time.sleep(3 * LATENCY)
+    assert server.calls() == [f"GET /conversations/{conversation}/items"]  # and not the second page
+    line = operations()[-1]
+    assert (line["operationName"], line["upstreamCalls"], line["errorCodes"]) == ("Long", 1, ["CLIENT_CLOSED_REQUEST"])
+    assert line["durationMs"] < 1000 * LATENCY  # ended when the client left
+
+    with httpx.Client(base_url=server.url, timeout=30) as client:  # the gateway goes on serving
+        again = client.post("/graphql", json={"query": _LONG, "variables": {"id": conversation}}).json()
+    assert again == whole
+
+
+def test_a_query_pipelined_ahead_of_another_is_stopped_with_it_and_the_server_logs_no_error(
+    server: _Server, operations: Callable[[], list[dict[str, Any]]]
+) -> None:
+    """uvicorn tells only the last request parsed that its connection was lost: the first one,
+    stopped, would have been answered 500 ("ASGI callable returned without starting response")."""
+    conversation = server.conversation
+    request = server.request(_LONG, {"id": conversation})
+    server.leave_after(LATENCY / 2, request, request)
+    time.sleep(3 * LATENCY)
+    assert server.calls() == [f"GET /conversations/{conversation}/items"]  # the second request never ran
+    assert [line["errorCodes"] for line in operations()] == [["CLIENT_CLOSED_REQUEST"]]
+
+
+def test_a_query_whose_client_goes_away_sends_no_retry(
+    server: _Server, operations: Callable[[], list[dict[str, Any]]]
+) -> None:
+    """The retry waits in the upstream fetch's own task, which goes on when the request's task stops."""
+    conversation = server.conversation
+    server.recording.slow_fault = None
+    server.recording.fault = lambda request: (
+        httpx.Response(429, headers={"Retry-After": "1"}, json={"error": {"message": "Slow down."}})
+        if request.method == "GET"
+        else None
+    )
+    assert RetryPolicy().attempts == 3
+    server.leave_after(0.3, server.request(_LONG, {"id": conversation}))
+    time.sleep(2.5)  # two retries would have come by now
+    assert server.calls() == [f"GET /conversations/{conversation}/items"]
+    assert operations()[-1]["errorCodes"] == ["CLIENT_CLOSED_REQUEST"]
+
+
+def test_a_mutation_whose_client_goes_away_is_carried_out_whole(
+    server: _Server, operations: Callable[[], list[dict[str, Any]]]
+) -> None:
+    """Its writes are what was asked for: they are made, and the payload's reads with them."""
+    conversation = server.conversation
+    mutation = """mutation Add($id: ID!) {
+      addConversationItems(input: {conversationId: $id, items: [{message: {role: USER, text: "late"}}]}) {
+        conversation { items(last: 1) { edges { cursor } } }
+      }
+    }"""
+    server.recording.requests.clear()
+    server.leave_after(0.05, server.request(mutation, {"id": conversation}))
+    time.sleep(4 * LATENCY)
+    line = operations()[-1]
+    assert (line["operationType"], line["errorCodes"]) == ("mutation", [])
+    with httpx.Client(base_url=server.url, timeout=30) as client:
+        newest = client.get(f"/v1/conversations/{conversation}/items", params={"limit": 1}).json()["data"][0]
+    assert newest["content"][0]["text"] == "late"
