@@ -162,10 +162,11 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
         """Serves the request (:meth:`_serve`); a query whose client goes away meanwhile is stopped
         (:mod:`gateway.abandon`), and the request ends quietly."""
         on_lost = scope.get("extensions", {}).get(CONNECTION_LOST) if scope["type"] == "http" else None
-        if on_lost is None:  # another server, or a WebSocket
+        task = asyncio.current_task()
+        if on_lost is None or task is None:  # another server, or a WebSocket
             await self._serve(scope, receive, send)
             return
-        abandonment = Abandonment(asyncio.current_task())  # type: ignore[arg-type]  # a task runs this
+        abandonment = Abandonment(task)
         scope[ABANDONMENT] = abandonment
         on_lost.add(abandonment)
         try:

@@ -28,11 +28,13 @@ _LONG = "query Long($id: ID!) { conversation(id: $id) { items(first: 150) { edge
 
 
 class _Server:
-    def __init__(self, url: str, recording: Recording, conversation: str) -> None:
+    def __init__(self, url: str, recording: Recording, conversation: str, began: list[str]) -> None:
         self.address = ("127.0.0.1", httpx.URL(url).port or 80)
         self.url = url
         self.recording = recording
         self.conversation = conversation
+        self.began = began
+        """The upstream calls begun, as `METHOD path` (those in `calls` have ended)."""
 
     def calls(self) -> list[str]:
         return [f"{request.method} {request.path}" for request in self.recording.requests]
@@ -42,21 +44,25 @@ class _Server:
         head = "POST /graphql HTTP/1.1\r\nHost: gateway\r\nContent-Type: application/json\r\n"
         return f"{head}Content-Length: {len(body)}\r\n\r\n".encode() + body
 
-    def leave_after(self, seconds: float, *requests: bytes) -> None:
-        """Sends ``requests`` on one connection (pipelined, if several) and closes it ``seconds`` later."""
+    def leave_once(self, made: Callable[[], bool], *requests: bytes) -> None:
+        """Sends ``requests`` on one connection (pipelined, if several), and closes it once ``made()``."""
         with socket.create_connection(self.address, timeout=10) as connection:
             connection.sendall(b"".join(requests))
-            time.sleep(seconds)
+            deadline = time.monotonic() + 10
+            while not made():
+                assert time.monotonic() < deadline, "the gateway did not get that far"
+                time.sleep(0.005)
 
 
 @pytest.fixture
 def server(make_settings: SettingsFactory) -> Iterator[_Server]:
-    """A gateway over a socket whose upstream calls take `LATENCY` each, and a conversation of 151 items."""
+    """A gateway over a socket whose upstream calls take `LATENCY` each, and a conversation of 160 items."""
     recording = Recording()
+    began: list[str] = []
 
     async def slow(request: httpx.Request) -> None:
-        if request.method == "GET":
-            await asyncio.sleep(LATENCY)
+        began.append(f"{request.method} {request.url.path}")
+        await asyncio.sleep(LATENCY)
 
     app = create_app(make_settings(), upstream_transport=recording.wrap)
     with serving() as start:
@@ -67,7 +73,7 @@ def server(make_settings: SettingsFactory) -> Iterator[_Server]:
                 items = [{"type": "message", "role": "user", "content": f"m{batch}.{n}"} for n in range(20)]
                 assert client.post(f"/v1/conversations/{created}/items", json={"items": items}).status_code == 200
         recording.slow_fault = slow
-        yield _Server(url, recording, created)
+        yield _Server(url, recording, created, began)
 
 
 @pytest.fixture
@@ -94,13 +100,15 @@ def test_a_query_whose_client_goes_away_makes_no_further_upstream_call(
     assert len(whole["data"]["conversation"]["items"]["edges"]) == 150
     assert len(server.calls()) == 2  # the first page, then the second
     server.recording.requests.clear()
+    server.began.clear()
 
-    server.leave_after(LATENCY / 2, server.request(_LONG, {"id": conversation}))
-    time.sleep(3 * LATENCY)
-    assert server.calls() == [f"GET /conversations/{conversation}/items"]  # and not the second page
+    server.leave_once(lambda: bool(server.began), server.request(_LONG, {"id": conversation}))
+    time.sleep(3 * LATENCY)  # the second page's call would have begun by now
+    assert server.began == [f"GET /conversations/{conversation}/items"]
+    assert server.calls() == server.began  # the first page's call ended (cancelled) with the request
     line = operations()[-1]
     assert (line["operationName"], line["upstreamCalls"], line["errorCodes"]) == ("Long", 1, ["CLIENT_CLOSED_REQUEST"])
-    assert line["durationMs"] < 1000 * LATENCY  # ended when the client left
+    assert line["durationMs"] < 1000 * LATENCY  # ended when the client left, in the first call
 
     with httpx.Client(base_url=server.url, timeout=30) as client:  # the gateway goes on serving
         again = client.post("/graphql", json={"query": _LONG, "variables": {"id": conversation}}).json()
@@ -114,9 +122,9 @@ def test_a_query_pipelined_ahead_of_another_is_stopped_with_it_and_the_server_lo
     stopped, would have been answered 500 ("ASGI callable returned without starting response")."""
     conversation = server.conversation
     request = server.request(_LONG, {"id": conversation})
-    server.leave_after(LATENCY / 2, request, request)
+    server.leave_once(lambda: bool(server.began), request, request)
     time.sleep(3 * LATENCY)
-    assert server.calls() == [f"GET /conversations/{conversation}/items"]  # the second request never ran
+    assert server.began == [f"GET /conversations/{conversation}/items"]  # the second request never ran
     assert [line["errorCodes"] for line in operations()] == [["CLIENT_CLOSED_REQUEST"]]
 
 
@@ -132,8 +140,8 @@ def test_a_query_whose_client_goes_away_sends_no_retry(
         else None
     )
     assert RetryPolicy().attempts == 3
-    server.leave_after(0.3, server.request(_LONG, {"id": conversation}))
-    time.sleep(2.5)  # two retries would have come by now
+    server.leave_once(lambda: bool(server.calls()), server.request(_LONG, {"id": conversation}))
+    time.sleep(2.5)  # the fetch waits 1 s before each of its two retries
     assert server.calls() == [f"GET /conversations/{conversation}/items"]
     assert operations()[-1]["errorCodes"] == ["CLIENT_CLOSED_REQUEST"]
 
@@ -148,9 +156,10 @@ def test_a_mutation_whose_client_goes_away_is_carried_out_whole(
         conversation { items(last: 1) { edges { cursor } } }
       }
     }"""
-    server.recording.requests.clear()
-    server.leave_after(0.05, server.request(mutation, {"id": conversation}))
-    time.sleep(4 * LATENCY)
+    server.leave_once(lambda: bool(server.began), server.request(mutation, {"id": conversation}))
+    time.sleep(3 * LATENCY)
+    path = f"/conversations/{conversation}/items"
+    assert server.calls() == [f"POST {path}", f"GET {path}"]  # the write, then the payload's page
     line = operations()[-1]
     assert (line["operationType"], line["errorCodes"]) == ("mutation", [])
     with httpx.Client(base_url=server.url, timeout=30) as client:
