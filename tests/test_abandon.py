@@ -39,7 +39,10 @@ class _Server:
     def calls(self) -> list[str]:
         return [f"{request.method} {request.path}" for request in self.recording.requests]
 
-    def request(self, document: str, variables: dict[str, Any]) -> bytes:
+    def request(self, document: str, variables: dict[str, Any], method: str = "POST") -> bytes:
+        if method == "GET":
+            query = httpx.QueryParams({"query": document, "variables": json.dumps(variables)})
+            return f"GET /graphql?{query} HTTP/1.1\r\nHost: gateway\r\n\r\n".encode()
         body = json.dumps({"query": document, "variables": variables}).encode()
         head = "POST /graphql HTTP/1.1\r\nHost: gateway\r\nContent-Type: application/json\r\n"
         return f"{head}Content-Length: {len(body)}\r\n\r\n".encode() + body
@@ -91,8 +94,9 @@ def operations(caplog: pytest.LogCaptureFixture) -> Iterator[Callable[[], list[d
     uvicorn_errors.removeHandler(caplog.handler)
 
 
+@pytest.mark.parametrize("method", ["POST", "GET"])  # the view's short path, and Strawberry's
 def test_a_query_whose_client_goes_away_makes_no_further_upstream_call(
-    server: _Server, operations: Callable[[], list[dict[str, Any]]]
+    method: str, server: _Server, operations: Callable[[], list[dict[str, Any]]]
 ) -> None:
     conversation = server.conversation
     with httpx.Client(base_url=server.url, timeout=30) as client:
@@ -102,7 +106,7 @@ def test_a_query_whose_client_goes_away_makes_no_further_upstream_call(
     server.recording.requests.clear()
     server.began.clear()
 
-    server.leave_once(lambda: bool(server.began), server.request(_LONG, {"id": conversation}))
+    server.leave_once(lambda: bool(server.began), server.request(_LONG, {"id": conversation}, method))
     time.sleep(3 * LATENCY)  # the second page's call would have begun by now
     assert server.began == [f"GET /conversations/{conversation}/items"]
     assert server.calls() == server.began  # the first page's call ended (cancelled) with the request
