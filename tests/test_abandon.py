@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
-from gateway.app import create_app
+from gateway.app import create_api_app, create_app
 from gateway.upstream.client import RetryPolicy
 from tests.conftest import SettingsFactory
 from tests.graphql.harness import Recording
@@ -169,3 +169,35 @@ def test_a_mutation_whose_client_goes_away_is_carried_out_whole(
     with httpx.Client(base_url=server.url, timeout=30) as client:
         newest = client.get(f"/v1/conversations/{conversation}/items", params={"limit": 1}).json()["data"][0]
     assert newest["content"][0]["text"] == "late"
+
+
+def test_a_query_over_a_networked_upstream_whose_client_goes_away_drops_its_call_and_the_gateway_goes_on(
+    make_settings: SettingsFactory, operations: Callable[[], list[dict[str, Any]]]
+) -> None:
+    """Over aiohttp (the networked upstream's transport) the call under way is dropped cleanly:
+    the upstream sees no second page's call, nothing is logged or left unclosed (the suite's
+    warnings are errors), and the next query is answered whole."""
+    with serving() as start:
+        upstream = start(create_api_app(make_settings(bench_latency_ms=1)))
+        with httpx.Client(base_url=upstream, timeout=30) as client:
+            conversation = client.post("/v1/conversations", json={}).json()["id"]
+            for batch in range(8):
+                items = [{"type": "message", "role": "user", "content": f"m{batch}.{n}"} for n in range(20)]
+                client.post(f"/v1/conversations/{conversation}/items", json={"items": items})
+            client.put("/_bench/latency", json={"milliseconds": 1000 * LATENCY}).raise_for_status()
+
+            def arrived() -> int:
+                count: int = client.get("/_bench/requests").json()["requests"]
+                return count
+
+            url = start(create_app(make_settings(upstream_url=f"{upstream}/v1")))
+            server = _Server(url, Recording(), conversation, [])
+            before = arrived()
+            server.leave_once(lambda: arrived() > before, server.request(_LONG, {"id": conversation}))
+            time.sleep(3 * LATENCY)
+            assert arrived() == before + 1  # the first page's call, and not the second
+            assert operations()[-1]["errorCodes"] == ["CLIENT_CLOSED_REQUEST"]
+            with httpx.Client(base_url=url, timeout=30) as gateway:
+                answer = gateway.post("/graphql", json={"query": _LONG, "variables": {"id": conversation}}).json()
+            assert len(answer["data"]["conversation"]["items"]["edges"]) == 150
+            assert arrived() == before + 3
