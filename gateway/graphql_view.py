@@ -161,7 +161,7 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Serves the request (:meth:`_serve`); a query whose client goes away meanwhile is stopped
         (:mod:`gateway.abandon`), and the request ends quietly."""
-        on_lost = scope.get("extensions", {}).get(CONNECTION_LOST) if scope["type"] == "http" else None
+        on_lost = (scope.get("extensions") or {}).get(CONNECTION_LOST) if scope["type"] == "http" else None
         task = asyncio.current_task()
         if on_lost is None or task is None:  # another server, or a WebSocket
             await self._serve(scope, receive, send)

@@ -3,8 +3,10 @@
 Before the document is parsed: the token limit (a parse option) and the validation rules of the
 depth and alias limits (and of disabled introspection). Parsing and validation: each document
 text is parsed once and each parsed document validated once, both kept in one bounded cache.
-Before execution: the upstream budget. When the operation ends: the errors' codes, then the
-operation's log line, which reports those codes.
+Before execution: the upstream budget, and, for a query, the mark that lets a lost connection stop
+it (:mod:`gateway.abandon`). When the operation ends: the errors' codes, then the operation's log
+line, which reports those codes; a query stopped because its client went away ends the same way,
+its one error `CLIENT_CLOSED_REQUEST`.
 
 The cache is bounded by what its documents weigh, not only by their number: a parsed document
 keeps a Python object for each of its tokens and nodes, some 600 bytes a token, and 1,024 new
@@ -28,14 +30,7 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import Any
 
-from graphql import (
-    ASTValidationRule,
-    DocumentNode,
-    ExecutionResult,
-    GraphQLError,
-    OperationDefinitionNode,
-    parse,
-)
+from graphql import ASTValidationRule, DocumentNode, ExecutionResult, GraphQLError, OperationDefinitionNode, parse
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions.runner import SchemaExtensionsRunner
 from strawberry.schema.schema import validate_document
