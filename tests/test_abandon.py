@@ -59,7 +59,8 @@ class _Server:
 
 @pytest.fixture
 def server(make_settings: SettingsFactory) -> Iterator[_Server]:
-    """A gateway over a socket whose upstream calls take `LATENCY` each, and a conversation of 160 items."""
+    """A gateway over a socket that runs one GraphQL request at a time, whose upstream calls take
+    `LATENCY` each, and a conversation of 160 items."""
     recording = Recording()
     began: list[str] = []
 
@@ -67,7 +68,7 @@ def server(make_settings: SettingsFactory) -> Iterator[_Server]:
         began.append(f"{request.method} {request.url.path}")
         await asyncio.sleep(LATENCY)
 
-    app = create_app(make_settings(), upstream_transport=recording.wrap)
+    app = create_app(make_settings(max_concurrent_requests=1), upstream_transport=recording.wrap)
     with serving() as start:
         url = start(app)
         with httpx.Client(base_url=url, timeout=30) as client:
@@ -94,6 +95,15 @@ def operations(caplog: pytest.LogCaptureFixture) -> Iterator[Callable[[], list[d
     uvicorn_errors.removeHandler(caplog.handler)
 
 
+def _next_line(operations: Callable[[], list[dict[str, Any]]], number: int) -> dict[str, Any]:
+    """The operation log's line ``number`` (from 1), once it is written (the server is another thread)."""
+    deadline = time.monotonic() + 5
+    while len(lines := operations()) < number:
+        assert time.monotonic() < deadline, "no such line"
+        time.sleep(0.005)
+    return lines[number - 1]
+
+
 @pytest.mark.parametrize("method", ["POST", "GET"])  # the view's short path, and Strawberry's
 def test_a_query_whose_client_goes_away_makes_no_further_upstream_call(
     method: str, server: _Server, operations: Callable[[], list[dict[str, Any]]]
@@ -107,16 +117,18 @@ def test_a_query_whose_client_goes_away_makes_no_further_upstream_call(
     server.began.clear()
 
     server.leave_once(lambda: bool(server.began), server.request(_LONG, {"id": conversation}, method))
-    time.sleep(3 * LATENCY)  # the second page's call would have begun by now
-    assert server.began == [f"GET /conversations/{conversation}/items"]
-    assert server.calls() == server.began  # the first page's call ended (cancelled) with the request
-    line = operations()[-1]
+    line = _next_line(operations, 2)
     assert (line["operationName"], line["upstreamCalls"], line["errorCodes"]) == ("Long", 1, ["CLIENT_CLOSED_REQUEST"])
     assert line["durationMs"] < 1000 * LATENCY  # ended when the client left, in the first call
+    assert server.calls() == server.began  # the first page's call ended (cancelled) with the request
 
-    with httpx.Client(base_url=server.url, timeout=30) as client:  # the gateway goes on serving
+    # Its place is free at once (one request at a time here: it would be refused as OVERLOADED).
+    with httpx.Client(base_url=server.url, timeout=30) as client:
         again = client.post("/graphql", json={"query": _LONG, "variables": {"id": conversation}}).json()
     assert again == whole
+    time.sleep(LATENCY)
+    page = f"GET /conversations/{conversation}/items"
+    assert server.began == [page, page, page]  # the abandoned query's first page, then the next query's two
 
 
 def test_a_query_pipelined_ahead_of_another_is_stopped_with_it_and_the_server_logs_no_error(
