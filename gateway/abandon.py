@@ -9,9 +9,13 @@ of a long connection, the retries of a failing call) and its place among the req
 The gateway's HTTP protocol (:mod:`gateway.protocol`) puts a set under :data:`CONNECTION_LOST`
 in each request's `scope["extensions"]`, and calls each callable in it when the connection is
 lost before the request is answered. The GraphQL view adds the request's :class:`Abandonment`:
-while a query executes, it stops the request's upstream fetches under way and cancels the
-request's task; the view then ends the request quietly, and the operation's log line says
-`CLIENT_CLOSED_REQUEST` (nginx's 499). A mutation is not stopped: its writes finish, as a
+while a query executes, it stops the request's upstream fetches and cancels the request's task;
+the view then ends the request quietly, and the operation's log line says
+`CLIENT_CLOSED_REQUEST` (nginx's 499). A fetch waiting (for a retry, for a free slot) is
+cancelled; one whose call is under way is let end and its answer dropped, with no retry: cut
+off in the middle, the call would leave a connection that cannot be used again, and the next
+call would pay for a new one (against OpenAI, a TLS handshake). nginx and Envoy cut it; the
+upstream does the work either way. A mutation is not stopped: its writes finish, as a
 server finishes a request whose client left, so that what was asked is done whole. Under
 another server (none puts the set in the scope) nothing is stopped.
 """

@@ -207,10 +207,14 @@ class Loaders:
         return _loader(self._fetches.item, self._started)
 
     def stop_fetches(self) -> None:
-        """Cancels the request's fetches still under way (its client went away): they send no
-        further call (a retry, say), and what they await of the upstream is dropped."""
+        """Stops the request's fetches (its client went away): they send no further call (a retry,
+        say). Those waiting (for a retry, or for a free slot) are cancelled; those whose call is
+        under way end as cancelled once its answer is read, which keeps the connection usable
+        (:meth:`UpstreamSession.stop`)."""
+        exchanging = self.session.stop()
         for fetching in self._started:
-            fetching.cancel()
+            if fetching not in exchanging:
+                fetching.cancel()
 
     async def conversation(self, conversation_id: str) -> Conversation:
         return await _value(self._conversations.load(conversation_id))

@@ -314,6 +314,18 @@ class UpstreamSession:
         """What is left of the operation's budget of answer bytes, shared by its calls."""
         timeout = client.operation_timeout
         self.deadline = None if timeout is None else time.monotonic() + timeout
+        self.stopped = False
+        """Whether the request was stopped (its client went away): no further call is sent."""
+        self._exchanging: set[asyncio.Task[Any] | None] = set()
+        """The tasks whose call is under way: sent, its answer not yet read whole."""
+
+    def stop(self) -> frozenset[asyncio.Task[Any] | None]:
+        """Sends no further call, and gives the tasks whose call is under way. Those are best let end:
+        a call cut off in the middle leaves a connection that cannot be used again, and the next call
+        pays for a new one (against OpenAI, a TLS handshake). Their answers are read and dropped:
+        each such task then ends as cancelled, with no retry, its answer not validated."""
+        self.stopped = True
+        return frozenset(self._exchanging)
 
     # Conversations
 
@@ -403,18 +415,26 @@ class UpstreamSession:
         while True:
             attempt += 1
             try:
-                return await self._send_once(method, path, params=params, json=json)
+                response = await self._send_once(method, path, params=params, json=json)
             except UpstreamError as error:
+                if self.stopped:
+                    raise asyncio.CancelledError from None
                 delay = retry.delay(attempt, error) if method == "GET" and self.retries_left > 0 else None
                 remaining = self._remaining()
                 if delay is None or (remaining is not None and delay >= remaining):
                     raise
+            else:
+                if self.stopped:
+                    raise asyncio.CancelledError
+                return response
             self.retries_left -= 1
             await asyncio.sleep(delay)
 
     async def _send_once(
         self, method: str, path: str, *, params: list[tuple[str, str]] | None, json: Any
     ) -> httpx.Response:
+        if self.stopped:
+            raise asyncio.CancelledError
         if self._malformed_key:
             raise MalformedKey
         if self.budget is not None and self.calls >= self.budget:
@@ -431,7 +451,12 @@ class UpstreamSession:
             async with asyncio.timeout(remaining), self._slots:
                 request = self._client.request(method, path, params, json, self._headers, counted=self.answer_bytes)
                 self.calls += 1
-                response = await self._client.send(request)
+                exchanging = asyncio.current_task()
+                self._exchanging.add(exchanging)
+                try:
+                    response = await self._client.send(request)
+                finally:
+                    self._exchanging.discard(exchanging)
         except TimeoutError:
             raise OperationDeadline("The operation ran out of time while this call was under way.", sent=True) from None
         except httpx.TransportError as transport_error:
