@@ -43,7 +43,8 @@ class Abandonment:
     """One request's: when its connection is lost while a query executes, stops the request.
 
     Called by the server (see the module). :attr:`executing_query` is set while the operation,
-    a query, executes; :attr:`stop_fetches` stops the upstream calls under way for the request.
+    a query, executes; :attr:`stop_fetches` stops the request's upstream fetches
+    (:meth:`gateway.loaders.Loaders.stop_fetches`).
     """
 
     __slots__ = ("_task", "abandoned", "executing_query", "stop_fetches")
