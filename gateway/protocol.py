@@ -42,6 +42,9 @@ when the connection is lost before the request running is answered, each callabl
 there is called (the GraphQL view stops a query whose client went away: :mod:`gateway.abandon`).
 That request is also told the connection was lost, as uvicorn tells only the last one parsed,
 perhaps pipelined behind it: the one running went on to write its answer to a closed connection.
+
+An answer of known length goes out in one system call, its head with its body (:class:`_OneWrite`):
+uvicorn wrote the head, then the body.
 """
 
 from __future__ import annotations
@@ -101,6 +104,53 @@ def protocol_for(settings: Settings) -> Callable[..., BoundedReadsProtocol]:
         body_timeout=settings.body_timeout,
         send_timeout=settings.send_timeout,
     )
+
+
+class _OneWrite:
+    """The transport a request's answer is written to: its status line and headers, when a body of
+    a known length follows (`Content-Length`, not a HEAD), are held until the body's first piece
+    and go out with it, in one system call (uvicorn wrote them apart: two system calls and two TCP
+    segments, 6.8-7.2 µs more of the server's CPU per answer on this host, measured over loopback
+    with uvloop). A body of unknown length (a stream) may be slow to start: its head goes at once.
+    """
+
+    __slots__ = ("_cycle", "_held", "_started", "_transport")
+
+    def __init__(self, transport: asyncio.Transport, cycle: RequestResponseCycle) -> None:
+        self._transport = transport
+        self._cycle = cycle
+        self._started = False
+        """Whether the answer's head has been written (here: perhaps held)."""
+        self._held: bytes | None = None
+        """The head, until the body's first piece."""
+
+    def write(self, data: bytes) -> None:
+        held = self._held
+        if held is not None:
+            self._held = None
+            self._transport.writelines((held, data))  # one `writev`, neither copied
+            return
+        cycle = self._cycle
+        if not self._started and cycle.response_started:  # the head: `100 Continue` comes before
+            self._started = True
+            if cycle.chunked_encoding is False and cycle.expected_content_length and cycle.scope["method"] != "HEAD":
+                self._held = data
+                return
+        self._transport.write(data)
+
+    def close(self) -> None:
+        self.flush()
+        self._transport.close()
+
+    def is_closing(self) -> bool:
+        return self._transport.is_closing()
+
+    def flush(self) -> None:
+        """Writes the head held, if any (the answer ends without a body after all)."""
+        held = self._held
+        if held is not None:
+            self._held = None
+            self._transport.write(held)
 
 
 class _Refused(Exception):
@@ -245,7 +295,11 @@ class BoundedReadsProtocol(HttpToolsProtocol):
         self._bodiless_bytes = self._chunks = 0
         # ASGI's extensions are dicts of their own: uvicorn's annotation says so of every one.
         self.scope["extensions"] = {CONNECTION_LOST: self._on_lost}  # type: ignore[dict-item]
+        parsed = self.cycle
         super().on_headers_complete()
+        cycle = self.cycle
+        if cycle is not None and cycle is not parsed:  # a request (not an upgrade)
+            cycle.transport = _OneWrite(self.transport, cycle)  # type: ignore[assignment]
         # Until the message is complete (at once, for a request without a body).
         self._body_seen = self.loop.time()
         self._body_timer = self.loop.call_later(self._body_timeout, self._body_too_slow)
@@ -266,6 +320,9 @@ class BoundedReadsProtocol(HttpToolsProtocol):
         super().on_message_complete()
 
     def on_response_complete(self) -> None:
+        running = self._running
+        if running is not None and isinstance(running.transport, _OneWrite):
+            running.transport.flush()
         self._on_lost.clear()  # answered: nothing is left to stop
         self._running = None
         super().on_response_complete()  # starts the next pipelined request, if any, and reads on
