@@ -176,6 +176,9 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
                 raise
         finally:
             on_lost.discard(abandonment)
+            # The server keeps the scope until the connection's next request: through the
+            # abandonment it would keep this request's loaders, and every item they fetched.
+            del scope[ABANDONMENT]
 
     async def _serve(self, scope: Scope, receive: Receive, send: Send) -> None:
         """A POST of a JSON GraphQL request goes the short way (:meth:`_plain`); the rest to Strawberry."""

@@ -4,10 +4,12 @@ in-process (as `bench/protocol.py` feeds them), over a transport that records ea
 from __future__ import annotations
 
 import asyncio
+import gc
 from typing import Any
 
 import uvicorn
 from starlette.types import Receive, Scope, Send
+from uvicorn.protocols.http.httptools_impl import RequestResponseCycle
 from uvicorn.server import ServerState
 
 from gateway.protocol import protocol_for
@@ -127,3 +129,18 @@ async def test_a_body_of_unknown_length_has_its_head_written_before_it_starts() 
     (head,) = transport.writes[0]
     assert b"transfer-encoding: chunked" in head
     assert [len(pieces) for pieces in transport.writes] == [1, 1, 1]  # then each piece of the body
+
+
+async def test_an_answered_request_leaves_nothing_for_the_cycle_collector() -> None:
+    """Each request's objects (its cycle, scope, headers) are freed by reference counting once it is
+    answered: a reference cycle among them left every request to the collector, which `gateway
+    serve` runs seldom (10 MiB more resident after the bench's 6,000 operations, and its passes)."""
+    gc.collect()
+    gc.disable()
+    try:
+        transport = await _fed(_post() + _post(), b"HEAD /graphql HTTP/1.1\r\nHost: g\r\n\r\n")
+        left = [kept for kept in gc.get_objects() if isinstance(kept, RequestResponseCycle)]
+    finally:
+        gc.enable()
+    assert transport.writes
+    assert left == []

@@ -26,6 +26,8 @@ from graphql import FieldNode
 
 import gateway.app
 from gateway.app import create_app
+from gateway.graphql_view import GatewayGraphQL
+from gateway.loaders import Loaders
 from gateway.schema import GatewayContext, build_schema, hooks, selection
 from tests.conftest import Gateway, SettingsFactory
 from tests.graphql.conftest import Seed, messages
@@ -65,6 +67,50 @@ async def test_a_request_leaves_nothing_for_the_cycle_collector(
     assert answer.get("data"), answer
     assert len(left) == 1
     assert left[0] is None, "the request's context is still alive: a reference cycle holds it"
+
+
+@pytest.mark.parametrize("http", ["network"], indirect=True)
+async def test_a_request_over_a_socket_leaves_nothing_for_the_cycle_collector(
+    seed: Seed,
+    graphql: GraphQLClient,
+    request_contexts: list[weakref.ref[GatewayContext]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Served by the gateway's HTTP protocol, a request also has what stops it if its client goes
+    away (gateway/abandon.py) and a transport that writes its answer in one call: none of it may
+    hold the request. Nor may the connection, kept open for the next request, hold the last one's
+    loaders (and every item they fetched). The server runs in another thread, which may end the
+    request just after its answer has come: they are looked at until they are freed, for up to 2 s."""
+    conversation_id = await seed(*messages(6))
+    await graphql.execute(QUERY, {"c": conversation_id})
+    gc.collect()
+    request_contexts.clear()
+
+    loaders: list[weakref.ref[Loaders]] = []
+    get_context = GatewayGraphQL.get_context  # request_contexts' own
+
+    async def remembered(self: GatewayGraphQL, request: Any, response: Any) -> Any:
+        context = await get_context(self, request, response)
+        loaders.append(weakref.ref(context.loaders))
+        return context
+
+    monkeypatch.setattr(GatewayGraphQL, "get_context", remembered)
+
+    gc.disable()
+    try:
+        answer = await graphql.execute(QUERY, {"c": conversation_id})
+        (context,) = request_contexts
+        (loader,) = loaders
+        for _ in range(200):
+            if context() is None and loader() is None:
+                break
+            await asyncio.sleep(0.01)
+        left = (context(), loader())
+    finally:
+        gc.enable()
+
+    assert answer.get("data"), answer
+    assert left == (None, None), "the request's context or loaders are still alive"
 
 
 ERRORS = {
