@@ -26,7 +26,7 @@ from uvicorn.server import ServerState
 from gateway.protocol import protocol_for
 from gateway.settings import Settings
 
-__all__ = ["REQUEST", "measure", "per_request"]
+__all__ = ["REQUEST", "CountingTransport", "measure", "per_request"]
 
 _BODY = (
     b'{"query": "query A($id: ID!) { conversation(id: $id) { id } }", '
@@ -51,7 +51,7 @@ async def _app(scope: Scope, receive: Receive, send: Send) -> None:
     await send({"type": "http.response.body", "body": _ANSWER})
 
 
-class _Transport:
+class CountingTransport:
     """A transport that counts what is written to it and reads nothing."""
 
     def __init__(self) -> None:
@@ -88,7 +88,7 @@ async def per_request(protocol: Callable[..., HttpToolsProtocol], requests: int)
     config = uvicorn.Config(_app, log_level="warning", access_log=False)
     config.load()
     connection = protocol(config=config, server_state=ServerState(), app_state={})
-    transport = _Transport()
+    transport = CountingTransport()
     connection.connection_made(transport)  # type: ignore[arg-type]
     started = time.perf_counter()
     for _ in range(requests):

@@ -142,18 +142,16 @@ class _OneWrite:
         self._transport.write(data)
 
     def close(self) -> None:
-        self.flush()
-        self._transport.close()
-
-    def is_closing(self) -> bool:
-        return self._transport.is_closing()
-
-    def flush(self) -> None:
-        """Writes the head held, if any (the answer ends without a body after all)."""
+        """Writes the head held, if any (the answer ends without its body: uvicorn closes after an
+        app's failure), then closes. An answer that completes has written its body, and the head with it."""
         held = self._held
         if held is not None:
             self._held = None
             self._transport.write(held)
+        self._transport.close()
+
+    def is_closing(self) -> bool:
+        return self._transport.is_closing()
 
 
 class _Refused(Exception):
@@ -323,9 +321,6 @@ class BoundedReadsProtocol(HttpToolsProtocol):
         super().on_message_complete()
 
     def on_response_complete(self) -> None:
-        running = self._running
-        if running is not None and isinstance(running.transport, _OneWrite):
-            running.transport.flush()
         self._on_lost.clear()  # answered: nothing is left to stop
         self._running = None
         super().on_response_complete()  # starts the next pipelined request, if any, and reads on

@@ -58,6 +58,15 @@ class _Server:
                 time.sleep(0.005)
 
 
+def _conversation_of_160_items(client: httpx.Client) -> str:
+    """A new conversation of 160 messages, through the built-in API ``client`` reaches; its id."""
+    created: str = client.post("/v1/conversations", json={}).json()["id"]
+    for batch in range(8):
+        items = [{"type": "message", "role": "user", "content": f"m{batch}.{n}"} for n in range(20)]
+        assert client.post(f"/v1/conversations/{created}/items", json={"items": items}).status_code == 200
+    return created
+
+
 @pytest.fixture
 def server(make_settings: SettingsFactory) -> Iterator[_Server]:
     """A gateway over a socket that runs one GraphQL request at a time, whose upstream calls take
@@ -73,10 +82,7 @@ def server(make_settings: SettingsFactory) -> Iterator[_Server]:
     with serving() as start:
         url = start(app)
         with httpx.Client(base_url=url, timeout=30) as client:
-            created = client.post("/v1/conversations", json={}).json()["id"]
-            for batch in range(8):
-                items = [{"type": "message", "role": "user", "content": f"m{batch}.{n}"} for n in range(20)]
-                assert client.post(f"/v1/conversations/{created}/items", json={"items": items}).status_code == 200
+            created = _conversation_of_160_items(client)
         recording.slow_fault = slow
         yield _Server(url, recording, created, began)
 
@@ -221,10 +227,7 @@ def test_a_query_over_a_networked_upstream_whose_client_goes_away_lets_its_call_
     with serving() as start:
         upstream = start(noting_ports)
         with httpx.Client(base_url=upstream, timeout=30) as client:
-            conversation = client.post("/v1/conversations", json={}).json()["id"]
-            for batch in range(8):
-                items = [{"type": "message", "role": "user", "content": f"m{batch}.{n}"} for n in range(20)]
-                client.post(f"/v1/conversations/{conversation}/items", json={"items": items})
+            conversation = _conversation_of_160_items(client)
             client.put("/_bench/latency", json={"milliseconds": 1000 * LATENCY}).raise_for_status()
         ports.clear()
         url = start(create_app(make_settings(upstream_url=f"{upstream}/v1")))

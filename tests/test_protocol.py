@@ -12,42 +12,25 @@ from starlette.types import Receive, Scope, Send
 from uvicorn.protocols.http.httptools_impl import RequestResponseCycle
 from uvicorn.server import ServerState
 
+from bench.protocol import CountingTransport
 from gateway.protocol import protocol_for
 from gateway.settings import Settings
 
 _BODY = b'{"data":{"__typename":"Query"}}'
 
 
-class _Transport:
+class _Transport(CountingTransport):
     """Records what is written: each `write` as one entry, each `writelines` as one entry of its pieces."""
 
     def __init__(self) -> None:
-        self.writes: list[tuple[bytes, ...]] = []
-        self.closing = False
+        super().__init__()
+        self.written: list[tuple[bytes, ...]] = []
 
     def write(self, data: bytes) -> None:
-        self.writes.append((data,))
+        self.written.append((data,))
 
     def writelines(self, pieces: Any) -> None:
-        self.writes.append(tuple(pieces))
-
-    def is_closing(self) -> bool:
-        return self.closing
-
-    def close(self) -> None:
-        self.closing = True
-
-    def get_extra_info(self, name: str, default: Any = None) -> Any:
-        return {"peername": ("127.0.0.1", 50000), "sockname": ("127.0.0.1", 8000)}.get(name, default)
-
-    def pause_reading(self) -> None:
-        pass
-
-    def resume_reading(self) -> None:
-        pass
-
-    def get_write_buffer_size(self) -> int:
-        return 0
+        self.written.append(tuple(pieces))
 
 
 async def _answer(scope: Scope, receive: Receive, send: Send) -> None:
@@ -79,7 +62,7 @@ async def _fed(*pieces: bytes, settle: float = 0.1, seen: list[int] | None = Non
         connection.data_received(piece)
         await asyncio.sleep(settle)
         if seen is not None:
-            seen.append(len(transport.writes))
+            seen.append(len(transport.written))
     await asyncio.sleep(settle)
     connection.connection_lost(None)
     return transport
@@ -93,8 +76,8 @@ async def test_an_answer_of_known_length_is_written_with_its_head_in_one_call() 
     """uvicorn wrote the status line and headers, then the body: two system calls and two TCP
     segments, about 7 µs more of the server's CPU per answer over loopback."""
     transport = await _fed(_post())
-    assert len(transport.writes) == 1
-    head, body = transport.writes[0]
+    assert len(transport.written) == 1
+    head, body = transport.written[0]
     assert head.startswith(b"HTTP/1.1 200 OK\r\n")
     assert head.endswith(b"\r\n\r\n")
     assert body == _BODY
@@ -102,23 +85,23 @@ async def test_an_answer_of_known_length_is_written_with_its_head_in_one_call() 
 
 async def test_pipelined_answers_are_written_in_order_one_call_each() -> None:
     transport = await _fed(_post() + _post())
-    assert [len(pieces) for pieces in transport.writes] == [2, 2]
-    assert all(pieces[1] == _BODY for pieces in transport.writes)
+    assert [len(pieces) for pieces in transport.written] == [2, 2]
+    assert all(pieces[1] == _BODY for pieces in transport.written)
 
 
 async def test_a_head_answer_is_written_at_once() -> None:
     transport = await _fed(b"HEAD /graphql HTTP/1.1\r\nHost: g\r\n\r\n")
-    assert len(transport.writes) == 1
-    (head,) = transport.writes[0]
+    assert len(transport.written) == 1
+    (head,) = transport.written[0]
     assert head.startswith(b"HTTP/1.1 200 OK\r\n")
 
 
 async def test_100_continue_goes_out_before_the_body_comes_and_the_answer_after_it_in_one_call() -> None:
     line_and_headers = b"POST /graphql HTTP/1.1\r\nHost: g\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\n"
     transport = await _fed(line_and_headers, b"{}")
-    assert transport.writes[0] == (b"HTTP/1.1 100 Continue\r\n\r\n",)
-    assert len(transport.writes) == 2
-    assert transport.writes[1][1] == _BODY
+    assert transport.written[0] == (b"HTTP/1.1 100 Continue\r\n\r\n",)
+    assert len(transport.written) == 2
+    assert transport.written[1][1] == _BODY
 
 
 async def test_a_body_of_unknown_length_has_its_head_written_before_it_starts() -> None:
@@ -126,9 +109,9 @@ async def test_a_body_of_unknown_length_has_its_head_written_before_it_starts() 
     seen: list[int] = []
     transport = await _fed(_post("/stream"), settle=0.03, seen=seen)  # its first piece comes after 0.05 s
     assert seen == [1]  # the head alone, before the body's first piece
-    (head,) = transport.writes[0]
+    (head,) = transport.written[0]
     assert b"transfer-encoding: chunked" in head
-    assert [len(pieces) for pieces in transport.writes] == [1, 1, 1]  # then each piece of the body
+    assert [len(pieces) for pieces in transport.written] == [1, 1, 1]  # then each piece of the body
 
 
 async def test_an_answered_request_leaves_nothing_for_the_cycle_collector() -> None:
@@ -142,5 +125,5 @@ async def test_an_answered_request_leaves_nothing_for_the_cycle_collector() -> N
         left = [kept for kept in gc.get_objects() if isinstance(kept, RequestResponseCycle)]
     finally:
         gc.enable()
-    assert transport.writes
+    assert transport.written
     assert left == []
