@@ -21,6 +21,7 @@ from gateway.app import create_api_app, create_app, long_lived
 from gateway.protocol import protocol_for
 from gateway.schema import build_schema
 from gateway.schema.oplog import LineHandler
+from gateway.server import serve
 from gateway.settings import Settings
 
 __all__ = ["log_to_stderr", "main"]
@@ -196,7 +197,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         uvicorn.run(factory, factory=True, workers=settings.workers, **options)
     else:
         app = create_app(settings) if arguments.command == "serve" else create_api_app(settings)
-        uvicorn.run(long_lived(app), **options)
+        serve(long_lived(app), **options)
     return 0
 
 

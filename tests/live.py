@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import gzip
 import json
@@ -22,6 +21,7 @@ import uvicorn
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway.protocol import protocol_for
+from gateway.server import Server
 from gateway.settings import Settings
 from tests.openapi import RecordedResponse
 
@@ -63,34 +63,6 @@ class Recorder:
             self.responses.append(RecordedResponse(scope["method"], scope["path"], status, body))
 
 
-class _Server(uvicorn.Server):
-    """uvicorn's server, told to stop from another thread and stopping at once.
-
-    uvicorn's main loop looks at ``should_exit`` every 0.1 s; here it also wakes when :meth:`stop`
-    is called. Shutting down is uvicorn's own (connections closed, then the lifespan's shutdown).
-    """
-
-    def __init__(self, config: uvicorn.Config) -> None:
-        super().__init__(config)
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._stopping = asyncio.Event()  # bound to the server's loop when first awaited
-
-    async def main_loop(self) -> None:
-        self._loop = asyncio.get_running_loop()
-        counter = 0
-        while not await self.on_tick(counter):  # as uvicorn's: True once should_exit is set
-            counter = (counter + 1) % 864000
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stopping.wait(), 0.1)
-
-    def stop(self) -> None:
-        self.should_exit = True
-        loop = self._loop
-        if loop is not None:
-            with contextlib.suppress(RuntimeError):  # the loop has closed already
-                loop.call_soon_threadsafe(self._stopping.set)
-
-
 @contextlib.contextmanager
 def serving() -> Iterator[Callable[..., str]]:
     """Yields ``start(app, port=0)``, which serves ``app`` on 127.0.0.1 and gives its base URL.
@@ -98,13 +70,13 @@ def serving() -> Iterator[Callable[..., str]]:
     Every server started in the block stops when it ends, all at once (each takes about 0.1 s to
     close its connections: the GraphQL tests stop two servers for each test run over sockets).
     """
-    running: list[tuple[_Server, threading.Thread]] = []
+    running: list[tuple[Server, threading.Thread]] = []
 
     def start(app: ASGIApp, port: int = 0) -> str:
         # The protocol `gateway serve` runs, with its bounds on requests, and its default timeouts.
         protocol: Any = protocol_for(Settings.model_construct())  # uvicorn's annotation names a class
         config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on", http=protocol)
-        server = _Server(config)
+        server = Server(config)  # the gateway's: told to stop from this thread, it stops at once
         thread = threading.Thread(target=server.run, name="uvicorn", daemon=True)
         running.append((server, thread))
         thread.start()
@@ -120,7 +92,7 @@ def serving() -> Iterator[Callable[..., str]]:
         yield start
     finally:
         for server, _ in running:
-            server.stop()
+            server.should_exit = True
         for _, thread in running:
             thread.join(timeout=10)
 
