@@ -43,6 +43,10 @@ there is called (the GraphQL view stops a query whose client went away: :mod:`ga
 That request is also told the connection was lost, as uvicorn tells only the last one parsed,
 perhaps pipelined behind it: the one running went on to write its answer to a closed connection.
 
+Each refusal, and each request the parser cannot read, is logged with its status (uvicorn logged
+"Invalid HTTP request received." for all), at most `REFUSAL_LINES_PER_SECOND` lines a second per
+server; past that, one line at the second's end counts the rest.
+
 An answer of known length goes out in one system call, its head with its body (:class:`_OneWrite`):
 uvicorn wrote the head, then the body.
 """
@@ -51,18 +55,28 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import logging
+import weakref
 from collections.abc import Callable
 from typing import Any
 
 import httptools
 import orjson
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol, RequestResponseCycle
+from uvicorn.server import ServerState
 
 from gateway.abandon import CONNECTION_LOST
 from gateway.graphql_view import GRAPHQL_PATH
 from gateway.settings import Settings
 
-__all__ = ["MAX_HEAD_BYTES", "MAX_PIPELINED_REQUESTS", "MAX_URL_BYTES", "BoundedReadsProtocol", "protocol_for"]
+__all__ = [
+    "MAX_HEAD_BYTES",
+    "MAX_PIPELINED_REQUESTS",
+    "MAX_URL_BYTES",
+    "REFUSAL_LINES_PER_SECOND",
+    "BoundedReadsProtocol",
+    "protocol_for",
+]
 
 MAX_URL_BYTES = 65_535
 """The longest URL (request target) a request may have: httptools' URL parser cannot read a longer one."""
@@ -92,7 +106,48 @@ LINGER_BYTES = 32 * 1024 * 1024
 body the built-in API reads (20 MiB by default), so that a client refused while it sends one
 still reads the answer."""
 
+REFUSAL_LINES_PER_SECOND = 10
+"""The most lines a server writes in a second about the requests it refuses or cannot parse. Any
+client can send such requests, as many as it likes: a line for each would crowd the log, and a
+log's own bound (journald drops a service's lines past 10,000 in 30 s by default) would then drop
+the operations' lines with them. Past the bound, one line a second counts the rest."""
+
 _GRAPHQL_PATH = GRAPHQL_PATH.encode()
+
+
+class _RefusalLines:
+    """A server's warnings about refused and malformed requests, at most
+    `REFUSAL_LINES_PER_SECOND` a second; past that, one line at the second's end counts the rest."""
+
+    def __init__(self) -> None:
+        self._second_ends = 0.0
+        self._written = 0
+        self._left_out = 0
+
+    def warning(self, loop: asyncio.AbstractEventLoop, logger: logging.Logger, message: str, *args: object) -> None:
+        now = loop.time()
+        if now >= self._second_ends:
+            self._second_ends, self._written = now + 1.0, 0
+        if self._written < REFUSAL_LINES_PER_SECOND:
+            self._written += 1
+            logger.warning(message, *args)
+            return
+        if not self._left_out:
+            loop.call_at(self._second_ends, self._count_the_rest, logger)
+        self._left_out += 1
+
+    def _count_the_rest(self, logger: logging.Logger) -> None:
+        left_out, self._left_out = self._left_out, 0
+        logger.warning(
+            "Refused or could not parse %d more requests in the last second "
+            "(at most %d a second are logged one by one)",
+            left_out,
+            REFUSAL_LINES_PER_SECOND,
+        )
+
+
+_REFUSAL_LINES: weakref.WeakKeyDictionary[ServerState, _RefusalLines] = weakref.WeakKeyDictionary()
+"""Each server's (its connections share its state)."""
 
 
 def protocol_for(settings: Settings) -> Callable[..., BoundedReadsProtocol]:
@@ -268,7 +323,7 @@ class BoundedReadsProtocol(HttpToolsProtocol):
         except httptools.HttpParserError:
             if self._refusal is None:
                 message = "Invalid HTTP request received."
-                self.logger.warning(message)
+                self._warn(message)
                 self.send_400_response(message)
             else:
                 self._refuse(*self._refusal)
@@ -385,6 +440,14 @@ class BoundedReadsProtocol(HttpToolsProtocol):
         install a WebSocket library; the gateway serves no WebSocket (its schema has no
         subscriptions), so there is nothing to install and nothing wrong with the server."""
 
+    def _warn(self, message: str, *args: object) -> None:
+        """A line about a request refused or malformed, unless the server has written its share
+        this second (`REFUSAL_LINES_PER_SECOND`)."""
+        lines = _REFUSAL_LINES.get(self.server_state)
+        if lines is None:
+            lines = _REFUSAL_LINES[self.server_state] = _RefusalLines()
+        lines.warning(self.loop, self.logger, message, *args)
+
     def _head_length(self) -> int:
         """The current request's target and header lines, in bytes."""
         return len(self.url) + sum(len(name) + len(value) + 4 for name, value in self.headers)  # ": ", CRLF
@@ -401,7 +464,7 @@ class BoundedReadsProtocol(HttpToolsProtocol):
         """Answers ``status`` with an error in GraphQL's shape (for `/graphql`) or OpenAI's (the
         built-in API's, and every other path's), and ends the connection (:meth:`_answer_and_end`)."""
         client = f"{self.client[0]}:{self.client[1]}" if self.client else "a client"
-        self.logger.warning("Refused a request from %s with %d: %s", client, status, message)
+        self._warn("Refused a request from %s with %d: %s", client, status, message)
         body: dict[str, Any]
         if self._asks_graphql():
             body = {"errors": [{"message": message, "extensions": {"code": code, "limit": limit}}]}

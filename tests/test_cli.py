@@ -27,7 +27,7 @@ from starlette.applications import Starlette
 
 import gateway
 from gateway.app import YOUNG_COLLECTION_THRESHOLD, api_from_environment, app_from_environment
-from gateway.protocol import MAX_HEAD_BYTES, MAX_PIPELINED_REQUESTS, MAX_URL_BYTES
+from gateway.protocol import MAX_HEAD_BYTES, MAX_PIPELINED_REQUESTS, MAX_URL_BYTES, REFUSAL_LINES_PER_SECOND
 from tests.live import GATEWAY, free_port, gateway_process, wait_until_answering
 from tests.openapi import RecordedResponse, validate_response
 
@@ -542,6 +542,34 @@ def test_a_refused_request_pipelined_behind_others_is_answered_after_them(tmp_pa
     assert printed[0].count("Refused a request from 127.0.0.1:") == 3
     assert "with 414: The request's URL is longer than 65,535 bytes" in printed[0]
     assert printed[0].count("Invalid HTTP request received.") == 2  # the malformed ones
+
+
+def test_refused_and_malformed_requests_are_logged_at_most_ten_a_second_then_counted(tmp_path: Path) -> None:
+    """Any client can send requests the server refuses or cannot parse, as many as it likes: a line
+    for each crowded the log (and journald drops a service's lines past its own bound, the
+    operations' lines with them)."""
+    printed: list[str] = []
+    with gateway_process("serve", "--database", str(tmp_path / "u.sqlite3"), output=printed) as url:
+        address = httpx.URL(url)
+        for number in range(60):
+            with socket.create_connection((address.host, address.port or 80), timeout=10) as connection:
+                if number % 2:
+                    connection.sendall(b"NOT HTTP AT ALL\r\n\r\n")
+                else:
+                    connection.sendall(b"GET /" + b"a" * MAX_URL_BYTES + b" HTTP/1.1\r\nHost: gateway\r\n\r\n")
+                assert _whole_answer(connection).split(b" ")[1] in {b"400", b"414"}
+        time.sleep(1.5)  # the line counting the rest comes at the end of the second
+        assert httpx.get(f"{url}/healthz").status_code == 200  # served throughout
+    one_by_one = printed[0].count("Invalid HTTP request received.") + printed[0].count("Refused a request from")
+    counted = [
+        int(line.split("parse ")[1].split(" ")[0])
+        for line in printed[0].splitlines()
+        if "Refused or could not parse" in line
+    ]
+    assert counted  # 60 in well under a second on any host
+    assert one_by_one + sum(counted) == 60
+    assert one_by_one <= REFUSAL_LINES_PER_SECOND * (len(counted) + 1)
+    assert f"at most {REFUSAL_LINES_PER_SECOND} a second are logged one by one" in printed[0]
 
 
 def test_requests_pipelined_past_the_bound_are_refused_after_those_before_them(tmp_path: Path) -> None:
