@@ -40,24 +40,27 @@ STARTUP_FAILURE = 3
 
 
 class _DatedState(ServerState):
-    """The state uvicorn's protocols share, whose default headers (the `Date` header and the
-    configured ones) are made when a request asks for them, anew each second."""
+    """The state uvicorn's protocols share, whose default headers (the `Date` header, then the
+    configured ones: uvicorn's `Server` header) are made when a request asks for them, anew each
+    second."""
 
     def __init__(self, config: uvicorn.Config) -> None:
-        self._dated = config.date_header
-        self._configured = list(config.encoded_headers)
+        self._config = config
         self._second = -1
+        self._configured: list[tuple[bytes, bytes]] = []
         self._headers: list[tuple[bytes, bytes]] = []
         super().__init__()
 
     @property
     def default_headers(self) -> list[tuple[bytes, bytes]]:
-        if not self._dated:
-            return self._configured
+        # The configured headers are encoded when the server loads its configuration, after this.
+        configured = self._config.encoded_headers
+        if not self._config.date_header:
+            return configured
         second = int(time.time())
-        if second != self._second:
-            self._second = second
-            self._headers = [(b"date", formatdate(second, usegmt=True).encode()), *self._configured]
+        if second != self._second or configured is not self._configured:
+            self._second, self._configured = second, configured
+            self._headers = [(b"date", formatdate(second, usegmt=True).encode()), *configured]
         return self._headers
 
     @default_headers.setter

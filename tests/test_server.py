@@ -93,6 +93,7 @@ def test_an_answer_is_dated_with_the_second_it_is_made_in() -> None:
     with serve(Starlette(routes=[Route("/", hello)])) as url:
         before, dated, after = _answers_dates(url)
         assert int(before) <= dated <= after
+        assert httpx.get(f"{url}/").headers["server"] == "uvicorn"  # the configured headers follow, as before
         time.sleep(1.02 - time.time() % 1)  # into the next second
         before, later, after = _answers_dates(url)
         assert later > dated
