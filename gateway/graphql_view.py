@@ -33,7 +33,7 @@ from gateway.embedded.app import bearer_key
 from gateway.jsoncodec import PARSED_NESTING, dumps, loads, parse_too_deep
 from gateway.loaders import Loaders
 from gateway.negotiation import content_codings, qualities
-from gateway.quoting import shorten_quoted
+from gateway.quoting import quoted, shorten_quoted
 from gateway.schema import GatewayContext
 from gateway.schema.pages import read_item_page
 from gateway.upstream import UpstreamClient
@@ -300,6 +300,12 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
         return context
 
 
+def _with_content_type(scope: Scope, content_type: str) -> Scope:
+    """``scope`` with its `Content-Type` header replaced by ``content_type``."""
+    headers = [(name, value) for name, value in scope["headers"] if name.lower() != b"content-type"]
+    return {**scope, "headers": [*headers, (b"content-type", content_type.encode("latin-1"))]}
+
+
 def _is_mutation_over_get(request: Request, parse_query: Callable[[str], DocumentNode]) -> bool:
     if request.method != "GET":
         return False
@@ -407,6 +413,10 @@ class GraphQLResponseMedia:
     * A body sent with `Content-Encoding: gzip` or `deflate` is decompressed, bounded by the same
       limit; another coding is refused with 415, a body that is not what its header says with 400.
     * A method other than GET, HEAD and POST is refused with 405, as a GraphQL error.
+    * A POST whose body is not JSON by its `Content-Type` (none, `text/plain`, a form,
+      `application/graphql`, ...) is refused with 415, `UNSUPPORTED_MEDIA_TYPE`, saying what to
+      send; Strawberry answered 400, "Unsupported content type". Media types are read without
+      regard to case, as RFC 9110 has them (Strawberry refused `Application/JSON`).
     * With `max_concurrent` requests already under way, one more is refused with 503,
       `OVERLOADED` and `Retry-After` as soon as its body has arrived: past what the worker can
       serve, requests would otherwise queue, every one of them slower, and hold their memory
@@ -458,12 +468,11 @@ class GraphQLResponseMedia:
             await self._respond(send, 405, {"errors": [error]}, graphql_response, [(b"allow", b"GET, HEAD, POST")])
             return
         receive = self._counted(receive)
-        codings = content_codings(request.headers.get("content-encoding"))
-        if codings and request.method == "POST":  # a GET's body is not read
-            decoded = await self._decoded(scope, receive, send, codings, graphql_response)
-            if decoded is None:
+        if request.method == "POST":  # a GET's body is not read
+            posted = await self._posted(scope, receive, send, request, graphql_response)
+            if posted is None:
                 return
-            scope, receive = decoded
+            scope, receive = posted
         if _is_mutation_over_get(request, self.parse_query):
             error = {
                 "message": "Mutations cannot be sent with GET; send them with POST.",
@@ -612,6 +621,34 @@ class GraphQLResponseMedia:
         }
         retry_after = [(b"retry-after", str(_OVERLOADED_RETRY_AFTER).encode())]
         await self._respond(send, 503, {"errors": [error]}, graphql_response, retry_after)
+
+    async def _posted(
+        self, scope: Scope, receive: Receive, send: Send, request: Request, graphql_response: bool
+    ) -> tuple[Scope, Receive] | None:
+        """A POST as the view reads it: its `Content-Type` in lower case (for Strawberry's view), its
+        body decompressed (:meth:`_decoded`); or None once it has been refused."""
+        media_type, _, parameters = request.headers.get("content-type", "").partition(";")
+        media_type = media_type.strip()
+        if media_type != "application/json":  # as nearly every client sends it
+            lowered = media_type.lower()
+            if "application/json" not in lowered:  # what Strawberry's view reads as JSON
+                await self._unsupported_media_type(send, media_type, graphql_response)
+                return None
+            scope = _with_content_type(scope, f"{lowered};{parameters}" if parameters else lowered)
+        codings = content_codings(request.headers.get("content-encoding"))
+        if codings:
+            return await self._decoded(scope, receive, send, codings, graphql_response)
+        return scope, receive
+
+    async def _unsupported_media_type(self, send: Send, media_type: str, graphql_response: bool) -> None:
+        said = f"has the Content-Type {quoted(media_type)}" if media_type else "has no Content-Type"
+        error = {
+            "message": f"The request {said}; the gateway reads a POST's body as JSON: send it with "
+            '`Content-Type: application/json`, as a JSON object such as {"query": "{ __typename }"} '
+            "(with `variables` and `operationName` if you like).",
+            "extensions": {"code": "UNSUPPORTED_MEDIA_TYPE"},
+        }
+        await self._respond(send, 415, {"errors": [error]}, graphql_response, [])
 
     async def _too_large(self, send: Send, graphql_response: bool) -> None:
         error = {
