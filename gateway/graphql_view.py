@@ -19,7 +19,7 @@ from typing import Any
 
 import orjson
 import strawberry
-from cross_web import HTTPException
+from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from graphql import DocumentNode, GraphQLError, OperationType, get_operation_ast
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, Response
@@ -27,6 +27,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLRequestData
+from strawberry.http.base import BaseRequestProtocol
+from strawberry.types import ExecutionResult
 
 from gateway.abandon import ABANDONMENT, CONNECTION_LOST, Abandonment
 from gateway.embedded.app import bearer_key
@@ -251,6 +253,27 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
             return GraphQLRequestData(query=query, variables=variables, operation_name=name, extensions=extensions)
         return None
 
+    async def execute_single(  # noqa: PLR0917  (Strawberry's signature)
+        self,
+        request: Request,
+        request_adapter: AsyncHTTPRequestAdapter,
+        sub_response: Response,
+        context: GatewayContext,
+        root_value: None,
+        request_data: GraphQLRequestData,
+    ) -> ExecutionResult:
+        """Runs the request, but a request with a persisted query's hash and no document is
+        refused as a server without persisted queries refuses it (:data:`PERSISTED_QUERY_NOT_SUPPORTED`)."""
+        extensions = request_data.extensions
+        if not request_data.query and isinstance(extensions, dict) and "persistedQuery" in extensions:
+            raise HTTPException(400, PERSISTED_QUERY_NOT_SUPPORTED)
+        return await super().execute_single(request, request_adapter, sub_response, context, root_value, request_data)
+
+    def should_render_graphql_ide(self, request: BaseRequestProtocol) -> bool:
+        """GraphiQL's page for a browser's GET, not for a GET that carries a GraphQL request's
+        `extensions` (a persisted query's hash, sent without its document)."""
+        return super().should_render_graphql_ide(request) and "extensions" not in request.query_params
+
     def parse_query_params(self, params: Any) -> dict[str, Any]:
         """A GET's parameters, read as Strawberry's view reads them, but an invalid `variables` or
         `extensions` parameter is named as such (Strawberry's message speaks of a request body)."""
@@ -331,7 +354,22 @@ class _BodyTooLarge(Exception):
 
 
 _ALLOWED_METHODS = frozenset({"GET", "HEAD", "POST"})
+PERSISTED_QUERY_NOT_SUPPORTED = "PersistedQueryNotSupported"
+"""The message (and, as `PERSISTED_QUERY_NOT_SUPPORTED`, the code) of the error that answers a
+request sending a persisted query's hash without its document (Apollo's automatic persisted
+queries): the gateway keeps no documents by hash. Apollo Client and urql know this message: they
+send the document again, and hash no more. Any other answer (Strawberry's "No GraphQL query found in
+the request") reached the application as an error, every time: Apollo Client 4 and urql retry only
+on this message or code."""
+
+_REFUSAL_CODES = {PERSISTED_QUERY_NOT_SUPPORTED: "PERSISTED_QUERY_NOT_SUPPORTED"}
+"""The codes of refusals other than `BAD_REQUEST`, by their message."""
+
 _CLEARER_REFUSALS = {
+    "No GraphQL query found in the request": (
+        "The request has no GraphQL document: send it as the `query` member of a JSON body (POST), or as "
+        "the `query` parameter (GET)."
+    ),
     "Batching is not enabled": (
         "The request body is a JSON array, a batch of operations; the gateway runs one operation per request: "
         "send each one in its own request, as a JSON object with a `query` member."
@@ -673,7 +711,8 @@ class GraphQLResponseMedia:
             message = body.decode(errors="replace").strip() or "Bad request."
             # Strawberry names an unknown `operationName` whole.
             message = shorten_quoted(_CLEARER_REFUSALS.get(message, message))
-            decoded: Any = {"errors": [{"message": message, "extensions": {"code": "BAD_REQUEST"}}]}
+            code = _REFUSAL_CODES.get(message, "BAD_REQUEST")
+            decoded: Any = {"errors": [{"message": message, "extensions": {"code": code}}]}
         else:
             decoded = orjson.loads(body)
         if graphql_response and _failed_before_execution(decoded):
