@@ -31,7 +31,13 @@ from gateway.embedded import ConversationStore, create_embedded_api
 from gateway.embedded.app import JSONResponse, tenant_of
 from gateway.embedded.demo import DEMO_CONVERSATIONS, seed_demo
 from gateway.embedded.latency import InjectedLatency
-from gateway.graphql_view import GRAPHIQL_ASSETS, GRAPHQL_PATH, GatewayGraphQL, GraphQLResponseMedia
+from gateway.graphql_view import (
+    GRAPHIQL_ASSETS,
+    GRAPHQL_PATH,
+    REQUEST_ID_HEADER,
+    GatewayGraphQL,
+    GraphQLResponseMedia,
+)
 from gateway.head import HeadAsGet
 from gateway.schema import Limits, build_schema
 from gateway.settings import Settings
@@ -222,7 +228,11 @@ def create_app(settings: Settings, *, upstream_transport: TransportWrapper | Non
                 CORSMiddleware,
                 allow_origins=sorted(settings.cors_origins),
                 allow_methods=["GET", "POST"],
-                allow_headers=["Authorization", "Content-Type", "Accept", "Content-Encoding"],
+                # Any header the page's client sends (Apollo Client's `apollographql-client-name`,
+                # a request id of its own, ...): the origins are the bound, as in the `cors`
+                # package Apollo Server and GraphQL Yoga use. The answer's request id is readable.
+                allow_headers=["*"],
+                expose_headers=[REQUEST_ID_HEADER],
                 max_age=600,
             )
         )

@@ -46,6 +46,7 @@ __all__ = [
     "EXAMPLE_QUERY",
     "GRAPHIQL_ASSETS",
     "GRAPHQL_RESPONSE",
+    "REQUEST_ID_HEADER",
     "GatewayGraphQL",
     "GraphQLResponseMedia",
     "prefers_graphql_response",
