@@ -56,7 +56,7 @@ def test_an_idle_gateway_process_wakes_for_nothing(tmp_path: Path) -> None:
             process.kill()
             process.communicate()
     assert "Finished server process" in printed
-    assert after - before <= 1  # uvicorn's own loop: about 20
+    assert after - before <= 3  # uvicorn's own loop: about 20 (a little room for a slow host's last events)
 
 
 def test_setting_should_exit_from_another_thread_stops_the_server_at_once() -> None:
