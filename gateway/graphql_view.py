@@ -149,6 +149,13 @@ def _failed_before_execution(body: Any) -> bool:
 
 _MEMBERS_IN_ORDER = ("query", "variables", "operationName", "extensions")
 _MEMBERS = frozenset(_MEMBERS_IN_ORDER)
+_SHORT_METHODS = frozenset({"GET", "POST"})
+
+
+def _asks_a_stream(request: Request) -> bool:
+    """Whether the client accepts a stream transport (multipart or server-sent events)."""
+    accept = request.headers.get("accept", "")
+    return "multipart" in accept or "event-stream" in accept
 
 
 class GatewayGraphQL(GraphQL[GatewayContext, None]):
@@ -184,29 +191,32 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
             del scope[ABANDONMENT]
 
     async def _serve(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """A POST of a JSON GraphQL request goes the short way (:meth:`_plain`); the rest to Strawberry."""
-        if scope["type"] != "http" or scope["method"] != "POST":
+        """A POST of a JSON GraphQL request (:meth:`_plain`), or a GET of a query in its URL
+        (:meth:`_plain_get`), goes the short way; the rest to Strawberry."""
+        if scope["type"] != "http" or scope["method"] not in _SHORT_METHODS:
             await super().__call__(scope, receive, send)
             return
         request = Request(scope, receive=receive)
         try:
-            response = await self._post(request)
+            response = await self._short(request)
         except HTTPException as error:  # as Strawberry's view answers it
             response = PlainTextResponse(error.reason, status_code=error.status_code)
         await response(scope, receive, send)
 
-    async def _post(self, request: Request) -> Response:
-        """What Strawberry's view answers a POST, by a shorter way for a plain JSON request.
+    async def _short(self, request: Request) -> Response:
+        """What Strawberry's view answers a POST or a GET, by a shorter way for a plain request.
 
         Strawberry's view finds out what kind of request it has (a WebSocket? which content type,
         parsed by the standard library's e-mail parser? a stream transport asked for? a streamed or
         incremental result, by `isinstance` against protocols?) on every request: about 4% of the
         gateway's CPU for a conversation with 20 items. A POST whose body is a JSON object with
-        the usual members, from a client that asks for no stream, can only be one thing: it is
-        executed and answered as the view would, through the same hooks. Anything else, a
-        malformed request included, goes to the view with its body already read.
+        the usual members, or a GET with a `query` and only the usual other parameters, from a
+        client that asks for no stream, can only be one thing: it is executed and answered as the
+        view would, through the same hooks. Anything else, a malformed request included, goes to
+        the view (a POST's body already read). urql sends its queries by GET (when the URL is
+        short enough), as Apollo Client does with `useGETForQueries`.
         """
-        data = await self._plain(request)
+        data = await self._plain(request) if request.method == "POST" else self._plain_get(request)
         if data is None:
             return await self.run(request)
         sub_response = await self.get_sub_response(request)
@@ -232,9 +242,8 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
         headers = request.headers
         if headers.get("content-type", "").partition(";")[0].strip() != "application/json":
             return None
-        accept = headers.get("accept", "")
-        if "multipart" in accept or "event-stream" in accept:
-            return None  # perhaps a stream transport
+        if _asks_a_stream(request):
+            return None
         try:
             body = self.decode_json(await request.body())
         except ValueError:  # invalid JSON (orjson's error is a ValueError): the view reports it
@@ -274,6 +283,19 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
         """GraphiQL's page for a browser's GET, not for a GET that carries a GraphQL request's
         `extensions` (a persisted query's hash, sent without its document)."""
         return super().should_render_graphql_ide(request) and "extensions" not in request.query_params
+
+    def _plain_get(self, request: Request) -> GraphQLRequestData | None:
+        """A GET's request data if it is a plain query in the URL, else None (for the view). Its
+        parameters are read as the view reads them (:meth:`parse_query_params`, whose refusals
+        are the view's)."""
+        params = request.query_params
+        if "query" not in params or not params.keys() <= _MEMBERS or _asks_a_stream(request):
+            return None
+        parsed = self.parse_query_params(params)
+        query, variables, name, extensions = (parsed.get(member) for member in _MEMBERS_IN_ORDER)
+        if isinstance(variables, dict | None) and isinstance(extensions, dict | None):
+            return GraphQLRequestData(query=query, variables=variables, operation_name=name, extensions=extensions)
+        return None
 
     def parse_query_params(self, params: Any) -> dict[str, Any]:
         """A GET's parameters, read as Strawberry's view reads them, but an invalid `variables` or

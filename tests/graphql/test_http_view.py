@@ -100,6 +100,80 @@ async def test_the_short_path_answers_as_strawberrys_view(
     assert upstream.count == (2 if name == "a named query with an error" else 0)
 
 
+VARIABLES_QUERY = "query Q($id: ID!) { conversation(id: $id) { conversationId } }"
+HASH_ONLY = '{"persistedQuery": {"version": 1, "sha256Hash": "ab"}}'
+# (what the request is, its Accept header, its URL's parameters, upstream calls it makes)
+GET_REQUESTS: list[tuple[str, str, dict[str, str], int]] = [
+    ("a query", "*/*", {"query": "{ __typename }"}, 0),
+    ("a named query with an error", JSON, {"query": GET_MISSING, "operationName": "Missing"}, 1),
+    ("variables", JSON, {"query": VARIABLES_QUERY, "variables": '{"id": "conv_missing"}'}, 1),
+    ("null variables and extensions", JSON, {"query": "{ __typename }", "variables": "null", "extensions": "null"}, 0),
+    ("extensions", JSON, {"query": "{ __typename }", "extensions": '{"a": 1}'}, 0),
+    ("a validation error, for graphql-response", "application/graphql-response+json", {"query": "{ nope }"}, 0),
+    ("a syntax error", JSON, {"query": "{ conversation("}, 0),
+    ("an unknown operation name", JSON, {"query": "{ __typename }", "operationName": "B"}, 0),
+    ("two operations, no name", JSON, {"query": "query A { __typename } query B { __typename }"}, 0),
+    ("a subscription", JSON, {"query": "subscription { x }"}, 0),
+    ("an empty query", JSON, {"query": ""}, 0),
+    ("variables that are not JSON", JSON, {"query": "{ __typename }", "variables": "{"}, 0),
+    ("variables that are a list", JSON, {"query": "{ __typename }", "variables": "[]"}, 0),
+    ("empty variables", JSON, {"query": "{ __typename }", "variables": ""}, 0),
+    ("an unknown parameter", JSON, {"query": "{ __typename }", "other": "1"}, 0),
+    ("no query", JSON, {"variables": "{}"}, 0),
+    ("a persisted query's hash alone", JSON, {"extensions": HASH_ONLY}, 0),
+    ("a stream asked for", "multipart/mixed", {"query": "{ __typename }"}, 0),
+]
+GET_PLAIN = {
+    "a query",
+    "a named query with an error",
+    "variables",
+    "null variables and extensions",
+    "extensions",
+    "a validation error, for graphql-response",
+    "a syntax error",
+    "an unknown operation name",
+    "two operations, no name",
+    "a subscription",
+    "an empty query",
+    "variables that are not JSON",
+}
+
+
+async def _got(http: httpx.AsyncClient, accept: str, params: dict[str, str]) -> dict[str, Any]:
+    response = await http.get("/graphql", params=params, headers={**KEY, "Accept": accept})
+    kept = {name: value for name, value in response.headers.items() if name not in {"date", "server"}}
+    return {"status": response.status_code, "headers": kept, "body": response.content}
+
+
+@pytest.mark.parametrize("case", GET_REQUESTS, ids=[case[0] for case in GET_REQUESTS])
+async def test_the_short_path_answers_a_get_as_strawberrys_view(
+    case: tuple[str, str, dict[str, str], int],
+    http: httpx.AsyncClient,
+    upstream: Recording,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """urql sends its queries by GET when the URL is short enough, and Apollo Client with
+    `useGETForQueries`: those take the short way too."""
+    name, accept, params, calls = case
+    views: list[str] = []
+    run = GatewayGraphQL.run
+
+    async def counted(self: GatewayGraphQL, *arguments: Any, **options: Any) -> Any:
+        views.append(name)
+        return await run(self, *arguments, **options)
+
+    monkeypatch.setattr(GatewayGraphQL, "run", counted)
+    short = await _got(http, accept, params)
+    assert views == ([] if name in GET_PLAIN else [name])  # the short path answered exactly the plain requests
+
+    monkeypatch.setattr(GatewayGraphQL, "__call__", GraphQL.__call__)  # Strawberry's view, every time
+    views.clear()
+    strawberrys = await _got(http, accept, params)
+    assert views == [name]
+    assert short == strawberrys
+    assert upstream.count == 2 * calls
+
+
 @pytest.mark.parametrize("accept", [JSON, "application/graphql-response+json"])
 @pytest.mark.parametrize(
     ("content_type", "said"),
