@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 from starlette.routing import Route
 
-from tests.browser.test_graphiql import CHROMIUM, FLAGS
 from tests.live import gateway_process, serve
 
 # The page's own script sends the request with `fetch`, as a frontend's GraphQL client does.
@@ -32,15 +29,6 @@ CALL = """async ([url, headers]) => {
 
 
 OWN_HEADERS = {"X-Request-Id": "frontend-0001", "apollographql-client-name": "web", "apollographql-client-version": "1"}
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    assert Path(CHROMIUM).exists(), "Chromium is needed: make test installs Debian's chromium package"
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
-        yield launched
-        launched.close()
 
 
 async def _page(request: Request) -> HTMLResponse:

@@ -3,39 +3,15 @@
 from __future__ import annotations
 
 import json
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-import pytest
-from playwright.sync_api import Browser, Page, Request, Route, sync_playwright
+from playwright.sync_api import Browser, Page, Request, Route
 
 from tests.live import gateway_process
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 BUILD = Path(__file__).resolve().parents[2] / "build"
-# As this machine's notes advise: without the background-networking flags Chromium itself
-# keeps trying hosts it cannot reach.
-FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 QUERY = 'query Tutor { conversation(id: "conv_demo_python_tutor") { conversationId metadataValue(key: "topic") } }'
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    assert Path(CHROMIUM).exists(), "Chromium is needed: make test installs Debian's chromium package"
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
-        yield launched
-        launched.close()
 
 
 def _editor_value(page: Page, selector: str) -> str:
