@@ -59,16 +59,21 @@ def test_an_idle_gateway_process_wakes_for_nothing(tmp_path: Path) -> None:
     assert after - before <= 3  # uvicorn's own loop: about 20 (a little room for a slow host's last events)
 
 
-def test_setting_should_exit_from_another_thread_stops_the_server_at_once() -> None:
-    """What `gateway serve`'s signal handler does (uvicorn's `handle_exit` sets it), and the tests'
-    servers: with no tick to look at it, setting it must wake the loop itself."""
-    config = uvicorn.Config(Starlette(), port=0, log_level="warning", lifespan="off")
+def _started(config: uvicorn.Config) -> tuple[Server, threading.Thread]:
+    """The gateway's server for ``config``, running in a thread of its own, once it has started."""
     server = Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     while not server.started:
         assert thread.is_alive()
         time.sleep(0.01)
+    return server, thread
+
+
+def test_setting_should_exit_from_another_thread_stops_the_server_at_once() -> None:
+    """What `gateway serve`'s signal handler does (uvicorn's `handle_exit` sets it), and the tests'
+    servers: with no tick to look at it, setting it must wake the loop itself."""
+    server, thread = _started(uvicorn.Config(Starlette(), port=0, log_level="warning", lifespan="off"))
     time.sleep(0.3)  # asleep in its main loop
     server.should_exit = True
     thread.join(timeout=5)
@@ -111,12 +116,7 @@ def test_with_limit_max_requests_uvicorns_loop_runs_and_stops_after_them() -> No
     """uvicorn's `limit_max_requests` is counted in its tick: with it set, the gateway's server
     keeps uvicorn's loop (the gateway does not set it)."""
     config = uvicorn.Config(Starlette(), port=0, log_level="warning", lifespan="off", limit_max_requests=2)
-    server = Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        assert thread.is_alive()
-        time.sleep(0.01)
+    server, thread = _started(config)
     port = server.servers[0].sockets[0].getsockname()[1]
     for _ in range(2):
         assert httpx.get(f"http://127.0.0.1:{port}/", headers={"Connection": "close"}).status_code == 404

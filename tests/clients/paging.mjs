@@ -23,32 +23,25 @@ const ITEMS = gql`
 `;
 const texts = (data) => data.conversation.items.edges.map((edge) => edge.node.content[0].text);
 
-async function forwards() {
+// Pages of 5 from the start (`first`, then `after` the last page's end) or from the end (`last`,
+// then `before` the last page's start), each fetched with fetchMore into the cache, until there
+// are no more; what the cache holds after each page.
+async function pages({ size, more, cursor, next }) {
   const client = new ApolloClient({ link: new HttpLink({ uri: url }), cache: cache() });
+  const variables = { id: conversationId, [size]: 5 };
   const pages = [];
-  let { data } = await client.query({ query: ITEMS, variables: { id: conversationId, first: 5 } });
+  let { data } = await client.query({ query: ITEMS, variables });
   pages.push(texts(data));
-  const observable = client.watchQuery({ query: ITEMS, variables: { id: conversationId, first: 5 } });
-  while (data.conversation.items.pageInfo.hasNextPage) {
-    await observable.fetchMore({ variables: { first: 5, after: data.conversation.items.pageInfo.endCursor } });
-    data = client.readQuery({ query: ITEMS, variables: { id: conversationId, first: 5 } });
+  const observable = client.watchQuery({ query: ITEMS, variables });
+  while (data.conversation.items.pageInfo[more]) {
+    await observable.fetchMore({ variables: { [size]: 5, [next]: data.conversation.items.pageInfo[cursor] } });
+    data = client.readQuery({ query: ITEMS, variables });
     pages.push(texts(data));
   }
   return { pages, pageInfo: data.conversation.items.pageInfo };
 }
 
-async function backwards() {
-  const client = new ApolloClient({ link: new HttpLink({ uri: url }), cache: cache() });
-  const pages = [];
-  let { data } = await client.query({ query: ITEMS, variables: { id: conversationId, last: 5 } });
-  pages.push(texts(data));
-  const observable = client.watchQuery({ query: ITEMS, variables: { id: conversationId, last: 5 } });
-  while (data.conversation.items.pageInfo.hasPreviousPage) {
-    await observable.fetchMore({ variables: { last: 5, before: data.conversation.items.pageInfo.startCursor } });
-    data = client.readQuery({ query: ITEMS, variables: { id: conversationId, last: 5 } });
-    pages.push(texts(data));
-  }
-  return { pages, pageInfo: data.conversation.items.pageInfo };
-}
+const forwards = () => pages({ size: "first", more: "hasNextPage", cursor: "endCursor", next: "after" });
+const backwards = () => pages({ size: "last", more: "hasPreviousPage", cursor: "startCursor", next: "before" });
 
 console.log(JSON.stringify({ forwards: await forwards(), backwards: await backwards() }));

@@ -1,9 +1,10 @@
-"""The view's short path for a plain JSON POST answers exactly as Strawberry's own view does."""
+"""The view's short path for a plain JSON POST or GET of a query answers exactly as Strawberry's view does."""
 
 from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
@@ -76,26 +77,35 @@ async def _answer(http: httpx.AsyncClient, content_type: str, accept: str, body:
     return {"status": response.status_code, "headers": kept, "body": response.content}
 
 
+async def _both_ways(
+    monkeypatch: pytest.MonkeyPatch, ask: Callable[[], Awaitable[dict[str, Any]]]
+) -> tuple[int, dict[str, Any], dict[str, Any]]:
+    """How many times the gateway's view handed the request ``ask`` sends to Strawberry's view,
+    the gateway's answer, and the answer of Strawberry's view alone (which must run it once)."""
+    viewed = 0
+    run = GatewayGraphQL.run
+
+    async def counted(self: GatewayGraphQL, *arguments: Any, **options: Any) -> Any:
+        nonlocal viewed
+        viewed += 1
+        return await run(self, *arguments, **options)
+
+    monkeypatch.setattr(GatewayGraphQL, "run", counted)
+    short = await ask()
+    by_the_gateway, viewed = viewed, 0
+    monkeypatch.setattr(GatewayGraphQL, "__call__", GraphQL.__call__)  # Strawberry's view, every time
+    strawberrys = await ask()
+    assert viewed == 1
+    return by_the_gateway, short, strawberrys
+
+
 @pytest.mark.parametrize("case", REQUESTS, ids=[case[0] for case in REQUESTS])
 async def test_the_short_path_answers_as_strawberrys_view(
     case: tuple[str, str, str, bytes], http: httpx.AsyncClient, upstream: Recording, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     name, content_type, accept, body = case
-    views: list[str] = []
-    run = GatewayGraphQL.run
-
-    async def counted(self: GatewayGraphQL, *arguments: Any, **options: Any) -> Any:
-        views.append(name)
-        return await run(self, *arguments, **options)
-
-    monkeypatch.setattr(GatewayGraphQL, "run", counted)
-    short = await _answer(http, content_type, accept, body)
-    assert views == ([] if name in PLAIN else [name])  # the short path answered exactly the plain requests
-
-    monkeypatch.setattr(GatewayGraphQL, "__call__", GraphQL.__call__)  # Strawberry's view, every time
-    views.clear()
-    strawberrys = await _answer(http, content_type, accept, body)
-    assert views == [name]
+    viewed, short, strawberrys = await _both_ways(monkeypatch, lambda: _answer(http, content_type, accept, body))
+    assert viewed == (0 if name in PLAIN else 1)  # the short path answered exactly the plain requests
     assert short == strawberrys
     assert upstream.count == (2 if name == "a named query with an error" else 0)
 
@@ -155,21 +165,8 @@ async def test_the_short_path_answers_a_get_as_strawberrys_view(
     """urql sends its queries by GET when the URL is short enough, and Apollo Client with
     `useGETForQueries`: those take the short way too."""
     name, accept, params, calls = case
-    views: list[str] = []
-    run = GatewayGraphQL.run
-
-    async def counted(self: GatewayGraphQL, *arguments: Any, **options: Any) -> Any:
-        views.append(name)
-        return await run(self, *arguments, **options)
-
-    monkeypatch.setattr(GatewayGraphQL, "run", counted)
-    short = await _got(http, accept, params)
-    assert views == ([] if name in GET_PLAIN else [name])  # the short path answered exactly the plain requests
-
-    monkeypatch.setattr(GatewayGraphQL, "__call__", GraphQL.__call__)  # Strawberry's view, every time
-    views.clear()
-    strawberrys = await _got(http, accept, params)
-    assert views == [name]
+    viewed, short, strawberrys = await _both_ways(monkeypatch, lambda: _got(http, accept, params))
+    assert viewed == (0 if name in GET_PLAIN else 1)  # the short path answered exactly the plain requests
     assert short == strawberrys
     assert upstream.count == 2 * calls
 
