@@ -39,6 +39,7 @@ from gateway.graphql_view import (
     GraphQLResponseMedia,
 )
 from gateway.head import HeadAsGet
+from gateway.persisted import PersistedQueries
 from gateway.schema import Limits, build_schema
 from gateway.settings import Settings
 from gateway.upstream import (
@@ -203,7 +204,8 @@ def create_app(settings: Settings, *, upstream_transport: TransportWrapper | Non
         max_answer_bytes=settings.max_answer_bytes,
     )
     schema = build_schema(limits, introspection=settings.introspection)
-    graphql = GatewayGraphQL(schema, runtime.upstream, graphiql=settings.introspection)
+    persisted = PersistedQueries() if settings.persisted_queries else None
+    graphql = GatewayGraphQL(schema, runtime.upstream, graphiql=settings.introspection, persisted=persisted)
     routes: list[BaseRoute] = [
         Route("/healthz", _healthz),
         Route("/readyz", _readyz(runtime)),
@@ -214,6 +216,7 @@ def create_app(settings: Settings, *, upstream_transport: TransportWrapper | Non
                 max_body_bytes=settings.max_request_bytes,
                 max_concurrent=settings.max_concurrent_requests,
                 parse_query=schema.hooks.document,
+                persisted=persisted,
             ),
             methods=None,  # the middleware answers other methods with 405 in GraphQL's error shape
         ),

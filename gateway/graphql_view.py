@@ -10,6 +10,7 @@ the legacy behaviour (200).
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import re
 import time
@@ -35,6 +36,7 @@ from gateway.embedded.app import bearer_key
 from gateway.jsoncodec import PARSED_NESTING, dumps, loads, parse_too_deep
 from gateway.loaders import Loaders
 from gateway.negotiation import content_codings, qualities
+from gateway.persisted import PersistedQueries, requested_hash, sha256_hex
 from gateway.quoting import quoted, shorten_quoted
 from gateway.schema import GatewayContext
 from gateway.schema.pages import read_item_page
@@ -137,6 +139,16 @@ def prefers_graphql_response(accept: str | None) -> bool:
     return wanted > 0 and wanted >= listed.get("application/json", 0.0)
 
 
+def _result_failed_before_execution(result: ExecutionResult) -> bool:
+    """The operation did not run: it did not parse or validate, or the gateway's limits refused it."""
+    return result.data is None and bool(result.errors) and all(error.path is None for error in result.errors or ())
+
+
+def _persisted_query_not_found() -> GraphQLError:
+    """The error on which Apollo Client and urql send the hash again with its document."""
+    return GraphQLError(PERSISTED_QUERY_NOT_FOUND, extensions={"code": "PERSISTED_QUERY_NOT_FOUND"})
+
+
 def _failed_before_execution(body: Any) -> bool:
     """No execution happened: errors, no data, and no error located in the response."""
     return (
@@ -162,11 +174,19 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
     """Each request gets its own loaders and upstream session, carrying its own key."""
 
     def __init__(
-        self, schema: strawberry.Schema, upstream: Callable[[], UpstreamClient], *, graphiql: bool = True
+        self,
+        schema: strawberry.Schema,
+        upstream: Callable[[], UpstreamClient],
+        *,
+        graphiql: bool = True,
+        persisted: PersistedQueries | None = None,
     ) -> None:
         super().__init__(schema, graphql_ide="graphiql" if graphiql else None)
         self._upstream = upstream
         self._ide_page = _offline_graphiql(self.graphql_ide_html) if graphiql else ""
+        self.persisted = persisted
+        """The documents kept by hash (automatic persisted queries); None refuses a hash alone
+        with `PersistedQueryNotSupported`."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Serves the request (:meth:`_serve`); a query whose client goes away meanwhile is stopped
@@ -255,7 +275,7 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
             return None
         query, variables, name, extensions = (body.get(member) for member in _MEMBERS_IN_ORDER)
         if (
-            isinstance(query, str)
+            (isinstance(query, str) or (query is None and isinstance(extensions, dict)))  # or a hash alone
             and isinstance(variables, dict | None)
             and isinstance(name, str | None)
             and isinstance(extensions, dict | None)
@@ -272,12 +292,50 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
         root_value: None,
         request_data: GraphQLRequestData,
     ) -> ExecutionResult:
-        """Runs the request, but a request with a persisted query's hash and no document is
-        refused as a server without persisted queries refuses it (:data:`PERSISTED_QUERY_NOT_SUPPORTED`)."""
+        """Runs the request; one with a persisted query's hash as :mod:`gateway.persisted` says (or,
+        with no documents kept by hash, a hash alone is refused as a server without persisted
+        queries refuses it, :data:`PERSISTED_QUERY_NOT_SUPPORTED`)."""
         extensions = request_data.extensions
-        if not request_data.query and isinstance(extensions, dict) and "persistedQuery" in extensions:
-            raise HTTPException(400, PERSISTED_QUERY_NOT_SUPPORTED)
+        if isinstance(extensions, dict) and "persistedQuery" in extensions:
+            return await self._persisted_query(request, request_adapter, sub_response, context, request_data)
         return await super().execute_single(request, request_adapter, sub_response, context, root_value, request_data)
+
+    async def _persisted_query(
+        self,
+        request: Request,
+        request_adapter: AsyncHTTPRequestAdapter,
+        sub_response: Response,
+        context: GatewayContext,
+        request_data: GraphQLRequestData,
+    ) -> ExecutionResult:
+        """A request with a persisted query's hash: the document kept under it run, or
+        `PersistedQueryNotFound`; or its document, checked against it, run, then kept under it."""
+        persisted = self.persisted
+        query = request_data.query
+        if persisted is None:
+            if not query:
+                raise HTTPException(400, PERSISTED_QUERY_NOT_SUPPORTED)
+            return await super().execute_single(request, request_adapter, sub_response, context, None, request_data)
+        digest = requested_hash((request_data.extensions or {})["persistedQuery"])
+        if not query:
+            kept = persisted.get(digest)
+            if kept is None:
+                # Not to be kept by any cache: the client sends the document next, and then the
+                # same request finds it.
+                sub_response.headers["cache-control"] = "private, no-cache, must-revalidate"
+                return ExecutionResult(data=None, errors=[_persisted_query_not_found()])
+            request_data = dataclasses.replace(request_data, query=kept)
+            return await super().execute_single(request, request_adapter, sub_response, context, None, request_data)
+        if sha256_hex(query) != digest:
+            msg = (
+                "The persisted query's `sha256Hash` is not the SHA-256 of the document sent with it: hash the "
+                "document's exact text (as UTF-8), or send the document without a hash."
+            )
+            raise HTTPException(400, msg)
+        result = await super().execute_single(request, request_adapter, sub_response, context, None, request_data)
+        if not _result_failed_before_execution(result):  # a document that parses and validates
+            persisted.keep(digest, query)
+        return result
 
     def should_render_graphql_ide(self, request: BaseRequestProtocol) -> bool:
         """GraphiQL's page for a browser's GET, not for a GET that carries a GraphQL request's
@@ -289,7 +347,9 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
         parameters are read as the view reads them (:meth:`parse_query_params`, whose refusals
         are the view's)."""
         params = request.query_params
-        if "query" not in params or not params.keys() <= _MEMBERS or _asks_a_stream(request):
+        if not ("query" in params or "extensions" in params) or not params.keys() <= _MEMBERS:
+            return None
+        if _asks_a_stream(request):
             return None
         parsed = self.parse_query_params(params)
         query, variables, name, extensions = (parsed.get(member) for member in _MEMBERS_IN_ORDER)
@@ -352,10 +412,12 @@ def _with_content_type(scope: Scope, content_type: str) -> Scope:
     return {**scope, "headers": [*headers, (b"content-type", content_type.encode("latin-1"))]}
 
 
-def _is_mutation_over_get(request: Request, parse_query: Callable[[str], DocumentNode]) -> bool:
+def _is_mutation_over_get(
+    request: Request, parse_query: Callable[[str], DocumentNode], persisted: PersistedQueries | None
+) -> bool:
     if request.method != "GET":
         return False
-    query = request.query_params.get("query")
+    query = request.query_params.get("query") or _kept_query(request, persisted)
     if not query:
         return False
     try:
@@ -364,6 +426,19 @@ def _is_mutation_over_get(request: Request, parse_query: Callable[[str], Documen
         return False  # the view reports the syntax error, or the token limit
     operation = get_operation_ast(document, request.query_params.get("operationName"))
     return operation is not None and operation.operation == OperationType.MUTATION
+
+
+def _kept_query(request: Request, persisted: PersistedQueries | None) -> str | None:
+    """The document kept under the hash a GET names in its `extensions`, if any (the view reports
+    what is wrong with a parameter or a hash)."""
+    extensions = request.query_params.get("extensions")
+    if persisted is None or not extensions:
+        return None
+    try:
+        member = loads(extensions)["persistedQuery"]
+        return persisted.get(requested_hash(member))
+    except (ValueError, TypeError, KeyError, HTTPException):  # orjson's error is a ValueError
+        return None
 
 
 _OVERLOADED_RETRY_AFTER = 1
@@ -380,10 +455,16 @@ _ALLOWED_METHODS = frozenset({"GET", "HEAD", "POST"})
 PERSISTED_QUERY_NOT_SUPPORTED = "PersistedQueryNotSupported"
 """The message (and, as `PERSISTED_QUERY_NOT_SUPPORTED`, the code) of the error that answers a
 request sending a persisted query's hash without its document (Apollo's automatic persisted
-queries): the gateway keeps no documents by hash. Apollo Client and urql know this message: they
-send the document again, and hash no more. Any other answer (Strawberry's "No GraphQL query found in
-the request") reached the application as an error, every time: Apollo Client 4 and urql retry only
-on this message or code."""
+queries) when the gateway keeps no documents by hash (`GATEWAY_PERSISTED_QUERIES=false`). Apollo
+Client and urql know this message: they send the document again, and hash no more. Any other
+answer (Strawberry's "No GraphQL query found in the request") reached the application as an error,
+every time: Apollo Client 4 and urql retry only on this message or code."""
+
+PERSISTED_QUERY_NOT_FOUND = "PersistedQueryNotFound"
+"""The message (and, as `PERSISTED_QUERY_NOT_FOUND`, the code) of the error that answers a persisted
+query's hash sent alone when the gateway keeps no document under it; the client sends it again
+with the document. As any request that does not run, status 200 for `application/json`, 400 for
+`application/graphql-response+json`."""
 
 _REFUSAL_CODES = {PERSISTED_QUERY_NOT_SUPPORTED: "PERSISTED_QUERY_NOT_SUPPORTED"}
 """The codes of refusals other than `BAD_REQUEST`, by their message."""
@@ -482,7 +563,8 @@ class GraphQLResponseMedia:
       `OVERLOADED` and `Retry-After` as soon as its body has arrived: past what the worker can
       serve, requests would otherwise queue, every one of them slower, and hold their memory
       meanwhile. Counting from the body's arrival, a client slow to send one holds no place.
-    * A mutation sent with GET is refused with 405 (`Allow: POST`).
+    * A mutation sent with GET is refused with 405 (`Allow: POST`), by its document or by the hash
+      of a document kept as a persisted query.
     * A request Strawberry refuses with a plain-text 4xx (a body that is not JSON, an unknown
       operation name, ...) gets a GraphQL error body instead, `extensions.code` `BAD_REQUEST`.
     * A client that prefers `application/graphql-response+json` gets that content type, and a
@@ -496,12 +578,15 @@ class GraphQLResponseMedia:
         max_body_bytes: int = 1024 * 1024,
         max_concurrent: int | None = None,
         parse_query: Callable[[str], DocumentNode],
+        persisted: PersistedQueries | None = None,
     ) -> None:
         self.app = app
         self.parse_query = parse_query
         """How a GET's query is parsed to find a mutation: as the schema's operations are
         (:meth:`~gateway.schema.hooks.OperationHooks.document`, with the token limit, into the
         cache the operation then reads). Unbounded, a 64 KB query of 32,000 tokens took 0.6 s."""
+        self.persisted = persisted
+        """The view's documents by hash: a GET of a mutation's hash alone is a mutation over GET."""
         self.max_body_bytes = max_body_bytes
         self.max_concurrent = max_concurrent
         self.under_way = 0
@@ -534,7 +619,7 @@ class GraphQLResponseMedia:
             if posted is None:
                 return
             scope, receive = posted
-        if _is_mutation_over_get(request, self.parse_query):
+        if _is_mutation_over_get(request, self.parse_query, self.persisted):
             error = {
                 "message": "Mutations cannot be sent with GET; send them with POST.",
                 "extensions": {"code": "METHOD_NOT_ALLOWED"},

@@ -80,6 +80,11 @@ class Settings(BaseSettings):
 
     introspection: bool = True
     """Introspection and GraphiQL; switch both off in production with GATEWAY_INTROSPECTION=false."""
+    persisted_queries: bool = True
+    """Automatic persisted queries (Apollo's APQ, spoken by Apollo Client and urql): each worker
+    keeps documents by their SHA-256 hash (a few thousand, 8 MiB at most), so that a client sends a
+    hash alone for a document the gateway has seen. Off answers a hash alone with
+    `PersistedQueryNotSupported`, and such clients then send whole documents."""
     max_depth: int = Field(default=15, ge=1)
     max_aliases: int = Field(default=250, ge=0)
     max_tokens: int = Field(default=15_000, ge=10)

@@ -1,6 +1,7 @@
-// Apollo Client and urql, each with automatic persisted queries on, send the same query twice to
-// the gateway at the URL given; prints, as one JSON object, what each client got and every request
-// it sent (with or without the document, with or without the hash).
+// Apollo Client (sending hashes by POST, then by GET) and urql, each with automatic persisted
+// queries on, send the same query twice to the gateway at the URL given; prints, as one JSON
+// object, what each client got and every request it sent (with or without the document, with or
+// without the hash).
 //
 //   node persisted.mjs http://127.0.0.1:8000/graphql
 import { createHash } from "node:crypto";
@@ -11,7 +12,8 @@ import { Client, fetchExchange } from "@urql/core";
 import { persistedExchange } from "@urql/exchange-persisted";
 
 const url = process.argv[2];
-const QUERY = "query Probe { __typename }";
+// Each client its own query, so that each one's hash is new to the gateway.
+const query = (name) => `query ${name} { __typename }`;
 const sha256 = (text) => createHash("sha256").update(text).digest("hex");
 
 // A fetch that notes each request: its method, and whether it carried the document and the hash.
@@ -36,16 +38,18 @@ function recording(requests) {
   };
 }
 
-async function apollo() {
+async function apollo(name, { useGETForHashedQueries = false } = {}) {
   const requests = [];
   const client = new ApolloClient({
-    link: new PersistedQueryLink({ sha256 }).concat(new HttpLink({ uri: url, fetch: recording(requests) })),
+    link: new PersistedQueryLink({ sha256, useGETForHashedQueries }).concat(
+      new HttpLink({ uri: url, fetch: recording(requests) }),
+    ),
     cache: new InMemoryCache(),
   });
   const answers = [];
   for (let round = 0; round < 2; round += 1) {
     try {
-      const { data, error } = await client.query({ query: gql(QUERY), fetchPolicy: "network-only" });
+      const { data, error } = await client.query({ query: gql(query(name)), fetchPolicy: "network-only" });
       answers.push(error ? { error: String(error) } : { data });
     } catch (error) {
       answers.push({ error: String(error) });
@@ -64,10 +68,16 @@ async function urql() {
   });
   const answers = [];
   for (let round = 0; round < 2; round += 1) {
-    const { data, error } = await client.query(QUERY, {}).toPromise();
+    const { data, error } = await client.query(query("Urql"), {}).toPromise();
     answers.push(error ? { error: String(error) } : { data });
   }
   return { answers, requests };
 }
 
-console.log(JSON.stringify({ apollo: await apollo(), urql: await urql() }));
+console.log(
+  JSON.stringify({
+    apollo: await apollo("Apollo"),
+    apolloGet: await apollo("ApolloGet", { useGETForHashedQueries: true }),
+    urql: await urql(),
+  }),
+);

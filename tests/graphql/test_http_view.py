@@ -20,6 +20,9 @@ JSON = "application/json"
 KEY = {"Authorization": "Bearer sk-test", "X-Request-Id": "same-id"}
 GET_MISSING = 'query Missing { conversation(id: "conv_missing") { conversationId } }'
 BAD_MUTATION = "mutation { deleteConversation(id: 5) { deleted } }"
+HASH_ONLY = '{"persistedQuery": {"version": 1, "sha256Hash": "ab"}}'
+HASHED = '{"persistedQuery": {"version": 1, "sha256Hash": "%s"}}' % ("ab" * 32)
+"""A hash of no document the gateway keeps."""
 
 # (what the request is, its content type, its Accept header, its body)
 REQUESTS: list[tuple[str, str, str, bytes]] = [
@@ -50,6 +53,9 @@ REQUESTS: list[tuple[str, str, str, bytes]] = [
     ("a list of a number", JSON, JSON, b"[5]"),
     ("invalid JSON", JSON, JSON, b'{"query": '),
     ("NaN", JSON, JSON, b'{"query":"{ __typename }","variables":{"a":NaN}}'),
+    ("a persisted query's hash alone", JSON, JSON, orjson.dumps({"extensions": orjson.loads(HASHED)})),
+    ("a hash of the wrong shape", JSON, JSON, orjson.dumps({"extensions": orjson.loads(HASH_ONLY)})),
+    ("extensions, no query", JSON, JSON, orjson.dumps({"extensions": {}})),
     ("a stream asked for", JSON, "multipart/mixed", orjson.dumps({"query": "{ __typename }"})),
     ("events asked for", JSON, "text/event-stream", orjson.dumps({"query": "{ __typename }"})),
 ]
@@ -65,6 +71,9 @@ PLAIN = {
     "an unknown operation name",
     "two operations, no name",
     "a subscription",
+    "a persisted query's hash alone",
+    "a hash of the wrong shape",
+    "extensions, no query",
 }
 
 
@@ -111,7 +120,6 @@ async def test_the_short_path_answers_as_strawberrys_view(
 
 
 VARIABLES_QUERY = "query Q($id: ID!) { conversation(id: $id) { conversationId } }"
-HASH_ONLY = '{"persistedQuery": {"version": 1, "sha256Hash": "ab"}}'
 # (what the request is, its Accept header, its URL's parameters, upstream calls it makes)
 GET_REQUESTS: list[tuple[str, str, dict[str, str], int]] = [
     ("a query", "*/*", {"query": "{ __typename }"}, 0),
@@ -130,7 +138,9 @@ GET_REQUESTS: list[tuple[str, str, dict[str, str], int]] = [
     ("empty variables", JSON, {"query": "{ __typename }", "variables": ""}, 0),
     ("an unknown parameter", JSON, {"query": "{ __typename }", "other": "1"}, 0),
     ("no query", JSON, {"variables": "{}"}, 0),
-    ("a persisted query's hash alone", JSON, {"extensions": HASH_ONLY}, 0),
+    ("a persisted query's hash alone", JSON, {"extensions": HASHED}, 0),
+    ("a hash of the wrong shape", "application/graphql-response+json", {"extensions": HASH_ONLY}, 0),
+    ("extensions, no query", JSON, {"extensions": "{}"}, 0),
     ("a stream asked for", "multipart/mixed", {"query": "{ __typename }"}, 0),
 ]
 GET_PLAIN = {
@@ -146,6 +156,9 @@ GET_PLAIN = {
     "a subscription",
     "an empty query",
     "variables that are not JSON",
+    "a persisted query's hash alone",
+    "a hash of the wrong shape",
+    "extensions, no query",
 }
 
 
