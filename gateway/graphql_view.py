@@ -10,7 +10,6 @@ the legacy behaviour (200).
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import logging
 import re
 import time
@@ -324,7 +323,13 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
                 # same request finds it.
                 sub_response.headers["cache-control"] = "private, no-cache, must-revalidate"
                 return ExecutionResult(data=None, errors=[_persisted_query_not_found()])
-            request_data = dataclasses.replace(request_data, query=kept)
+            request_data = GraphQLRequestData(
+                kept,
+                request_data.variables,
+                request_data.operation_name,
+                request_data.extensions,
+                request_data.protocol,
+            )
             return await super().execute_single(request, request_adapter, sub_response, context, None, request_data)
         if sha256_hex(query) != digest:
             msg = (
