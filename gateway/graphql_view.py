@@ -169,6 +169,14 @@ def _asks_a_stream(request: Request) -> bool:
     return "multipart" in accept or "event-stream" in accept
 
 
+def _streams(view: GraphQL[Any, Any]) -> bool:
+    """Whether Strawberry's ``view`` answers some requests with a stream: only if one of its
+    protocols is a stream transport's (multipart subscriptions, server-sent events). Otherwise it
+    answers a client that accepts a stream (urql's `Accept` lists `multipart/mixed` and
+    `text/event-stream`) as any other, with one JSON answer."""
+    return any(protocol in view.stream_transport_classes_by_protocol for protocol in view.protocols)
+
+
 class GatewayGraphQL(GraphQL[GatewayContext, None]):
     """Each request gets its own loaders and upstream session, carrying its own key."""
 
@@ -186,6 +194,9 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
         self.persisted = persisted
         """The documents kept by hash (automatic persisted queries); None refuses a hash alone
         with `PersistedQueryNotSupported`."""
+        self._streams = _streams(self)
+        """Whether a request that accepts a stream must go to Strawberry's view (it never does
+        with the gateway's protocols: no subscriptions)."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Serves the request (:meth:`_serve`); a query whose client goes away meanwhile is stopped
@@ -229,11 +240,13 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
         parsed by the standard library's e-mail parser? a stream transport asked for? a streamed or
         incremental result, by `isinstance` against protocols?) on every request: about 4% of the
         gateway's CPU for a conversation with 20 items. A POST whose body is a JSON object with
-        the usual members, or a GET with a `query` and only the usual other parameters, from a
-        client that asks for no stream, can only be one thing: it is executed and answered as the
-        view would, through the same hooks. Anything else, a malformed request included, goes to
-        the view (a POST's body already read). urql sends its queries by GET (when the URL is
-        short enough), as Apollo Client does with `useGETForQueries`.
+        the usual members, or a GET with a `query` (or a persisted query's hash) and only the
+        usual other parameters, can only be one thing: it is executed and answered as the view
+        would, through the same hooks. That holds for a client that accepts a stream too (urql
+        lists `multipart/mixed` and `text/event-stream`), as the gateway's view streams nothing
+        (:func:`_streams`). Anything else, a malformed request included, goes to the view (a
+        POST's body already read). urql sends its queries by GET (when the URL is short enough),
+        as Apollo Client does with `useGETForQueries`, and its mutations by POST.
         """
         data = await self._plain(request) if request.method == "POST" else self._plain_get(request)
         if data is None:
@@ -261,7 +274,7 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
         headers = request.headers
         if headers.get("content-type", "").partition(";")[0].strip() != "application/json":
             return None
-        if _asks_a_stream(request):
+        if self._streams and _asks_a_stream(request):
             return None
         try:
             body = self.decode_json(await request.body())
@@ -354,7 +367,7 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
         params = request.query_params
         if not ("query" in params or "extensions" in params) or not params.keys() <= _MEMBERS:
             return None
-        if _asks_a_stream(request):
+        if self._streams and _asks_a_stream(request):
             return None
         parsed = self.parse_query_params(params)
         query, variables, name, extensions = (parsed.get(member) for member in _MEMBERS_IN_ORDER)

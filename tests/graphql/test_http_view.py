@@ -10,16 +10,20 @@ from typing import Any
 import httpx
 import orjson
 import pytest
+import strawberry
 from graphql import parse
 from strawberry.asgi import GraphQL
 
-from gateway.graphql_view import GatewayGraphQL, GraphQLResponseMedia, _read_body
+from gateway.graphql_view import GatewayGraphQL, GraphQLResponseMedia, _read_body, _streams
 from tests.graphql.harness import Recording
 
 JSON = "application/json"
 KEY = {"Authorization": "Bearer sk-test", "X-Request-Id": "same-id"}
 GET_MISSING = 'query Missing { conversation(id: "conv_missing") { conversationId } }'
 BAD_MUTATION = "mutation { deleteConversation(id: 5) { deleted } }"
+URQL_ACCEPT = (
+    "application/graphql-response+json, application/graphql+json, application/json, text/event-stream, multipart/mixed"
+)
 HASH_ONLY = '{"persistedQuery": {"version": 1, "sha256Hash": "ab"}}'
 HASHED = '{"persistedQuery": {"version": 1, "sha256Hash": "%s"}}' % ("ab" * 32)
 """A hash of no document the gateway keeps."""
@@ -58,6 +62,7 @@ REQUESTS: list[tuple[str, str, str, bytes]] = [
     ("extensions, no query", JSON, JSON, orjson.dumps({"extensions": {}})),
     ("a stream asked for", JSON, "multipart/mixed", orjson.dumps({"query": "{ __typename }"})),
     ("events asked for", JSON, "text/event-stream", orjson.dumps({"query": "{ __typename }"})),
+    ("urql's Accept", JSON, URQL_ACCEPT, orjson.dumps({"query": BAD_MUTATION})),
 ]
 PLAIN = {
     "a query",
@@ -74,7 +79,28 @@ PLAIN = {
     "a persisted query's hash alone",
     "a hash of the wrong shape",
     "extensions, no query",
+    "a stream asked for",
+    "events asked for",
+    "urql's Accept",
 }
+
+
+def test_only_a_view_with_a_stream_protocol_sends_requests_that_accept_a_stream_its_own_way() -> None:
+    """The short path takes a request that accepts a stream because the gateway's view streams
+    nothing: Strawberry streams only over the protocols it is given (the gateway's are the
+    WebSocket ones, unused), and otherwise answers such a request with one JSON answer."""
+    schema = strawberry.Schema(query=_Query)
+    assert not _streams(GatewayGraphQL(schema, lambda: None))  # type: ignore[arg-type, return-value]
+    assert not _streams(GraphQL(schema))
+    assert _streams(GraphQL(schema, subscription_protocols=("graphql-sse",)))
+    assert _streams(GraphQL(schema, subscription_protocols=("multipart-subscription",)))
+
+
+@strawberry.type
+class _Query:
+    @strawberry.field
+    def hello(self) -> str:
+        return "hello"
 
 
 async def _answer(http: httpx.AsyncClient, content_type: str, accept: str, body: bytes) -> dict[str, Any]:
@@ -159,6 +185,7 @@ GET_PLAIN = {
     "a persisted query's hash alone",
     "a hash of the wrong shape",
     "extensions, no query",
+    "a stream asked for",
 }
 
 
