@@ -20,7 +20,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
@@ -90,6 +90,11 @@ class _PinnedFiles(StaticFiles):
 async def _healthz(request: Request) -> Response:
     """The process is alive."""
     return JSONResponse({"status": "ok"})
+
+
+async def _to_graphiql(request: Request) -> Response:
+    """The server's address opened in a browser: GraphiQL is at `/graphql`."""
+    return RedirectResponse(f"{request.scope.get('root_path', '')}{GRAPHQL_PATH}", status_code=307)
 
 
 def _readyz(runtime: _Runtime) -> Callable[[Request], Awaitable[Response]]:
@@ -222,6 +227,8 @@ def create_app(settings: Settings, *, upstream_transport: TransportWrapper | Non
         ),
         Mount(GRAPHIQL_ASSETS, app=_PinnedFiles(directory=_STATIC / "graphiql")),
     ]
+    if settings.introspection:  # GraphiQL is served
+        routes.append(Route("/", _to_graphiql, methods=["GET"]))
     if runtime.embedded is not None:
         routes.append(Mount("/v1", app=runtime.embedded))
     middleware = []

@@ -8,6 +8,7 @@ import re
 
 import pytest
 
+from tests.conftest import Gateway
 from tests.graphql.harness import GraphQLClient
 
 
@@ -75,3 +76,20 @@ def test_a_strawberry_page_that_changed_is_refused_at_start() -> None:
     changed = page.replace("setVariables(newVariables);", "setVariables(newVariables, true);")
     with pytest.raises(RuntimeError, match="setVariables"):
         _offline_graphiql(changed)
+
+
+async def test_the_servers_address_opened_in_a_browser_leads_to_graphiql(gateway: Gateway) -> None:
+    """`make serve` prints the `/graphql` address, but `http://127.0.0.1:8000/` is what a person
+    types: it was a plain-text 404, "Not Found". Without GraphiQL (introspection off) it still is."""
+    graphql, upstream = await gateway()
+    for method in ("GET", "HEAD"):
+        answer = await graphql.http.request(method, "/", headers={"Accept": "text/html"})
+        assert answer.status_code == 307
+        assert answer.headers["location"] == "/graphql"
+    page = await graphql.http.get("/", headers={"Accept": "text/html"}, follow_redirects=True)
+    assert page.status_code == 200
+    assert "<title>GraphiQL · Conversations gateway</title>" in page.text
+    assert (await graphql.http.post("/", json={"query": "{ __typename }"})).status_code == 405
+    closed, _ = await gateway(introspection=False)
+    assert (await closed.http.get("/", headers={"Accept": "text/html"})).status_code == 404
+    assert upstream.count == 0
