@@ -117,12 +117,15 @@ _GRAPHQL_PATH = GRAPHQL_PATH.encode()
 
 class _RefusalLines:
     """A server's warnings about refused and malformed requests, at most
-    `REFUSAL_LINES_PER_SECOND` a second; past that, one line at the second's end counts the rest."""
+    `REFUSAL_LINES_PER_SECOND` a second; past that, one line at the second's end counts the rest
+    (or when the server stops: :func:`count_refusals_left_out`)."""
 
     def __init__(self) -> None:
         self._second_ends = 0.0
         self._written = 0
         self._left_out = 0
+        self._counting: asyncio.TimerHandle | None = None
+        self._logger: logging.Logger | None = None
 
     def warning(self, loop: asyncio.AbstractEventLoop, logger: logging.Logger, message: str, *args: object) -> None:
         now = loop.time()
@@ -133,12 +136,19 @@ class _RefusalLines:
             logger.warning(message, *args)
             return
         if not self._left_out:
-            loop.call_at(self._second_ends, self._count_the_rest, logger)
+            self._counting = loop.call_at(self._second_ends, self.count_the_rest)
+            self._logger = logger
         self._left_out += 1
 
-    def _count_the_rest(self, logger: logging.Logger) -> None:
+    def count_the_rest(self) -> None:
+        """The line that counts those left out, if any were."""
+        if self._counting is not None:
+            self._counting.cancel()
+            self._counting = None
         left_out, self._left_out = self._left_out, 0
-        logger.warning(
+        if not left_out or self._logger is None:
+            return
+        self._logger.warning(
             "Refused or could not parse %d more requests in the last second "
             "(at most %d a second are logged one by one)",
             left_out,
@@ -148,6 +158,14 @@ class _RefusalLines:
 
 _REFUSAL_LINES: weakref.WeakKeyDictionary[ServerState, _RefusalLines] = weakref.WeakKeyDictionary()
 """Each server's (its connections share its state)."""
+
+
+def count_refusals_left_out(state: ServerState) -> None:
+    """Writes now the line that counts the refusals the server with ``state`` has left out of its
+    log this second, if any: a server that stops within that second would otherwise lose it."""
+    lines = _REFUSAL_LINES.get(state)
+    if lines is not None:
+        lines.count_the_rest()
 
 
 def protocol_for(settings: Settings) -> Callable[..., BoundedReadsProtocol]:

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import socket
 import sys
 import time
 from collections.abc import Callable
@@ -32,6 +33,8 @@ from typing import Any
 import uvicorn
 from starlette.types import ASGIApp
 from uvicorn.server import ServerState
+
+from gateway.protocol import count_refusals_left_out
 
 __all__ = ["Server", "serve"]
 
@@ -103,6 +106,13 @@ class Server(uvicorn.Server):
                 await stopping.wait()
         finally:
             self._wake = None
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        """uvicorn's shutdown, then the count of the refusals left out of the log in the last second."""
+        try:
+            await super().shutdown(sockets)
+        finally:
+            count_refusals_left_out(self.server_state)
 
 
 def serve(app: ASGIApp, **options: Any) -> None:

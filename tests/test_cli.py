@@ -544,37 +544,59 @@ def test_a_refused_request_pipelined_behind_others_is_answered_after_them(tmp_pa
     assert printed[0].count("Invalid HTTP request received.") == 2  # the malformed ones
 
 
+def _refused_at_once(url: str, count: int) -> None:
+    """``count`` requests the server refuses or cannot parse, sent at once on as many connections
+    (so that they come within the same second), each answered."""
+    address = httpx.URL(url)
+    with contextlib.ExitStack() as stack:
+        connections = [
+            stack.enter_context(socket.create_connection((address.host, address.port or 80), timeout=10))
+            for _ in range(count)
+        ]
+        for number, connection in enumerate(connections):
+            if number % 2:
+                connection.sendall(b"NOT HTTP AT ALL\r\n\r\n")
+            else:
+                connection.sendall(b"GET /" + b"a" * MAX_URL_BYTES + b" HTTP/1.1\r\nHost: gateway\r\n\r\n")
+        for connection in connections:
+            assert _whole_answer(connection).split(b" ")[1] in {b"400", b"414"}
+
+
+def _refusal_lines(printed: str) -> tuple[int, list[int]]:
+    """How many refusals were logged one by one, and the counts of the lines counting the rest."""
+    one_by_one = printed.count("Invalid HTTP request received.") + printed.count("Refused a request from")
+    counted = [
+        int(line.split("parse ")[1].split(" ")[0])
+        for line in printed.splitlines()
+        if "Refused or could not parse" in line
+    ]
+    return one_by_one, counted
+
+
 def test_refused_and_malformed_requests_are_logged_at_most_ten_a_second_then_counted(tmp_path: Path) -> None:
     """Any client can send requests the server refuses or cannot parse, as many as it likes: a line
     for each crowded the log (and journald drops a service's lines past its own bound, the
     operations' lines with them)."""
     printed: list[str] = []
     with gateway_process("serve", "--database", str(tmp_path / "u.sqlite3"), output=printed) as url:
-        address = httpx.URL(url)
-        with contextlib.ExitStack() as stack:  # all 60 sent at once: they come within the same second
-            connections = [
-                stack.enter_context(socket.create_connection((address.host, address.port or 80), timeout=10))
-                for _ in range(60)
-            ]
-            for number, connection in enumerate(connections):
-                if number % 2:
-                    connection.sendall(b"NOT HTTP AT ALL\r\n\r\n")
-                else:
-                    connection.sendall(b"GET /" + b"a" * MAX_URL_BYTES + b" HTTP/1.1\r\nHost: gateway\r\n\r\n")
-            for connection in connections:
-                assert _whole_answer(connection).split(b" ")[1] in {b"400", b"414"}
+        _refused_at_once(url, 60)
         time.sleep(1.5)  # the line counting the rest comes at the end of the second
         assert httpx.get(f"{url}/healthz").status_code == 200  # served throughout
-    one_by_one = printed[0].count("Invalid HTTP request received.") + printed[0].count("Refused a request from")
-    counted = [
-        int(line.split("parse ")[1].split(" ")[0])
-        for line in printed[0].splitlines()
-        if "Refused or could not parse" in line
-    ]
+    one_by_one, counted = _refusal_lines(printed[0])
     assert counted  # 60 sent at once
     assert one_by_one + sum(counted) == 60
     assert one_by_one <= REFUSAL_LINES_PER_SECOND * (len(counted) + 1)
     assert f"at most {REFUSAL_LINES_PER_SECOND} a second are logged one by one" in printed[0]
+
+
+def test_a_server_stopped_within_the_second_still_counts_the_refusals_it_left_out(tmp_path: Path) -> None:
+    """The line counting the rest comes at the second's end: a server stopped before it lost it."""
+    printed: list[str] = []
+    with gateway_process("serve", "--database", str(tmp_path / "u.sqlite3"), output=printed) as url:
+        _refused_at_once(url, 30)
+    # stopped (SIGTERM) as soon as the last answer came
+    one_by_one, counted = _refusal_lines(printed[0])
+    assert one_by_one + sum(counted) == 30  # on the code before, 20 were lost (with the stop well within the second)
 
 
 def test_requests_pipelined_past_the_bound_are_refused_after_those_before_them(tmp_path: Path) -> None:
