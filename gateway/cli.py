@@ -13,7 +13,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import uvicorn
 from pydantic import ValidationError
 from strawberry.printer import print_schema
 
@@ -21,7 +20,7 @@ from gateway.app import create_api_app, create_app, long_lived
 from gateway.protocol import protocol_for
 from gateway.schema import build_schema
 from gateway.schema.oplog import LineHandler
-from gateway.server import serve
+from gateway.server import serve, serve_workers
 from gateway.settings import Settings
 
 __all__ = ["log_to_stderr", "main"]
@@ -194,7 +193,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             if arguments.command == "serve"
             else "gateway.launch:api_from_environment"
         )
-        uvicorn.run(factory, factory=True, workers=settings.workers, **options)
+        serve_workers(factory, settings.workers, factory=True, **options)
     else:
         app = create_app(settings) if arguments.command == "serve" else create_api_app(settings)
         serve(long_lived(app), **options)

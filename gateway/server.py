@@ -16,7 +16,9 @@ could be up to a second old). An idle gateway now wakes for nothing.
 
 With ``limit_max_requests`` or ``callback_notify`` set (the gateway sets neither), uvicorn's own
 loop runs, as both need its tick. `gateway serve --workers N` runs uvicorn's supervisor, whose
-workers run uvicorn's own server (it makes them itself), tick included.
+worker processes each make uvicorn's own server; :func:`serve_workers` has them make this one
+instead (:class:`_Worker`). The supervisor still asks each worker twice a second whether it lives,
+which a thread of the worker's own answers; the worker's event loop sleeps through.
 """
 
 from __future__ import annotations
@@ -28,15 +30,16 @@ import sys
 import time
 from collections.abc import Callable
 from email.utils import formatdate
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import uvicorn
-from starlette.types import ASGIApp
 from uvicorn.server import ServerState
+from uvicorn.supervisors import multiprocess
 
-from gateway.protocol import count_refusals_left_out
+if TYPE_CHECKING:
+    from starlette.types import ASGIApp
 
-__all__ = ["Server", "serve"]
+__all__ = ["Server", "serve", "serve_workers"]
 
 STARTUP_FAILURE = 3
 """The exit status of a server that did not start (uvicorn's own, `uvicorn.main.STARTUP_FAILURE`)."""
@@ -109,6 +112,10 @@ class Server(uvicorn.Server):
 
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
         """uvicorn's shutdown, then the count of the refusals left out of the log in the last second."""
+        # Imported here: a `--workers` process imports this module to make its server, before its
+        # app (gateway.launch imports the gateway with the cycle collector paused).
+        from gateway.protocol import count_refusals_left_out  # noqa: PLC0415
+
         try:
             await super().shutdown(sockets)
         finally:
@@ -124,3 +131,26 @@ def serve(app: ASGIApp, **options: Any) -> None:
         server.run()
     if not server.started:
         sys.exit(STARTUP_FAILURE)
+
+
+class _Worker(multiprocess.Process):
+    """A worker process of uvicorn's supervisor, whose server is the gateway's. It reaches the
+    process by pickling (each worker is spawned), by this class's name."""
+
+    @property
+    def server(self) -> uvicorn.Server:
+        if self._server is None:
+            self._server = Server(self.config)
+        return self._server
+
+
+def serve_workers(app: str, workers: int, **options: Any) -> None:
+    """`uvicorn.run` with ``workers`` processes, each serving ``app`` (an import string) with
+    :class:`Server`. uvicorn's supervisor makes its workers from its module's `Process`, which is
+    :class:`_Worker` while it runs (uvicorn is pinned to 0.55.x, whose supervisor this is tested on)."""
+    made = multiprocess.Process
+    multiprocess.Process = _Worker  # type: ignore[misc]
+    try:
+        uvicorn.run(app, workers=workers, **options)
+    finally:
+        multiprocess.Process = made  # type: ignore[misc]

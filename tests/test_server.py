@@ -30,13 +30,18 @@ def _context_switches(pid: int) -> int:
     return int(fields["voluntary_ctxt_switches"]) + int(fields["nonvoluntary_ctxt_switches"])
 
 
-def test_an_idle_gateway_process_wakes_for_nothing(tmp_path: Path) -> None:
-    """uvicorn's main loop wakes ten times a second, whatever the traffic (to look at whether it is
-    to stop, and to date its answers): about 2 ms of CPU a second in an idle gateway, and 2% of an
-    operation's CPU at concurrency 1. The gateway's sleeps until a request or a signal comes."""
+def _worker_processes(pid: int) -> list[int]:
+    """The worker processes uvicorn's supervisor (process ``pid``) has spawned."""
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return [int(child) for child in children if b"spawn_main" in Path(f"/proc/{child}/cmdline").read_bytes()]
+
+
+def _idle_wake_ups(tmp_path: Path, *options: str) -> tuple[list[int], str]:
+    """How many times in 2 s the main thread of an idle `gateway serve *options` (of each of its
+    workers, if it has any) was taken off a CPU, and what the server printed once told to stop."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    command = [str(GATEWAY), "serve", "--port", str(port), "--database", str(tmp_path / "d.sqlite3")]
+    command = [str(GATEWAY), "serve", *options, "--port", str(port), "--database", str(tmp_path / "d.sqlite3")]
     process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
     try:
         wait_until_answering(process, url)
@@ -45,18 +50,37 @@ def test_an_idle_gateway_process_wakes_for_nothing(tmp_path: Path) -> None:
                 "/graphql", json={"query": "mutation { createConversation(input: {}) { conversation { id } } }"}
             )
             assert "errors" not in created.json(), created.text
+        servers = _worker_processes(process.pid) or [process.pid]
         time.sleep(0.3)  # the closed connections' last events
-        before = _context_switches(process.pid)
+        before = [_context_switches(server) for server in servers]
         time.sleep(2)
-        after = _context_switches(process.pid)
+        after = [_context_switches(server) for server in servers]
         process.send_signal(signal.SIGTERM)
         printed = process.communicate(timeout=15)[1]  # told to stop, it wakes and stops
     finally:
         if process.poll() is None:
             process.kill()
             process.communicate()
+    return [later - earlier for earlier, later in zip(before, after, strict=True)], printed
+
+
+def test_an_idle_gateway_process_wakes_for_nothing(tmp_path: Path) -> None:
+    """uvicorn's main loop wakes ten times a second, whatever the traffic (to look at whether it is
+    to stop, and to date its answers): about 2 ms of CPU a second in an idle gateway, and 2% of an
+    operation's CPU at concurrency 1. The gateway's sleeps until a request or a signal comes."""
+    (wake_ups,), printed = _idle_wake_ups(tmp_path)
     assert "Finished server process" in printed
-    assert after - before <= 3  # uvicorn's own loop: about 20 (a little room for a slow host's last events)
+    assert wake_ups <= 3  # uvicorn's own loop: about 20 (a little room for a slow host's last events)
+
+
+def test_the_idle_workers_of_gateway_serve_wake_for_nothing_either(tmp_path: Path) -> None:
+    """uvicorn's supervisor makes each worker's server itself: uvicorn's own, tick included (20
+    wake-ups in 2 s each, on the code before). Its health checks, twice a second, are answered by
+    a thread of the worker's own, not by its event loop."""
+    wake_ups, printed = _idle_wake_ups(tmp_path, "--workers", "2")
+    assert len(wake_ups) == 2
+    assert printed.count("Finished server process") == 2
+    assert all(count <= 3 for count in wake_ups), wake_ups
 
 
 def _started(config: uvicorn.Config) -> tuple[Server, threading.Thread]:
