@@ -309,15 +309,18 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
         queries refuses it, :data:`PERSISTED_QUERY_NOT_SUPPORTED`)."""
         extensions = request_data.extensions
         if isinstance(extensions, dict) and "persistedQuery" in extensions:
-            return await self._persisted_query(request, request_adapter, sub_response, context, request_data)
+            return await self._persisted_query(
+                request, request_adapter, sub_response, context, root_value, request_data
+            )
         return await super().execute_single(request, request_adapter, sub_response, context, root_value, request_data)
 
-    async def _persisted_query(
+    async def _persisted_query(  # noqa: PLR0917  (execute_single's arguments)
         self,
         request: Request,
         request_adapter: AsyncHTTPRequestAdapter,
         sub_response: Response,
         context: GatewayContext,
+        root_value: None,
         request_data: GraphQLRequestData,
     ) -> ExecutionResult:
         """A request with a persisted query's hash: the document kept under it run, or
@@ -327,7 +330,9 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
         if persisted is None:
             if not query:
                 raise HTTPException(400, PERSISTED_QUERY_NOT_SUPPORTED)
-            return await super().execute_single(request, request_adapter, sub_response, context, None, request_data)
+            return await super().execute_single(
+                request, request_adapter, sub_response, context, root_value, request_data
+            )
         digest = requested_hash((request_data.extensions or {})["persistedQuery"])
         if not query:
             kept = persisted.get(digest)
@@ -343,14 +348,16 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
                 request_data.extensions,
                 request_data.protocol,
             )
-            return await super().execute_single(request, request_adapter, sub_response, context, None, request_data)
+            return await super().execute_single(
+                request, request_adapter, sub_response, context, root_value, request_data
+            )
         if sha256_hex(query) != digest:
             msg = (
                 "The persisted query's `sha256Hash` is not the SHA-256 of the document sent with it: hash the "
                 "document's exact text (as UTF-8), or send the document without a hash."
             )
             raise HTTPException(400, msg)
-        result = await super().execute_single(request, request_adapter, sub_response, context, None, request_data)
+        result = await super().execute_single(request, request_adapter, sub_response, context, root_value, request_data)
         if not _result_failed_before_execution(result):  # a document that parses and validates
             persisted.keep(digest, query)
         return result
