@@ -39,7 +39,7 @@ from gateway.graphql_view import (
     GraphQLResponseMedia,
 )
 from gateway.head import HeadAsGet
-from gateway.persisted import PersistedQueries
+from gateway.persisted import PersistedQueries, load_persisted_documents
 from gateway.schema import Limits, build_schema
 from gateway.settings import Settings
 from gateway.upstream import (
@@ -209,8 +209,18 @@ def create_app(settings: Settings, *, upstream_transport: TransportWrapper | Non
         max_answer_bytes=settings.max_answer_bytes,
     )
     schema = build_schema(limits, introspection=settings.introspection)
-    persisted = PersistedQueries() if settings.persisted_queries else None
-    graphql = GatewayGraphQL(schema, runtime.upstream, graphiql=settings.introspection, persisted=persisted)
+    documents = None if settings.persisted_documents is None else load_persisted_documents(settings.persisted_documents)
+    only = settings.persisted_documents_only
+    # A safelist keeps no documents at run time: clients could add to it.
+    persisted = PersistedQueries() if settings.persisted_queries and not only else None
+    graphql = GatewayGraphQL(
+        schema,
+        runtime.upstream,
+        graphiql=settings.introspection,
+        persisted=persisted,
+        documents=documents,
+        documents_only=only,
+    )
     routes: list[BaseRoute] = [
         Route("/healthz", _healthz),
         Route("/readyz", _readyz(runtime)),
@@ -221,7 +231,7 @@ def create_app(settings: Settings, *, upstream_transport: TransportWrapper | Non
                 max_body_bytes=settings.max_request_bytes,
                 max_concurrent=settings.max_concurrent_requests,
                 parse_query=schema.hooks.document,
-                persisted=persisted,
+                get_document=graphql.get_document,
             ),
             methods=None,  # the middleware answers other methods with 405 in GraphQL's error shape
         ),

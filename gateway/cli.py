@@ -169,6 +169,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             settings.upstream_url or f"the built-in Conversations API at {base}/v1 (database {settings.database})"
         )
         print(f"Upstream: {upstream}", file=sys.stderr)
+        if settings.persisted_documents is not None:
+            safelist = " (a safelist: no other document runs)" if settings.persisted_documents_only else ""
+            print(f"Persisted documents: {settings.persisted_documents}{safelist}", file=sys.stderr)
     else:
         print(f"Built-in Conversations API: {base}/v1 (database {settings.database})", file=sys.stderr)
     before, after = raise_open_files_limit()

@@ -14,7 +14,8 @@ import logging
 import re
 import time
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -35,9 +36,10 @@ from gateway.embedded.app import bearer_key
 from gateway.jsoncodec import PARSED_NESTING, dumps, loads, parse_too_deep
 from gateway.loaders import Loaders
 from gateway.negotiation import content_codings, qualities
-from gateway.persisted import PersistedQueries, requested_hash, sha256_hex
+from gateway.persisted import PersistedDocuments, PersistedQueries, requested_hash, sha256_hex
 from gateway.quoting import quoted, shorten_quoted
 from gateway.schema import GatewayContext
+from gateway.schema.oplog import log_refusal
 from gateway.schema.pages import read_item_page
 from gateway.upstream import UpstreamClient
 
@@ -148,6 +150,41 @@ def _persisted_query_not_found() -> GraphQLError:
     return GraphQLError(PERSISTED_QUERY_NOT_FOUND, extensions={"code": "PERSISTED_QUERY_NOT_FOUND"})
 
 
+_NOT_TO_BE_CACHED = "private, no-cache, must-revalidate"
+"""The `Cache-Control` of an answer that says a document is unknown: the gateway may know it on the
+next request (the client sends it; a restart with a newer manifest), and no cache may keep the refusal."""
+
+
+@dataclass
+class _DocumentRequest(GraphQLRequestData):
+    """A persisted document request of the GraphQL-over-HTTP specification's appendix: a document
+    named by its id (`documentId`) instead of sent as `query`."""
+
+    document_id: str = ""
+
+
+def _document_request(
+    document_id: object, query: object, variables: object, name: object, extensions: object
+) -> _DocumentRequest:
+    """The persisted document request of these members, or an `HTTPException` (400) saying what is wrong."""
+    if not isinstance(document_id, str) or not document_id:
+        raise HTTPException(400, "The `documentId` must be a persisted document's id: a string, not empty.")
+    if query is not None:
+        raise HTTPException(
+            400, "Send a document's text in `query` or its id in `documentId`, not both: the gateway runs one document."
+        )
+    if isinstance(extensions, dict) and "persistedQuery" in extensions:
+        raise HTTPException(
+            400, "Name the document by `documentId` or by a persisted query's hash in `extensions`, not both."
+        )
+    if not isinstance(variables, dict | None) or not isinstance(extensions, dict | None):
+        raise HTTPException(400, "The `variables` and `extensions` of a GraphQL request must be JSON objects.")
+    if not isinstance(name, str | None):
+        raise HTTPException(400, "The `operationName` of a GraphQL request must be a string.")
+    # The appendix: an empty operation name is one left out.
+    return _DocumentRequest(None, variables, name or None, extensions, document_id=document_id)
+
+
 def _failed_before_execution(body: Any) -> bool:
     """No execution happened: errors, no data, and no error located in the response."""
     return (
@@ -159,7 +196,8 @@ def _failed_before_execution(body: Any) -> bool:
 
 
 _MEMBERS_IN_ORDER = ("query", "variables", "operationName", "extensions")
-_MEMBERS = frozenset(_MEMBERS_IN_ORDER)
+_DOCUMENT_ID = "documentId"
+_MEMBERS = frozenset((*_MEMBERS_IN_ORDER, _DOCUMENT_ID))
 _SHORT_METHODS = frozenset({"GET", "POST"})
 
 
@@ -187,13 +225,19 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
         *,
         graphiql: bool = True,
         persisted: PersistedQueries | None = None,
+        documents: PersistedDocuments | None = None,
+        documents_only: bool = False,
     ) -> None:
         super().__init__(schema, graphql_ide="graphiql" if graphiql else None)
         self._upstream = upstream
         self._ide_page = _offline_graphiql(self.graphql_ide_html) if graphiql else ""
         self.persisted = persisted
         """The documents kept by hash (automatic persisted queries); None refuses a hash alone
-        with `PersistedQueryNotSupported`."""
+        with `PersistedQueryNotSupported` (or, with `documents_only`, `PERSISTED_QUERY_NOT_IN_LIST`)."""
+        self.documents = documents
+        """The manifest's documents (`GATEWAY_PERSISTED_DOCUMENTS`), found by id or by hash."""
+        self.documents_only = documents_only
+        """Whether the manifest's documents are the only ones that run (a safelist)."""
         self._streams = _streams(self)
         """Whether a request that accepts a stream must go to Strawberry's view (it never does
         with the gateway's protocols: no subscriptions)."""
@@ -286,6 +330,8 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
         if not isinstance(body, dict) or not body.keys() <= _MEMBERS:
             return None
         query, variables, name, extensions = (body.get(member) for member in _MEMBERS_IN_ORDER)
+        if _DOCUMENT_ID in body:
+            return _document_request(body[_DOCUMENT_ID], query, variables, name, extensions)
         if (
             (isinstance(query, str) or (query is None and isinstance(extensions, dict)))  # or a hash alone
             and isinstance(variables, dict | None)
@@ -306,13 +352,104 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
     ) -> ExecutionResult:
         """Runs the request; one with a persisted query's hash as :mod:`gateway.persisted` says (or,
         with no documents kept by hash, a hash alone is refused as a server without persisted
-        queries refuses it, :data:`PERSISTED_QUERY_NOT_SUPPORTED`)."""
+        queries refuses it, :data:`PERSISTED_QUERY_NOT_SUPPORTED`); one with a `documentId`, the
+        document of that id. With `documents_only`, a document that is not the manifest's is refused."""
+        if isinstance(request_data, _DocumentRequest):
+            return await self._persisted_document(
+                request, request_adapter, sub_response, context, root_value, request_data
+            )
         extensions = request_data.extensions
         if isinstance(extensions, dict) and "persistedQuery" in extensions:
             return await self._persisted_query(
                 request, request_adapter, sub_response, context, root_value, request_data
             )
+        query = request_data.query
+        if self.documents_only and isinstance(query, str) and not self._trusts(query):
+            return _refused(sub_response, context, request_data, _not_in_safelist())
         return await super().execute_single(request, request_adapter, sub_response, context, root_value, request_data)
+
+    def _trusts(self, query: str) -> bool:
+        return self.documents is not None and self.documents.trusts(query)
+
+    def document_by_id(self, document_id: str) -> str | None:
+        """The document of ``document_id``: the manifest's, or (by its `sha256:` id) one kept by hash."""
+        if self.documents is not None:
+            found = self.documents.get(document_id)
+            if found is not None:
+                return found
+        if self.persisted is not None and document_id.startswith("sha256:"):
+            return self.persisted.get(document_id.removeprefix("sha256:").lower())
+        return None
+
+    def document_by_hash(self, persisted_query: object) -> str | None:
+        """The document a persisted query's extension names (the manifest's first, by its id or the
+        hash of its text), or None; an `HTTPException` (400) for an extension of the wrong shape."""
+        if self.documents is not None and isinstance(persisted_query, dict):
+            named = persisted_query.get("sha256Hash")
+            found = self.documents.get_by_hash(named) if isinstance(named, str) and named else None
+            if found is not None:
+                return found
+        digest = requested_hash(persisted_query)
+        return None if self.persisted is None else self.persisted.get(digest)
+
+    def get_document(self, params: Mapping[str, str]) -> str | None:
+        """The document a GET's parameters would run: its `query` (with `documents_only`, only if it
+        is the manifest's: another is refused before it is parsed), or the document it names by
+        `documentId` or by a persisted query's hash in `extensions`, if the gateway has it (the view
+        reports what is wrong with a parameter or an id)."""
+        query = params.get("query")
+        if query:
+            return query if not self.documents_only or self._trusts(query) else None
+        document_id = params.get(_DOCUMENT_ID)
+        if document_id:
+            return self.document_by_id(document_id)
+        extensions = params.get("extensions")
+        if not extensions or (self.persisted is None and self.documents is None):
+            return None
+        try:
+            return self.document_by_hash(loads(extensions)["persistedQuery"])
+        except (ValueError, TypeError, KeyError, HTTPException):  # orjson's error is a ValueError
+            return None
+
+    async def _persisted_document(  # noqa: PLR0917  (execute_single's arguments)
+        self,
+        request: Request,
+        request_adapter: AsyncHTTPRequestAdapter,
+        sub_response: Response,
+        context: GatewayContext,
+        root_value: None,
+        request_data: _DocumentRequest,
+    ) -> ExecutionResult:
+        """A persisted document request: the document of its id run, or `PERSISTED_DOCUMENT_NOT_FOUND`."""
+        document = self.document_by_id(request_data.document_id)
+        if document is None:
+            return _refused(sub_response, context, request_data, self._document_not_found(request_data.document_id))
+        run = GraphQLRequestData(
+            document,
+            request_data.variables,
+            request_data.operation_name,
+            request_data.extensions,
+            request_data.protocol,
+        )
+        return await super().execute_single(request, request_adapter, sub_response, context, root_value, run)
+
+    def _document_not_found(self, document_id: str) -> GraphQLError:
+        said = f"No persisted document has the id {quoted(document_id)}"
+        if self.documents is not None:
+            said += (
+                ": it is not in the gateway's manifest (GATEWAY_PERSISTED_DOCUMENTS). Restart the gateway "
+                "with a manifest generated from the client's operations"
+            )
+            if not self.documents_only:
+                said += ", or send the document's text in `query`"
+        elif self.persisted is not None:
+            said += (
+                ": without a manifest, the gateway knows only the documents it has kept for automatic "
+                "persisted queries, by `sha256:` and the SHA-256 of their text. Send the document's text in `query`"
+            )
+        else:
+            said += ": the gateway keeps no documents. Send the document's text in `query`"
+        return GraphQLError(f"{said}.", extensions={"code": "PERSISTED_DOCUMENT_NOT_FOUND"})
 
     async def _persisted_query(  # noqa: PLR0917  (execute_single's arguments)
         self,
@@ -324,23 +461,47 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
         request_data: GraphQLRequestData,
     ) -> ExecutionResult:
         """A request with a persisted query's hash: the document kept under it run, or
-        `PersistedQueryNotFound`; or its document, checked against it, run, then kept under it."""
+        `PersistedQueryNotFound`; or its document, checked against it, run, then kept under it.
+        The manifest's documents are found by their ids and hashes first."""
         persisted = self.persisted
         query = request_data.query
+        named = (request_data.extensions or {})["persistedQuery"]
+        if not query and self.documents is not None:
+            document = self.document_by_hash(named)
+            if document is not None:
+                request_data = GraphQLRequestData(
+                    document,
+                    request_data.variables,
+                    request_data.operation_name,
+                    request_data.extensions,
+                    request_data.protocol,
+                )
+                return await super().execute_single(
+                    request, request_adapter, sub_response, context, root_value, request_data
+                )
+        if self.documents_only:
+            digest = requested_hash(named)
+            if not query:
+                return _refused(sub_response, context, request_data, _not_in_list(digest))
+            if sha256_hex(query) != digest:
+                raise HTTPException(400, _HASH_NOT_THE_DOCUMENTS)
+            if not self._trusts(query):
+                return _refused(sub_response, context, request_data, _not_in_safelist())
+            return await super().execute_single(
+                request, request_adapter, sub_response, context, root_value, request_data
+            )
         if persisted is None:
             if not query:
                 raise HTTPException(400, PERSISTED_QUERY_NOT_SUPPORTED)
             return await super().execute_single(
                 request, request_adapter, sub_response, context, root_value, request_data
             )
-        digest = requested_hash((request_data.extensions or {})["persistedQuery"])
+        digest = requested_hash(named)
         if not query:
             kept = persisted.get(digest)
             if kept is None:
-                # Not to be kept by any cache: the client sends the document next, and then the
-                # same request finds it.
-                sub_response.headers["cache-control"] = "private, no-cache, must-revalidate"
-                return ExecutionResult(data=None, errors=[_persisted_query_not_found()])
+                # The client sends the document next, and then the same request finds it.
+                return _refused(sub_response, context, request_data, _persisted_query_not_found())
             request_data = GraphQLRequestData(
                 kept,
                 request_data.variables,
@@ -352,11 +513,7 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
                 request, request_adapter, sub_response, context, root_value, request_data
             )
         if sha256_hex(query) != digest:
-            msg = (
-                "The persisted query's `sha256Hash` is not the SHA-256 of the document sent with it: hash the "
-                "document's exact text (as UTF-8), or send the document without a hash."
-            )
-            raise HTTPException(400, msg)
+            raise HTTPException(400, _HASH_NOT_THE_DOCUMENTS)
         result = await super().execute_single(request, request_adapter, sub_response, context, root_value, request_data)
         if not _result_failed_before_execution(result):  # a document that parses and validates
             persisted.keep(digest, query)
@@ -364,25 +521,44 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
 
     def should_render_graphql_ide(self, request: BaseRequestProtocol) -> bool:
         """GraphiQL's page for a browser's GET, not for a GET that carries a GraphQL request's
-        `extensions` (a persisted query's hash, sent without its document)."""
-        return super().should_render_graphql_ide(request) and "extensions" not in request.query_params
+        `extensions` (a persisted query's hash, sent without its document) or a `documentId`."""
+        params = request.query_params
+        return super().should_render_graphql_ide(request) and "extensions" not in params and _DOCUMENT_ID not in params
 
     def _plain_get(self, request: Request) -> GraphQLRequestData | None:
         """A GET's request data if it is a plain query in the URL, else None (for the view). Its
         parameters are read as the view reads them (:meth:`parse_query_params`, whose refusals
         are the view's)."""
         params = request.query_params
-        if not ("query" in params or "extensions" in params) or not params.keys() <= _MEMBERS:
+        if not ("query" in params or "extensions" in params or _DOCUMENT_ID in params) or not params.keys() <= _MEMBERS:
             return None
         if self._streams and _asks_a_stream(request):
             return None
-        parsed = self.parse_query_params(params)
+        parsed = self._query_params(params)
         query, variables, name, extensions = (parsed.get(member) for member in _MEMBERS_IN_ORDER)
+        if _DOCUMENT_ID in parsed:
+            return _document_request(parsed[_DOCUMENT_ID], query, variables, name, extensions)
         if isinstance(variables, dict | None) and isinstance(extensions, dict | None):
             return GraphQLRequestData(query=query, variables=variables, operation_name=name, extensions=extensions)
         return None
 
     def parse_query_params(self, params: Any) -> dict[str, Any]:
+        """A GET's parameters for Strawberry's view (:meth:`_query_params`). A `documentId` among
+        them is refused: a persisted document request the short path did not take has a parameter
+        too many, or one of the wrong type (Strawberry would look for a `query`)."""
+        parsed = self._query_params(params)
+        if _DOCUMENT_ID in parsed:
+            raise HTTPException(400, _DOCUMENT_REQUEST_SHAPE)
+        return parsed
+
+    def parse_json(self, data: str | bytes) -> object:
+        """A POST's body for Strawberry's view; a `documentId` in it is refused, as in :meth:`parse_query_params`."""
+        body = super().parse_json(data)
+        if isinstance(body, dict) and _DOCUMENT_ID in body:
+            raise HTTPException(400, _DOCUMENT_REQUEST_SHAPE)
+        return body
+
+    def _query_params(self, params: Any) -> dict[str, Any]:
         """A GET's parameters, read as Strawberry's view reads them, but an invalid `variables` or
         `extensions` parameter is named as such (Strawberry's message speaks of a request body)."""
         parsed = dict(params)
@@ -438,11 +614,14 @@ def _with_content_type(scope: Scope, content_type: str) -> Scope:
 
 
 def _is_mutation_over_get(
-    request: Request, parse_query: Callable[[str], DocumentNode], persisted: PersistedQueries | None
+    request: Request,
+    parse_query: Callable[[str], DocumentNode],
+    get_document: Callable[[Mapping[str, str]], str | None] | None,
 ) -> bool:
     if request.method != "GET":
         return False
-    query = request.query_params.get("query") or _kept_query(request, persisted)
+    params = request.query_params
+    query = params.get("query") if get_document is None else get_document(params)
     if not query:
         return False
     try:
@@ -453,17 +632,44 @@ def _is_mutation_over_get(
     return operation is not None and operation.operation == OperationType.MUTATION
 
 
-def _kept_query(request: Request, persisted: PersistedQueries | None) -> str | None:
-    """The document kept under the hash a GET names in its `extensions`, if any (the view reports
-    what is wrong with a parameter or a hash)."""
-    extensions = request.query_params.get("extensions")
-    if persisted is None or not extensions:
-        return None
-    try:
-        member = loads(extensions)["persistedQuery"]
-        return persisted.get(requested_hash(member))
-    except (ValueError, TypeError, KeyError, HTTPException):  # orjson's error is a ValueError
-        return None
+def _refused(
+    sub_response: Response, context: GatewayContext, request_data: GraphQLRequestData, error: GraphQLError
+) -> ExecutionResult:
+    """An operation refused before it runs, for a document the gateway does not have or does not
+    run: nothing ran, and no cache may keep the answer (:data:`_NOT_TO_BE_CACHED`). The operation
+    log has a line for it, as for an operation that ran."""
+    sub_response.headers["cache-control"] = _NOT_TO_BE_CACHED
+    operation_name = request_data.operation_name if isinstance(request_data.operation_name, str) else None
+    log_refusal(context.request_id, operation_name, str((error.extensions or {})["code"]))
+    return ExecutionResult(data=None, errors=[error])
+
+
+def _not_in_safelist() -> GraphQLError:
+    return GraphQLError(
+        "The gateway runs only the documents of its manifest (GATEWAY_PERSISTED_DOCUMENTS_ONLY), and this "
+        "document is not one of them: send one of the manifest's documents, exactly as it is there, or its id "
+        "(`documentId`). A new operation needs a new manifest, generated from the client's operations.",
+        extensions={"code": "QUERY_NOT_IN_SAFELIST"},
+    )
+
+
+def _not_in_list(digest: str) -> GraphQLError:
+    return GraphQLError(
+        f"The persisted query's hash {quoted(digest)} names no document of the gateway's manifest, and the "
+        "gateway runs only those (GATEWAY_PERSISTED_DOCUMENTS_ONLY): the client's operation is not in the "
+        "manifest the gateway was started with.",
+        extensions={"code": "PERSISTED_QUERY_NOT_IN_LIST"},
+    )
+
+
+_HASH_NOT_THE_DOCUMENTS = (
+    "The persisted query's `sha256Hash` is not the SHA-256 of the document sent with it: hash the "
+    "document's exact text (as UTF-8), or send the document without a hash."
+)
+_DOCUMENT_REQUEST_SHAPE = (
+    "A persisted document request has a `documentId` (a string) and may have `operationName` (a string), "
+    "`variables` and `extensions` (JSON objects), and nothing else."
+)
 
 
 _OVERLOADED_RETRY_AFTER = 1
@@ -588,8 +794,8 @@ class GraphQLResponseMedia:
       `OVERLOADED` and `Retry-After` as soon as its body has arrived: past what the worker can
       serve, requests would otherwise queue, every one of them slower, and hold their memory
       meanwhile. Counting from the body's arrival, a client slow to send one holds no place.
-    * A mutation sent with GET is refused with 405 (`Allow: POST`), by its document or by the hash
-      of a document kept as a persisted query.
+    * A mutation sent with GET is refused with 405 (`Allow: POST`), by its document, or by the id
+      or hash of a persisted document.
     * A request Strawberry refuses with a plain-text 4xx (a body that is not JSON, an unknown
       operation name, ...) gets a GraphQL error body instead, `extensions.code` `BAD_REQUEST`.
     * A client that prefers `application/graphql-response+json` gets that content type, and a
@@ -603,15 +809,16 @@ class GraphQLResponseMedia:
         max_body_bytes: int = 1024 * 1024,
         max_concurrent: int | None = None,
         parse_query: Callable[[str], DocumentNode],
-        persisted: PersistedQueries | None = None,
+        get_document: Callable[[Mapping[str, str]], str | None] | None = None,
     ) -> None:
         self.app = app
         self.parse_query = parse_query
         """How a GET's query is parsed to find a mutation: as the schema's operations are
         (:meth:`~gateway.schema.hooks.OperationHooks.document`, with the token limit, into the
         cache the operation then reads). Unbounded, a 64 KB query of 32,000 tokens took 0.6 s."""
-        self.persisted = persisted
-        """The view's documents by hash: a GET of a mutation's hash alone is a mutation over GET."""
+        self.get_document = get_document
+        """The document a GET would run (:meth:`GatewayGraphQL.get_document`): a GET of a
+        mutation's id or hash is a mutation over GET too."""
         self.max_body_bytes = max_body_bytes
         self.max_concurrent = max_concurrent
         self.under_way = 0
@@ -644,7 +851,7 @@ class GraphQLResponseMedia:
             if posted is None:
                 return
             scope, receive = posted
-        if _is_mutation_over_get(request, self.parse_query, self.persisted):
+        if _is_mutation_over_get(request, self.parse_query, self.get_document):
             error = {
                 "message": "Mutations cannot be sent with GET; send them with POST.",
                 "extensions": {"code": "METHOD_NOT_ALLOWED"},

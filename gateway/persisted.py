@@ -13,17 +13,38 @@ A request whose `extensions` hold `{"persistedQuery": {"version": 1, "sha256Hash
 The documents are kept per worker, in memory, the least recently used first out when they pass
 :data:`MAX_DOCUMENTS` or :data:`MAX_BYTES`: a client whose hash reaches a worker that does not
 know it (another worker, a restart) gets `PersistedQueryNotFound` and sends its document once more.
+
+A manifest (:class:`PersistedDocuments`, `GATEWAY_PERSISTED_DOCUMENTS`) is read at start instead:
+a frontend's build writes it, with every document the frontend sends (trusted documents). Its
+documents are found by their ids (`documentId`, the GraphQL-over-HTTP specification's persisted
+documents appendix) and by their hashes, in every worker from the first request; with
+`GATEWAY_PERSISTED_DOCUMENTS_ONLY` they are the only documents that run (a safelist).
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from collections import OrderedDict
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
 
 from cross_web import HTTPException
 
-__all__ = ["MAX_BYTES", "MAX_DOCUMENTS", "PersistedQueries", "requested_hash", "sha256_hex"]
+from gateway.quoting import quoted
+
+__all__ = [
+    "APOLLO_MANIFEST_FORMAT",
+    "MAX_BYTES",
+    "MAX_DOCUMENTS",
+    "PersistedDocuments",
+    "PersistedQueries",
+    "load_persisted_documents",
+    "requested_hash",
+    "sha256_hex",
+]
 
 MAX_DOCUMENTS = 4096
 """The most documents one worker keeps by hash."""
@@ -95,3 +116,114 @@ class PersistedQueries:
         while len(self._documents) > self.max_documents or self.kept_bytes > self.max_bytes:
             _, (_, dropped) = self._documents.popitem(last=False)
             self.kept_bytes -= dropped
+
+
+APOLLO_MANIFEST_FORMAT = "apollo-persisted-query-manifest"
+"""The `format` of Apollo's persisted query manifest (`@apollo/generate-persisted-query-manifest`)."""
+
+
+class PersistedDocuments:
+    """A manifest's documents (trusted documents, a safelist), by id.
+
+    Each document is found by its id in the manifest, and by its SHA-256 document identifier of
+    the GraphQL-over-HTTP specification (`sha256:` and the lower-case hex of its text's SHA-256,
+    which is also what GraphQL Code Generator's client preset writes as the id). A persisted
+    query's hash (APQ) finds it by either, with or without the `sha256:` prefix.
+    """
+
+    def __init__(self, documents: Mapping[str, str]) -> None:
+        by_id: dict[str, str] = {}
+        for document_id, text in documents.items():
+            by_id[document_id] = text
+            by_id[f"sha256:{sha256_hex(text)}"] = text
+        self._by_id = by_id
+        self._texts = frozenset(documents.values())
+
+    def __len__(self) -> int:
+        """How many different documents the manifest holds."""
+        return len(self._texts)
+
+    def get(self, document_id: str) -> str | None:
+        """The document whose id is ``document_id``, if any."""
+        return self._by_id.get(document_id)
+
+    def get_by_hash(self, sha256_hash: str) -> str | None:
+        """The document a persisted query's `sha256Hash` names: its id in the manifest, or the
+        SHA-256 of its text (in hexadecimal, either case)."""
+        return self._by_id.get(sha256_hash) or self._by_id.get(f"sha256:{sha256_hash.lower()}")
+
+    def trusts(self, query: str) -> bool:
+        """Whether ``query`` is, character for character, one of the manifest's documents."""
+        return query in self._texts
+
+
+def load_persisted_documents(path: Path) -> PersistedDocuments:
+    """The documents of the manifest at ``path``, or a `ValueError` saying what is wrong with it.
+
+    Two formats: GraphQL Code Generator's `persisted-documents.json` (the client preset with
+    `persistedDocuments`), an object of documents by id; and Apollo's persisted query manifest,
+    `{"format": "apollo-persisted-query-manifest", "version": 1, "operations": [{"id": ..., "body": ...}]}`.
+    """
+    try:
+        manifest = json.loads(path.read_bytes())
+    except OSError as error:
+        msg = f"cannot read the manifest {str(path)!r}: {error.strerror or error}"
+        raise ValueError(msg) from None
+    except ValueError as error:  # invalid JSON or UTF-8
+        msg = f"the manifest {str(path)!r} is not JSON: {error}"
+        raise ValueError(msg) from None
+    documents = _apollo_manifest(manifest) if _is_apollo_manifest(manifest) else _documents_by_id(manifest)
+    for document_id, text in documents.items():
+        if not document_id or not isinstance(text, str) or not text.strip():
+            msg = f"the manifest's document {_quoted(document_id)} must be a GraphQL document's text"
+            raise ValueError(msg)
+    if not documents:
+        msg = f"the manifest {str(path)!r} holds no documents"
+        raise ValueError(msg)
+    return PersistedDocuments(documents)
+
+
+_MANIFEST_SHAPES = (
+    'GraphQL Code Generator\'s persisted-documents.json, {"<id>": "<document>", ...}, or Apollo\'s '
+    f'persisted query manifest, {{"format": "{APOLLO_MANIFEST_FORMAT}", "version": 1, "operations": '
+    '[{"id": "<id>", "body": "<document>", ...}, ...]}'
+)
+
+
+def _is_apollo_manifest(manifest: object) -> bool:
+    return isinstance(manifest, dict) and "format" in manifest and "operations" in manifest
+
+
+def _documents_by_id(manifest: object) -> dict[str, str]:
+    if not isinstance(manifest, dict):
+        msg = f"a manifest is {_MANIFEST_SHAPES}"
+        raise ValueError(msg)
+    return manifest
+
+
+def _apollo_manifest(manifest: dict[str, Any]) -> dict[str, str]:
+    if manifest["format"] != APOLLO_MANIFEST_FORMAT or manifest.get("version") != 1:
+        msg = (
+            f"the manifest's format is {_quoted(manifest['format'])}, version {manifest.get('version')!r}; "
+            f"the gateway reads {_MANIFEST_SHAPES}"
+        )
+        raise ValueError(msg)
+    operations = manifest["operations"]
+    if not isinstance(operations, list):
+        msg = f"the manifest's `operations` must be a list: {_MANIFEST_SHAPES}"
+        raise ValueError(msg)
+    documents: dict[str, Any] = {}  # each body is checked by the caller
+    for operation in operations:
+        if not isinstance(operation, dict) or not isinstance(operation.get("id"), str):
+            msg = f"each of the manifest's operations has a string `id` and a `body`: {_MANIFEST_SHAPES}"
+            raise ValueError(msg)
+        document_id, body = operation["id"], operation.get("body")
+        if documents.setdefault(document_id, body) != body:
+            msg = f"the manifest gives the id {_quoted(document_id)} to two different documents"
+            raise ValueError(msg)
+    return documents
+
+
+def _quoted(value: object) -> str:
+    """``value`` for a message, by at most 100 characters of it."""
+    return quoted(value if isinstance(value, str) else json.dumps(value))

@@ -3,8 +3,10 @@
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import AliasChoices, Field, field_validator
+from pydantic import AliasChoices, Field, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from gateway.persisted import load_persisted_documents
 
 __all__ = ["Settings"]
 
@@ -85,6 +87,14 @@ class Settings(BaseSettings):
     keeps documents by their SHA-256 hash (a few thousand, 8 MiB at most), so that a client sends a
     hash alone for a document the gateway has seen. Off answers a hash alone with
     `PersistedQueryNotSupported`, and such clients then send whole documents."""
+    persisted_documents: Path | None = None
+    """A manifest of the documents the gateway's clients send (trusted documents): GraphQL Code
+    Generator's `persisted-documents.json` or Apollo's persisted query manifest, read at start. A
+    client may then send a document's id instead of its text (`documentId`, or a persisted
+    query's hash), and no worker needs to learn it first."""
+    persisted_documents_only: bool = False
+    """Run the manifest's documents only (a safelist): any other document is refused before it is
+    parsed, and no document is kept by hash at run time. Needs `persisted_documents`."""
     max_depth: int = Field(default=15, ge=1)
     max_aliases: int = Field(default=250, ge=0)
     max_tokens: int = Field(default=15_000, ge=10)
@@ -115,6 +125,22 @@ class Settings(BaseSettings):
     def _printable_key(cls, value: str | None) -> str | None:
         if value is not None and not (value.isascii() and value.isprintable()):
             msg = "an API key has only printable ASCII characters"
+            raise ValueError(msg)
+        return value
+
+    @field_validator("persisted_documents")
+    @classmethod
+    def _readable_manifest(cls, value: Path | None) -> Path | None:
+        if value is not None:
+            load_persisted_documents(value)  # its ValueError says what is wrong with the file
+        return value
+
+    @field_validator("persisted_documents_only")
+    @classmethod
+    def _manifest_given(cls, value: bool, info: ValidationInfo) -> bool:
+        # (Absent from the data when the manifest itself was refused: that error says enough.)
+        if value and "persisted_documents" in info.data and info.data["persisted_documents"] is None:
+            msg = "runs only the documents of a manifest: set GATEWAY_PERSISTED_DOCUMENTS to one too"
             raise ValueError(msg)
         return value
 

@@ -145,6 +145,18 @@ def test_serve_with_workers_answers_from_worker_processes(tmp_path: Path) -> Non
             {"OPENAI_API_KEY": "sk-cl\u00e9"},
             "gateway: OPENAI_API_KEY: an API key has only printable ASCII characters\n",
         ),
+        (
+            ["serve"],
+            {"GATEWAY_PERSISTED_DOCUMENTS": "/no/such/manifest.json"},
+            "gateway: GATEWAY_PERSISTED_DOCUMENTS: cannot read the manifest '/no/such/manifest.json': No such file or "
+            "directory (got '/no/such/manifest.json')\n",
+        ),
+        (
+            ["serve"],
+            {"GATEWAY_PERSISTED_DOCUMENTS_ONLY": "true"},
+            "gateway: GATEWAY_PERSISTED_DOCUMENTS_ONLY: runs only the documents of a manifest: set "
+            "GATEWAY_PERSISTED_DOCUMENTS to one too (got 'true')\n",
+        ),
     ],
 )
 def test_a_bad_setting_is_named_without_a_traceback(arguments: list[str], variables: dict[str, str], said: str) -> None:

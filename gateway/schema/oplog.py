@@ -10,7 +10,7 @@ from typing import TextIO
 import orjson
 from strawberry.types import ExecutionContext
 
-__all__ = ["LINE_FORMAT", "LineHandler", "log_operation"]
+__all__ = ["LINE_FORMAT", "LineHandler", "log_operation", "log_refusal"]
 
 logger = logging.getLogger("gateway.operations")
 
@@ -142,5 +142,21 @@ def log_operation(context: ExecutionContext, started: float) -> None:
         "durationMs": round((time.perf_counter() - started) * 1000, 2),
         "upstreamCalls": getattr(session, "calls", 0),
         "errorCodes": sorted({str((error.extensions or {}).get("code")) for error in errors}),
+    }
+    _write(orjson.dumps(record).decode())
+
+
+def log_refusal(request_id: str | None, operation_name: str | None, code: str) -> None:
+    """Logs a request refused before any operation of it ran (a document the gateway does not have,
+    or does not run), in :func:`log_operation`'s shape: no type, no time, no upstream call, its code."""
+    if not logger.isEnabledFor(logging.INFO):
+        return
+    record = {
+        "requestId": request_id,
+        "operationName": operation_name,
+        "operationType": None,
+        "durationMs": 0.0,
+        "upstreamCalls": 0,
+        "errorCodes": [code],
     }
     _write(orjson.dumps(record).decode())

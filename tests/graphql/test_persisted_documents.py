@@ -1,0 +1,335 @@
+"""Persisted documents from a manifest (`GATEWAY_PERSISTED_DOCUMENTS`): documents run by their id
+(`documentId`, the GraphQL-over-HTTP specification's appendix) or by a persisted query's hash, and,
+with `GATEWAY_PERSISTED_DOCUMENTS_ONLY`, no other document at all (a safelist)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from gateway.persisted import load_persisted_documents, sha256_hex
+from tests.conftest import Gateway
+
+KEY = {"Authorization": "Bearer sk-test"}
+JSON = "application/json"
+GRAPHQL_RESPONSE = "application/graphql-response+json"
+READ = "query Read($id: ID!) { conversation(id: $id) { conversationId metadata { key value } } }"
+WRITE = 'mutation Write { createConversation(input: {metadata: [{key: "by", value: "id"}]}) { conversation { id } } }'
+TYPENAME = "{ __typename }"
+NO_CACHE = "private, no-cache, must-revalidate"
+
+
+def _codegen_manifest(tmp_path: Path, *documents: str) -> Path:
+    """As GraphQL Code Generator's client preset writes it: documents by `sha256:` ids."""
+    path = tmp_path / "persisted-documents.json"
+    path.write_text(json.dumps({f"sha256:{sha256_hex(document)}": document for document in documents}))
+    return path
+
+
+def _hashed(query: str) -> dict[str, Any]:
+    return {"persistedQuery": {"version": 1, "sha256Hash": sha256_hex(query)}}
+
+
+async def _post(http: httpx.AsyncClient, body: dict[str, Any], accept: str = JSON) -> httpx.Response:
+    return await http.post("/graphql", json=body, headers={**KEY, "Accept": accept})
+
+
+async def _get(http: httpx.AsyncClient, params: dict[str, Any], accept: str = JSON) -> httpx.Response:
+    encoded = {name: value if isinstance(value, str) else json.dumps(value) for name, value in params.items()}
+    return await http.get("/graphql", params=encoded, headers={**KEY, "Accept": accept})
+
+
+async def _conversation(http: httpx.AsyncClient) -> str:
+    created = await http.post("/v1/conversations", json={"metadata": {"n": "1"}}, headers=KEY)
+    conversation_id: str = created.json()["id"]
+    return conversation_id
+
+
+def _read(conversation_id: str) -> dict[str, Any]:
+    return {"data": {"conversation": {"conversationId": conversation_id, "metadata": [{"key": "n", "value": "1"}]}}}
+
+
+async def test_a_manifests_document_runs_by_its_id_by_post_and_get(gateway: Gateway, tmp_path: Path) -> None:
+    graphql, upstream = await gateway(persisted_documents=_codegen_manifest(tmp_path, READ, WRITE))
+    http = graphql.http
+    conversation_id = await _conversation(http)
+    document_id = f"sha256:{sha256_hex(READ)}"
+    variables = {"id": conversation_id}
+
+    posted = await _post(http, {"documentId": document_id, "variables": variables})
+    got = await _get(http, {"documentId": document_id, "variables": variables})
+    named = await _post(http, {"documentId": document_id, "variables": variables, "operationName": "Read"})
+    unnamed = await _get(http, {"documentId": document_id, "variables": variables, "operationName": ""})
+    whole = await _post(http, {"query": READ, "variables": variables})  # not a safelist: any document runs
+    other = await _post(http, {"query": TYPENAME})
+
+    for answer in (posted, got, named, unnamed, whole):
+        assert answer.status_code == 200
+        assert answer.json() == _read(conversation_id)
+    assert other.json() == {"data": {"__typename": "Query"}}
+    assert upstream.count == 5  # one call each, as the document sent whole
+
+
+async def test_a_manifests_document_runs_by_a_persisted_querys_hash_at_once(gateway: Gateway, tmp_path: Path) -> None:
+    """A worker needs no first request with the document: the manifest is read at start. By the
+    hash of its text (what Apollo Client's link sends), with or without the `sha256:` of the
+    manifest's id, or by the manifest's id of another form."""
+    apollo = tmp_path / "persisted-query-manifest.json"
+    apollo.write_text(
+        json.dumps(
+            {
+                "format": "apollo-persisted-query-manifest",
+                "version": 1,
+                "operations": [{"id": "read-v1", "name": "Read", "type": "query", "body": READ}],
+            }
+        )
+    )
+    graphql, _ = await gateway(persisted_documents=apollo)
+    http = graphql.http
+    conversation_id = await _conversation(http)
+    variables = {"id": conversation_id}
+    for extensions in (
+        _hashed(READ),
+        {"persistedQuery": {"version": 1, "sha256Hash": f"sha256:{sha256_hex(READ)}"}},
+        {"persistedQuery": {"version": 1, "sha256Hash": "read-v1"}},
+    ):
+        assert (await _post(http, {"extensions": extensions, "variables": variables})).json() == _read(conversation_id)
+        assert (await _get(http, {"extensions": extensions, "variables": variables})).json() == _read(conversation_id)
+    by_id = await _post(http, {"documentId": "read-v1", "variables": variables})
+    assert by_id.json() == _read(conversation_id)
+
+
+@pytest.mark.parametrize(("accept", "status"), [(JSON, 200), (GRAPHQL_RESPONSE, 400)])
+async def test_an_unknown_id_is_not_found_and_nothing_runs(
+    accept: str, status: int, gateway: Gateway, tmp_path: Path
+) -> None:
+    graphql, upstream = await gateway(persisted_documents=_codegen_manifest(tmp_path, READ))
+    unknown = f"sha256:{sha256_hex(TYPENAME)}"
+    message = (
+        f"No persisted document has the id '{unknown}': it is not in the gateway's manifest "
+        "(GATEWAY_PERSISTED_DOCUMENTS). Restart the gateway with a manifest generated from the client's "
+        "operations, or send the document's text in `query`."
+    )
+    body = {"errors": [{"message": message, "extensions": {"code": "PERSISTED_DOCUMENT_NOT_FOUND"}}]}
+    for answer in (
+        await _post(graphql.http, {"documentId": unknown}, accept),
+        await _get(graphql.http, {"documentId": unknown}, accept),
+    ):
+        assert answer.status_code == status
+        assert answer.headers["cache-control"] == NO_CACHE
+        assert answer.json() == body | ({"data": None} if accept == JSON else {})
+    assert upstream.count == 0
+
+
+async def test_without_a_manifest_an_id_finds_a_document_kept_by_hash(gateway: Gateway) -> None:
+    """The specification's `sha256:` id names the same document as a persisted query's hash."""
+    graphql, _ = await gateway()
+    document_id = f"sha256:{sha256_hex(TYPENAME)}"
+    before = await _post(graphql.http, {"documentId": document_id})
+    assert before.json()["errors"][0]["extensions"]["code"] == "PERSISTED_DOCUMENT_NOT_FOUND"
+    assert "without a manifest" in before.json()["errors"][0]["message"]
+    await _post(graphql.http, {"query": TYPENAME, "extensions": _hashed(TYPENAME)})
+    after = await _post(graphql.http, {"documentId": document_id})
+    assert after.json() == {"data": {"__typename": "Query"}}
+
+
+async def test_a_mutation_by_id_over_get_is_refused_and_writes_nothing(gateway: Gateway, tmp_path: Path) -> None:
+    graphql, upstream = await gateway(persisted_documents=_codegen_manifest(tmp_path, WRITE))
+    document_id = f"sha256:{sha256_hex(WRITE)}"
+    for params in ({"documentId": document_id}, {"extensions": _hashed(WRITE)}):
+        refused = await _get(graphql.http, params)
+        assert refused.status_code == 405
+        assert refused.headers["allow"] == "POST"
+        assert refused.json()["errors"][0]["extensions"]["code"] == "METHOD_NOT_ALLOWED"
+    assert upstream.count == 0
+    written = await _post(graphql.http, {"documentId": document_id})
+    assert written.json()["data"]["createConversation"]["conversation"]["id"]
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (
+            {"documentId": f"sha256:{sha256_hex(TYPENAME)}", "query": TYPENAME},
+            "Send a document's text in `query` or its id in `documentId`, not both: the gateway runs one document.",
+        ),
+        (
+            {"documentId": f"sha256:{sha256_hex(TYPENAME)}", "extensions": _hashed(TYPENAME)},
+            "Name the document by `documentId` or by a persisted query's hash in `extensions`, not both.",
+        ),
+        ({"documentId": ""}, "The `documentId` must be a persisted document's id: a string, not empty."),
+        ({"documentId": 7}, "The `documentId` must be a persisted document's id: a string, not empty."),
+        (
+            {"documentId": "x", "variables": [1]},
+            "The `variables` and `extensions` of a GraphQL request must be JSON objects.",
+        ),
+        ({"documentId": "x", "operationName": 1}, "The `operationName` of a GraphQL request must be a string."),
+        (  # a member too many: Strawberry's view gets it, and refuses it the same way
+            {"documentId": "x", "id": "y"},
+            "A persisted document request has a `documentId` (a string) and may have `operationName` (a string), "
+            "`variables` and `extensions` (JSON objects), and nothing else.",
+        ),
+    ],
+)
+async def test_a_malformed_persisted_document_request_is_a_bad_request(
+    body: dict[str, Any], message: str, gateway: Gateway, tmp_path: Path
+) -> None:
+    graphql, upstream = await gateway(persisted_documents=_codegen_manifest(tmp_path, TYPENAME))
+    refused = await _post(graphql.http, body)
+    assert refused.status_code == 400
+    assert refused.json() == {"errors": [{"message": message, "extensions": {"code": "BAD_REQUEST"}}]}
+    if "id" not in body and all(isinstance(value, str | dict | list) for value in body.values()):  # a GET's are text
+        got = await _get(graphql.http, body)
+        assert got.status_code == 400
+        assert got.json()["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
+    assert upstream.count == 0
+
+
+async def test_a_get_by_id_is_not_answered_with_graphiql(gateway: Gateway, tmp_path: Path) -> None:
+    graphql, _ = await gateway(persisted_documents=_codegen_manifest(tmp_path, TYPENAME))
+    answer = await graphql.http.get(
+        "/graphql", params={"documentId": f"sha256:{sha256_hex(TYPENAME)}"}, headers={"Accept": "text/html,*/*"}
+    )
+    assert answer.json() == {"data": {"__typename": "Query"}}
+
+
+@pytest.mark.parametrize(("accept", "status"), [(JSON, 200), (GRAPHQL_RESPONSE, 400)])
+async def test_only_the_manifests_documents_run_when_it_is_a_safelist(
+    accept: str, status: int, gateway: Gateway, tmp_path: Path
+) -> None:
+    graphql, upstream = await gateway(
+        persisted_documents=_codegen_manifest(tmp_path, READ), persisted_documents_only=True
+    )
+    http = graphql.http
+    conversation_id = await _conversation(http)
+    variables = {"id": conversation_id}
+    by_id = await _post(http, {"documentId": f"sha256:{sha256_hex(READ)}", "variables": variables}, accept)
+    by_hash = await _get(http, {"extensions": _hashed(READ), "variables": variables}, accept)
+    by_text = await _post(http, {"query": READ, "variables": variables}, accept)  # exactly the manifest's text
+    for answer in (by_id, by_hash, by_text):
+        assert answer.json() == _read(conversation_id)
+    assert upstream.count == 3
+
+    spaced = READ.replace("{ ", "{  ")
+    refusals = {
+        "QUERY_NOT_IN_SAFELIST": [
+            await _post(http, {"query": TYPENAME}, accept),
+            await _get(http, {"query": spaced, "variables": variables}, accept),  # the same operation, not the text
+            await _post(http, {"query": TYPENAME, "extensions": _hashed(TYPENAME)}, accept),  # and not kept
+            await _post(http, {"query": "{ __schema { types { name } } }"}, accept),  # GraphiQL's too
+        ],
+        "PERSISTED_QUERY_NOT_IN_LIST": [
+            await _post(http, {"extensions": _hashed(TYPENAME)}, accept),
+            await _get(http, {"extensions": _hashed(TYPENAME)}, accept),
+        ],
+        "PERSISTED_DOCUMENT_NOT_FOUND": [await _post(http, {"documentId": f"sha256:{sha256_hex(TYPENAME)}"}, accept)],
+    }
+    for code, answers in refusals.items():
+        for answer in answers:
+            assert answer.status_code == status, code
+            assert answer.headers["cache-control"] == NO_CACHE
+            body = answer.json()
+            assert body.get("data", None) is None
+            assert [error["extensions"]["code"] for error in body["errors"]] == [code]
+    assert refusals["QUERY_NOT_IN_SAFELIST"][0].json()["errors"][0]["message"] == (
+        "The gateway runs only the documents of its manifest (GATEWAY_PERSISTED_DOCUMENTS_ONLY), and this document "
+        "is not one of them: send one of the manifest's documents, exactly as it is there, or its id (`documentId`). "
+        "A new operation needs a new manifest, generated from the client's operations."
+    )
+    assert refusals["PERSISTED_QUERY_NOT_IN_LIST"][0].json()["errors"][0]["message"] == (
+        f"The persisted query's hash '{sha256_hex(TYPENAME)}' names no document of the gateway's manifest, and the "
+        "gateway runs only those (GATEWAY_PERSISTED_DOCUMENTS_ONLY): the client's operation is not in the manifest "
+        "the gateway was started with."
+    )
+    not_found = refusals["PERSISTED_DOCUMENT_NOT_FOUND"][0].json()["errors"][0]["message"]
+    assert "send the document's text" not in not_found  # it would be refused
+    assert upstream.count == 3
+
+
+async def test_a_safelist_parses_no_document_of_a_get_that_is_not_its_own(gateway: Gateway, tmp_path: Path) -> None:
+    """Any GET's query is parsed to find a mutation (405) before it runs; with a safelist, only the
+    manifest's: another is refused unparsed, a mutation's text among them."""
+    graphql, upstream = await gateway(
+        persisted_documents=_codegen_manifest(tmp_path, WRITE), persisted_documents_only=True
+    )
+    other = WRITE.replace("id", "id ")
+    refused = await _get(graphql.http, {"query": other})
+    assert refused.status_code == 200
+    assert refused.json()["errors"][0]["extensions"]["code"] == "QUERY_NOT_IN_SAFELIST"
+    not_allowed = await _get(graphql.http, {"query": WRITE})
+    assert not_allowed.status_code == 405
+    assert upstream.count == 0
+
+
+async def test_a_safelists_hash_sent_with_the_wrong_document_is_a_bad_request(gateway: Gateway, tmp_path: Path) -> None:
+    graphql, upstream = await gateway(
+        persisted_documents=_codegen_manifest(tmp_path, TYPENAME), persisted_documents_only=True
+    )
+    refused = await _post(graphql.http, {"query": TYPENAME, "extensions": _hashed(READ)})
+    assert refused.status_code == 400
+    assert refused.json()["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
+    assert upstream.count == 0
+
+
+def test_both_manifest_formats_find_each_document_by_id_and_by_hash(tmp_path: Path) -> None:
+    codegen = load_persisted_documents(_codegen_manifest(tmp_path, READ, WRITE))
+    apollo_path = tmp_path / "apollo.json"
+    apollo_path.write_text(
+        json.dumps(
+            {
+                "format": "apollo-persisted-query-manifest",
+                "version": 1,
+                "operations": [
+                    {"id": sha256_hex(READ), "name": "Read", "type": "query", "body": READ},
+                    {"id": "w", "name": "Write", "type": "mutation", "body": WRITE},
+                    {"id": "w", "name": "Write", "type": "mutation", "body": WRITE, "clientName": "web"},
+                ],
+            }
+        )
+    )
+    apollo = load_persisted_documents(apollo_path)
+    assert len(codegen) == len(apollo) == 2
+    for documents in (codegen, apollo):
+        assert documents.get(f"sha256:{sha256_hex(READ)}") == READ
+        assert documents.get_by_hash(sha256_hex(WRITE).upper()) == WRITE
+        assert documents.get(sha256_hex(TYPENAME)) is None
+        assert documents.trusts(READ)
+        assert not documents.trusts(READ + " ")
+    assert apollo.get("w") == apollo.get_by_hash("w") == WRITE
+    assert apollo.get(sha256_hex(READ)) == READ
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("nope", "is not JSON"),
+        ("[]", "a manifest is GraphQL Code Generator's persisted-documents.json"),
+        ("{}", "holds no documents"),
+        ('{"a": 1}', "the manifest's document 'a' must be a GraphQL document's text"),
+        ('{"a": "  "}', "the manifest's document 'a' must be a GraphQL document's text"),
+        ('{"format": "x", "operations": []}', "the manifest's format is 'x', version None"),
+        (
+            '{"format": "apollo-persisted-query-manifest", "version": 1, "operations": {}}',
+            "the manifest's `operations` must be a list",
+        ),
+        (
+            '{"format": "apollo-persisted-query-manifest", "version": 1, "operations": [{"body": "{ a }"}]}',
+            "each of the manifest's operations has a string `id` and a `body`",
+        ),
+        (
+            '{"format": "apollo-persisted-query-manifest", "version": 1, "operations": '
+            '[{"id": "a", "body": "{ a }"}, {"id": "a", "body": "{ b }"}]}',
+            "the manifest gives the id 'a' to two different documents",
+        ),
+    ],
+)
+def test_a_manifest_the_gateway_cannot_read_says_what_is_wrong(text: str, message: str, tmp_path: Path) -> None:
+    path = tmp_path / "manifest.json"
+    path.write_text(text)
+    with pytest.raises(ValueError, match="manifest") as refused:
+        load_persisted_documents(path)
+    assert message in str(refused.value)
