@@ -15,6 +15,19 @@ const config: CodegenConfig = {
         scalars: { DateTime: "string", JSON: "unknown" },
       },
     },
+    // The same operations as typed documents, each with its id (`__meta__.hash`), and the manifest
+    // of them all (persisted-documents.json) for GATEWAY_PERSISTED_DOCUMENTS: a client then sends
+    // `{"documentId": document.__meta__.hash, "variables": ...}` instead of the document's text.
+    "src/generated/persisted/": {
+      preset: "client",
+      presetConfig: { persistedDocuments: true, fragmentMasking: false },
+      config: {
+        enumsAsTypes: true,
+        useTypeImports: true,
+        strictScalars: true,
+        scalars: { DateTime: "string", JSON: "unknown" },
+      },
+    },
   },
 };
 

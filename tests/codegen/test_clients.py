@@ -8,6 +8,7 @@ needs 3.3), type-checked with mypy and run against a live `gateway serve`. TypeS
 from __future__ import annotations
 
 import importlib
+import json
 import re
 import shutil
 import subprocess
@@ -21,6 +22,7 @@ import httpx
 import pytest
 from graphql import build_schema, parse, validate
 
+from gateway.persisted import sha256_hex
 from tests.live import gateway_process
 from tests.samples import ITEM_SAMPLES
 
@@ -155,14 +157,79 @@ async def test_every_operation_runs_and_returns_the_generated_types(chat_client:
             assert raised.value.errors[0].extensions["code"] == "NOT_FOUND"
 
 
-def test_the_typescript_client_type_checks_with_clear_names() -> None:
+@pytest.fixture(scope="module")
+def typescript_generated() -> Path:
+    """The TypeScript example's generated code: types, and the client preset's typed documents with
+    their manifest (src/generated/persisted)."""
     assert (TYPESCRIPT / "node_modules" / ".bin" / "graphql-codegen").exists(), (
         "make test runs npm ci in examples/typescript"
     )
     generated = _run(["npm", "run", "--silent", "codegen"], TYPESCRIPT)
     assert _schema_warnings(generated) == []
+    return TYPESCRIPT / "src" / "generated"
+
+
+def test_the_typescript_client_type_checks_with_clear_names(typescript_generated: Path) -> None:
     _run(["npm", "run", "--silent", "typecheck"], TYPESCRIPT)
-    source = (TYPESCRIPT / "src" / "generated" / "graphql.ts").read_text()
+    source = (typescript_generated / "graphql.ts").read_text()
     names = re.findall(r"^export type (\w+)", source, re.M)
     assert {"LoadConversationQuery", "ChatItemFragment", "SendMessageMutationVariables", "MessageRole"} <= set(names)
     assert [name for name in names if MANGLED.search(name)] == []
+
+
+def test_the_generated_manifest_is_all_a_safelisted_gateway_runs(typescript_generated: Path, tmp_path: Path) -> None:
+    """GraphQL Code Generator's manifest of the example operations, as a frontend's build writes it:
+    a gateway started with it (GATEWAY_PERSISTED_DOCUMENTS, _ONLY) runs each by its id alone, and
+    refuses every other document, the operation's own text in examples/operations among them."""
+    manifest = typescript_generated / "persisted" / "persisted-documents.json"
+    documents: dict[str, str] = json.loads(manifest.read_text())
+    # Each text is one line: its fragments, then its operation.
+    names = {key: re.findall(r"\b(?:query|mutation) (\w+)", text) for key, text in documents.items()}
+    by_name = {found[0]: key for key, found in names.items() if len(found) == 1}
+    assert len(by_name) == len(documents) == 9
+    assert all(key == f"sha256:{sha256_hex(documents[key])}" for key in documents)
+    settings = {"GATEWAY_PERSISTED_DOCUMENTS": str(manifest), "GATEWAY_PERSISTED_DOCUMENTS_ONLY": "true"}
+    printed: list[str] = []
+    with (
+        gateway_process("serve", "--database", str(tmp_path / "safelist.sqlite3"), env=settings, output=printed) as url,
+        httpx.Client(base_url=url, headers={"Authorization": "Bearer sk-safelist"}) as http,
+    ):
+
+        def by_id(name: str, variables: dict[str, Any], method: str = "POST") -> dict[str, Any]:
+            if method == "POST":
+                answer = http.post("/graphql", json={"documentId": by_name[name], "variables": variables})
+            else:
+                answer = http.get("/graphql", params={"documentId": by_name[name], "variables": json.dumps(variables)})
+            assert answer.status_code == 200, answer.text
+            body = answer.json()
+            assert "errors" not in body, body
+            data: dict[str, Any] = body["data"]
+            return data
+
+        started = by_id("StartConversation", {"system": "Be brief.", "metadata": [{"key": "k", "value": "v"}]})
+        conversation_id = started["createConversation"]["conversation"]["conversationId"]
+        by_id("SendMessage", {"conversationId": conversation_id, "text": "Hello!"})
+        for method in ("POST", "GET"):
+            loaded = by_id("LoadConversation", {"id": conversation_id, "count": 5}, method)
+            texts = [edge["node"]["content"][0]["text"] for edge in loaded["conversation"]["items"]["edges"]]
+            assert texts == ["Be brief.", "Hello!"]
+
+        own_text = (OPERATIONS / "LoadConversation.graphql").read_text() + (
+            OPERATIONS / "fragments.graphql"
+        ).read_text()
+        for document in ("{ __typename }", own_text):
+            refused = http.post("/graphql", json={"query": document, "variables": {"id": conversation_id}})
+            assert refused.json()["errors"][0]["extensions"]["code"] == "QUERY_NOT_IN_SAFELIST"
+        assert by_id("DeleteConversation", {"id": conversation_id})["deleteConversation"]["deleted"] is True
+    assert f"Persisted documents: {manifest} (a safelist: no other document runs)\n" in printed[0]
+    # The operation log has a line for each request, the refused ones too.
+    logged = [json.loads(line) for line in printed[0].splitlines() if line.startswith("{")]
+    assert [(line["operationName"], line["operationType"], line["errorCodes"]) for line in logged] == [
+        ("StartConversation", "mutation", []),
+        ("SendMessage", "mutation", []),
+        ("LoadConversation", "query", []),
+        ("LoadConversation", "query", []),
+        (None, None, ["QUERY_NOT_IN_SAFELIST"]),
+        (None, None, ["QUERY_NOT_IN_SAFELIST"]),
+        ("DeleteConversation", "mutation", []),
+    ]

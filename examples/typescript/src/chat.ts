@@ -1,6 +1,8 @@
 // A tiny typed client over fetch, using only the generated types: no GraphQL runtime needed.
 import { readFileSync } from "node:fs";
 
+import type { TypedDocumentNode } from "@graphql-typed-document-node/core";
+
 import type {
   ChatItemFragment,
   LoadConversationQuery,
@@ -8,6 +10,7 @@ import type {
   SendMessageMutation,
   SendMessageMutationVariables,
 } from "./generated/graphql";
+import { LoadConversationDocument } from "./generated/persisted/graphql";
 
 const read = (file: string) => readFileSync(new URL(`../../operations/${file}`, import.meta.url), "utf8");
 
@@ -40,9 +43,27 @@ export async function request<Data, Variables>(
   variables: Variables,
   apiKey?: string,
 ): Promise<Data> {
+  return post<Data>(url, { query, variables }, apiKey);
+}
+
+/** Runs a typed document of src/generated/persisted by its id alone (`documentId`): the gateway
+ * finds it in the manifest it was started with (GATEWAY_PERSISTED_DOCUMENTS=
+ * src/generated/persisted/persisted-documents.json), and can refuse any other document. */
+export async function requestById<Data, Variables>(
+  url: string,
+  document: TypedDocumentNode<Data, Variables>,
+  variables: Variables,
+  apiKey?: string,
+): Promise<Data> {
+  const documentId = (document as { __meta__?: { hash?: string } }).__meta__?.hash;
+  if (!documentId) throw new Error("not a persisted document: generate it with the client preset's persistedDocuments");
+  return post<Data>(url, { documentId, variables }, apiKey);
+}
+
+async function post<Data>(url: string, request: object, apiKey?: string): Promise<Data> {
   const headers: Record<string, string> = { "Content-Type": "application/json" };
   if (apiKey) headers.Authorization = `Bearer ${apiKey}`;
-  const response = await fetch(url, { method: "POST", headers, body: JSON.stringify({ query, variables }) });
+  const response = await fetch(url, { method: "POST", headers, body: JSON.stringify(request) });
   const body = (await response.json()) as { data?: Data; errors?: Array<{ message: string; extensions?: { code?: string } }> };
   if (body.errors?.length) {
     const [first] = body.errors;
@@ -75,6 +96,12 @@ export function describe(item: ChatItemFragment): string {
 export async function printConversation(url: string, id: string): Promise<void> {
   const query = operation("LoadConversation");
   const data = await request<LoadConversationQuery, LoadConversationQueryVariables>(url, query, { id });
+  for (const edge of data.conversation?.items?.edges ?? []) console.log(describe(edge.node));
+}
+
+/** As printConversation, sending the document's id instead of its text. */
+export async function printConversationById(url: string, id: string): Promise<void> {
+  const data = await requestById(url, LoadConversationDocument, { id });
   for (const edge of data.conversation?.items?.edges ?? []) console.log(describe(edge.node));
 }
 
