@@ -213,6 +213,11 @@ def create_app(settings: Settings, *, upstream_transport: TransportWrapper | Non
     only = settings.persisted_documents_only
     # A safelist keeps no documents at run time: clients could add to it.
     persisted = PersistedQueries() if settings.persisted_queries and not only else None
+    metrics = None
+    if settings.metrics:
+        from gateway.metrics import Metrics  # noqa: PLC0415  (prometheus_client only when asked for)
+
+        metrics = Metrics(settings.prometheus_multiproc_dir)
     graphql = GatewayGraphQL(
         schema,
         runtime.upstream,
@@ -220,6 +225,7 @@ def create_app(settings: Settings, *, upstream_transport: TransportWrapper | Non
         persisted=persisted,
         documents=documents,
         documents_only=only,
+        metrics=metrics,
     )
     routes: list[BaseRoute] = [
         Route("/healthz", _healthz),
@@ -232,11 +238,14 @@ def create_app(settings: Settings, *, upstream_transport: TransportWrapper | Non
                 max_concurrent=settings.max_concurrent_requests,
                 parse_query=schema.hooks.document,
                 get_document=graphql.get_document,
+                on_overload=None if metrics is None else metrics.overloaded,
             ),
             methods=None,  # the middleware answers other methods with 405 in GraphQL's error shape
         ),
         Mount(GRAPHIQL_ASSETS, app=_PinnedFiles(directory=_STATIC / "graphiql")),
     ]
+    if metrics is not None:
+        routes.append(Route("/metrics", metrics.endpoint, methods=["GET"]))
     if settings.introspection:  # GraphiQL is served
         routes.append(Route("/", _to_graphiql, methods=["GET"]))
     if runtime.embedded is not None:

@@ -9,7 +9,8 @@ import logging
 import os
 import resource
 import sys
-from collections.abc import Sequence
+import tempfile
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -196,15 +197,34 @@ def main(argv: Sequence[str] | None = None) -> int:
             if arguments.command == "serve"
             else "gateway.launch:api_from_environment"
         )
-        serve_workers(factory, settings.workers, factory=True, **options)
+        with _metrics_directory(settings):
+            serve_workers(factory, settings.workers, factory=True, **options)
     else:
         app = create_app(settings) if arguments.command == "serve" else create_api_app(settings)
         serve(long_lived(app), **options)
     return 0
 
 
+@contextlib.contextmanager
+def _metrics_directory(settings: Settings) -> Iterator[None]:
+    """With metrics and several workers: a directory for their values (prometheus_client's
+    multiprocess mode), in the workers' environment, removed when the command ends. One given as
+    `PROMETHEUS_MULTIPROC_DIR` is used as it is, and kept."""
+    if not settings.metrics or settings.prometheus_multiproc_dir is not None:
+        yield
+        return
+    with tempfile.TemporaryDirectory(prefix="gateway-metrics-") as directory:
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = directory
+        try:
+            yield
+        finally:
+            del os.environ["PROMETHEUS_MULTIPROC_DIR"]
+
+
 def _environment(settings: Settings) -> dict[str, str]:
-    values = settings.model_dump(exclude_none=True, exclude={"api_key", "api_keys", "cors_origins"})
+    values = settings.model_dump(
+        exclude_none=True, exclude={"api_key", "api_keys", "cors_origins", "prometheus_multiproc_dir"}
+    )
     environment = {f"GATEWAY_{name.upper()}": str(value) for name, value in values.items()}
     for name in ("api_keys", "cors_origins"):
         if getattr(settings, name):

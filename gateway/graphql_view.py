@@ -39,7 +39,7 @@ from gateway.negotiation import content_codings, qualities
 from gateway.persisted import PersistedDocuments, PersistedQueries, requested_hash, sha256_hex
 from gateway.quoting import quoted, shorten_quoted
 from gateway.schema import GatewayContext
-from gateway.schema.oplog import log_refusal
+from gateway.schema.oplog import OperationObserver, log_refusal
 from gateway.schema.pages import read_item_page
 from gateway.upstream import UpstreamClient
 
@@ -227,6 +227,7 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
         persisted: PersistedQueries | None = None,
         documents: PersistedDocuments | None = None,
         documents_only: bool = False,
+        metrics: OperationObserver | None = None,
     ) -> None:
         super().__init__(schema, graphql_ide="graphiql" if graphiql else None)
         self._upstream = upstream
@@ -238,6 +239,8 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
         """The manifest's documents (`GATEWAY_PERSISTED_DOCUMENTS`), found by id or by hash."""
         self.documents_only = documents_only
         """Whether the manifest's documents are the only ones that run (a safelist)."""
+        self.metrics = metrics
+        """What counts each operation besides its log line (`GATEWAY_METRICS`)."""
         self._streams = _streams(self)
         """Whether a request that accepts a stream must go to Strawberry's view (it never does
         with the gateway's protocols: no subscriptions)."""
@@ -594,7 +597,7 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> GatewayContext:
         key = bearer_key(request.headers.get("authorization"))
-        context = GatewayContext(loaders=Loaders(self._upstream().session(key), read_item_page))
+        context = GatewayContext(loaders=Loaders(self._upstream().session(key), read_item_page), metrics=self.metrics)
         abandonment: Abandonment | None = request.scope.get(ABANDONMENT)
         if abandonment is not None:
             abandonment.stop_fetches = context.loaders.stop_fetches
@@ -640,7 +643,7 @@ def _refused(
     log has a line for it, as for an operation that ran."""
     sub_response.headers["cache-control"] = _NOT_TO_BE_CACHED
     operation_name = request_data.operation_name if isinstance(request_data.operation_name, str) else None
-    log_refusal(context.request_id, operation_name, str((error.extensions or {})["code"]))
+    log_refusal(context.request_id, operation_name, str((error.extensions or {})["code"]), context.metrics)
     return ExecutionResult(data=None, errors=[error])
 
 
@@ -810,6 +813,7 @@ class GraphQLResponseMedia:
         max_concurrent: int | None = None,
         parse_query: Callable[[str], DocumentNode],
         get_document: Callable[[Mapping[str, str]], str | None] | None = None,
+        on_overload: Callable[[], None] | None = None,
     ) -> None:
         self.app = app
         self.parse_query = parse_query
@@ -819,6 +823,8 @@ class GraphQLResponseMedia:
         self.get_document = get_document
         """The document a GET would run (:meth:`GatewayGraphQL.get_document`): a GET of a
         mutation's id or hash is a mutation over GET too."""
+        self.on_overload = on_overload
+        """Called for each request refused for overload (the metrics' count)."""
         self.max_body_bytes = max_body_bytes
         self.max_concurrent = max_concurrent
         self.under_way = 0
@@ -986,6 +992,8 @@ class GraphQLResponseMedia:
 
     async def _overloaded(self, send: Send, graphql_response: bool) -> None:
         self._note_refusal()
+        if self.on_overload is not None:
+            self.on_overload()
         error = {
             "message": (
                 f"The gateway is running {self.max_concurrent} request{'' if self.max_concurrent == 1 else 's'}, "

@@ -80,6 +80,12 @@ class Settings(BaseSettings):
     """Answers of 1 KiB or more go gzip-compressed to clients that accept gzip (GraphQL answers,
     GraphiQL's scripts, the built-in API's). Off leaves compression to a proxy in front."""
 
+    metrics: bool = False
+    """Prometheus metrics of the GraphQL operations at `/metrics` (:mod:`gateway.metrics`)."""
+    prometheus_multiproc_dir: Path | None = Field(default=None, validation_alias="PROMETHEUS_MULTIPROC_DIR")
+    """Where each worker of `gateway serve --workers N` writes its metrics (prometheus_client's
+    multiprocess mode, which reads the same variable): the command sets it."""
+
     introspection: bool = True
     """Introspection and GraphiQL; switch both off in production with GATEWAY_INTROSPECTION=false."""
     persisted_queries: bool = True

@@ -9,6 +9,7 @@ from strawberry.types import Info
 
 from gateway.abandon import Abandonment
 from gateway.loaders import Loaders
+from gateway.schema.oplog import OperationObserver
 
 __all__ = ["GatewayContext", "GatewayInfo"]
 
@@ -28,6 +29,8 @@ class GatewayContext:
     abandonment: Abandonment | None = None
     """What stops the request if its client goes away while a query executes (none under
     another server than the gateway's: :mod:`gateway.abandon`)."""
+    metrics: OperationObserver | None = None
+    """What counts the operation besides its log line (`GATEWAY_METRICS`: :mod:`gateway.metrics`)."""
 
 
 GatewayInfo = Info[GatewayContext, None]

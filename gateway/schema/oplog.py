@@ -5,17 +5,25 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from typing import TextIO
+from typing import Protocol, TextIO
 
 import orjson
 from strawberry.types import ExecutionContext
 
-__all__ = ["LINE_FORMAT", "LineHandler", "log_operation", "log_refusal"]
+__all__ = ["LINE_FORMAT", "LineHandler", "OperationObserver", "log_operation", "log_refusal"]
 
 logger = logging.getLogger("gateway.operations")
 
 LINE_FORMAT = logging.Formatter("%(message)s")
 """The format of the gateway's own log lines: the message alone (and a traceback, if any)."""
+
+
+class OperationObserver(Protocol):
+    """What else sees each operation's line (the metrics, :mod:`gateway.metrics`)."""
+
+    def operation(
+        self, operation_type: str | None, seconds: float | None, upstream_calls: int, codes: list[str]
+    ) -> None: ...
 
 
 class LineHandler(logging.StreamHandler[TextIO]):
@@ -124,10 +132,14 @@ def _write(line: str) -> None:
 def log_operation(context: ExecutionContext, started: float) -> None:
     """Logs `{requestId, operationName, operationType, durationMs, upstreamCalls, errorCodes}` as JSON.
 
-    ``started`` is the operation's start on :func:`time.perf_counter`'s clock.
+    ``started`` is the operation's start on :func:`time.perf_counter`'s clock. The request's
+    metrics (its context's `metrics`), if any, count it.
     """
-    if not logger.isEnabledFor(logging.INFO):
+    metrics: OperationObserver | None = getattr(context.context, "metrics", None)
+    logged = logger.isEnabledFor(logging.INFO)
+    if not logged and metrics is None:
         return
+    seconds = time.perf_counter() - started
     result = context.result
     errors = getattr(result, "errors", None) or []
     session = getattr(getattr(context.context, "loaders", None), "session", None)
@@ -135,20 +147,31 @@ def log_operation(context: ExecutionContext, started: float) -> None:
         operation_type = context.operation_type.value
     except RuntimeError:  # the document did not parse: there is no operation
         operation_type = None
+    calls: int = getattr(session, "calls", 0)
+    codes = sorted({str((error.extensions or {}).get("code")) for error in errors})
+    if metrics is not None:
+        metrics.operation(operation_type, seconds, calls, codes)
+    if not logged:
+        return
     record = {
         "requestId": getattr(context.context, "request_id", None),
         "operationName": context.operation_name,
         "operationType": operation_type,
-        "durationMs": round((time.perf_counter() - started) * 1000, 2),
-        "upstreamCalls": getattr(session, "calls", 0),
-        "errorCodes": sorted({str((error.extensions or {}).get("code")) for error in errors}),
+        "durationMs": round(seconds * 1000, 2),
+        "upstreamCalls": calls,
+        "errorCodes": codes,
     }
     _write(orjson.dumps(record).decode())
 
 
-def log_refusal(request_id: str | None, operation_name: str | None, code: str) -> None:
+def log_refusal(
+    request_id: str | None, operation_name: str | None, code: str, metrics: OperationObserver | None = None
+) -> None:
     """Logs a request refused before any operation of it ran (a document the gateway does not have,
-    or does not run), in :func:`log_operation`'s shape: no type, no time, no upstream call, its code."""
+    or does not run), in :func:`log_operation`'s shape: no type, no time, no upstream call, its code.
+    ``metrics``, if any, count it."""
+    if metrics is not None:
+        metrics.operation(None, None, 0, [code])
     if not logger.isEnabledFor(logging.INFO):
         return
     record = {
