@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Histogram, disable_created_metrics
 from prometheus_client.exposition import choose_encoder
 from prometheus_client.multiprocess import MultiProcessCollector
 from starlette.requests import Request
@@ -34,6 +34,9 @@ class Metrics:
     of every worker there)."""
 
     def __init__(self, multiprocess_dir: Path | None = None) -> None:
+        # No `_created` series beside each counter and histogram: in the text format they are as
+        # many series again, which Prometheus stores as any other (multiprocess mode has none).
+        disable_created_metrics()  # type: ignore[no-untyped-call]
         if multiprocess_dir is None:
             self._registry = CollectorRegistry()
             owner: CollectorRegistry | None = self._registry

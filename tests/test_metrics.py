@@ -71,6 +71,7 @@ async def test_each_operation_is_counted_as_its_log_line_has_it(gateway: Gateway
     assert samples["gateway_operation_duration_seconds_count", (("operation_type", "none"),)] == 1
     assert samples["gateway_upstream_calls_total", ()] == upstream.count - before
     assert samples["gateway_requests_overloaded_total", ()] == 0
+    assert [name for name, _ in samples if name.endswith("_created")] == []
 
 
 async def test_requests_refused_for_overload_are_counted(gateway: Gateway) -> None:
