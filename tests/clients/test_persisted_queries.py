@@ -107,3 +107,36 @@ def test_with_persisted_queries_off_a_hash_alone_is_not_supported(accept: str, t
             "extensions": {"code": "BAD_REQUEST"},
         }
     ]
+
+
+def _node(*arguments: str) -> str:
+    node = shutil.which("node")
+    assert node is not None, "node runs the clients (make test installs their packages)"
+    ran = subprocess.run(
+        [node, str(HERE / "manifest.mjs"), *arguments], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert ran.returncode == 0, ran.stderr
+    return ran.stdout
+
+
+def test_apollos_persisted_query_list_tools_work_with_a_safelisted_gateway(tmp_path: Path) -> None:
+    """Apollo's own tools: @apollo/generate-persisted-query-manifest writes the manifest of the
+    example operations, as a frontend's build would; a gateway started with it as a safelist runs
+    what Apollo Client sends through @apollo/persisted-query-lists' link, each operation as its id
+    in the manifest and no document, at the first request."""
+    manifest_path = tmp_path / "persisted-query-manifest.json"
+    _node("generate", str(manifest_path))
+    manifest = json.loads(manifest_path.read_text())
+    assert manifest["format"] == "apollo-persisted-query-manifest"
+    assert len(manifest["operations"]) == 9
+    env = {"GATEWAY_PERSISTED_DOCUMENTS": str(manifest_path), "GATEWAY_PERSISTED_DOCUMENTS_ONLY": "true"}
+    with gateway_process("serve", "--demo", "--database", str(tmp_path / "list.sqlite3"), env=env) as url:
+        ran = json.loads(_node("run", f"{url}/graphql", str(manifest_path), "conv_demo_weather"))
+        refused = httpx.post(f"{url}/graphql", json={"query": manifest["operations"][0]["body"] + " "})
+    assert ran["sent"] == 1
+    assert ran["loaded"][-1] == "By its id."
+    assert ran["requests"] == [
+        {"method": "POST", "query": False, "hash": ran["ids"]["SendMessage"], "status": 200},
+        {"method": "POST", "query": False, "hash": ran["ids"]["LoadConversation"], "status": 200},
+    ]
+    assert refused.json()["errors"][0]["extensions"]["code"] == "QUERY_NOT_IN_SAFELIST"
