@@ -209,7 +209,7 @@ def create_app(settings: Settings, *, upstream_transport: TransportWrapper | Non
         max_answer_bytes=settings.max_answer_bytes,
     )
     schema = build_schema(limits, introspection=settings.introspection)
-    documents = None if settings.persisted_documents is None else load_persisted_documents(settings.persisted_documents)
+    documents = load_persisted_documents(*settings.persisted_documents) if settings.persisted_documents else None
     only = settings.persisted_documents_only
     # A safelist keeps no documents at run time: clients could add to it.
     persisted = PersistedQueries() if settings.persisted_queries and not only else None

@@ -170,9 +170,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             settings.upstream_url or f"the built-in Conversations API at {base}/v1 (database {settings.database})"
         )
         print(f"Upstream: {upstream}", file=sys.stderr)
-        if settings.persisted_documents is not None:
+        if settings.persisted_documents:
+            manifests = ", ".join(str(path) for path in settings.persisted_documents)
             safelist = " (a safelist: no other document runs)" if settings.persisted_documents_only else ""
-            print(f"Persisted documents: {settings.persisted_documents}{safelist}", file=sys.stderr)
+            print(f"Persisted documents: {manifests}{safelist}", file=sys.stderr)
     else:
         print(f"Built-in Conversations API: {base}/v1 (database {settings.database})", file=sys.stderr)
     before, after = raise_open_files_limit()
@@ -223,9 +224,12 @@ def _metrics_directory(settings: Settings) -> Iterator[None]:
 
 def _environment(settings: Settings) -> dict[str, str]:
     values = settings.model_dump(
-        exclude_none=True, exclude={"api_key", "api_keys", "cors_origins", "prometheus_multiproc_dir"}
+        exclude_none=True,
+        exclude={"api_key", "api_keys", "cors_origins", "prometheus_multiproc_dir", "persisted_documents"},
     )
     environment = {f"GATEWAY_{name.upper()}": str(value) for name, value in values.items()}
+    if settings.persisted_documents:
+        environment["GATEWAY_PERSISTED_DOCUMENTS"] = ",".join(str(path) for path in settings.persisted_documents)
     for name in ("api_keys", "cors_origins"):
         if getattr(settings, name):
             environment[f"GATEWAY_{name.upper()}"] = ",".join(sorted(getattr(settings, name)))

@@ -157,8 +157,29 @@ class PersistedDocuments:
         return query in self._texts
 
 
-def load_persisted_documents(path: Path) -> PersistedDocuments:
-    """The documents of the manifest at ``path``, or a `ValueError` saying what is wrong with it.
+def load_persisted_documents(*paths: Path) -> PersistedDocuments:
+    """The documents of the manifests at ``paths`` together, or a `ValueError` saying what is wrong.
+
+    Several manifests: one for each client (web, iOS, Android), or for each release of a client
+    still in use (a browser may run last week's frontend, with last week's ids). An id two of them
+    give to different documents is refused.
+    """
+    documents: dict[str, str] = {}
+    origins: dict[str, Path] = {}
+    for path in paths:
+        for document_id, text in _manifest_documents(path).items():
+            if documents.setdefault(document_id, text) != text:
+                msg = (
+                    f"the manifests {str(origins[document_id])!r} and {str(path)!r} give the id "
+                    f"{_quoted(document_id)} to different documents"
+                )
+                raise ValueError(msg)
+            origins.setdefault(document_id, path)
+    return PersistedDocuments(documents)
+
+
+def _manifest_documents(path: Path) -> dict[str, str]:
+    """The documents of the manifest at ``path`` by id, or a `ValueError` saying what is wrong with it.
 
     Two formats: GraphQL Code Generator's `persisted-documents.json` (the client preset with
     `persistedDocuments`), an object of documents by id; and Apollo's persisted query manifest,
@@ -180,7 +201,7 @@ def load_persisted_documents(path: Path) -> PersistedDocuments:
     if not documents:
         msg = f"the manifest {str(path)!r} holds no documents"
         raise ValueError(msg)
-    return PersistedDocuments(documents)
+    return documents
 
 
 _MANIFEST_SHAPES = (

@@ -93,11 +93,11 @@ class Settings(BaseSettings):
     keeps documents by their SHA-256 hash (a few thousand, 8 MiB at most), so that a client sends a
     hash alone for a document the gateway has seen. Off answers a hash alone with
     `PersistedQueryNotSupported`, and such clients then send whole documents."""
-    persisted_documents: Path | None = None
-    """A manifest of the documents the gateway's clients send (trusted documents): GraphQL Code
-    Generator's `persisted-documents.json` or Apollo's persisted query manifest, read at start. A
-    client may then send a document's id instead of its text (`documentId`, or a persisted
-    query's hash), and no worker needs to learn it first."""
+    persisted_documents: Annotated[tuple[Path, ...], NoDecode] = ()
+    """Manifests of the documents the gateway's clients send (trusted documents; comma-separated):
+    GraphQL Code Generator's `persisted-documents.json` or Apollo's persisted query manifest, read
+    at start. A client may then send a document's id instead of its text (`documentId`, or a
+    persisted query's hash), and no worker needs to learn it first."""
     persisted_documents_only: bool = False
     """Run the manifest's documents only (a safelist): any other document is refused before it is
     parsed, and no document is kept by hash at run time. Needs `persisted_documents`."""
@@ -134,18 +134,24 @@ class Settings(BaseSettings):
             raise ValueError(msg)
         return value
 
+    @field_validator("persisted_documents", mode="before")
+    @classmethod
+    def _split_paths(cls, value: object) -> object:
+        if isinstance(value, str | Path):
+            return tuple(Path(part.strip()) for part in str(value).split(",") if part.strip())
+        return value
+
     @field_validator("persisted_documents")
     @classmethod
-    def _readable_manifest(cls, value: Path | None) -> Path | None:
-        if value is not None:
-            load_persisted_documents(value)  # its ValueError says what is wrong with the file
+    def _readable_manifests(cls, value: tuple[Path, ...]) -> tuple[Path, ...]:
+        load_persisted_documents(*value)  # its ValueError says what is wrong with which file
         return value
 
     @field_validator("persisted_documents_only")
     @classmethod
     def _manifest_given(cls, value: bool, info: ValidationInfo) -> bool:
         # (Absent from the data when the manifest itself was refused: that error says enough.)
-        if value and "persisted_documents" in info.data and info.data["persisted_documents"] is None:
+        if value and "persisted_documents" in info.data and not info.data["persisted_documents"]:
             msg = "runs only the documents of a manifest: set GATEWAY_PERSISTED_DOCUMENTS to one too"
             raise ValueError(msg)
         return value

@@ -116,6 +116,24 @@ def test_server_processes_import_the_gateway_with_the_collector_paused_and_freez
         assert (tmp_path / "schema.graphql").read_text() == Path("schema.graphql").read_text()
 
 
+def test_each_worker_reads_every_manifest_it_is_given(tmp_path: Path) -> None:
+    """The settings reach the worker processes through their environment: a list of manifests too."""
+    documents = {"first": "query First { __typename }", "second": "query Second { __typename }"}
+    manifests = []
+    for name, document in documents.items():
+        manifests.append(tmp_path / f"{name}.json")
+        manifests[-1].write_text(json.dumps({name: document}))
+    settings = {"GATEWAY_PERSISTED_DOCUMENTS": ",".join(map(str, manifests)), "GATEWAY_PERSISTED_DOCUMENTS_ONLY": "1"}
+    database = str(tmp_path / "w.sqlite3")
+    with gateway_process("serve", "--workers", "2", "--database", database, env=settings) as url:
+        answers = [
+            httpx.post(f"{url}/graphql", json={"documentId": name}).json() for name in documents for _ in range(4)
+        ]
+        refused = httpx.post(f"{url}/graphql", json={"query": "{ __typename }"}).json()
+    assert answers == [{"data": {"__typename": "Query"}}] * 8
+    assert refused["errors"][0]["extensions"]["code"] == "QUERY_NOT_IN_SAFELIST"
+
+
 def test_serve_with_workers_answers_from_worker_processes(tmp_path: Path) -> None:
     printed: list[str] = []
     with gateway_process("serve", "--workers", "2", "--database", str(tmp_path / "w.sqlite3"), output=printed) as url:

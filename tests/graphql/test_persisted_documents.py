@@ -333,3 +333,33 @@ def test_a_manifest_the_gateway_cannot_read_says_what_is_wrong(text: str, messag
     with pytest.raises(ValueError, match="manifest") as refused:
         load_persisted_documents(path)
     assert message in str(refused.value)
+
+
+async def test_several_manifests_are_read_together(gateway: Gateway, tmp_path: Path) -> None:
+    """One for each client, or for each release still in use: given comma-separated."""
+    web, ios = tmp_path / "web", tmp_path / "ios"
+    web.mkdir()
+    ios.mkdir()
+    graphql, _ = await gateway(
+        persisted_documents=f"{_codegen_manifest(web, TYPENAME)}, {_codegen_manifest(ios, READ)}",
+        persisted_documents_only=True,
+    )
+    typename = await _post(graphql.http, {"documentId": f"sha256:{sha256_hex(TYPENAME)}"})
+    assert typename.json() == {"data": {"__typename": "Query"}}
+    conversation_id = await _conversation(graphql.http)
+    read = await _post(graphql.http, {"documentId": f"sha256:{sha256_hex(READ)}", "variables": {"id": conversation_id}})
+    assert read.json() == _read(conversation_id)
+
+
+def test_manifests_that_give_one_id_to_different_documents_are_refused(tmp_path: Path) -> None:
+    first, second = tmp_path / "first.json", tmp_path / "second.json"
+    first.write_text(json.dumps({"op-1": TYPENAME, "op-2": READ}))
+    second.write_text(json.dumps({"op-2": READ, "op-3": WRITE}))
+    assert len(load_persisted_documents(first, second)) == 3  # the same document under one id: once
+    second.write_text(json.dumps({"op-1": READ}))
+    with pytest.raises(ValueError, match="different documents") as refused:
+        load_persisted_documents(first, second)
+    assert (
+        str(refused.value)
+        == f"the manifests {str(first)!r} and {str(second)!r} give the id 'op-1' to different documents"
+    )
