@@ -392,8 +392,9 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
             found = self.documents.get_by_hash(named) if isinstance(named, str) and named else None
             if found is not None:
                 return found
-        digest = requested_hash(persisted_query)
-        return None if self.persisted is None else self.persisted.get(digest)
+        if self.persisted is None:
+            return None
+        return self.persisted.get(requested_hash(persisted_query))
 
     def get_document(self, params: Mapping[str, str]) -> str | None:
         """The document a GET's parameters would run: its `query` (with `documents_only`, only if it
@@ -483,14 +484,7 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
                     request, request_adapter, sub_response, context, root_value, request_data
                 )
         if self.documents_only:
-            digest = requested_hash(named)
-            if not query:
-                return _refused(sub_response, context, request_data, _not_in_list(digest))
-            if sha256_hex(query) != digest:
-                raise HTTPException(400, _HASH_NOT_THE_DOCUMENTS)
-            if not self._trusts(query):
-                return _refused(sub_response, context, request_data, _not_in_safelist())
-            return await super().execute_single(
+            return await self._safelisted_query(
                 request, request_adapter, sub_response, context, root_value, request_data
             )
         if persisted is None:
@@ -521,6 +515,32 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
         if not _result_failed_before_execution(result):  # a document that parses and validates
             persisted.keep(digest, query)
         return result
+
+    async def _safelisted_query(  # noqa: PLR0917  (execute_single's arguments)
+        self,
+        request: Request,
+        request_adapter: AsyncHTTPRequestAdapter,
+        sub_response: Response,
+        context: GatewayContext,
+        root_value: None,
+        request_data: GraphQLRequestData,
+    ) -> ExecutionResult:
+        """A persisted query's hash that no document of a safelist has: `PERSISTED_QUERY_NOT_IN_LIST`
+        (nothing is kept by hash); or its document, checked against it, run if it is the manifest's."""
+        named = (request_data.extensions or {})["persistedQuery"]
+        query = request_data.query
+        if not query:
+            # The manifest's ids need not be SHA-256 hashes (Apollo's may be anything): any id is
+            # one the manifest lacks.
+            given = named.get("sha256Hash") if isinstance(named, dict) else None
+            if not isinstance(given, str) or not given:
+                requested_hash(named)  # raises, saying what the extension lacks
+            return _refused(sub_response, context, request_data, _not_in_list(str(given)))
+        if sha256_hex(query) != requested_hash(named):
+            raise HTTPException(400, _HASH_NOT_THE_DOCUMENTS)
+        if not self._trusts(query):
+            return _refused(sub_response, context, request_data, _not_in_safelist())
+        return await super().execute_single(request, request_adapter, sub_response, context, root_value, request_data)
 
     def should_render_graphql_ide(self, request: BaseRequestProtocol) -> bool:
         """GraphiQL's page for a browser's GET, not for a GET that carries a GraphQL request's

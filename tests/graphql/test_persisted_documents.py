@@ -225,6 +225,8 @@ async def test_only_the_manifests_documents_run_when_it_is_a_safelist(
         "PERSISTED_QUERY_NOT_IN_LIST": [
             await _post(http, {"extensions": _hashed(TYPENAME)}, accept),
             await _get(http, {"extensions": _hashed(TYPENAME)}, accept),
+            # A manifest's ids may be of any form (Apollo's `createOperationId`): not a bad request.
+            await _post(http, {"extensions": {"persistedQuery": {"version": 1, "sha256Hash": "read-v2"}}}, accept),
         ],
         "PERSISTED_DOCUMENT_NOT_FOUND": [await _post(http, {"documentId": f"sha256:{sha256_hex(TYPENAME)}"}, accept)],
     }
