@@ -40,7 +40,7 @@ from gateway.graphql_view import (
 )
 from gateway.head import HeadAsGet
 from gateway.persisted import PersistedQueries, load_persisted_documents
-from gateway.schema import Limits, build_schema
+from gateway.schema import GatewaySchema, Limits, build_schema
 from gateway.settings import Settings
 from gateway.upstream import (
     CircuitBreaker,
@@ -191,14 +191,8 @@ class _Runtime:
                 await self.store.close()
 
 
-def create_app(settings: Settings, *, upstream_transport: TransportWrapper | None = None) -> Starlette:
-    """The gateway: ``/graphql`` (GraphiQL in a browser), ``/healthz``, ``/readyz`` and, without an
-    upstream URL, the built-in API at ``/v1``.
-
-    ``upstream_transport`` wraps the transport the gateway reaches its upstream with: tests count
-    or fault the upstream's requests through it.
-    """
-    runtime = _Runtime(settings, upstream_transport)
+def schema_for(settings: Settings) -> GatewaySchema:
+    """The schema the gateway serves with these settings: their limits, and introspection or not."""
     limits = Limits(
         max_depth=settings.max_depth,
         max_aliases=settings.max_aliases,
@@ -208,7 +202,18 @@ def create_app(settings: Settings, *, upstream_transport: TransportWrapper | Non
         max_validation_work=settings.max_validation_work,
         max_answer_bytes=settings.max_answer_bytes,
     )
-    schema = build_schema(limits, introspection=settings.introspection)
+    return build_schema(limits, introspection=settings.introspection)
+
+
+def create_app(settings: Settings, *, upstream_transport: TransportWrapper | None = None) -> Starlette:
+    """The gateway: ``/graphql`` (GraphiQL in a browser), ``/healthz``, ``/readyz`` and, without an
+    upstream URL, the built-in API at ``/v1``.
+
+    ``upstream_transport`` wraps the transport the gateway reaches its upstream with: tests count
+    or fault the upstream's requests through it.
+    """
+    runtime = _Runtime(settings, upstream_transport)
+    schema = schema_for(settings)
     documents = load_persisted_documents(*settings.persisted_documents) if settings.persisted_documents else None
     only = settings.persisted_documents_only
     # A safelist keeps no documents at run time: clients could add to it.

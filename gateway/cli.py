@@ -17,9 +17,11 @@ from typing import Any
 from pydantic import ValidationError
 from strawberry.printer import print_schema
 
-from gateway.app import create_api_app, create_app, long_lived
+from gateway.app import create_api_app, create_app, long_lived, schema_for
+from gateway.persisted import load_persisted_documents
 from gateway.protocol import protocol_for
 from gateway.schema import build_schema
+from gateway.schema.errors import document_coded
 from gateway.schema.oplog import LineHandler
 from gateway.server import serve, serve_workers
 from gateway.settings import Settings
@@ -52,6 +54,12 @@ def _parser() -> argparse.ArgumentParser:
                 default=None,
                 help="write demo conversations into the built-in API when it has none yet (GATEWAY_DEMO)",
             )
+    check = commands.add_parser(
+        "check-documents",
+        help="check that the gateway runs every document of persisted-document manifests: the schema's rules "
+        "and the limits of the GATEWAY_* variables, as a request's document is checked before it runs",
+    )
+    check.add_argument("manifests", nargs="+", help="manifests, as GATEWAY_PERSISTED_DOCUMENTS takes them")
     export = commands.add_parser("export-schema", help="write the GraphQL schema (SDL) to a file")
     export.add_argument(
         "--output", default="schema.graphql", help="where to write it (default schema.graphql; - for stdout)"
@@ -162,6 +170,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = _settings(arguments)
     except ValidationError as error:
         parser.exit(2, _settings_error(error, arguments))
+    if arguments.command == "check-documents":
+        return check_documents([Path(manifest) for manifest in arguments.manifests], settings)
     log_to_stderr()
     base = f"http://{settings.host}:{settings.port}"
     if arguments.command == "serve":
@@ -220,6 +230,35 @@ def _metrics_directory(settings: Settings) -> Iterator[None]:
             yield
         finally:
             del os.environ["PROMETHEUS_MULTIPROC_DIR"]
+
+
+def check_documents(manifests: list[Path], settings: Settings) -> int:
+    """`gateway check-documents`: a line on stdout for each reason the gateway would refuse a
+    manifest's document before running it, then a count; exit status 1 if any is refused, 2 if a
+    manifest cannot be read. For a frontend's CI: its build writes the manifest, and this says
+    whether the gateway will run all of it (the upstream-call budget, which depends on the
+    variables' values, is checked when an operation runs)."""
+    try:
+        documents = load_persisted_documents(*manifests)
+    except ValueError as error:
+        sys.stderr.write(f"gateway: {error}\n")
+        return 2
+    schema = schema_for(settings)
+    refused = 0
+    for text, ids in documents.ids_by_text().items():
+        names, errors = schema.hooks.check(schema._schema, text)
+        if errors:
+            refused += 1
+        for problem in errors:
+            extensions: dict[str, Any] = dict(problem.extensions or {})
+            message = document_coded(problem, extensions)
+            print(f"{ids[0]} ({', '.join(names) or 'no operation'}): {extensions['code']}: {message}")
+    total = len(documents)
+    if refused:
+        print(f"{refused} of {total} documents would be refused by this gateway.")
+        return 1
+    print(f"All {total} documents would run on this gateway.")
+    return 0
 
 
 def _environment(settings: Settings) -> dict[str, str]:

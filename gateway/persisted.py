@@ -138,10 +138,17 @@ class PersistedDocuments:
             by_id[f"sha256:{sha256_hex(text)}"] = text
         self._by_id = by_id
         self._texts = frozenset(documents.values())
+        self._ids: dict[str, list[str]] = {}
+        for document_id, text in documents.items():
+            self._ids.setdefault(text, []).append(document_id)
 
     def __len__(self) -> int:
         """How many different documents the manifest holds."""
         return len(self._texts)
+
+    def ids_by_text(self) -> dict[str, list[str]]:
+        """Each document, with the ids the manifests give it."""
+        return self._ids
 
     def get(self, document_id: str) -> str | None:
         """The document whose id is ``document_id``, if any."""

@@ -739,3 +739,54 @@ def test_the_gateways_types_and_models_are_annotated_with_objects_not_strings() 
             if made_here and (hasattr(value, "__strawberry_definition__") or issubclass(value, pydantic.BaseModel)):
                 strings += _annotation_strings(value)
     assert strings == []
+
+
+def _check(*manifests: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(GATEWAY), "check-documents", *map(str, manifests)],
+        check=False,
+        env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_check_documents_says_which_documents_the_gateway_would_refuse_and_why(tmp_path: Path) -> None:
+    """For a frontend's CI: each reason, as a request's refusal would give it, then a count."""
+    deep = "query Deep { conversation(id: 1) { items { edges { node { __typename } } } } }"
+    documents = {
+        "fine": "query Fine { __typename }",
+        "unknown": "query Unknown { nope }",
+        "broken": "query Broken {",
+        "deep": deep,
+    }
+    manifest = tmp_path / "manifest.json"
+    manifest.write_text(json.dumps(documents))
+    other = tmp_path / "other.json"
+    other.write_text(json.dumps({"fine-too": documents["fine"]}))
+
+    checked = _check(manifest, other, env={"GATEWAY_MAX_DEPTH": "4"})
+    assert checked.returncode == 1
+    assert checked.stdout.splitlines() == [
+        "unknown (Unknown): GRAPHQL_VALIDATION_FAILED: Cannot query field 'nope' on type 'Query'. "
+        "Did you mean 'node' or 'nodes'?",
+        "broken (no operation): GRAPHQL_PARSE_FAILED: Syntax Error: Expected Name, found <EOF>.",
+        "deep (Deep): OPERATION_TOO_DEEP: The operation nests 5 levels deep; the limit is 4. "
+        "Split it into smaller ones.",
+        "3 of 4 documents would be refused by this gateway.",
+    ]
+    assert checked.stderr == ""
+
+    documents.pop("unknown")
+    documents.pop("broken")
+    manifest.write_text(json.dumps(documents))
+    passed = _check(manifest, other)  # the default depth limit, 15
+    assert (passed.returncode, passed.stdout) == (0, "All 2 documents would run on this gateway.\n")
+
+    unreadable = _check(tmp_path / "missing.json")
+    assert unreadable.returncode == 2
+    assert (
+        unreadable.stderr
+        == f"gateway: cannot read the manifest '{tmp_path / 'missing.json'}': No such file or directory\n"
+    )

@@ -31,7 +31,7 @@ from gateway.schema.mutation import Mutation
 from gateway.schema.query import Query
 from gateway.schema.resolvers import call_resolvers_directly
 
-__all__ = ["GatewayContext", "Limits", "build_schema"]
+__all__ = ["GatewayContext", "GatewaySchema", "Limits", "build_schema"]
 
 
 class GatewaySchema(strawberry.Schema):

@@ -50,7 +50,7 @@ from gateway.upstream.errors import (
     UpstreamUnexpectedStatus,
 )
 
-__all__ = ["GatewayError", "bad_input", "code_errors", "drop_tracebacks", "too_complex_error"]
+__all__ = ["GatewayError", "bad_input", "code_errors", "document_coded", "drop_tracebacks", "too_complex_error"]
 
 logger = logging.getLogger("gateway.errors")
 
@@ -189,7 +189,17 @@ def _graphql_coded(error: GraphQLError, extensions: dict[str, Any], context: Exe
         if _in_a_mutation(context):
             # Only a write that succeeded has a result to complete: say so, lest it be sent again.
             message += " The write was applied; only its result cannot be shown."
-    elif (tokens := _TOKENS.search(message)) is not None:
+    else:
+        return document_coded(error, extensions)
+    # graphql-core names a value, field or fragment whole: a 400 KB enum value was a 400 KB error.
+    return shorten_quoted(message)
+
+
+def document_coded(error: GraphQLError, extensions: dict[str, Any]) -> str:
+    """The message of an error in a document itself (it does not parse, or does not validate), its
+    code set in ``extensions`` if it has none."""
+    message = error.message
+    if (tokens := _TOKENS.search(message)) is not None:
         extensions.update(code="TOO_MANY_TOKENS", limit=int(tokens.group(1)))
         message = f"The document has more than {tokens.group(1)} tokens; the limit is {tokens.group(1)}."
     elif message == "Validation aborted." and "code" not in extensions:

@@ -30,7 +30,16 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import Any
 
-from graphql import ASTValidationRule, DocumentNode, ExecutionResult, GraphQLError, OperationDefinitionNode, parse
+from graphql import (
+    ASTValidationRule,
+    DocumentNode,
+    ExecutionResult,
+    GraphQLError,
+    GraphQLSchema,
+    OperationDefinitionNode,
+    parse,
+    specified_rules,
+)
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions.runner import SchemaExtensionsRunner
 from strawberry.schema.schema import validate_document
@@ -124,6 +133,23 @@ class OperationHooks:
     def runner(self, context: ExecutionContext) -> SchemaExtensionsRunner:
         """What Strawberry's `Schema.create_extensions_runner` returns for one operation."""
         return _Runner(self, context)
+
+    def check(self, schema: GraphQLSchema, query: str) -> tuple[list[str], list[GraphQLError]]:
+        """The names of the operations of ``query`` and why the gateway would refuse to run it on
+        ``schema`` (the one these hooks serve), as
+        an operation's parse and validation would (the token limit, the schema's rules, the
+        depth, alias, selection and validation-work limits, introspection when it is off): the
+        errors before execution, with their codes. Not the upstream-call budget, which depends on
+        the variables' values."""
+        try:
+            kept = self.parsed(query, self.limits.max_tokens)
+        except GraphQLError as error:
+            return [], [error]
+        rules = self.rules(tuple(specified_rules))
+        errors = kept.errors.get(rules)
+        if errors is None:
+            errors = kept.errors[rules] = validate_document(schema, kept.document, rules)
+        return kept.operations, errors
 
     def document(self, query: str) -> DocumentNode:
         """The document of ``query`` as an operation's would be parsed (the token limit, the cache):

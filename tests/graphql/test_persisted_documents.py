@@ -11,7 +11,10 @@ from typing import Any
 import httpx
 import pytest
 
+from gateway.app import schema_for
 from gateway.persisted import load_persisted_documents, sha256_hex
+from gateway.schema.errors import document_coded
+from gateway.settings import Settings
 from tests.conftest import Gateway
 
 KEY = {"Authorization": "Bearer sk-test"}
@@ -365,3 +368,29 @@ def test_manifests_that_give_one_id_to_different_documents_are_refused(tmp_path:
         str(refused.value)
         == f"the manifests {str(first)!r} and {str(second)!r} give the id 'op-1' to different documents"
     )
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        "query Fine { __typename }",
+        "query Unknown { nope }",
+        "query Broken {",
+        "query Deep { conversation(id: 1) { items { edges { node { __typename } } } } }",
+        "query Many { " + " ".join(f"a{n}: __typename" for n in range(12)) + " }",
+        "query Introspects { __schema { queryType { name } } }",
+    ],
+)
+async def test_check_documents_says_what_a_request_of_the_document_gets(document: str, gateway: Gateway) -> None:
+    """`gateway check-documents` and a request refuse a document with the same codes and messages."""
+    limits: dict[str, Any] = {"max_depth": 4, "max_aliases": 10, "introspection": False}
+    graphql, _ = await gateway(**limits)
+    answer = (await graphql.http.post("/graphql", json={"query": document})).json()
+    schema = schema_for(Settings(**limits))
+    _, errors = schema.hooks.check(schema._schema, document)
+    checked = []
+    for error in errors:
+        extensions: dict[str, Any] = dict(error.extensions or {})
+        message = document_coded(error, extensions)
+        checked.append((extensions["code"], message))
+    assert checked == [(error["extensions"]["code"], error["message"]) for error in answer.get("errors", [])]
