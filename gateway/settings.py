@@ -156,6 +156,14 @@ class Settings(BaseSettings):
             raise ValueError(msg)
         return value
 
+    @field_validator("prometheus_multiproc_dir")
+    @classmethod
+    def _metrics_directory(cls, value: Path | None, info: ValidationInfo) -> Path | None:
+        if value is not None and info.data.get("metrics") and not value.is_dir():
+            msg = "with GATEWAY_METRICS on, a directory that exists: the workers write their metrics there"
+            raise ValueError(msg)
+        return value
+
     @field_validator("api_keys", "cors_origins", mode="before")
     @classmethod
     def _split_keys(cls, value: object) -> object:

@@ -175,6 +175,12 @@ def test_serve_with_workers_answers_from_worker_processes(tmp_path: Path) -> Non
             "gateway: GATEWAY_PERSISTED_DOCUMENTS_ONLY: runs only the documents of a manifest: set "
             "GATEWAY_PERSISTED_DOCUMENTS to one too (got 'true')\n",
         ),
+        (
+            ["serve"],
+            {"GATEWAY_METRICS": "true", "PROMETHEUS_MULTIPROC_DIR": "/no/such/directory"},
+            "gateway: PROMETHEUS_MULTIPROC_DIR: with GATEWAY_METRICS on, a directory that exists: the workers "
+            "write their metrics there (got '/no/such/directory')\n",
+        ),
     ],
 )
 def test_a_bad_setting_is_named_without_a_traceback(arguments: list[str], variables: dict[str, str], said: str) -> None:
