@@ -33,6 +33,7 @@ from typing import Any
 
 from cross_web import HTTPException
 
+from gateway.jsoncodec import loads
 from gateway.quoting import quoted
 
 __all__ = [
@@ -193,7 +194,7 @@ def _manifest_documents(path: Path) -> dict[str, str]:
     `{"format": "apollo-persisted-query-manifest", "version": 1, "operations": [{"id": ..., "body": ...}]}`.
     """
     try:
-        manifest = json.loads(path.read_bytes())
+        manifest = loads(path.read_bytes())  # orjson, bounded in depth
     except OSError as error:
         msg = f"cannot read the manifest {str(path)!r}: {error.strerror or error}"
         raise ValueError(msg) from None

@@ -312,6 +312,7 @@ def test_both_manifest_formats_find_each_document_by_id_and_by_hash(tmp_path: Pa
     ("text", "message"),
     [
         ("nope", "is not JSON"),
+        ("[" * 100_000, "is not JSON: depth limit exceeded"),  # no RecursionError from the standard library
         ("[]", "a manifest is GraphQL Code Generator's persisted-documents.json"),
         ("{}", "holds no documents"),
         ('{"a": 1}', "the manifest's document 'a' must be a GraphQL document's text"),
