@@ -133,15 +133,14 @@ class PersistedDocuments:
     """
 
     def __init__(self, documents: Mapping[str, str]) -> None:
-        by_id: dict[str, str] = {}
-        for document_id, text in documents.items():
-            by_id[document_id] = text
-            by_id[f"sha256:{sha256_hex(text)}"] = text
-        self._by_id = by_id
         self._texts = frozenset(documents.values())
+        # The manifests' own ids are set last: an id of theirs names its document, whatever else.
+        by_id = {f"sha256:{sha256_hex(text)}": text for text in self._texts}
         self._ids: dict[str, list[str]] = {}
         for document_id, text in documents.items():
+            by_id[document_id] = text
             self._ids.setdefault(text, []).append(document_id)
+        self._by_id = by_id
 
     def __len__(self) -> int:
         """How many different documents the manifest holds."""
