@@ -386,7 +386,8 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
 
     def document_by_hash(self, persisted_query: object) -> str | None:
         """The document a persisted query's extension names (the manifest's first, by its id or the
-        hash of its text), or None; an `HTTPException` (400) for an extension of the wrong shape."""
+        hash of its text; then the one kept under the hash), or None; an `HTTPException` (400) for
+        an extension of the wrong shape when documents are kept by hash."""
         if self.documents is not None and isinstance(persisted_query, dict):
             named = persisted_query.get("sha256Hash")
             found = self.documents.get_by_hash(named) if isinstance(named, str) and named else None
@@ -428,13 +429,7 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
         document = self.document_by_id(request_data.document_id)
         if document is None:
             return _refused(sub_response, context, request_data, self._document_not_found(request_data.document_id))
-        run = GraphQLRequestData(
-            document,
-            request_data.variables,
-            request_data.operation_name,
-            request_data.extensions,
-            request_data.protocol,
-        )
+        run = _with_document(request_data, document)
         return await super().execute_single(request, request_adapter, sub_response, context, root_value, run)
 
     def _document_not_found(self, document_id: str) -> GraphQLError:
@@ -470,19 +465,11 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
         persisted = self.persisted
         query = request_data.query
         named = (request_data.extensions or {})["persistedQuery"]
-        if not query and self.documents is not None:
+        if not query:
             document = self.document_by_hash(named)
             if document is not None:
-                request_data = GraphQLRequestData(
-                    document,
-                    request_data.variables,
-                    request_data.operation_name,
-                    request_data.extensions,
-                    request_data.protocol,
-                )
-                return await super().execute_single(
-                    request, request_adapter, sub_response, context, root_value, request_data
-                )
+                run = _with_document(request_data, document)
+                return await super().execute_single(request, request_adapter, sub_response, context, root_value, run)
         if self.documents_only:
             return await self._safelisted_query(
                 request, request_adapter, sub_response, context, root_value, request_data
@@ -493,22 +480,9 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
             return await super().execute_single(
                 request, request_adapter, sub_response, context, root_value, request_data
             )
+        if not query:  # no document under the hash: the client sends it next, and then this request finds it
+            return _refused(sub_response, context, request_data, _persisted_query_not_found())
         digest = requested_hash(named)
-        if not query:
-            kept = persisted.get(digest)
-            if kept is None:
-                # The client sends the document next, and then the same request finds it.
-                return _refused(sub_response, context, request_data, _persisted_query_not_found())
-            request_data = GraphQLRequestData(
-                kept,
-                request_data.variables,
-                request_data.operation_name,
-                request_data.extensions,
-                request_data.protocol,
-            )
-            return await super().execute_single(
-                request, request_adapter, sub_response, context, root_value, request_data
-            )
         if sha256_hex(query) != digest:
             raise HTTPException(400, _HASH_NOT_THE_DOCUMENTS)
         result = await super().execute_single(request, request_adapter, sub_response, context, root_value, request_data)
@@ -653,6 +627,13 @@ def _is_mutation_over_get(
         return False  # the view reports the syntax error, or the token limit
     operation = get_operation_ast(document, request.query_params.get("operationName"))
     return operation is not None and operation.operation == OperationType.MUTATION
+
+
+def _with_document(request_data: GraphQLRequestData, document: str) -> GraphQLRequestData:
+    """``request_data`` with ``document`` to run, found by the id or hash it named."""
+    return GraphQLRequestData(
+        document, request_data.variables, request_data.operation_name, request_data.extensions, request_data.protocol
+    )
 
 
 def _refused(

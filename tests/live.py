@@ -25,7 +25,16 @@ from gateway.server import Server
 from gateway.settings import Settings
 from tests.openapi import RecordedResponse
 
-__all__ = ["GATEWAY", "Recorder", "free_port", "gateway_process", "serve", "serving", "wait_until_answering"]
+__all__ = [
+    "GATEWAY",
+    "Recorder",
+    "free_port",
+    "gateway_process",
+    "imported_by_create_app",
+    "serve",
+    "serving",
+    "wait_until_answering",
+]
 
 
 class Recorder:
@@ -147,3 +156,15 @@ def gateway_process(
         _, printed = process.communicate(timeout=15)
         if output is not None:
             output.append(printed)
+
+
+def imported_by_create_app(module: str, **settings: Any) -> bool:
+    """Whether building the gateway's app with ``settings`` imports ``module``, in a fresh
+    interpreter (a test process has imported everything already)."""
+    given = ", ".join(f"{name}={value!r}" for name, value in settings.items())
+    script = (
+        "import sys; from gateway.app import create_app; from gateway.settings import Settings; "
+        f"create_app(Settings({given})); print({module!r} in sys.modules)"
+    )
+    printed = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
+    return printed.strip() == "True"

@@ -28,7 +28,7 @@ from starlette.applications import Starlette
 import gateway
 from gateway.app import YOUNG_COLLECTION_THRESHOLD, api_from_environment, app_from_environment
 from gateway.protocol import MAX_HEAD_BYTES, MAX_PIPELINED_REQUESTS, MAX_URL_BYTES, REFUSAL_LINES_PER_SECOND
-from tests.live import GATEWAY, free_port, gateway_process, wait_until_answering
+from tests.live import GATEWAY, free_port, gateway_process, imported_by_create_app, wait_until_answering
 from tests.openapi import RecordedResponse, validate_response
 
 
@@ -702,14 +702,8 @@ def test_aiohttp_is_imported_only_for_a_networked_upstream(
 ) -> None:
     """A tenth of a second of start-up: the built-in upstream is called in-process, without it. For a
     networked one it is imported when the app is built, before the server process freezes its objects."""
-    script = (
-        "import sys; from gateway.app import create_app; from gateway.settings import Settings; "
-        f"create_app(Settings(database={str(tmp_path / 'x.sqlite3')!r}, upstream_url={upstream_url!r})); "
-        "print('aiohttp' in sys.modules)"
-    )
-    # A fresh interpreter: this test process has imported everything already.
-    printed = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
-    assert printed.strip() == str(imported)
+    database = str(tmp_path / "x.sqlite3")
+    assert imported_by_create_app("aiohttp", database=database, upstream_url=upstream_url) is imported
 
 
 def _annotation_strings(cls: type) -> list[str]:

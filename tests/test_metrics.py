@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import subprocess
-import sys
 from pathlib import Path
 
 import httpx
@@ -13,7 +11,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.conftest import Gateway
-from tests.live import gateway_process
+from tests.live import gateway_process, imported_by_create_app
 
 KEY = {"Authorization": "Bearer sk-metrics"}
 READ = "query Read($id: ID!) { conversation(id: $id) { conversationId createdAt } }"
@@ -143,11 +141,5 @@ async def test_a_scraper_that_asks_for_openmetrics_gets_it(accept: str, gateway:
 
 @pytest.mark.parametrize(("metrics", "imported"), [(False, False), (True, True)])
 def test_prometheus_client_is_imported_only_with_metrics_on(metrics: bool, imported: bool, tmp_path: Path) -> None:
-    script = (
-        "import sys; from gateway.app import create_app; from gateway.settings import Settings; "
-        f"create_app(Settings(database={str(tmp_path / 'x.sqlite3')!r}, metrics={metrics!r})); "
-        "print('prometheus_client' in sys.modules)"
-    )
-    # A fresh interpreter: this test process has imported everything already.
-    printed = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
-    assert printed.strip() == str(imported)
+    database = str(tmp_path / "x.sqlite3")
+    assert imported_by_create_app("prometheus_client", database=database, metrics=metrics) is imported
