@@ -7,6 +7,7 @@ calls it in-process through httpx's ASGI transport (no socket, the same HTTP sem
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import functools
 import gc
@@ -14,6 +15,7 @@ import logging
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 from starlette.applications import Starlette
@@ -51,6 +53,11 @@ from gateway.upstream import (
     UpstreamNotFound,
     UpstreamUnauthenticated,
 )
+
+if TYPE_CHECKING:  # OpenTelemetry is imported only when tracing is on
+    from opentelemetry.sdk.trace.export import SpanExporter
+
+    from gateway.tracing import Tracing
 
 __all__ = [
     "BUILT_IN_UPSTREAM",
@@ -126,9 +133,10 @@ def _built_in(settings: Settings) -> tuple[ConversationStore, Starlette]:
 class _Runtime:
     """What the lifespan opens and closes: the store and the one upstream client of the process."""
 
-    def __init__(self, settings: Settings, wrap: TransportWrapper | None) -> None:
+    def __init__(self, settings: Settings, wrap: TransportWrapper | None, tracing: Tracing | None = None) -> None:
         self.settings = settings
         self.wrap = wrap
+        self.tracing = tracing
         self.store: ConversationStore | None = None
         self.embedded: Starlette | None = None
         self._upstream: UpstreamClient | None = None
@@ -173,6 +181,7 @@ class _Runtime:
             breaker=CircuitBreaker(settings.circuit_breaker_failures, settings.circuit_breaker_seconds),
             max_answer_bytes=settings.upstream_max_answer_bytes,
             bytes_budget=settings.upstream_bytes_budget,
+            tracing=self.tracing,
         )
 
     @contextlib.asynccontextmanager
@@ -189,6 +198,9 @@ class _Runtime:
             self._upstream = None
             if self.store is not None:
                 await self.store.close()
+            if self.tracing is not None:
+                # The spans still waiting are sent; a thread, as the exporter's requests block.
+                await asyncio.to_thread(self.tracing.shutdown)
 
 
 def schema_for(settings: Settings) -> GatewaySchema:
@@ -205,14 +217,25 @@ def schema_for(settings: Settings) -> GatewaySchema:
     return build_schema(limits, introspection=settings.introspection)
 
 
-def create_app(settings: Settings, *, upstream_transport: TransportWrapper | None = None) -> Starlette:
+def create_app(
+    settings: Settings,
+    *,
+    upstream_transport: TransportWrapper | None = None,
+    span_exporter: SpanExporter | None = None,
+) -> Starlette:
     """The gateway: ``/graphql`` (GraphiQL in a browser), ``/healthz``, ``/readyz`` and, without an
     upstream URL, the built-in API at ``/v1``.
 
     ``upstream_transport`` wraps the transport the gateway reaches its upstream with: tests count
-    or fault the upstream's requests through it.
+    or fault the upstream's requests through it. ``span_exporter``, with tracing on, takes each
+    span as it ends, instead of OTLP's batches (tests read them).
     """
-    runtime = _Runtime(settings, upstream_transport)
+    tracing = None
+    if settings.tracing:
+        from gateway.tracing import Tracing  # noqa: PLC0415  (OpenTelemetry only when asked for)
+
+        tracing = Tracing(span_exporter, batch=span_exporter is None)
+    runtime = _Runtime(settings, upstream_transport, tracing)
     schema = schema_for(settings)
     documents = load_persisted_documents(*settings.persisted_documents) if settings.persisted_documents else None
     only = settings.persisted_documents_only
@@ -231,6 +254,7 @@ def create_app(settings: Settings, *, upstream_transport: TransportWrapper | Non
         documents=documents,
         documents_only=only,
         metrics=metrics,
+        tracing=tracing,
     )
     routes: list[BaseRoute] = [
         Route("/healthz", _healthz),

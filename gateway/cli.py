@@ -120,7 +120,10 @@ def log_to_stderr() -> None:
     logger.propagate = False
 
 
-_ALIASES = {"GATEWAY_API_KEY": ("GATEWAY_API_KEY", "OPENAI_API_KEY")}
+_ALIASES = {
+    "GATEWAY_API_KEY": ("GATEWAY_API_KEY", "OPENAI_API_KEY"),
+    "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL": ("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "OTEL_EXPORTER_OTLP_PROTOCOL"),
+}
 """Variables pydantic names by their first alias, and every alias, in the settings' order."""
 
 
@@ -129,7 +132,7 @@ def _settings_error(error: ValidationError, arguments: argparse.Namespace) -> st
     lines = []
     for problem in error.errors():
         name = str(problem["loc"][0]) if problem["loc"] else "settings"
-        if name.isupper():  # a variable named by its alias: the one set, of GATEWAY_API_KEY and OPENAI_API_KEY
+        if name.isupper():  # a variable named by its alias: the one set, of GATEWAY_API_KEY and OPENAI_API_KEY, say
             source = next((alias for alias in _ALIASES.get(name, ()) if alias in os.environ), name)
         elif getattr(arguments, name, None) is not None:
             source = f"--{name.replace('_', '-')}"

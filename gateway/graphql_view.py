@@ -16,7 +16,7 @@ import time
 import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 import strawberry
@@ -42,6 +42,9 @@ from gateway.schema import GatewayContext
 from gateway.schema.oplog import OperationObserver, log_refusal
 from gateway.schema.pages import read_item_page
 from gateway.upstream import UpstreamClient
+
+if TYPE_CHECKING:  # OpenTelemetry is imported only when tracing is on
+    from gateway.tracing import Tracing
 
 logger = logging.getLogger("gateway.overload")
 
@@ -228,6 +231,7 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
         documents: PersistedDocuments | None = None,
         documents_only: bool = False,
         metrics: OperationObserver | None = None,
+        tracing: Tracing | None = None,
     ) -> None:
         super().__init__(schema, graphql_ide="graphiql" if graphiql else None)
         self._upstream = upstream
@@ -241,6 +245,8 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
         """Whether the manifest's documents are the only ones that run (a safelist)."""
         self.metrics = metrics
         """What counts each operation besides its log line (`GATEWAY_METRICS`)."""
+        self.tracing = tracing
+        """What traces each operation and its upstream calls (`GATEWAY_TRACING`)."""
         self._streams = _streams(self)
         """Whether a request that accepts a stream must go to Strawberry's view (it never does
         with the gateway's protocols: no subscriptions)."""
@@ -601,6 +607,9 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
             context.request_id = given
         if isinstance(response, Response):
             response.headers[REQUEST_ID_HEADER] = context.request_id
+        if self.tracing is not None:
+            context.tracing = self.tracing
+            context.trace_parent = self.tracing.parent(request.headers)
         return context
 
 

@@ -86,6 +86,16 @@ class Settings(BaseSettings):
     """Where each worker of `gateway serve --workers N` writes its metrics (prometheus_client's
     multiprocess mode, which reads the same variable): the command sets it."""
 
+    tracing: bool = False
+    """OpenTelemetry traces of the GraphQL operations and their upstream calls, sent over OTLP/HTTP
+    (:mod:`gateway.tracing`); the SDK's own `OTEL_*` variables say where, and what to sample."""
+    otel_traces_exporter: str | None = Field(default=None, validation_alias="OTEL_TRACES_EXPORTER")
+    """OpenTelemetry's choice of exporter: the gateway has OTLP's only (`otlp`)."""
+    otel_exporter_otlp_protocol: str | None = Field(
+        default=None, validation_alias=AliasChoices("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "OTEL_EXPORTER_OTLP_PROTOCOL")
+    )
+    """OTLP's transport: the gateway sends over HTTP, in protobuf (`http/protobuf`)."""
+
     introspection: bool = True
     """Introspection and GraphiQL; switch both off in production with GATEWAY_INTROSPECTION=false."""
     persisted_queries: bool = True
@@ -161,6 +171,22 @@ class Settings(BaseSettings):
     def _metrics_directory(cls, value: Path | None, info: ValidationInfo) -> Path | None:
         if value is not None and info.data.get("metrics") and not value.is_dir():
             msg = "with GATEWAY_METRICS on, a directory that exists: the workers write their metrics there"
+            raise ValueError(msg)
+        return value
+
+    @field_validator("otel_traces_exporter")
+    @classmethod
+    def _otlp_exporter(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is not None and info.data.get("tracing") and value.strip().lower() != "otlp":
+            msg = "with GATEWAY_TRACING on, `otlp` (or unset): the gateway sends its traces over OTLP"
+            raise ValueError(msg)
+        return value
+
+    @field_validator("otel_exporter_otlp_protocol")
+    @classmethod
+    def _otlp_over_http(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is not None and info.data.get("tracing") and value.strip().lower() != "http/protobuf":
+            msg = "with GATEWAY_TRACING on, `http/protobuf` (or unset): the gateway sends OTLP over HTTP, not gRPC"
             raise ValueError(msg)
         return value
 

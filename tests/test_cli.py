@@ -181,6 +181,18 @@ def test_serve_with_workers_answers_from_worker_processes(tmp_path: Path) -> Non
             "gateway: PROMETHEUS_MULTIPROC_DIR: with GATEWAY_METRICS on, a directory that exists: the workers "
             "write their metrics there (got '/no/such/directory')\n",
         ),
+        (
+            ["serve"],
+            {"GATEWAY_TRACING": "true", "OTEL_EXPORTER_OTLP_PROTOCOL": "grpc"},
+            "gateway: OTEL_EXPORTER_OTLP_PROTOCOL: with GATEWAY_TRACING on, `http/protobuf` (or unset): the gateway "
+            "sends OTLP over HTTP, not gRPC (got 'grpc')\n",
+        ),
+        (
+            ["serve"],
+            {"GATEWAY_TRACING": "true", "OTEL_TRACES_EXPORTER": "zipkin"},
+            "gateway: OTEL_TRACES_EXPORTER: with GATEWAY_TRACING on, `otlp` (or unset): the gateway sends its "
+            "traces over OTLP (got 'zipkin')\n",
+        ),
     ],
 )
 def test_a_bad_setting_is_named_without_a_traceback(arguments: list[str], variables: dict[str, str], said: str) -> None:

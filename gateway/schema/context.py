@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from strawberry.types import Info
 
 from gateway.abandon import Abandonment
 from gateway.loaders import Loaders
 from gateway.schema.oplog import OperationObserver
+
+if TYPE_CHECKING:  # OpenTelemetry is imported only when tracing is on
+    from opentelemetry.context import Context
+
+    from gateway.tracing import Tracing
 
 __all__ = ["GatewayContext", "GatewayInfo"]
 
@@ -31,6 +37,10 @@ class GatewayContext:
     another server than the gateway's: :mod:`gateway.abandon`)."""
     metrics: OperationObserver | None = None
     """What counts the operation besides its log line (`GATEWAY_METRICS`: :mod:`gateway.metrics`)."""
+    tracing: Tracing | None = None
+    """What traces each operation and its upstream calls (`GATEWAY_TRACING`: :mod:`gateway.tracing`)."""
+    trace_parent: Context | None = None
+    """The client's trace context, from the request's headers, when tracing is on."""
 
 
 GatewayInfo = Info[GatewayContext, None]

@@ -6,7 +6,9 @@ text is parsed once and each parsed document validated once, both kept in one bo
 Before execution: the upstream budget, and, for a query, the mark that lets a lost connection stop
 it (:mod:`gateway.abandon`). When the operation ends: the errors' codes, then the operation's log
 line, which reports those codes; a query stopped because its client went away ends the same way,
-its one error `CLIENT_CLOSED_REQUEST`.
+its one error `CLIENT_CLOSED_REQUEST`. With tracing on (:mod:`gateway.tracing`), the operation's
+span begins with it and ends after its log line (an operation cancelled otherwise, as a stopping
+server cancels it, ends its span too).
 
 The cache is bounded by what its documents weigh, not only by their number: a parsed document
 keeps a Python object for each of its tokens and nodes, some 600 bytes a token, and 1,024 new
@@ -28,7 +30,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from graphql import (
     ASTValidationRule,
@@ -49,7 +51,10 @@ from strawberry.types.graphql import OperationType
 from gateway.abandon import CLIENT_CLOSED_REQUEST
 from gateway.schema.errors import code_errors
 from gateway.schema.limits import Limits, check_budget, validation_rules
-from gateway.schema.oplog import log_operation
+from gateway.schema.oplog import log_operation, operation_facts
+
+if TYPE_CHECKING:
+    from gateway.tracing import OperationSpan
 
 __all__ = ["OperationHooks"]
 
@@ -244,6 +249,7 @@ class _Runner(SchemaExtensionsRunner):
         self._hooks = hooks
         self._started = 0.0
         self._document: _Document | None = None
+        self._span: OperationSpan | None = None
 
     def operation(self) -> Any:
         return _Stage(self._begin, self._end, self._abandoned)
@@ -262,6 +268,9 @@ class _Runner(SchemaExtensionsRunner):
         context = self.execution_context
         context.parse_options["max_tokens"] = self._hooks.limits.max_tokens
         context.validation_rules = self._hooks.rules(context.validation_rules)
+        tracing = getattr(context.context, "tracing", None)
+        if tracing is not None:
+            self._span = tracing.operation(context.context.trace_parent)
 
     def _parse(self) -> None:
         context = self.execution_context
@@ -307,6 +316,8 @@ class _Runner(SchemaExtensionsRunner):
         context = self.execution_context
         abandonment = getattr(context.context, "abandonment", None)
         if abandonment is None or not abandonment.abandoned:
+            if self._span is not None:
+                self._span.cancel()
             return
         message = "The client closed its connection before the answer: the query was stopped."
         error = GraphQLError(message, extensions={"code": CLIENT_CLOSED_REQUEST})
@@ -314,5 +325,12 @@ class _Runner(SchemaExtensionsRunner):
         self._end()
 
     def _end(self) -> None:
-        code_errors(self.execution_context)
-        log_operation(self.execution_context, self._started)
+        context = self.execution_context
+        code_errors(context)
+        span = self._span
+        if span is None:
+            log_operation(context, self._started)
+            return
+        log_operation(context, self._started, span.trace_id)
+        _, calls, codes = operation_facts(context)
+        span.end(context, getattr(context.context, "request_id", None), calls, codes)

@@ -10,7 +10,7 @@ from typing import Protocol, TextIO
 import orjson
 from strawberry.types import ExecutionContext
 
-__all__ = ["LINE_FORMAT", "LineHandler", "OperationObserver", "log_operation", "log_refusal"]
+__all__ = ["LINE_FORMAT", "LineHandler", "OperationObserver", "log_operation", "log_refusal", "operation_facts"]
 
 logger = logging.getLogger("gateway.operations")
 
@@ -129,8 +129,23 @@ def _write(line: str) -> None:
     logger.info(line)
 
 
-def log_operation(context: ExecutionContext, started: float) -> None:
-    """Logs `{requestId, operationName, operationType, durationMs, upstreamCalls, errorCodes}` as JSON.
+def operation_facts(context: ExecutionContext) -> tuple[str | None, int, list[str]]:
+    """An ended operation's type (None when its document did not parse), the upstream calls it
+    made, and its errors' codes, sorted and each once."""
+    try:
+        operation_type: str | None = context.operation_type.value
+    except RuntimeError:  # the document did not parse: there is no operation
+        operation_type = None
+    session = getattr(getattr(context.context, "loaders", None), "session", None)
+    calls: int = getattr(session, "calls", 0)
+    errors = getattr(context.result, "errors", None) or []
+    codes = sorted({str((error.extensions or {}).get("code")) for error in errors})
+    return operation_type, calls, codes
+
+
+def log_operation(context: ExecutionContext, started: float, trace_id: str | None = None) -> None:
+    """Logs `{requestId, operationName, operationType, durationMs, upstreamCalls, errorCodes}` as JSON,
+    and `traceId` when the operation was traced (`GATEWAY_TRACING`).
 
     ``started`` is the operation's start on :func:`time.perf_counter`'s clock. The request's
     metrics (its context's `metrics`), if any, count it.
@@ -140,15 +155,7 @@ def log_operation(context: ExecutionContext, started: float) -> None:
     if not logged and metrics is None:
         return
     seconds = time.perf_counter() - started
-    result = context.result
-    errors = getattr(result, "errors", None) or []
-    session = getattr(getattr(context.context, "loaders", None), "session", None)
-    try:
-        operation_type = context.operation_type.value
-    except RuntimeError:  # the document did not parse: there is no operation
-        operation_type = None
-    calls: int = getattr(session, "calls", 0)
-    codes = sorted({str((error.extensions or {}).get("code")) for error in errors})
+    operation_type, calls, codes = operation_facts(context)
     if metrics is not None:
         metrics.operation(operation_type, seconds, calls, codes)
     if not logged:
@@ -161,6 +168,8 @@ def log_operation(context: ExecutionContext, started: float) -> None:
         "upstreamCalls": calls,
         "errorCodes": codes,
     }
+    if trace_id is not None:
+        record["traceId"] = trace_id
     _write(orjson.dumps(record).decode())
 
 

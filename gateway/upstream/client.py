@@ -24,7 +24,7 @@ import random
 import time
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote, urlencode
 
 import httpx
@@ -51,6 +51,9 @@ from gateway.upstream.errors import (
     error_for_status,
     error_for_transport,
 )
+
+if TYPE_CHECKING:  # OpenTelemetry is imported only when tracing is on
+    from gateway.tracing import Tracing
 
 __all__ = ["CircuitBreaker", "RetryPolicy", "UpstreamClient", "UpstreamSession"]
 
@@ -218,6 +221,7 @@ class UpstreamClient:
         breaker: CircuitBreaker | None = None,
         max_answer_bytes: int | None = None,
         bytes_budget: int | None = None,
+        tracing: Tracing | None = None,
     ) -> None:
         self.transport = transport
         self.base_url = base_url.rstrip("/") + "/"
@@ -237,6 +241,8 @@ class UpstreamClient:
         self.bytes_budget = bytes_budget
         """The most bytes of answers one session (one operation) reads, all its calls together;
         None for no bound. Counted the same way."""
+        self.tracing = tracing
+        """What traces each call an operation makes (`GATEWAY_TRACING`); None traces nothing."""
         self._server_key = server_key
 
     def session(self, api_key: str | None) -> UpstreamSession:
@@ -415,7 +421,7 @@ class UpstreamSession:
         while True:
             attempt += 1
             try:
-                response = await self._send_once(method, path, params=params, json=json)
+                response = await self._send_once(method, path, params=params, json=json, attempt=attempt)
             except UpstreamError as error:
                 if self.stopped:
                     raise asyncio.CancelledError from None
@@ -431,7 +437,7 @@ class UpstreamSession:
             await asyncio.sleep(delay)
 
     async def _send_once(
-        self, method: str, path: str, *, params: list[tuple[str, str]] | None, json: Any
+        self, method: str, path: str, *, params: list[tuple[str, str]] | None, json: Any, attempt: int = 1
     ) -> httpx.Response:
         if self.stopped:
             raise asyncio.CancelledError
@@ -451,12 +457,7 @@ class UpstreamSession:
             async with asyncio.timeout(remaining), self._slots:
                 request = self._client.request(method, path, params, json, self._headers, counted=self.answer_bytes)
                 self.calls += 1
-                exchanging = asyncio.current_task()
-                self._exchanging.add(exchanging)
-                try:
-                    response = await self._client.send(request)
-                finally:
-                    self._exchanging.discard(exchanging)
+                response = await self._exchange(request, attempt)
         except TimeoutError:
             raise OperationDeadline("The operation ran out of time while this call was under way.", sent=True) from None
         except httpx.TransportError as transport_error:
@@ -477,4 +478,23 @@ class UpstreamSession:
             breaker.record(failure)
             raise failure
         breaker.record(None)
+        return response
+
+    async def _exchange(self, request: httpx.Request, attempt: int) -> httpx.Response:
+        """Sends ``request``: the task is marked as exchanging meanwhile (:meth:`stop`), and the call
+        traced when tracing is on."""
+        tracing = self._client.tracing
+        span = None if tracing is None else tracing.upstream_call(request, attempt)
+        exchanging = asyncio.current_task()
+        self._exchanging.add(exchanging)
+        try:
+            response = await self._client.send(request)
+        except BaseException as failure:
+            if span is not None:
+                span.failed(failure)
+            raise
+        finally:
+            self._exchanging.discard(exchanging)
+        if span is not None:
+            span.answered(response.status_code)
         return response
