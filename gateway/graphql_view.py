@@ -405,7 +405,7 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
 
     def get_document(self, params: Mapping[str, str]) -> str | None:
         """The document a GET's parameters would run: its `query` (with `documents_only`, only if it
-        is the manifest's: another is refused before it is parsed), or the document it names by
+        is the manifest's: another is refused before the view parses it), or the document it names by
         `documentId` or by a persisted query's hash in `extensions`, if the gateway has it (the view
         reports what is wrong with a parameter or an id)."""
         query = params.get("query")
@@ -660,8 +660,9 @@ def _refused(
 def _not_in_safelist() -> GraphQLError:
     return GraphQLError(
         "The gateway runs only the documents of its manifest (GATEWAY_PERSISTED_DOCUMENTS_ONLY), and this "
-        "document is not one of them: send one of the manifest's documents, exactly as it is there, or its id "
-        "(`documentId`). A new operation needs a new manifest, generated from the client's operations.",
+        "document is not one of them: send one of the manifest's documents (spacing, comments and the order of "
+        "its definitions may differ, not its fields), or its id (`documentId`). A new operation needs a new "
+        "manifest, generated from the client's operations.",
         extensions={"code": "QUERY_NOT_IN_SAFELIST"},
     )
 

@@ -18,7 +18,8 @@ A manifest (:class:`PersistedDocuments`, `GATEWAY_PERSISTED_DOCUMENTS`) is read 
 a frontend's build writes it, with every document the frontend sends (trusted documents). Its
 documents are found by their ids (`documentId`, the GraphQL-over-HTTP specification's persisted
 documents appendix) and by their hashes, in every worker from the first request; with
-`GATEWAY_PERSISTED_DOCUMENTS_ONLY` they are the only documents that run (a safelist).
+`GATEWAY_PERSISTED_DOCUMENTS_ONLY` they are the only documents that run (a safelist), sent by id,
+by hash, or whole (the same document however spaced or commented: :meth:`PersistedDocuments.trusts`).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from cross_web import HTTPException
+from graphql import DocumentNode, FragmentDefinitionNode, GraphQLError, OperationDefinitionNode, parse, print_ast
 
 from gateway.jsoncodec import loads
 from gateway.quoting import quoted
@@ -43,6 +45,7 @@ __all__ = [
     "PersistedDocuments",
     "PersistedQueries",
     "load_persisted_documents",
+    "normal_form",
     "requested_hash",
     "sha256_hex",
 ]
@@ -55,6 +58,8 @@ ordinary documents, and at least eight of the largest request body the gateway r
 _ENTRY_BYTES = 200
 """What a kept document costs beyond its text: its hash and the store's entry."""
 _SHA256_HEX = re.compile(r"[0-9a-fA-F]{64}")
+_OPERATION_NAME = re.compile(r"\b(?:query|mutation|subscription)\s+([_A-Za-z][_0-9A-Za-z]*)")
+"""An operation's name in a document's text (or in a comment or a string: a candidate, not a proof)."""
 _SHAPE = '{"persistedQuery": {"version": 1, "sha256Hash": "<the document\'s SHA-256, 64 hexadecimal digits>"}}'
 
 
@@ -141,6 +146,12 @@ class PersistedDocuments:
             by_id[document_id] = text
             self._ids.setdefault(text, []).append(document_id)
         self._by_id = by_id
+        self.longest_variant = 4 * max(map(len, self._texts), default=0) + 4096
+        """The longest text :meth:`trusts` parses to match it to a document of another spacing."""
+        self._variants = PersistedQueries(max_documents=MAX_DOCUMENTS, max_bytes=MAX_BYTES)
+        """Texts found to be the manifest's documents spaced or ordered otherwise, by themselves."""
+        self._by_name: dict[str, list[str]] | None = None
+        self._forms: dict[str, str | None] = {}
 
     def __len__(self) -> int:
         """How many different documents the manifest holds."""
@@ -160,8 +171,69 @@ class PersistedDocuments:
         return self._by_id.get(sha256_hash) or self._by_id.get(f"sha256:{sha256_hash.lower()}")
 
     def trusts(self, query: str) -> bool:
-        """Whether ``query`` is, character for character, one of the manifest's documents."""
-        return query in self._texts
+        """Whether ``query`` is one of the manifest's documents: its text, or the same document spaced,
+        commented or with its definitions in another order (the same :func:`normal_form`), as Apollo
+        Router's safelist matches them.
+
+        Only a text at most :attr:`longest_variant` long is parsed for that: four times the longest
+        document's length and 4 KiB, room for any spacing and comments, while a client cannot make
+        the gateway parse more than that. The texts found so are kept (a few thousand, 8 MiB at
+        most), and found again without a parse.
+        """
+        if query in self._texts:
+            return True
+        if len(query) > self.longest_variant:
+            return False
+        if self._variants.get(query) is not None:
+            return True
+        try:
+            document = parse(query, no_location=True)
+        except (GraphQLError, RecursionError):
+            return False
+        names = {
+            node.name.value for node in document.definitions if isinstance(node, OperationDefinitionNode) and node.name
+        }
+        form = normal_form(document)
+        if not any(self._form_of(text) == form for text in self._named(names)):
+            return False
+        self._variants.keep(query, query)
+        return True
+
+    def _named(self, names: set[str]) -> list[str]:
+        """The manifest's documents whose text names an operation of ``names``."""
+        if self._by_name is None:
+            self._by_name = {}
+            for text in self._texts:
+                for name in {match[1] for match in _OPERATION_NAME.finditer(text)}:
+                    self._by_name.setdefault(name, []).append(text)
+        return [text for name in sorted(names) for text in self._by_name.get(name, ())]
+
+    def _form_of(self, text: str) -> str | None:
+        """The :func:`normal_form` of a manifest's document (None if it does not parse), worked out once."""
+        if text not in self._forms:
+            try:
+                self._forms[text] = normal_form(parse(text, no_location=True))
+            except (GraphQLError, RecursionError):
+                self._forms[text] = None
+        return self._forms[text]
+
+
+def normal_form(document: DocumentNode) -> str:
+    """``document`` printed (no comments, the printer's own spacing) with its operations first, then
+    its fragments, each sorted by name: the same text for a document however spaced, commented or
+    ordered. Not for another selection order, which is another document."""
+    operations = sorted(
+        (node for node in document.definitions if isinstance(node, OperationDefinitionNode)),
+        key=lambda node: node.name.value if node.name else "",
+    )
+    fragments = sorted(
+        (node for node in document.definitions if isinstance(node, FragmentDefinitionNode)),
+        key=lambda node: node.name.value,
+    )
+    others = [
+        node for node in document.definitions if not isinstance(node, OperationDefinitionNode | FragmentDefinitionNode)
+    ]
+    return print_ast(DocumentNode(definitions=(*operations, *fragments, *others)))
 
 
 def load_persisted_documents(*paths: Path) -> PersistedDocuments:

@@ -109,8 +109,9 @@ class Settings(BaseSettings):
     at start. A client may then send a document's id instead of its text (`documentId`, or a
     persisted query's hash), and no worker needs to learn it first."""
     persisted_documents_only: bool = False
-    """Run the manifest's documents only (a safelist): any other document is refused before it is
-    parsed, and no document is kept by hash at run time. Needs `persisted_documents`."""
+    """Run the manifest's documents only (a safelist): any other document is refused before it runs
+    (a text longer than a few times the manifest's longest, before it is parsed), and no document is
+    kept by hash at run time. Needs `persisted_documents`."""
     max_depth: int = Field(default=15, ge=1)
     max_aliases: int = Field(default=250, ge=0)
     max_tokens: int = Field(default=15_000, ge=10)

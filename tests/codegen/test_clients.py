@@ -214,6 +214,8 @@ def test_the_generated_manifest_is_all_a_safelisted_gateway_runs(typescript_gene
             texts = [edge["node"]["content"][0]["text"] for edge in loaded["conversation"]["items"]["edges"]]
             assert texts == ["Be brief.", "Hello!"]
 
+        # The client preset writes each document with its variables and fields sorted: the source's
+        # own text is another document (fields in another order), not the same one spaced otherwise.
         own_text = (OPERATIONS / "LoadConversation.graphql").read_text() + (
             OPERATIONS / "fragments.graphql"
         ).read_text()

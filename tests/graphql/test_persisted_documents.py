@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from gateway.app import schema_for
-from gateway.persisted import load_persisted_documents, sha256_hex
+from gateway.persisted import PersistedDocuments, load_persisted_documents, sha256_hex
 from gateway.schema.errors import document_coded
 from gateway.settings import Settings
 from tests.conftest import Gateway
@@ -213,15 +213,28 @@ async def test_only_the_manifests_documents_run_when_it_is_a_safelist(
     by_id = await _post(http, {"documentId": f"sha256:{sha256_hex(READ)}", "variables": variables}, accept)
     by_hash = await _get(http, {"extensions": _hashed(READ), "variables": variables}, accept)
     by_text = await _post(http, {"query": READ, "variables": variables}, accept)  # exactly the manifest's text
-    for answer in (by_id, by_hash, by_text):
+    # The same document spaced and commented otherwise, by GET and POST (as Apollo Router's safelist has it).
+    spaced = "# the client's own text\n" + READ.replace("{ ", "{\n  ").replace("(id: $id)", "( id : $id )")
+    by_spaced_text = await _get(http, {"query": spaced, "variables": variables}, accept)
+    spaced_again = await _post(http, {"query": spaced, "variables": variables}, accept)
+    for answer in (by_id, by_hash, by_text, by_spaced_text, spaced_again):
         assert answer.json() == _read(conversation_id)
-    assert upstream.count == 3
+    assert upstream.count == 5
 
-    spaced = READ.replace("{ ", "{  ")
     refusals = {
         "QUERY_NOT_IN_SAFELIST": [
             await _post(http, {"query": TYPENAME}, accept),
-            await _get(http, {"query": spaced, "variables": variables}, accept),  # the same operation, not the text
+            # The same fields in another order: another document.
+            await _get(
+                http,
+                {
+                    "query": READ.replace(
+                        "conversationId metadata { key value }", "metadata { key value } conversationId"
+                    ),
+                    "variables": variables,
+                },
+                accept,
+            ),
             await _post(http, {"query": TYPENAME, "extensions": _hashed(TYPENAME)}, accept),  # and not kept
             await _post(http, {"query": "{ __schema { types { name } } }"}, accept),  # GraphiQL's too
         ],
@@ -242,8 +255,9 @@ async def test_only_the_manifests_documents_run_when_it_is_a_safelist(
             assert [error["extensions"]["code"] for error in body["errors"]] == [code]
     assert refusals["QUERY_NOT_IN_SAFELIST"][0].json()["errors"][0]["message"] == (
         "The gateway runs only the documents of its manifest (GATEWAY_PERSISTED_DOCUMENTS_ONLY), and this document "
-        "is not one of them: send one of the manifest's documents, exactly as it is there, or its id (`documentId`). "
-        "A new operation needs a new manifest, generated from the client's operations."
+        "is not one of them: send one of the manifest's documents (spacing, comments and the order of its "
+        "definitions may differ, not its fields), or its id (`documentId`). A new operation needs a new manifest, "
+        "generated from the client's operations."
     )
     assert refusals["PERSISTED_QUERY_NOT_IN_LIST"][0].json()["errors"][0]["message"] == (
         f"The persisted query's hash '{sha256_hex(TYPENAME)}' names no document of the gateway's manifest, and the "
@@ -252,22 +266,48 @@ async def test_only_the_manifests_documents_run_when_it_is_a_safelist(
     )
     not_found = refusals["PERSISTED_DOCUMENT_NOT_FOUND"][0].json()["errors"][0]["message"]
     assert "send the document's text" not in not_found  # it would be refused
-    assert upstream.count == 3
+    assert upstream.count == 5
 
 
-async def test_a_safelist_parses_no_document_of_a_get_that_is_not_its_own(gateway: Gateway, tmp_path: Path) -> None:
-    """Any GET's query is parsed to find a mutation (405) before it runs; with a safelist, only the
-    manifest's: another is refused unparsed, a mutation's text among them."""
+async def test_a_safelist_refuses_a_get_that_is_not_its_own_before_looking_for_a_mutation(
+    gateway: Gateway, tmp_path: Path
+) -> None:
+    """Any GET's query is looked at for a mutation (405) before it runs; with a safelist, only the
+    manifest's documents: another is refused as not the manifest's, a mutation's text among them."""
     graphql, upstream = await gateway(
         persisted_documents=_codegen_manifest(tmp_path, WRITE), persisted_documents_only=True
     )
-    other = WRITE.replace("id", "id ")
+    other = WRITE.replace("{ id }", "{ id createdAt }")
     refused = await _get(graphql.http, {"query": other})
     assert refused.status_code == 200
     assert refused.json()["errors"][0]["extensions"]["code"] == "QUERY_NOT_IN_SAFELIST"
-    not_allowed = await _get(graphql.http, {"query": WRITE})
-    assert not_allowed.status_code == 405
+    for text in (WRITE, WRITE.replace("{ id }", "{id}")):
+        not_allowed = await _get(graphql.http, {"query": text})
+        assert not_allowed.status_code == 405
     assert upstream.count == 0
+
+
+def test_a_safelist_matches_a_document_spaced_commented_or_ordered_otherwise_and_nothing_else() -> None:
+    document = "query Read($id: ID!) { conversation(id: $id) { ...Head items { nodes { ...Item } } } }"
+    fragments = "fragment Head on Conversation { id createdAt } fragment Item on ConversationItem { __typename }"
+    documents = PersistedDocuments({"a": f"{document} {fragments}", "b": "query Other { __typename }"})
+    reordered = (
+        "# the fragments first, as a client may put them\n"
+        "fragment Item on ConversationItem{__typename}\n"
+        "fragment Head on Conversation { id, createdAt }\n"
+        "query Read ( $id : ID! ) {\n  conversation(id: $id) { ...Head items { nodes { ...Item } } }\n}\n"
+    )
+    assert documents.trusts(reordered)
+    assert documents.trusts(reordered)  # again, from the texts kept
+    assert not documents.trusts(document.replace("...Head items", "items") + " " + fragments)  # another selection
+    assert not documents.trusts(document)  # its fragments missing
+    assert not documents.trusts("{ __typename }")  # anonymous: the manifest's exact text only
+    assert not documents.trusts("query Read { __typename }")  # a name is not a document
+    assert not documents.trusts("query Read(")  # does not parse
+    # Past four times the longest document and 4 KiB, a text is not parsed: not even this one.
+    padding = " " * (documents.longest_variant - len(reordered) + 1)
+    assert documents.trusts(reordered + padding[:-1])
+    assert not documents.trusts(reordered + padding)
 
 
 async def test_a_safelists_hash_sent_with_the_wrong_document_is_a_bad_request(gateway: Gateway, tmp_path: Path) -> None:
@@ -303,7 +343,8 @@ def test_both_manifest_formats_find_each_document_by_id_and_by_hash(tmp_path: Pa
         assert documents.get_by_hash(sha256_hex(WRITE).upper()) == WRITE
         assert documents.get(sha256_hex(TYPENAME)) is None
         assert documents.trusts(READ)
-        assert not documents.trusts(READ + " ")
+        assert documents.trusts(READ + " ")
+        assert not documents.trusts(TYPENAME)
     assert apollo.get("w") == apollo.get_by_hash("w") == WRITE
     assert apollo.get(sha256_hex(READ)) == READ
 
