@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: serve serve-api compile test lint typecheck pytest coverage bench bench-storage bench-documents bench-pages bench-protocol bench-soak profile clean
+.PHONY: serve serve-api compile test lint typecheck pytest coverage bench bench-storage bench-documents bench-pages bench-protocol bench-soak bench-tracing profile clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -88,6 +88,9 @@ bench-protocol: compile
 
 bench-soak: compile
 	$(BIN)/python -m bench.soak --json build/soak.json
+
+bench-tracing: compile
+	$(BIN)/python -m bench.tracing
 
 # py-spy samples the running gateway; it is a tool for this target only, not a dependency.
 profile: compile

@@ -4,6 +4,7 @@ pages `make bench-pages` reads."""
 from __future__ import annotations
 
 import asyncio
+import gzip
 import socket
 import subprocess
 from pathlib import Path
@@ -11,8 +12,10 @@ from typing import Any
 
 import httpx
 import pytest
+from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
+from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 
-from bench import harness, pages, protocol
+from bench import harness, pages, protocol, tracing
 from bench.harness import targets
 from gateway.app import create_api_app
 from tests.conftest import SettingsFactory
@@ -267,3 +270,27 @@ def test_the_protocol_bench_answers_each_request_through_both_protocols() -> Non
     for figures in results.values():
         assert len(figures) == 2
         assert all(figure > 0 for figure in figures)
+
+
+async def test_the_tracing_benchs_receiver_counts_the_spans_the_gateways_exporter_sends() -> None:
+    """The spans of `make bench-tracing` are counted as OTLP/HTTP sends them: OpenTelemetry's own
+    exporter encodes them, plain or gzip-compressed, and the receiver decodes them."""
+    receiver = tracing.Receiver()
+    spans = [_finished_span(name) for name in ("query A", "GET /conversations/{conversation_id}")]
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=receiver.app), base_url="http://otlp") as http:
+        for compressed in (False, True):
+            body = encode_spans(spans).SerializeToString()
+            headers = {"content-type": "application/x-protobuf"}
+            if compressed:
+                body, headers["content-encoding"] = gzip.compress(body), "gzip"
+            answer = await http.post("/v1/traces", content=body, headers=headers)
+            assert answer.status_code == 200
+    assert receiver.spans == 4
+
+
+def _finished_span(name: str) -> ReadableSpan:
+    provider = TracerProvider()
+    span = provider.get_tracer("bench").start_span(name)
+    span.end()
+    assert isinstance(span, ReadableSpan)
+    return span
