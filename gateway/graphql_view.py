@@ -364,11 +364,14 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
         queries refuses it, :data:`PERSISTED_QUERY_NOT_SUPPORTED`); one with a `documentId`, the
         document of that id. With `documents_only`, a document that is not the manifest's is refused."""
         if isinstance(request_data, _DocumentRequest):
+            context.document_from = _DOCUMENT_ID
             return await self._persisted_document(
                 request, request_adapter, sub_response, context, root_value, request_data
             )
         extensions = request_data.extensions
         if isinstance(extensions, dict) and "persistedQuery" in extensions:
+            if not request_data.query:
+                context.document_from = "persistedQuery"
             return await self._persisted_query(
                 request, request_adapter, sub_response, context, root_value, request_data
             )
@@ -653,7 +656,8 @@ def _refused(
     log has a line for it, as for an operation that ran."""
     sub_response.headers["cache-control"] = _NOT_TO_BE_CACHED
     operation_name = request_data.operation_name if isinstance(request_data.operation_name, str) else None
-    log_refusal(context.request_id, operation_name, str((error.extensions or {})["code"]), context.metrics)
+    code = str((error.extensions or {})["code"])
+    log_refusal(context.request_id, operation_name, code, context.metrics, context.document_from)
     return ExecutionResult(data=None, errors=[error])
 
 

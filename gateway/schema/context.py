@@ -37,6 +37,9 @@ class GatewayContext:
     another server than the gateway's: :mod:`gateway.abandon`)."""
     metrics: OperationObserver | None = None
     """What counts the operation besides its log line (`GATEWAY_METRICS`: :mod:`gateway.metrics`)."""
+    document_from: str = "query"
+    """The request's member the document came in: `query` (its text), `documentId` or
+    `persistedQuery` (a hash alone); the operation's log line says it."""
     tracing: Tracing | None = None
     """What traces each operation and its upstream calls (`GATEWAY_TRACING`: :mod:`gateway.tracing`)."""
     trace_parent: Context | None = None

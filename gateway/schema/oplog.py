@@ -144,8 +144,8 @@ def operation_facts(context: ExecutionContext) -> tuple[str | None, int, list[st
 
 
 def log_operation(context: ExecutionContext, started: float, trace_id: str | None = None) -> None:
-    """Logs `{requestId, operationName, operationType, durationMs, upstreamCalls, errorCodes}` as JSON,
-    and `traceId` when the operation was traced (`GATEWAY_TRACING`).
+    """Logs `{requestId, operationName, operationType, documentFrom, durationMs, upstreamCalls,
+    errorCodes}` as JSON, and `traceId` when the operation was traced (`GATEWAY_TRACING`).
 
     ``started`` is the operation's start on :func:`time.perf_counter`'s clock. The request's
     metrics (its context's `metrics`), if any, count it.
@@ -164,6 +164,7 @@ def log_operation(context: ExecutionContext, started: float, trace_id: str | Non
         "requestId": getattr(context.context, "request_id", None),
         "operationName": context.operation_name,
         "operationType": operation_type,
+        "documentFrom": getattr(context.context, "document_from", "query"),
         "durationMs": round(seconds * 1000, 2),
         "upstreamCalls": calls,
         "errorCodes": codes,
@@ -174,7 +175,11 @@ def log_operation(context: ExecutionContext, started: float, trace_id: str | Non
 
 
 def log_refusal(
-    request_id: str | None, operation_name: str | None, code: str, metrics: OperationObserver | None = None
+    request_id: str | None,
+    operation_name: str | None,
+    code: str,
+    metrics: OperationObserver | None = None,
+    document_from: str = "query",
 ) -> None:
     """Logs a request refused before any operation of it ran (a document the gateway does not have,
     or does not run), in :func:`log_operation`'s shape: no type, no time, no upstream call, its code.
@@ -187,6 +192,7 @@ def log_refusal(
         "requestId": request_id,
         "operationName": operation_name,
         "operationType": None,
+        "documentFrom": document_from,
         "durationMs": 0.0,
         "upstreamCalls": 0,
         "errorCodes": [code],

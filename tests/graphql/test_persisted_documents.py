@@ -5,6 +5,7 @@ with `GATEWAY_PERSISTED_DOCUMENTS_ONLY`, no other document at all (a safelist)."
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -436,3 +437,28 @@ async def test_check_documents_says_what_a_request_of_the_document_gets(document
         message = document_coded(error, extensions)
         checked.append((extensions["code"], message))
     assert checked == [(error["extensions"]["code"], error["message"]) for error in answer.get("errors", [])]
+
+
+async def test_the_operation_log_says_how_each_document_came(
+    gateway: Gateway, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """For an operator following the frontends' move to persisted documents: by text, by id, by hash."""
+    caplog.set_level(logging.INFO, logger="gateway.operations")
+    graphql, _ = await gateway(persisted_documents=_codegen_manifest(tmp_path, READ))
+    http = graphql.http
+    variables = {"id": await _conversation(http)}
+    await _post(http, {"query": READ, "variables": variables})
+    await _get(http, {"documentId": f"sha256:{sha256_hex(READ)}", "variables": variables})
+    await _post(http, {"extensions": _hashed(READ), "variables": variables})
+    await _post(http, {"query": TYPENAME, "extensions": _hashed(TYPENAME)})  # kept by hash: it came whole
+    await _post(http, {"extensions": _hashed("{ other }")})  # not found
+    await _post(http, {"documentId": "sha256:unknown"})
+    logged = [json.loads(record.getMessage()) for record in caplog.records if record.name == "gateway.operations"]
+    assert [(line["documentFrom"], line["errorCodes"]) for line in logged] == [
+        ("query", []),
+        ("documentId", []),
+        ("persistedQuery", []),
+        ("query", []),
+        ("persistedQuery", ["PERSISTED_QUERY_NOT_FOUND"]),
+        ("documentId", ["PERSISTED_DOCUMENT_NOT_FOUND"]),
+    ]
