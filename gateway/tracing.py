@@ -82,7 +82,10 @@ class OperationSpan:
                 kind = None
             name = context.operation_name
             span.update_name(f"{kind} {name}" if kind and name else kind or "GraphQL Operation")
-            attributes: dict[str, Any] = {"gateway.upstream_calls": upstream_calls}
+            attributes: dict[str, Any] = {
+                "gateway.upstream_calls": upstream_calls,
+                "gateway.document_from": getattr(context.context, "document_from", "query"),
+            }
             if kind is not None:
                 attributes["graphql.operation.type"] = kind
             if name is not None:

@@ -104,6 +104,7 @@ async def test_an_operation_and_its_upstream_calls_join_the_clients_trace(traced
         "graphql.operation.name": "Read",
         "gateway.request_id": answer.headers["x-request-id"],
         "gateway.upstream_calls": 2,
+        "gateway.document_from": "query",
     }
     assert server.status.status_code is StatusCode.UNSET
     # One span per upstream call, each a child of the operation's, and each call carries its own as parent.
