@@ -122,7 +122,10 @@ def log_to_stderr() -> None:
 
 _ALIASES = {
     "GATEWAY_API_KEY": ("GATEWAY_API_KEY", "OPENAI_API_KEY"),
-    "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL": ("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "OTEL_EXPORTER_OTLP_PROTOCOL"),
+    **{
+        f"OTEL_EXPORTER_OTLP_TRACES_{part}": (f"OTEL_EXPORTER_OTLP_TRACES_{part}", f"OTEL_EXPORTER_OTLP_{part}")
+        for part in ("PROTOCOL", "ENDPOINT", "TIMEOUT", "COMPRESSION")
+    },
 }
 """Variables pydantic names by their first alias, and every alias, in the settings' order."""
 

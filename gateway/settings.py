@@ -1,7 +1,10 @@
 """The gateway's settings. Only the CLI builds them from the environment (``GATEWAY_*``)."""
 
+import math
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 from pydantic import AliasChoices, Field, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -95,6 +98,25 @@ class Settings(BaseSettings):
         default=None, validation_alias=AliasChoices("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "OTEL_EXPORTER_OTLP_PROTOCOL")
     )
     """OTLP's transport: the gateway sends over HTTP, in protobuf (`http/protobuf`)."""
+    # The other OpenTelemetry variables the SDK reads, checked here (with tracing on) because the
+    # SDK itself ignores a value it cannot use, or fails on it with a traceback, and goes on.
+    otel_traces_sampler: str | None = Field(default=None, validation_alias="OTEL_TRACES_SAMPLER")
+    otel_traces_sampler_arg: str | None = Field(default=None, validation_alias="OTEL_TRACES_SAMPLER_ARG")
+    otel_propagators: str | None = Field(default=None, validation_alias="OTEL_PROPAGATORS")
+    otel_exporter_otlp_endpoint: str | None = Field(
+        default=None, validation_alias=AliasChoices("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_EXPORTER_OTLP_ENDPOINT")
+    )
+    otel_exporter_otlp_timeout: str | None = Field(
+        default=None, validation_alias=AliasChoices("OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", "OTEL_EXPORTER_OTLP_TIMEOUT")
+    )
+    otel_exporter_otlp_compression: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("OTEL_EXPORTER_OTLP_TRACES_COMPRESSION", "OTEL_EXPORTER_OTLP_COMPRESSION"),
+    )
+    otel_bsp_schedule_delay: str | None = Field(default=None, validation_alias="OTEL_BSP_SCHEDULE_DELAY")
+    otel_bsp_export_timeout: str | None = Field(default=None, validation_alias="OTEL_BSP_EXPORT_TIMEOUT")
+    otel_bsp_max_queue_size: str | None = Field(default=None, validation_alias="OTEL_BSP_MAX_QUEUE_SIZE")
+    otel_bsp_max_export_batch_size: str | None = Field(default=None, validation_alias="OTEL_BSP_MAX_EXPORT_BATCH_SIZE")
 
     introspection: bool = True
     """Introspection and GraphiQL; switch both off in production with GATEWAY_INTROSPECTION=false."""
@@ -191,9 +213,115 @@ class Settings(BaseSettings):
             raise ValueError(msg)
         return value
 
+    @field_validator(
+        "otel_traces_sampler",
+        "otel_traces_sampler_arg",
+        "otel_propagators",
+        "otel_exporter_otlp_endpoint",
+        "otel_exporter_otlp_timeout",
+        "otel_exporter_otlp_compression",
+        "otel_bsp_schedule_delay",
+        "otel_bsp_export_timeout",
+        "otel_bsp_max_queue_size",
+        "otel_bsp_max_export_batch_size",
+    )
+    @classmethod
+    def _otel_variable(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None or not info.data.get("tracing") or info.field_name is None:
+            return value
+        wanted = _OTEL_CHECKS[info.field_name](value.strip(), info.data)
+        if wanted is not None:
+            msg = f"with GATEWAY_TRACING on, {wanted}"
+            raise ValueError(msg)
+        return value
+
     @field_validator("api_keys", "cors_origins", mode="before")
     @classmethod
     def _split_keys(cls, value: object) -> object:
         if isinstance(value, str):
             return frozenset(key.strip() for key in value.split(",") if key.strip())
         return value
+
+
+_SAMPLERS = (
+    "always_on",
+    "always_off",
+    "traceidratio",
+    "parentbased_always_on",
+    "parentbased_always_off",
+    "parentbased_traceidratio",
+)
+_PROPAGATORS = ("tracecontext", "baggage", "none")
+
+
+def _number(value: str) -> float | None:
+    try:
+        number = float(value)
+    except ValueError:
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _whole(value: str) -> int | None:
+    return int(value) if value.isascii() and value.isdigit() else None
+
+
+def _sampler(value: str, data: dict[str, Any]) -> str | None:
+    return None if value.lower() in _SAMPLERS else f"one of {', '.join(_SAMPLERS)}"
+
+
+def _rate(value: str, data: dict[str, Any]) -> str | None:
+    rate = _number(value)
+    return None if rate is not None and 0 <= rate <= 1 else "a sampling rate from 0 to 1"
+
+
+def _propagators(value: str, data: dict[str, Any]) -> str | None:
+    names = [name.strip().lower() for name in value.split(",")]
+    return None if all(name in _PROPAGATORS for name in names) else f"comma-separated, of {', '.join(_PROPAGATORS)}"
+
+
+def _endpoint(value: str, data: dict[str, Any]) -> str | None:
+    parts = urlsplit(value)
+    return None if parts.scheme in {"http", "https"} and parts.netloc else "an http:// or https:// URL"
+
+
+def _seconds(value: str, data: dict[str, Any]) -> str | None:
+    seconds = _number(value)
+    return None if seconds is not None and seconds > 0 else "a number of seconds above 0"
+
+
+def _compression(value: str, data: dict[str, Any]) -> str | None:
+    return None if value.lower() in {"gzip", "deflate", "none"} else "gzip, deflate or none"
+
+
+def _milliseconds(value: str, data: dict[str, Any]) -> str | None:
+    return None if (_whole(value) or 0) > 0 else "a whole number of milliseconds above 0"
+
+
+def _count(value: str, data: dict[str, Any]) -> str | None:
+    return None if (_whole(value) or 0) > 0 else "a whole number above 0"
+
+
+def _batch(value: str, data: dict[str, Any]) -> str | None:
+    wanted = _count(value, data)
+    if wanted is not None:
+        return wanted
+    queue = _whole((data.get("otel_bsp_max_queue_size") or "2048").strip()) or 2048
+    return (
+        None if int(value) <= queue else f"at most OTEL_BSP_MAX_QUEUE_SIZE ({queue}): a batch is taken from the queue"
+    )
+
+
+_OTEL_CHECKS: dict[str, Callable[[str, dict[str, Any]], str | None]] = {
+    "otel_traces_sampler": _sampler,
+    "otel_traces_sampler_arg": _rate,
+    "otel_propagators": _propagators,
+    "otel_exporter_otlp_endpoint": _endpoint,
+    "otel_exporter_otlp_timeout": _seconds,
+    "otel_exporter_otlp_compression": _compression,
+    "otel_bsp_schedule_delay": _milliseconds,
+    "otel_bsp_export_timeout": _milliseconds,
+    "otel_bsp_max_queue_size": _count,
+    "otel_bsp_max_export_batch_size": _batch,
+}
+"""What each OpenTelemetry variable must be (None when it is that), as the SDK reads it."""

@@ -193,6 +193,24 @@ def test_serve_with_workers_answers_from_worker_processes(tmp_path: Path) -> Non
             "gateway: OTEL_TRACES_EXPORTER: with GATEWAY_TRACING on, `otlp` (or unset): the gateway sends its "
             "traces over OTLP (got 'zipkin')\n",
         ),
+        (
+            ["serve"],
+            {"GATEWAY_TRACING": "true", "OTEL_TRACES_SAMPLER": "ratio"},
+            "gateway: OTEL_TRACES_SAMPLER: with GATEWAY_TRACING on, one of always_on, always_off, traceidratio, "
+            "parentbased_always_on, parentbased_always_off, parentbased_traceidratio (got 'ratio')\n",
+        ),
+        (
+            ["serve"],
+            {"GATEWAY_TRACING": "true", "OTEL_EXPORTER_OTLP_ENDPOINT": "collector:4318"},
+            "gateway: OTEL_EXPORTER_OTLP_ENDPOINT: with GATEWAY_TRACING on, an http:// or https:// URL "
+            "(got 'collector:4318')\n",
+        ),
+        (
+            ["serve"],
+            {"GATEWAY_TRACING": "true", "OTEL_BSP_MAX_QUEUE_SIZE": "100", "OTEL_BSP_MAX_EXPORT_BATCH_SIZE": "512"},
+            "gateway: OTEL_BSP_MAX_EXPORT_BATCH_SIZE: with GATEWAY_TRACING on, at most OTEL_BSP_MAX_QUEUE_SIZE (100): "
+            "a batch is taken from the queue (got '512')\n",
+        ),
     ],
 )
 def test_a_bad_setting_is_named_without_a_traceback(arguments: list[str], variables: dict[str, str], said: str) -> None:

@@ -25,6 +25,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from gateway.app import create_app
+from gateway.settings import Settings
 from gateway.tracing import DEFAULT_SERVICE_NAME, url_template
 from tests.conftest import SettingsFactory
 from tests.graphql.harness import GraphQLClient, Recording
@@ -276,6 +277,38 @@ async def test_with_tracing_off_no_trace_context_goes_upstream(make_settings: Se
 def test_opentelemetry_is_imported_only_with_tracing_on(tracing: bool, imported: bool, tmp_path: Path) -> None:
     database = str(tmp_path / "x.sqlite3")
     assert imported_by_create_app("opentelemetry.sdk.trace", database=database, tracing=tracing) is imported
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("OTEL_TRACES_SAMPLER", "parentbased_traceidratio"),
+        ("OTEL_TRACES_SAMPLER_ARG", "0.25"),
+        ("OTEL_PROPAGATORS", "tracecontext, baggage"),
+        ("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "https://collector.example:4318/v1/traces"),
+        ("OTEL_EXPORTER_OTLP_TIMEOUT", "2.5"),
+        ("OTEL_EXPORTER_OTLP_COMPRESSION", "gzip"),
+        ("OTEL_BSP_SCHEDULE_DELAY", "500"),
+        ("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "2048"),
+    ],
+)
+def test_the_opentelemetry_variables_the_sdk_takes_are_taken(
+    variable: str, value: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(variable, value)
+    assert Settings(tracing=True).tracing
+
+
+def test_opentelemetry_variables_are_not_looked_at_with_tracing_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Other processes of the same environment may have their own (an agent speaking gRPC, say)."""
+    for variable, value in {
+        "OTEL_EXPORTER_OTLP_PROTOCOL": "grpc",
+        "OTEL_TRACES_EXPORTER": "zipkin",
+        "OTEL_TRACES_SAMPLER": "jaeger_remote",
+        "OTEL_PROPAGATORS": "b3",
+    }.items():
+        monkeypatch.setenv(variable, value)
+    assert not Settings().tracing
 
 
 @pytest.mark.parametrize(
