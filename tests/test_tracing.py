@@ -130,12 +130,21 @@ async def test_an_operation_and_its_upstream_calls_join_the_clients_trace(traced
     assert all(span.end_time is not None and span.end_time <= (server.end_time or 0) for span in calls)
 
 
-async def test_a_request_without_a_trace_context_starts_a_trace(traced: Callable[..., Any]) -> None:
+@pytest.mark.parametrize(
+    "headers",
+    [{}, {"traceparent": "00-not-a-trace-01"}, {"traceparent": f"00-{'0' * 32}-{PARENT_ID}-01"}],
+    ids=["none", "malformed", "invalid trace id"],
+)
+async def test_a_request_without_a_usable_trace_context_starts_a_trace(
+    headers: dict[str, str], traced: Callable[..., Any]
+) -> None:
     graphql, upstream, exporter = await traced()
     conversation_id = await _conversation(graphql)
     upstream.clear()
 
-    await _read(graphql, conversation_id)
+    answer = await _read(graphql, conversation_id, **headers)
+
+    assert "errors" not in answer.json()
 
     server = _server_span(exporter)
     assert server.parent is None
