@@ -135,7 +135,7 @@ def _settings_error(error: ValidationError, arguments: argparse.Namespace) -> st
     lines = []
     for problem in error.errors():
         name = str(problem["loc"][0]) if problem["loc"] else "settings"
-        if name.isupper():  # a variable named by its alias: the one set, of GATEWAY_API_KEY and OPENAI_API_KEY, say
+        if name.isupper():  # a variable named by its first alias: the one of its aliases that is set
             source = next((alias for alias in _ALIASES.get(name, ()) if alias in os.environ), name)
         elif getattr(arguments, name, None) is not None:
             source = f"--{name.replace('_', '-')}"
