@@ -130,6 +130,18 @@ _ALIASES = {
 """Variables pydantic names by their first alias, and every alias, in the settings' order."""
 
 
+def _traces_destination() -> str:
+    """Where OpenTelemetry's exporter sends the traces, and what it samples, as it reads the
+    variables (its own `_resolve_endpoint`): for the banner, without importing it."""
+    endpoint = os.environ.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") or (
+        f"{(os.environ.get('OTEL_EXPORTER_OTLP_ENDPOINT') or 'http://localhost:4318').removesuffix('/')}/v1/traces"
+    )
+    sampler = (os.environ.get("OTEL_TRACES_SAMPLER") or "parentbased_always_on").lower()
+    if sampler.endswith("traceidratio"):
+        sampler += f" {os.environ.get('OTEL_TRACES_SAMPLER_ARG') or '1.0'}"
+    return f"OTLP/HTTP to {endpoint} (sampler {sampler})"
+
+
 def _settings_error(error: ValidationError, arguments: argparse.Namespace) -> str:
     """What is wrong with the settings, one line each, named as the user gave them."""
     lines = []
@@ -190,6 +202,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             manifests = ", ".join(str(path) for path in settings.persisted_documents)
             safelist = " (a safelist: no other document runs)" if settings.persisted_documents_only else ""
             print(f"Persisted documents: {manifests}{safelist}", file=sys.stderr)
+        if settings.tracing:
+            print(f"Traces: {_traces_destination()}", file=sys.stderr)
     else:
         print(f"Built-in Conversations API: {base}/v1 (database {settings.database})", file=sys.stderr)
     before, after = raise_open_files_limit()

@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 import pytest
+from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
@@ -25,6 +26,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from gateway.app import create_app
+from gateway.cli import _traces_destination
 from gateway.settings import Settings
 from gateway.tracing import DEFAULT_SERVICE_NAME, url_template
 from tests.conftest import SettingsFactory
@@ -308,6 +310,36 @@ def test_the_opentelemetry_variables_the_sdk_takes_are_taken(
     assert Settings(tracing=True).tracing
 
 
+@pytest.mark.parametrize(
+    ("variables", "said"),
+    [
+        ({}, "OTLP/HTTP to http://localhost:4318/v1/traces (sampler parentbased_always_on)"),
+        (
+            {"OTEL_EXPORTER_OTLP_ENDPOINT": "https://otel.example/", "OTEL_TRACES_SAMPLER": "parentbased_traceidratio"},
+            "OTLP/HTTP to https://otel.example/v1/traces (sampler parentbased_traceidratio 1.0)",
+        ),
+        (
+            {
+                "OTEL_EXPORTER_OTLP_ENDPOINT": "https://otel.example",
+                "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": "https://traces.example/in",
+                "OTEL_TRACES_SAMPLER": "TraceIdRatio",
+                "OTEL_TRACES_SAMPLER_ARG": "0.1",
+            },
+            "OTLP/HTTP to https://traces.example/in (sampler traceidratio 0.1)",
+        ),
+    ],
+)
+def test_the_banner_says_where_the_traces_go_as_the_exporter_reads_it(
+    variables: dict[str, str], said: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for variable in ("OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_TRACES_SAMPLER"):
+        monkeypatch.delenv(variable, raising=False)
+    for variable, value in variables.items():
+        monkeypatch.setenv(variable, value)
+    assert _traces_destination() == said
+    assert said.split()[2] == OTLPSpanExporter()._endpoint  # the exporter's own reading
+
+
 def test_opentelemetry_variables_are_not_looked_at_with_tracing_off(monkeypatch: pytest.MonkeyPatch) -> None:
     """Other processes of the same environment may have their own (an agent speaking gRPC, say)."""
     for variable, value in {
@@ -370,7 +402,9 @@ def test_gateway_serve_sends_its_spans_over_otlp_and_the_last_ones_as_it_stops(t
             "OTEL_EXPORTER_OTLP_ENDPOINT": collector_url,
             "OTEL_BSP_SCHEDULE_DELAY": "60000",
         }
-        with gateway_process("serve", "--database", str(tmp_path / "db.sqlite3"), env=environment) as url:
+        printed: list[str] = []
+        database = str(tmp_path / "db.sqlite3")
+        with gateway_process("serve", "--database", database, env=environment, output=printed) as url:
             graphql = GraphQLClient(httpx.AsyncClient(base_url=url))
 
             async def run() -> httpx.Response:
@@ -381,6 +415,7 @@ def test_gateway_serve_sends_its_spans_over_otlp_and_the_last_ones_as_it_stops(t
             answer = asyncio.run(run())
             assert "errors" not in answer.json()
         spans = list(collector.spans())
+    assert f"Traces: OTLP/HTTP to {collector_url}/v1/traces (sampler parentbased_always_on)\n" in printed[0]
     assert {resource["service.name"] for resource, _ in spans} == {DEFAULT_SERVICE_NAME}
     assert {span.trace_id.hex() for _, span in spans} == {TRACE_ID}
     names = sorted(span.name for _, span in spans)
