@@ -610,6 +610,8 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
             context.request_id = given
         if isinstance(response, Response):
             response.headers[REQUEST_ID_HEADER] = context.request_id
+        if self.documents is not None and not self.documents_only:
+            context.manifest = self.documents
         if self.tracing is not None:
             context.tracing = self.tracing
             context.trace_parent = self.tracing.parent(request.headers)

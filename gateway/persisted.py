@@ -150,6 +150,8 @@ class PersistedDocuments:
         """The longest text :meth:`trusts` parses to match it to a document of another spacing."""
         self._variants = PersistedQueries(max_documents=MAX_DOCUMENTS, max_bytes=MAX_BYTES)
         """Texts found to be the manifest's documents spaced or ordered otherwise, by themselves."""
+        self._strangers = PersistedQueries(max_documents=MAX_DOCUMENTS, max_bytes=MAX_BYTES)
+        """Texts within the bound found not to be: a client sending one again is not parsed again."""
         self._by_name: dict[str, list[str]] | None = None
         self._forms: dict[str, str | None] = {}
 
@@ -177,8 +179,8 @@ class PersistedDocuments:
 
         Only a text at most :attr:`longest_variant` long is parsed for that: four times the longest
         document's length and 4 KiB, room for any spacing and comments, while a client cannot make
-        the gateway parse more than that. The texts found so are kept (a few thousand, 8 MiB at
-        most), and found again without a parse.
+        the gateway parse more than that. The texts looked at so are kept, those found and those
+        not apart (a few thousand each, 8 MiB at most), and answered again without a parse.
         """
         if query in self._texts:
             return True
@@ -186,6 +188,14 @@ class PersistedDocuments:
             return False
         if self._variants.get(query) is not None:
             return True
+        if self._strangers.get(query) is not None:
+            return False
+        trusted = self._same_document(query)
+        (self._variants if trusted else self._strangers).keep(query, query)
+        return trusted
+
+    def _same_document(self, query: str) -> bool:
+        """Whether ``query`` parses to the :func:`normal_form` of a manifest's document."""
         try:
             document = parse(query, no_location=True)
         except (GraphQLError, RecursionError):
@@ -194,10 +204,7 @@ class PersistedDocuments:
             node.name.value for node in document.definitions if isinstance(node, OperationDefinitionNode) and node.name
         }
         form = normal_form(document)
-        if not any(self._form_of(text) == form for text in self._named(names)):
-            return False
-        self._variants.keep(query, query)
-        return True
+        return any(self._form_of(text) == form for text in self._named(names))
 
     def _named(self, names: set[str]) -> list[str]:
         """The manifest's documents whose text names an operation of ``names``."""

@@ -72,7 +72,14 @@ class OperationSpan:
         self.trace_id = format(context.trace_id, "032x") if context.is_valid else None
         """The trace's id, as 32 hex digits (the operation's log line has it)."""
 
-    def end(self, context: ExecutionContext, request_id: str | None, upstream_calls: int, codes: list[str]) -> None:
+    def end(
+        self,
+        context: ExecutionContext,
+        request_id: str | None,
+        upstream_calls: int,
+        codes: list[str],
+        in_manifest: bool | None = None,
+    ) -> None:
         """Names the span after the operation, describes it, and ends it."""
         span = self._span
         if span.is_recording():
@@ -92,6 +99,8 @@ class OperationSpan:
                 attributes["graphql.operation.name"] = name
             if request_id is not None:
                 attributes["gateway.request_id"] = request_id
+            if in_manifest is not None:
+                attributes["gateway.in_manifest"] = in_manifest
             if codes:
                 attributes["gateway.error_codes"] = codes
                 span.set_status(Status(StatusCode.ERROR, ", ".join(codes)))

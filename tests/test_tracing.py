@@ -249,6 +249,24 @@ async def test_an_operation_cancelled_under_way_ends_its_span_as_cancelled(trace
     assert {span.parent.span_id for span in _client_spans(exporter) if span.parent} == {server.context.span_id}
 
 
+async def test_with_a_manifest_that_is_not_a_safelist_the_span_says_whether_the_document_is_in_it(
+    traced: Callable[..., Any], tmp_path: Path
+) -> None:
+    manifest = tmp_path / "persisted-documents.json"
+    manifest.write_text(json.dumps({"sha256:read": READ}))
+    graphql, _, exporter = await traced(persisted_documents=manifest)
+    conversation_id = await _conversation(graphql)
+    await _read(graphql, conversation_id)
+    await graphql.http.post("/graphql", json={"query": "query Other { __typename }"}, headers=KEY)
+    servers = sorted(
+        (span for span in exporter.get_finished_spans() if span.kind is SpanKind.SERVER), key=lambda span: span.name
+    )
+    assert [(span.name, (span.attributes or {})["gateway.in_manifest"]) for span in servers] == [
+        ("query Other", False),
+        ("query Read", True),
+    ]
+
+
 async def test_calls_outside_an_operation_are_not_traced(traced: Callable[..., Any]) -> None:
     graphql, upstream, exporter = await traced()
     ready = await graphql.http.get("/readyz")

@@ -10,6 +10,7 @@ from strawberry.types import Info
 
 from gateway.abandon import Abandonment
 from gateway.loaders import Loaders
+from gateway.persisted import PersistedDocuments
 from gateway.schema.oplog import OperationObserver
 
 if TYPE_CHECKING:  # OpenTelemetry is imported only when tracing is on
@@ -40,6 +41,9 @@ class GatewayContext:
     document_from: str = "query"
     """The request's member the document came in: `query` (its text), `documentId` or
     `persistedQuery` (a hash alone); the operation's log line says it."""
+    manifest: PersistedDocuments | None = None
+    """The manifests' documents, when they are given but are not a safelist: the operation's log
+    line says whether its document is one of them (`inManifest`), for a safelist's roll-out."""
     tracing: Tracing | None = None
     """What traces each operation and its upstream calls (`GATEWAY_TRACING`: :mod:`gateway.tracing`)."""
     trace_parent: Context | None = None

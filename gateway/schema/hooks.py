@@ -327,10 +327,12 @@ class _Runner(SchemaExtensionsRunner):
     def _end(self) -> None:
         context = self.execution_context
         code_errors(context)
+        manifest = getattr(context.context, "manifest", None)
+        in_manifest = None if manifest is None else bool(context.query) and manifest.trusts(context.query)
         span = self._span
         if span is None:
-            log_operation(context, self._started)
+            log_operation(context, self._started, None, in_manifest)
             return
-        log_operation(context, self._started, span.trace_id)
+        log_operation(context, self._started, span.trace_id, in_manifest)
         _, calls, codes = operation_facts(context)
-        span.end(context, getattr(context.context, "request_id", None), calls, codes)
+        span.end(context, getattr(context.context, "request_id", None), calls, codes, in_manifest)

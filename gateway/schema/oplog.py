@@ -143,9 +143,12 @@ def operation_facts(context: ExecutionContext) -> tuple[str | None, int, list[st
     return operation_type, calls, codes
 
 
-def log_operation(context: ExecutionContext, started: float, trace_id: str | None = None) -> None:
+def log_operation(
+    context: ExecutionContext, started: float, trace_id: str | None = None, in_manifest: bool | None = None
+) -> None:
     """Logs `{requestId, operationName, operationType, documentFrom, durationMs, upstreamCalls,
-    errorCodes}` as JSON, and `traceId` when the operation was traced (`GATEWAY_TRACING`).
+    errorCodes}` as JSON, `traceId` when the operation was traced (`GATEWAY_TRACING`), and
+    `inManifest` when manifests are given but are not a safelist.
 
     ``started`` is the operation's start on :func:`time.perf_counter`'s clock. The request's
     metrics (its context's `metrics`), if any, count it.
@@ -169,6 +172,8 @@ def log_operation(context: ExecutionContext, started: float, trace_id: str | Non
         "upstreamCalls": calls,
         "errorCodes": codes,
     }
+    if in_manifest is not None:
+        record["inManifest"] = in_manifest
     if trace_id is not None:
         record["traceId"] = trace_id
     _write(orjson.dumps(record).decode())

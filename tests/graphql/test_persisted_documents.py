@@ -11,7 +11,9 @@ from typing import Any
 
 import httpx
 import pytest
+from graphql import parse
 
+from gateway import persisted
 from gateway.app import schema_for
 from gateway.persisted import PersistedDocuments, load_persisted_documents, sha256_hex
 from gateway.schema.errors import document_coded
@@ -462,3 +464,48 @@ async def test_the_operation_log_says_how_each_document_came(
         ("persistedQuery", ["PERSISTED_QUERY_NOT_FOUND"]),
         ("documentId", ["PERSISTED_DOCUMENT_NOT_FOUND"]),
     ]
+
+
+async def test_with_a_manifest_that_is_not_a_safelist_each_line_says_whether_its_document_is_in_it(
+    gateway: Gateway, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A safelist's roll-out: the manifests first, alone, and the log shows what it would refuse."""
+    caplog.set_level(logging.INFO, logger="gateway.operations")
+    manifest = _codegen_manifest(tmp_path, READ)
+    graphql, _ = await gateway(persisted_documents=manifest)
+    http = graphql.http
+    variables = {"id": await _conversation(http)}
+    await _post(http, {"query": READ, "variables": variables})
+    await _post(http, {"query": "# spaced otherwise\n" + READ.replace(" { ", "{"), "variables": variables})
+    await _post(http, {"documentId": f"sha256:{sha256_hex(READ)}", "variables": variables})
+    await _post(http, {"query": "query Other { __typename }"})
+    await _post(http, {"query": "{ conversation("})
+    logged = [json.loads(record.getMessage()) for record in caplog.records if record.name == "gateway.operations"]
+    assert [(line["operationName"], line["inManifest"]) for line in logged] == [
+        ("Read", True),
+        ("Read", True),
+        ("Read", True),
+        ("Other", False),
+        (None, False),
+    ]
+    caplog.clear()
+    for settings in ({}, {"persisted_documents": manifest, "persisted_documents_only": True}):
+        graphql, _ = await gateway(**settings)
+        await _post(graphql.http, {"query": READ, "variables": variables})
+    logged = [json.loads(record.getMessage()) for record in caplog.records if record.name == "gateway.operations"]
+    assert len(logged) == 2
+    assert not any("inManifest" in line for line in logged)
+
+
+def test_a_text_looked_at_once_is_answered_again_without_a_parse(monkeypatch: pytest.MonkeyPatch) -> None:
+    documents = PersistedDocuments({"a": READ})
+    parsed: list[str] = []
+
+    def counted(source: str, **options: Any) -> Any:
+        parsed.append(source)
+        return parse(source, **options)
+
+    monkeypatch.setattr(persisted, "parse", counted)
+    spaced, other = READ.replace(" { ", "{"), READ.replace("conversationId ", "")
+    assert [documents.trusts(text) for text in (spaced, other, spaced, other)] == [True, False, True, False]
+    assert parsed.count(spaced) == parsed.count(other) == 1
