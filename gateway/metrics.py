@@ -27,6 +27,7 @@ __all__ = ["DURATION_BUCKETS", "Metrics"]
 DURATION_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 """Seconds: from an answer from caches to the operation timeout's default (30 s)."""
 _TYPES = ("query", "mutation", "none")
+_DOCUMENT_SOURCES = ("query", "documentId", "persistedQuery")
 
 
 class Metrics:
@@ -74,6 +75,14 @@ class Metrics:
             "GraphQL requests refused with 503 as the worker ran the most GATEWAY_MAX_CONCURRENT_REQUESTS allows",
             registry=owner,
         )
+        self._document = Counter(
+            "gateway_operation_documents",
+            "GraphQL operations by how their document came (document_from: query, its text; documentId; "
+            "persistedQuery, a hash alone) and whether it is one of the manifests' (in_manifest: true or false, "
+            "with manifests that are not a safelist; else unknown)",
+            ["document_from", "in_manifest"],
+            registry=owner,
+        )
         # Made up front: a labelled child is a lookup under a lock each time.
         self._outcomes = {
             (kind, failed): self._operations.labels(kind, "error" if failed else "ok")
@@ -81,13 +90,28 @@ class Metrics:
             for failed in (False, True)
         }
         self._durations = {kind: self._duration.labels(kind) for kind in _TYPES}
+        self._documents = {
+            (source, known): self._document.labels(source, "unknown" if known is None else str(known).lower())
+            for source in _DOCUMENT_SOURCES
+            for known in (True, False, None)
+        }
 
     def operation(
-        self, operation_type: str | None, seconds: float | None, upstream_calls: int, codes: list[str]
+        self,
+        operation_type: str | None,
+        seconds: float | None,
+        upstream_calls: int,
+        codes: list[str],
+        *,
+        document_from: str = "query",
+        in_manifest: bool | None = None,
     ) -> None:
         """Counts one operation (``seconds`` None for a request refused before it was one)."""
         kind = operation_type if operation_type in self._durations else "none"
         self._outcomes[kind, bool(codes)].inc()
+        documents = self._documents.get((document_from, in_manifest))
+        if documents is not None:
+            documents.inc()
         for code in codes:
             self._errors.labels(code).inc()
         if seconds is not None:

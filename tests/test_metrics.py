@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 from pathlib import Path
 
 import httpx
@@ -143,3 +144,36 @@ async def test_a_scraper_that_asks_for_openmetrics_gets_it(accept: str, gateway:
 def test_prometheus_client_is_imported_only_with_metrics_on(metrics: bool, imported: bool, tmp_path: Path) -> None:
     database = str(tmp_path / "x.sqlite3")
     assert imported_by_create_app("prometheus_client", database=database, metrics=metrics) is imported
+
+
+async def test_operations_are_counted_by_how_their_document_came_and_whether_the_manifest_has_it(
+    gateway: Gateway, tmp_path: Path
+) -> None:
+    manifest = tmp_path / "persisted-documents.json"
+    manifest.write_text(json.dumps({f"sha256:{hashlib.sha256(READ.encode()).hexdigest()}": READ}))
+    graphql, _ = await gateway(metrics=True, persisted_documents=manifest)
+    http = graphql.http
+    created = await http.post("/v1/conversations", json={}, headers=KEY)
+    variables = {"id": created.json()["id"]}
+    digest = hashlib.sha256(READ.encode()).hexdigest()
+    for body in (
+        {"query": READ, "variables": variables},
+        {"query": READ.replace(" { ", "{"), "variables": variables},
+        {"documentId": f"sha256:{digest}", "variables": variables},
+        {"extensions": {"persistedQuery": {"version": 1, "sha256Hash": digest}}, "variables": variables},
+        {"query": "query Other { __typename }"},
+        {"documentId": "sha256:unknown"},
+    ):
+        await http.post("/graphql", json=body, headers=KEY)
+    samples = await _scrape(http)
+    counted = {
+        labels: value for (name, labels), value in samples.items() if name == "gateway_operation_documents_total"
+    }
+    assert {labels: value for labels, value in counted.items() if value} == {
+        (("document_from", "query"), ("in_manifest", "true")): 2,
+        (("document_from", "query"), ("in_manifest", "false")): 1,
+        (("document_from", "documentId"), ("in_manifest", "true")): 1,
+        (("document_from", "persistedQuery"), ("in_manifest", "true")): 1,
+        (("document_from", "documentId"), ("in_manifest", "unknown")): 1,  # refused: no document to look at
+    }
+    assert len(counted) == 9  # every child made up front, at 0

@@ -22,7 +22,14 @@ class OperationObserver(Protocol):
     """What else sees each operation's line (the metrics, :mod:`gateway.metrics`)."""
 
     def operation(
-        self, operation_type: str | None, seconds: float | None, upstream_calls: int, codes: list[str]
+        self,
+        operation_type: str | None,
+        seconds: float | None,
+        upstream_calls: int,
+        codes: list[str],
+        *,
+        document_from: str = "query",
+        in_manifest: bool | None = None,
     ) -> None: ...
 
 
@@ -159,15 +166,16 @@ def log_operation(
         return
     seconds = time.perf_counter() - started
     operation_type, calls, codes = operation_facts(context)
+    document_from: str = getattr(context.context, "document_from", "query")
     if metrics is not None:
-        metrics.operation(operation_type, seconds, calls, codes)
+        metrics.operation(operation_type, seconds, calls, codes, document_from=document_from, in_manifest=in_manifest)
     if not logged:
         return
     record = {
         "requestId": getattr(context.context, "request_id", None),
         "operationName": context.operation_name,
         "operationType": operation_type,
-        "documentFrom": getattr(context.context, "document_from", "query"),
+        "documentFrom": document_from,
         "durationMs": round(seconds * 1000, 2),
         "upstreamCalls": calls,
         "errorCodes": codes,
@@ -190,7 +198,7 @@ def log_refusal(
     or does not run), in :func:`log_operation`'s shape: no type, no time, no upstream call, its code.
     ``metrics``, if any, count it."""
     if metrics is not None:
-        metrics.operation(None, None, 0, [code])
+        metrics.operation(None, None, 0, [code], document_from=document_from)
     if not logger.isEnabledFor(logging.INFO):
         return
     record = {
