@@ -2,10 +2,11 @@
 prometheus_client, the Prometheus project's own Python client.
 
 Each operation is counted as its log line has it (:func:`gateway.schema.oplog.log_operation`): by
-type and outcome, each of its error codes, its duration and its upstream calls. Requests refused
-before an operation (a document the gateway does not have or does not run, an overloaded worker)
-are counted too. The labels are the gateway's own values, never the client's (no operation
-name: a client could make up any number of them), so the series stay few.
+type and outcome, each of its error codes, its duration, its upstream calls, and how its document
+came (and whether the manifests have it). Requests refused before an operation (a document the
+gateway does not have or does not run, an overloaded worker) are counted too. The labels are the
+gateway's own values, never the client's (no operation name: a client could make up any number of
+them), so the series stay few.
 
 With `gateway serve --workers N` each worker writes its values in files of a directory the
 command makes (`PROMETHEUS_MULTIPROC_DIR`, prometheus_client's multiprocess mode) and `/metrics`,
