@@ -10,7 +10,8 @@ import os
 import resource
 import sys
 import tempfile
-from collections.abc import Iterator, Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from strawberry.printer import print_schema
 from gateway.app import create_api_app, create_app, long_lived, schema_for
 from gateway.persisted import load_persisted_documents
 from gateway.protocol import protocol_for
+from gateway.quoting import shortened
 from gateway.schema import build_schema
 from gateway.schema.errors import document_coded
 from gateway.schema.oplog import LineHandler
@@ -93,6 +95,37 @@ class _ShutdownCancellations(logging.Filter):
         return not (isinstance(error, asyncio.CancelledError) and "graceful shutdown" in str(error))
 
 
+class _LibraryLines(logging.Filter):
+    """At most ``per_second`` records a second pass, each message at most ``longest`` characters
+    (its start and end): for a library that puts what a client sent in its warnings.
+
+    OpenTelemetry's propagators warn about each malformed trace header they read, the header
+    whole (`Baggage header `<up to the 64 KiB the gateway reads>` exceeded ...`), once per
+    request: a client could fill the log with its own text. Its exporter's warnings of a collector
+    that is down come a few each batch, and the SDK de-duplicates those itself.
+    """
+
+    def __init__(self, per_second: int = 10, longest: int = 300, clock: Callable[[], float] = time.monotonic) -> None:
+        super().__init__()
+        self.per_second = per_second
+        self.longest = longest
+        self._clock = clock
+        self._second = -1
+        self._passed = 0
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        second = int(self._clock())
+        if second != self._second:
+            self._second, self._passed = second, 0
+        self._passed += 1
+        if self._passed > self.per_second:
+            return False
+        message = record.getMessage()
+        if len(message) > self.longest:
+            record.msg, record.args = shortened(message, self.longest), None
+        return True
+
+
 def log_to_stderr() -> None:
     """The gateway's own log lines (one JSON line per operation, errors) on stderr, next to uvicorn's.
 
@@ -112,6 +145,13 @@ def log_to_stderr() -> None:
     server = logging.getLogger("uvicorn.error")
     if not any(isinstance(kept, _ShutdownCancellations) for kept in server.filters):
         server.addFilter(_ShutdownCancellations())
+    library = logging.getLogger("opentelemetry")  # a name: nothing is imported
+    if not library.handlers:
+        lines = logging.StreamHandler()
+        lines.setFormatter(logging.Formatter("OpenTelemetry: %(message)s"))
+        lines.addFilter(_LibraryLines())
+        library.addHandler(lines)
+        library.propagate = False
     logger = logging.getLogger("gateway")
     if any(isinstance(handler, LineHandler) for handler in logger.handlers):
         return

@@ -25,6 +25,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from gateway import cli
 from gateway.app import create_app
 from gateway.cli import _traces_destination
 from gateway.settings import Settings
@@ -441,3 +442,35 @@ def test_gateway_serve_sends_its_spans_over_otlp_and_the_last_ones_as_it_stops(t
     (server,) = [span for _, span in spans if span.name == "query Read"]
     assert server.parent_span_id.hex() == PARENT_ID
     assert {span.parent_span_id for _, span in spans if span.name.startswith("GET")} == {server.span_id}
+
+
+def test_the_sdks_warnings_of_what_a_client_sent_are_shortened_and_at_most_ten_a_second() -> None:
+    """OpenTelemetry's baggage propagator warns of an oversized header with the header whole, once
+    per request: a client's own text, as much as it likes, in the operator's log."""
+    now = [100.0]
+    lines = cli._LibraryLines(clock=lambda: now[0])
+    header = ",".join(f"k{number}=v{number}" for number in range(3000))
+
+    def record() -> logging.LogRecord:
+        return logging.makeLogRecord({"msg": "Baggage header `%s` exceeded the maximum", "args": (header,)})
+
+    passed = [made for made in (record() for _ in range(25)) if lines.filter(made)]
+    assert len(passed) == 10
+    assert all(len(made.getMessage()) <= lines.longest + 1 for made in passed)  # and the ellipsis
+    assert passed[0].getMessage().startswith("Baggage header `k0=v0,k1=v1,")
+    assert passed[0].getMessage().endswith("v2999` exceeded the maximum")
+    now[0] += 1
+    assert lines.filter(record())
+
+
+def test_gateway_serve_writes_the_sdks_warnings_shortened_and_prefixed(tmp_path: Path) -> None:
+    header = ",".join(f"k{number}=v{number}" for number in range(3000))
+    environment = {"GATEWAY_TRACING": "true", "OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:9"}
+    printed: list[str] = []
+    database = str(tmp_path / "db.sqlite3")
+    with gateway_process("serve", "--database", database, env=environment, output=printed) as url:
+        answer = httpx.post(f"{url}/graphql", json={"query": "{ __typename }"}, headers={"baggage": header})
+        assert answer.json() == {"data": {"__typename": "Query"}}
+    (warned,) = [line for line in printed[0].splitlines() if "Baggage header" in line]
+    assert warned.startswith("OpenTelemetry: Baggage header `k0=v0,")
+    assert len(warned) < 400
