@@ -155,6 +155,20 @@ async def test_a_request_without_a_usable_trace_context_starts_a_trace(
     assert {request.headers["traceparent"].split("-")[1] for request in upstream.requests} == {trace_id}
 
 
+async def test_the_clients_tracestate_goes_upstream_and_its_baggage_does_not(traced: Callable[..., Any]) -> None:
+    """`tracestate` belongs to the trace; `baggage` is whatever the client put in it, and the upstream
+    (OpenAI) is another party: it is read (for the parent's context) and not passed on."""
+    graphql, upstream, _ = await traced()
+    conversation_id = await _conversation(graphql)
+    upstream.clear()
+    headers = {"traceparent": f"00-{TRACE_ID}-{PARENT_ID}-01", "tracestate": "vendor=abc", "baggage": "user=alice"}
+    await _read(graphql, conversation_id, **headers)
+    assert len(upstream.requests) == 2
+    for request in upstream.requests:
+        assert request.headers["tracestate"] == "vendor=abc"
+        assert "baggage" not in request.headers
+
+
 async def test_a_trace_the_client_does_not_sample_is_not_recorded_but_passed_on(traced: Callable[..., Any]) -> None:
     """The client's decision holds (OpenTelemetry's default sampler): the upstream gets the same trace, unsampled."""
     graphql, upstream, exporter = await traced()
