@@ -258,6 +258,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "timeout_keep_alive": settings.keep_alive,
         "timeout_graceful_shutdown": settings.shutdown_timeout,
         "http": protocol_for(settings),
+        # No `Server: uvicorn` on every answer: naming the software (and so its known flaws) tells a
+        # client nothing it needs; scanners flag it, and production proxies drop it.
+        "server_header": False,
     }
     if settings.workers > 1:
         # Each worker process builds its app from the environment: hand it the settings there.

@@ -820,3 +820,13 @@ def test_check_documents_says_which_documents_the_gateway_would_refuse_and_why(t
         unreadable.stderr
         == f"gateway: cannot read the manifest '{tmp_path / 'missing.json'}': No such file or directory\n"
     )
+
+
+@pytest.mark.parametrize("command", ["serve", "serve-api"])
+def test_answers_do_not_name_the_server_software(command: str, tmp_path: Path) -> None:
+    with gateway_process(command, "--database", str(tmp_path / "db.sqlite3")) as url:
+        answers = [httpx.get(f"{url}/healthz"), httpx.get(f"{url}/v1/conversations/conv_x"), httpx.get(f"{url}/nope")]
+    assert [answer.status_code for answer in answers] == [200, 404, 404]
+    for answer in answers:
+        assert "server" not in answer.headers
+        assert "date" in answer.headers
