@@ -197,23 +197,9 @@ class Settings(BaseSettings):
             raise ValueError(msg)
         return value
 
-    @field_validator("otel_traces_exporter")
-    @classmethod
-    def _otlp_exporter(cls, value: str | None, info: ValidationInfo) -> str | None:
-        if value is not None and info.data.get("tracing") and value.strip().lower() != "otlp":
-            msg = "with GATEWAY_TRACING on, `otlp` (or unset): the gateway sends its traces over OTLP"
-            raise ValueError(msg)
-        return value
-
-    @field_validator("otel_exporter_otlp_protocol")
-    @classmethod
-    def _otlp_over_http(cls, value: str | None, info: ValidationInfo) -> str | None:
-        if value is not None and info.data.get("tracing") and value.strip().lower() != "http/protobuf":
-            msg = "with GATEWAY_TRACING on, `http/protobuf` (or unset): the gateway sends OTLP over HTTP, not gRPC"
-            raise ValueError(msg)
-        return value
-
     @field_validator(
+        "otel_traces_exporter",
+        "otel_exporter_otlp_protocol",
         "otel_traces_sampler",
         "otel_traces_sampler_arg",
         "otel_propagators",
@@ -266,6 +252,15 @@ def _whole(value: str) -> int | None:
     return int(value) if value.isascii() and value.isdigit() else None
 
 
+def _exporter(value: str, data: dict[str, Any]) -> str | None:
+    return None if value.lower() == "otlp" else "`otlp` (or unset): the gateway sends its traces over OTLP"
+
+
+def _protocol(value: str, data: dict[str, Any]) -> str | None:
+    wanted = "`http/protobuf` (or unset): the gateway sends OTLP over HTTP, not gRPC"
+    return None if value.lower() == "http/protobuf" else wanted
+
+
 def _sampler(value: str, data: dict[str, Any]) -> str | None:
     return None if value.lower() in _SAMPLERS else f"one of {', '.join(_SAMPLERS)}"
 
@@ -313,6 +308,8 @@ def _batch(value: str, data: dict[str, Any]) -> str | None:
 
 
 _OTEL_CHECKS: dict[str, Callable[[str, dict[str, Any]], str | None]] = {
+    "otel_traces_exporter": _exporter,
+    "otel_exporter_otlp_protocol": _protocol,
     "otel_traces_sampler": _sampler,
     "otel_traces_sampler_arg": _rate,
     "otel_propagators": _propagators,

@@ -75,18 +75,15 @@ class OperationSpan:
     def end(
         self,
         context: ExecutionContext,
+        facts: tuple[str | None, int, list[str]],
         request_id: str | None,
-        upstream_calls: int,
-        codes: list[str],
         in_manifest: bool | None = None,
     ) -> None:
-        """Names the span after the operation, describes it, and ends it."""
+        """Names the span after the operation, describes it, and ends it; ``facts`` are the
+        operation's type, upstream calls and error codes (:func:`gateway.schema.oplog.operation_facts`)."""
         span = self._span
         if span.is_recording():
-            try:
-                kind: str | None = context.operation_type.value
-            except RuntimeError:  # the document did not parse: there is no operation
-                kind = None
+            kind, upstream_calls, codes = facts
             name = context.operation_name
             span.update_name(f"{kind} {name}" if kind and name else kind or "GraphQL Operation")
             attributes: dict[str, Any] = {

@@ -334,5 +334,4 @@ class _Runner(SchemaExtensionsRunner):
             log_operation(context, self._started, None, in_manifest)
             return
         log_operation(context, self._started, span.trace_id, in_manifest)
-        _, calls, codes = operation_facts(context)
-        span.end(context, getattr(context.context, "request_id", None), calls, codes, in_manifest)
+        span.end(context, operation_facts(context), getattr(context.context, "request_id", None), in_manifest)
