@@ -13,7 +13,7 @@ from strawberry import relay
 
 from gateway.schema.errors import bad_input
 
-__all__ = ["conversation_id_of", "decode_cursor", "encode_cursor", "global_id", "parse_global_id"]
+__all__ = ["decode_cursor", "encode_cursor", "global_id", "parse_global_id"]
 
 _CURSOR_PREFIX = "item:"
 
@@ -41,14 +41,6 @@ def parse_global_id(value: str, known_types: frozenset[str]) -> tuple[str, str] 
     if parsed.type_name not in known_types or not parsed.node_id:
         return None
     return parsed.type_name, parsed.node_id
-
-
-def conversation_id_of(value: str, argument: str = "id") -> str:
-    """The upstream conversation id from a `Conversation` global id or a `conv_...` id."""
-    if not value.strip():
-        raise bad_input(f"`{argument}` must not be empty.", argument=argument)
-    parsed = parse_global_id(value, frozenset({"Conversation"}))
-    return parsed[1] if parsed is not None else value
 
 
 def encode_cursor(item_id: str) -> str:

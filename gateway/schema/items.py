@@ -58,15 +58,18 @@ from gateway.schema.enums import (
     ToolExecution,
     WebSearchCallStatus,
 )
+from gateway.schema.errors import bad_input
 from gateway.schema.ids import parse_global_id
 
 __all__ = [
     "ITEM_TYPES",
     "ConversationItem",
     "ConversationItemFields",
+    "conversation_id_of",
     "item_ids_of",
     "item_node_id",
     "item_to_graphql",
+    "upstream_item_id",
 ]
 
 
@@ -474,6 +477,8 @@ ConversationItem = Annotated[
 
 
 _ITEM_TYPE_NAMES = frozenset(cls.__name__ for cls in ITEM_TYPES)
+_CONVERSATION = frozenset({"Conversation"})
+_NODE_TYPE_NAMES = _ITEM_TYPE_NAMES | _CONVERSATION
 
 
 def upstream_id(item: Any) -> Any:
@@ -490,6 +495,39 @@ def item_ids_of(global_id: str) -> tuple[str, str] | None:
     if not conversation_id or not item_id:
         return None  # not an id this gateway made (it joins two non-empty ids)
     return conversation_id, item_id
+
+
+def conversation_id_of(value: str, argument: str = "id", *, extension: str = "argument") -> str:
+    """The upstream conversation id from a `Conversation` global id or an upstream id (`conv_...`).
+
+    An item's global id is refused here, without an upstream call: it can name no conversation.
+    ``extension`` names the key that points the client at ``argument`` (`path` for an input's field).
+    """
+    if not value.strip():
+        raise bad_input(f"`{argument}` must not be empty.", **{extension: argument})
+    parsed = parse_global_id(value, _NODE_TYPE_NAMES)
+    if parsed is None:
+        return value
+    type_name, node_id = parsed
+    if type_name != "Conversation":
+        raise bad_input(
+            f"`{argument}` is the global id of an item ({type_name}), not of a conversation; "
+            "give the conversation's `id` or its `conv_...` id.",
+            **{extension: argument},
+        )
+    return node_id
+
+
+def upstream_item_id(value: str, argument: str, *, extension: str = "argument") -> str:
+    """An item's upstream id given as such: a conversation's global id is refused here, without an
+    upstream call, as no item has it."""
+    if parse_global_id(value, _CONVERSATION) is not None:
+        raise bad_input(
+            f"`{argument}` is the global id of a conversation, not of an item; "
+            "give the item's `id` or its upstream id.",
+            **{extension: argument},
+        )
+    return value
 
 
 def item_to_graphql(model: RestModel | ConversationItemFields, conversation_id: str) -> ConversationItemFields:

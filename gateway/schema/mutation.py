@@ -19,9 +19,8 @@ from gateway.schema.context import GatewayInfo
 from gateway.schema.conversation import Conversation, prefetch_items
 from gateway.schema.enums import Includable
 from gateway.schema.errors import GatewayError, bad_input
-from gateway.schema.ids import conversation_id_of
 from gateway.schema.inputs import ConversationItemInput, MetadataEntryInput, check_id, item_bodies, metadata_body
-from gateway.schema.items import ConversationItem, item_ids_of, item_to_graphql
+from gateway.schema.items import ConversationItem, conversation_id_of, item_ids_of, item_to_graphql, upstream_item_id
 from gateway.schema.selection import current_selections, fields_named, include_values, includes_for
 from gateway.upstream import UpstreamBadRequest, UpstreamInvalidResponse, UpstreamTimeout
 from gateway.upstream.budget import over_budget
@@ -86,14 +85,14 @@ async def _write(call: Awaitable[T]) -> T:
 
 def _conversation_id(value: str, path: str) -> str:
     check_id(value, path)
-    return conversation_id_of(value, path)
+    return conversation_id_of(value, path, extension="path")
 
 
 def _item_id(value: str, conversation_id: str, path: str) -> str:
     check_id(value, path)
     ids = item_ids_of(value)
     if ids is None:
-        return value
+        return upstream_item_id(value, path, extension="path")
     if ids[0] != conversation_id:
         raise bad_input(f"`{path}` names an item of another conversation.", path=path)
     return ids[1]

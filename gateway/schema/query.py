@@ -14,8 +14,15 @@ from gateway.schema.context import GatewayInfo
 from gateway.schema.conversation import Conversation, prefetch_items, reads_record
 from gateway.schema.enums import Includable
 from gateway.schema.errors import bad_input
-from gateway.schema.ids import conversation_id_of, parse_global_id
-from gateway.schema.items import ConversationItem, ConversationItemFields, item_ids_of, item_to_graphql
+from gateway.schema.ids import parse_global_id
+from gateway.schema.items import (
+    ConversationItem,
+    ConversationItemFields,
+    conversation_id_of,
+    item_ids_of,
+    item_to_graphql,
+    upstream_item_id,
+)
 from gateway.schema.selection import current_selections, include_values, includes_for
 from gateway.upstream import UpstreamNotFound
 from gateway.upstream.errors import UpstreamBudgetExhausted
@@ -73,6 +80,7 @@ def _item_ids(conversation_argument: str | None, item_argument: str) -> tuple[st
         raise bad_input("`id` must not be empty.", argument="id")
     ids = item_ids_of(item_argument)
     if ids is None:
+        upstream_item_id(item_argument, "id")
         if conversation_argument is None:
             raise bad_input(
                 f"{quoted(item_argument)} is not a global id; an item's upstream id needs its conversation: "

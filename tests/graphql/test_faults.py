@@ -18,6 +18,7 @@ import httpx
 import pytest
 
 from gateway.schema import GatewayContext
+from gateway.schema.ids import global_id
 from tests.graphql.conftest import Seed, messages
 from tests.graphql.harness import GraphQLClient, Recording, nested
 
@@ -57,6 +58,9 @@ def _encoded(encoding: str) -> Fault:
 
     return answer
 
+
+MESSAGE_GLOBAL_ID = global_id("Message", "conv_1:msg_1")
+CONVERSATION_GLOBAL_ID = global_id("Conversation", "conv_1")
 
 BAD_REQUEST = {
     "error": {"message": "Invalid 'after'.", "type": "invalid_request_error", "param": "after", "code": "invalid_value"}
@@ -241,6 +245,13 @@ async def test_bad_connection_arguments_are_refused_without_a_page_call(
         ('{ node(id: "TWVzc2FnZTpjb252XzE6") { id } }', "id"),
         ('{ node(id: "TWVzc2FnZTo6bXNnXzE=") { id } }', "id"),
         ("{ nodes(ids: [" + ", ".join(['"conv_1"'] * 101) + "]) { id } }", "ids"),
+        # A global id of the wrong kind of node: an item's for a conversation, a conversation's for an item.
+        (f'{{ conversation(id: "{MESSAGE_GLOBAL_ID}") {{ conversationId }} }}', "id"),
+        (
+            f'{{ conversationItem(conversationId: "{MESSAGE_GLOBAL_ID}", id: "msg_1") {{ __typename }} }}',
+            "conversationId",
+        ),
+        (f'{{ conversationItem(conversationId: "conv_1", id: "{CONVERSATION_GLOBAL_ID}") {{ __typename }} }}', "id"),
     ],
 )
 async def test_bad_ids_are_refused_without_an_upstream_call(

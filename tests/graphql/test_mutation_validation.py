@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from gateway.schema.ids import global_id
 from tests.graphql.harness import GraphQLClient, Recording
 
 CREATE = "mutation($input: CreateConversationInput!) { createConversation(input: $input) { conversation { id } } }"
@@ -16,6 +17,10 @@ DELETE_ITEM = (
     "mutation($input: DeleteConversationItemInput!) { deleteConversationItem(input: $input) { deletedItemId } }"
 )
 DELETE = "mutation($input: DeleteConversationInput!) { deleteConversation(input: $input) { deleted } }"
+
+
+MESSAGE_GLOBAL_ID = global_id("Message", "conv_1:msg_1")
+CONVERSATION_GLOBAL_ID = global_id("Conversation", "conv_1")
 
 
 def _entries(count: int) -> list[dict[str, str]]:
@@ -99,6 +104,25 @@ RULES: dict[str, tuple[str, dict[str, Any], str, str]] = {
     "an empty conversation id": (ADD, {"conversationId": " ", "items": [_user()]}, "input.conversationId", "empty"),
     "an empty item id": (DELETE_ITEM, {"conversationId": "conv_1", "itemId": ""}, "input.itemId", "empty"),
     "an empty id to delete": (DELETE, {"id": ""}, "input.id", "empty"),
+    "an item's global id to update": (
+        UPDATE,
+        {"id": MESSAGE_GLOBAL_ID, "metadata": []},
+        "input.id",
+        "an item (Message), not of a conversation",
+    ),
+    "an item's global id to delete": (DELETE, {"id": MESSAGE_GLOBAL_ID}, "input.id", "not of a conversation"),
+    "an item's global id to append to": (
+        ADD,
+        {"conversationId": MESSAGE_GLOBAL_ID, "items": [_user()]},
+        "input.conversationId",
+        "not of a conversation",
+    ),
+    "a conversation's global id as the item to delete": (
+        DELETE_ITEM,
+        {"conversationId": "conv_1", "itemId": CONVERSATION_GLOBAL_ID},
+        "input.itemId",
+        "not of an item",
+    ),
     "an empty call id": (
         ADD,
         _add({"functionCallOutput": {"callId": "", "output": "{}"}}),
