@@ -434,7 +434,11 @@ def create_embedded_api(
         Route(f"{conversation}/items/{{item_id}}", _guarded(api.get_item), methods=["GET"]),
         Route(f"{conversation}/items/{{item_id}}", _guarded(api.delete_item), methods=["DELETE"]),
     ]
-    return Starlette(
+    app = Starlette(
         routes=routes,
         exception_handlers={ApiError: _api_error, HTTPException: _http_error, Exception: _unexpected},
     )
+    # A path with a trailing slash is a 404, as OpenAI answers it, not a redirect to the path without
+    # it (Starlette's default): a client following it would take it for an answer.
+    app.router.redirect_slashes = False
+    return app

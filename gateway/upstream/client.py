@@ -31,6 +31,7 @@ import httpx
 from pydantic import TypeAdapter, ValidationError
 
 from gateway.jsoncodec import ANSWER_NESTING, dumps
+from gateway.quoting import quoted
 from gateway.rest import MAX_URL_BYTES, Conversation, ConversationDeleted, ConversationItem, ConversationItemList
 from gateway.upstream.budget import ANSWER_BYTES, COUNTED, AnswerBytes, byte_size, count_answer
 from gateway.upstream.errors import (
@@ -132,9 +133,12 @@ class CircuitBreaker:
 
 def _segment(identifier: str) -> str:
     """``identifier`` as one path segment. An empty id, `.` or `..` would name another path (URLs
-    drop dot segments), so no conversation or item has one: it is not sent."""
-    if identifier in _NOT_IDS:
-        message = f"No conversation or item has the id '{identifier}'."
+    drop dot segments), and so would an id with a `/`: servers decode `%2F` before they route
+    (Starlette, uvicorn, nginx by default), and the built-in API then answered a trailing one with
+    a redirect, which the gateway counted as the upstream failing. No conversation or item has such
+    an id (the built-in API refuses it for an item): it is not sent."""
+    if identifier in _NOT_IDS or "/" in identifier:
+        message = f"No conversation or item has the id {quoted(identifier)}."
         raise UpstreamNotFound(404, message)
     return quote(identifier, safe="")
 

@@ -478,6 +478,21 @@ def test_unknown_and_deleted_items_are_404(sdk: openai.OpenAI, conversation_id: 
             assert _message(raised.value) == f"Item with id '{missing}' not found."
 
 
+@pytest.mark.parametrize("path", ["/conversations/{id}/", "/conversations/{id}%2F", "/conversations/{id}/items/"])
+def test_a_path_with_a_trailing_slash_is_404_not_a_redirect(
+    sdk: openai.OpenAI, conversation_id: str, path: str
+) -> None:
+    """As OpenAI answers it. Starlette's routers redirect to the path without the slash by default,
+    which a client following it would take for an answer, and the gateway took for a fault (an id of
+    `conv_1/` is sent as `conv_1%2F`, which the server decodes before it routes)."""
+    url = path.format(id=conversation_id)
+    for call in (sdk.get, sdk.delete):
+        with pytest.raises(openai.NotFoundError) as raised:
+            call(url, cast_to=object)
+        assert raised.value.response.json()["error"]["type"] == "invalid_request_error"
+    assert sdk.conversations.retrieve(conversation_id).id == conversation_id
+
+
 @pytest.mark.parametrize(
     "call",
     [

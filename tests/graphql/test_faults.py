@@ -508,3 +508,29 @@ async def test_a_write_naming_an_id_too_long_for_a_url_is_refused_before_it_is_s
     assert error["extensions"]["code"] == "BAD_USER_INPUT"
     assert error["message"].endswith("longer than the 16,384 the gateway sends: use shorter ids.")
     assert upstream.count == 0
+
+
+@pytest.mark.parametrize(
+    ("query", "variables"),
+    [
+        ("query($id: ID!) { conversation(id: $id) { conversationId } }", {"id": "conv_1/"}),
+        ('query($id: ID!) { conversationItem(conversationId: $id, id: "msg_1") { __typename } }', {"id": "/"}),
+        ('query($id: ID!) { conversationItem(conversationId: "conv_1", id: $id) { __typename } }', {"id": "a/b"}),
+        ("mutation($id: ID!) { deleteConversation(input: {id: $id}) { deleted } }", {"id": "conv_1/"}),
+    ],
+)
+async def test_an_id_with_a_slash_is_not_found_without_a_call_and_leaves_the_circuit_closed(
+    query: str, variables: dict[str, str], seed: Seed, graphql: GraphQLClient, upstream: Recording
+) -> None:
+    """Quoted, `conv_1/` is `conv_1%2F`, and servers decode that before they route: the built-in API
+    answered it with a redirect to `conv_1`, which the gateway counted as the upstream failing, so
+    five such requests opened the circuit for every client."""
+    conversation_id = await seed(*messages(1))
+    for _ in range(6):
+        body = await graphql.execute(query, variables)
+        (error,) = body["errors"]
+        assert error["extensions"]["code"] == "NOT_FOUND", error
+        assert error["message"] == f"No conversation or item has the id '{next(iter(variables.values()))}'."
+    assert upstream.count == 0
+    data = await graphql.data("query($id: ID!) { conversation(id: $id) { conversationId } }", {"id": conversation_id})
+    assert data["conversation"]["conversationId"] == conversation_id
