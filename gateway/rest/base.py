@@ -27,7 +27,16 @@ from typing import Any, ClassVar, get_args, get_origin
 from pydantic import BaseModel, ConfigDict, GetCoreSchemaHandler, model_serializer
 from pydantic_core import CoreSchema, PydanticCustomError, core_schema
 
-__all__ = ["OPEN_UNION", "UNION_LABELS", "OpenModel", "Refusal", "RestModel", "refusal"]
+__all__ = [
+    "OPEN_UNION",
+    "UNION_LABELS",
+    "KnownAsOther",
+    "OpenModel",
+    "Refusal",
+    "RestModel",
+    "lenient_open_union",
+    "refusal",
+]
 
 
 class RestModel(BaseModel):
@@ -68,6 +77,10 @@ UNION_LABELS = frozenset({_KNOWN_MEMBER, _OTHER_MEMBER})
 """The steps an open union adds to a validation error's location (not fields of the data)."""
 
 
+KnownAsOther = Callable[["OpenModel", type["RestModel"]], None]
+"""Told of an object of a known type read as the fallback: the object, and the member it failed."""
+
+
 class _OpenUnion:
     """Marks ``Annotated[A | B | UnknownX, OPEN_UNION]``: a union discriminated by ``type``.
 
@@ -75,20 +88,29 @@ class _OpenUnion:
     The last member, an :class:`OpenModel`, takes any other ``type``. An object is first
     validated as the member its tag names (in Rust); only when that fails is the fallback tried,
     and the fallback refuses a known tag, so a malformed known object is an error, not unknown.
+    With ``known_as_other`` (:func:`lenient_open_union`) it takes it instead, and tells that.
     """
+
+    def __init__(self, known_as_other: KnownAsOther | None = None) -> None:
+        self.known_as_other = known_as_other
 
     def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
         *members, fallback = get_args(source)
         choices: dict[Hashable, CoreSchema] = {}
+        by_tag: dict[Hashable, type[RestModel]] = {}
         for member in members:
             member_schema = handler.generate_schema(member)
             for value in get_args(member.model_fields["type"].annotation):
                 choices[value] = member_schema
+                by_tag[value] = member
         known = frozenset(choices)
+        known_as_other = self.known_as_other
 
         def other(model: OpenModel) -> OpenModel:
             if model.type in known:
-                raise PydanticCustomError("invalid_value", "Invalid '{type}' object.", {"type": model.type})
+                if known_as_other is None:
+                    raise PydanticCustomError("invalid_value", "Invalid '{type}' object.", {"type": model.type})
+                known_as_other(model, by_tag[model.type])
             return model
 
         tagged = core_schema.tagged_union_schema(
@@ -108,6 +130,13 @@ class _OpenUnion:
 
 OPEN_UNION = _OpenUnion()
 """The marker of an open union: ``Annotated[A | B | UnknownX, OPEN_UNION]``."""
+
+
+def lenient_open_union(known_as_other: KnownAsOther) -> Any:
+    """The marker of an open union that reads an object of a known type its member refuses (a
+    value added to the upstream's enums since, say) as the fallback, whole, and tells
+    ``known_as_other``: for reading what an upstream sends, never for what a client writes."""
+    return _OpenUnion(known_as_other)
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,7 +5,7 @@ Each model is named after its `type` in PascalCase (`function_call_output` ->
 not one of these is read as :class:`UnknownItem` and keeps its whole JSON.
 """
 
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal, TypeAlias
 
 from pydantic import Field
 
@@ -55,6 +55,7 @@ __all__ = [
     "FunctionCall",
     "FunctionCallOutput",
     "ImageGenerationCall",
+    "ItemUnion",
     "LocalShellCall",
     "LocalShellCallOutput",
     "McpApprovalRequest",
@@ -396,7 +397,7 @@ ITEM_MODELS: tuple[type[RestModel], ...] = (
 )
 """Every known item model, in the order of the upstream's union."""
 
-ConversationItem = Annotated[
+ItemUnion: TypeAlias = (
     Message
     | FunctionCall
     | FunctionCallOutput
@@ -426,7 +427,9 @@ ConversationItem = Annotated[
     | McpCall
     | CustomToolCall
     | CustomToolCallOutput
-    | UnknownItem,
-    OPEN_UNION,
-]
+    | UnknownItem
+)
+"""Every item model, the fallback last."""
+
+ConversationItem = Annotated[ItemUnion, OPEN_UNION]
 """One conversation item of any type; unknown types read as :class:`UnknownItem`."""

@@ -38,7 +38,7 @@ from gateway.schema.actions import (
 )
 from gateway.schema.base import JSON, described, raw_json
 from gateway.schema.content import MessageContent, ReasoningTextContent, SummaryTextContent, ToolOutputContent
-from gateway.schema.convert import shows, to_graphql
+from gateway.schema.convert import UpstreamContractError, shows, to_graphql
 from gateway.schema.enums import (
     ApplyPatchCallOutputStatus,
     ApplyPatchCallStatus,
@@ -60,6 +60,7 @@ from gateway.schema.enums import (
 )
 from gateway.schema.errors import bad_input
 from gateway.schema.ids import parse_global_id
+from gateway.upstream.reading import SHOWN_AS_UNKNOWN
 
 __all__ = [
     "ITEM_TYPES",
@@ -396,8 +397,9 @@ class CustomToolCallOutput(ConversationItemFields):
 @shows(UnknownItem)
 @strawberry.type(
     description=(
-        "An item of a type this gateway does not know yet. Queries keep working when the upstream adds "
-        "item types; `raw` has the whole item."
+        "An item of a type this gateway does not know yet, or of a known type holding a value its schema "
+        "has no name for yet (a new role, status or kind of caller). Queries keep working when the upstream "
+        "adds either; `type` says what the item is, `raw` has the whole item."
     )
 )
 class UnknownConversationItem(ConversationItemFields):
@@ -537,5 +539,13 @@ def item_to_graphql(model: RestModel | ConversationItemFields, conversation_id: 
         return model
     item_id = getattr(model, "id", None) or getattr(model, "call_id", None) or ""
     kind = getattr(model, "type", "")
-    node: ConversationItemFields = to_graphql(model, item_id=item_id, conversation_id=conversation_id, type=kind)
+    try:
+        node: ConversationItemFields = to_graphql(model, item_id=item_id, conversation_id=conversation_id, type=kind)
+    except UpstreamContractError as error:
+        # A value the schema has no name for (a new kind of tool caller, say): the item is shown
+        # whole, as one of a type the models do not know is (gateway/upstream/reading.py).
+        reason = str(error)
+        SHOWN_AS_UNKNOWN.note(kind, item_id, lambda: reason)
+        unknown = UnknownItem.model_validate(model.to_json())
+        node = to_graphql(unknown, item_id=item_id, conversation_id=conversation_id, type=kind)
     return node

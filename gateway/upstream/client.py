@@ -52,6 +52,7 @@ from gateway.upstream.errors import (
     error_for_status,
     error_for_transport,
 )
+from gateway.upstream.reading import READ_ITEM, READ_ITEM_LIST
 
 if TYPE_CHECKING:  # OpenTelemetry is imported only when tracing is on
     from gateway.tracing import Tracing
@@ -65,8 +66,9 @@ USER_AGENT = "conversations-graphql-gateway"
 
 _CONVERSATION: TypeAdapter[Conversation] = TypeAdapter(Conversation)
 _DELETED: TypeAdapter[ConversationDeleted] = TypeAdapter(ConversationDeleted)
-_ITEM: TypeAdapter[ConversationItem] = TypeAdapter(ConversationItem)
-_ITEM_LIST: TypeAdapter[ConversationItemList] = TypeAdapter(ConversationItemList)
+# An item the models refuse is read whole as unknown, not lost with its answer: gateway/upstream/reading.py.
+_ITEM = READ_ITEM
+_ITEM_LIST = READ_ITEM_LIST
 
 
 @dataclass(frozen=True, slots=True)

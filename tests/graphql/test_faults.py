@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import logging
 import re
 import weakref
 from collections.abc import Callable
@@ -19,6 +20,7 @@ import pytest
 
 from gateway.schema import GatewayContext
 from gateway.schema.ids import global_id
+from gateway.upstream.reading import SHOWN_AS_UNKNOWN, WARNING_SECONDS
 from tests.graphql.conftest import Seed, messages
 from tests.graphql.harness import GraphQLClient, Recording, nested
 
@@ -286,32 +288,68 @@ async def test_a_missing_conversation_leaves_no_unretrieved_error_in_the_log(
     assert [context.get("message") for context in reported] == []
 
 
+_CALL = {"id": "fc_1", "type": "function_call", "call_id": "call_1", "name": "f", "arguments": "{}"}
+_MESSAGE = {"id": "msg_1", "type": "message", "role": "user", "status": "completed", "content": []}
+
+
 @pytest.mark.parametrize(
-    ("caller", "message"),
+    "case",
     [
-        ({"type": "a_future_caller"}, "The upstream sent 'a_future_caller', which is not a value of ToolCallerType."),
-        ({"kind": "no type"}, "The upstream's answer to GET conversations is not what the API defines."),
+        # Read by the models, then a value the schema's enum has no name for.
+        (
+            {**_CALL, "status": "completed", "caller": {"type": "a_future_caller"}},
+            "The upstream sent 'a_future_caller', which is not a value of ToolCallerType.",
+        ),
+        # Refused by the models: a value their closed sets do not hold, or a part of no kind.
+        ({**_CALL, "status": "completed", "caller": {"kind": "no type"}}, "caller.known type: Missing required"),
+        ({**_MESSAGE, "role": "narrator"}, "role: Input should be 'unknown', 'user'"),
+        ({**_MESSAGE, "status": "queued"}, "status: Input should be"),
+        ({**_MESSAGE, "phase": "draft"}, "phase: Input should be"),
     ],
 )
-async def test_a_caller_of_a_kind_the_schema_does_not_name_is_a_contract_error(
-    caller: dict[str, Any], message: str, seed: Seed, graphql: GraphQLClient, upstream: Recording
+async def test_an_item_holding_a_value_the_schema_does_not_name_is_shown_whole_as_unknown(
+    case: tuple[dict[str, Any], str],
+    seed: Seed,
+    graphql: GraphQLClient,
+    upstream: Recording,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
-    """As an enum value the schema has no name for: the page's field fails with a code and a
-    message naming the value, not as an unexpected error."""
+    """As an item of a type the gateway does not know: the upstream adds values to its closed sets
+    as it adds types. Such an item used to fail its whole page (the conversation's `items`, for
+    every client reading it), and each read counted towards opening the circuit breaker. The rest
+    of the page reads as usual, and the operator is told."""
+    item, reason = case
+    SHOWN_AS_UNKNOWN.warned_at = -WARNING_SECONDS
     conversation_id = await seed()
-    call = {"id": "fc_1", "type": "function_call", "call_id": "call_1", "name": "f", "arguments": "{}"}
-    page = {"object": "list", "first_id": "fc_1", "last_id": "fc_1", "has_more": False}
-    page["data"] = [{**call, "status": "completed", "caller": caller}]
-    upstream.fault = lambda request: httpx.Response(200, json=page) if request.url.path.endswith("/items") else None
-    body = await graphql.execute(
-        "query($id: ID!) { conversation(id: $id) { items(first: 1) { nodes { __typename } } } }",
-        {"id": conversation_id},
-    )
-    assert body["data"] == {"conversation": {"items": None}}
-    (error,) = body["errors"]
-    assert error["path"] == ["conversation", "items"]
-    assert error["extensions"] == {"code": "UPSTREAM_UNAVAILABLE"}
-    assert error["message"] == message
+    other = {"id": "msg_2", "type": "message", "role": "user", "status": "completed", "content": []}
+    page = {"object": "list", "first_id": item["id"], "last_id": "msg_2", "has_more": False, "data": [item, other]}
+
+    def answer(request: httpx.Request) -> httpx.Response | None:
+        if request.url.path.endswith("/items"):
+            return httpx.Response(200, json=page)
+        if request.url.path.endswith(f"/items/{item['id']}"):
+            return httpx.Response(200, json=item)
+        return None
+
+    upstream.fault = answer
+    unknown = "... on UnknownConversationItem { itemId type raw }"
+    query = f"""query($id: ID!, $item: ID!) {{
+      conversation(id: $id) {{ items(first: 2) {{ nodes {{ __typename {unknown} }} }} }}
+      conversationItem(conversationId: $id, id: $item) {{ __typename {unknown} }}
+    }}"""
+    logger = logging.getLogger("gateway.upstream")
+    logger.addHandler(caplog.handler)  # `gateway` may not propagate, once a test has run `gateway serve`'s set-up
+    try:
+        for _ in range(6):  # more than the failures that open the circuit, had they counted
+            data = await graphql.data(query, {"id": conversation_id, "item": item["id"]})
+    finally:
+        logger.removeHandler(caplog.handler)
+    shown = {"__typename": "UnknownConversationItem", "itemId": item["id"], "type": item["type"], "raw": item}
+    assert data["conversation"]["items"]["nodes"] == [shown, {"__typename": "Message"}]
+    assert data["conversationItem"] == shown
+    (line, *_) = [record.getMessage() for record in caplog.records if record.name == "gateway.upstream"]
+    assert line.startswith("upstream items the schema cannot show were answered as UnknownConversationItem"), line
+    assert f"a '{item['type']}' item ({item['id']}): {reason}" in line, line
 
 
 @pytest.mark.parametrize("arguments", ["first: 5", "last: 5", "first: 5, after: $after"])
