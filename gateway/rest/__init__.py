@@ -7,7 +7,7 @@ in client input, which the built-in API refuses.
 
 from gateway.rest.base import UNION_LABELS, OpenModel, Refusal, RestModel, refusal
 from gateway.rest.inputs import CompactionTrigger, EasyInputMessage, ItemReference
-from gateway.rest.items import ITEM_MODELS, ConversationItem, ItemUnion, UnknownItem
+from gateway.rest.items import ITEM_MODELS, ConversationItem, UnknownItem
 from gateway.rest.resources import (
     INCLUDABLE,
     MAX_URL_BYTES,
@@ -33,7 +33,6 @@ __all__ = [
     "ErrorBody",
     "Includable",
     "ItemReference",
-    "ItemUnion",
     "Metadata",
     "OpenModel",
     "Refusal",

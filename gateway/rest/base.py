@@ -28,13 +28,13 @@ from pydantic import BaseModel, ConfigDict, GetCoreSchemaHandler, model_serializ
 from pydantic_core import CoreSchema, PydanticCustomError, core_schema
 
 __all__ = [
+    "KNOWN_AS_OTHER",
     "OPEN_UNION",
     "UNION_LABELS",
     "KnownAsOther",
     "OpenModel",
     "Refusal",
     "RestModel",
-    "lenient_open_union",
     "refusal",
 ]
 
@@ -78,7 +78,13 @@ UNION_LABELS = frozenset({_KNOWN_MEMBER, _OTHER_MEMBER})
 
 
 KnownAsOther = Callable[["OpenModel", type["RestModel"]], None]
-"""Told of an object of a known type read as the fallback: the object, and the member it failed."""
+"""Told of an object of a known type read as its union's fallback: the object, and the member it failed."""
+
+KNOWN_AS_OTHER = "known_as_other"
+"""The key of a validation's context that makes every open union lenient: ``{KNOWN_AS_OTHER: told}``
+reads an object of a known type that its member refuses (a value the upstream added to a closed set
+since, say) as the fallback, whole, and tells ``told`` (a :data:`KnownAsOther`). For reading what an
+upstream sends; what a client writes is validated without it, and such an object is refused."""
 
 
 class _OpenUnion:
@@ -87,12 +93,9 @@ class _OpenUnion:
     Every member but the last declares ``type`` as a ``Literal``; each of its values is a tag.
     The last member, an :class:`OpenModel`, takes any other ``type``. An object is first
     validated as the member its tag names (in Rust); only when that fails is the fallback tried,
-    and the fallback refuses a known tag, so a malformed known object is an error, not unknown.
-    With ``known_as_other`` (:func:`lenient_open_union`) it takes it instead, and tells that.
+    and the fallback refuses a known tag, so a malformed known object is an error, not unknown,
+    unless the validation's context has :data:`KNOWN_AS_OTHER`.
     """
-
-    def __init__(self, known_as_other: KnownAsOther | None = None) -> None:
-        self.known_as_other = known_as_other
 
     def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
         *members, fallback = get_args(source)
@@ -104,13 +107,14 @@ class _OpenUnion:
                 choices[value] = member_schema
                 by_tag[value] = member
         known = frozenset(choices)
-        known_as_other = self.known_as_other
 
-        def other(model: OpenModel) -> OpenModel:
+        def other(model: OpenModel, info: core_schema.ValidationInfo) -> OpenModel:
             if model.type in known:
-                if known_as_other is None:
+                context = info.context
+                told = context.get(KNOWN_AS_OTHER) if isinstance(context, dict) else None
+                if told is None:
                     raise PydanticCustomError("invalid_value", "Invalid '{type}' object.", {"type": model.type})
-                known_as_other(model, by_tag[model.type])
+                told(model, by_tag[model.type])
             return model
 
         tagged = core_schema.tagged_union_schema(
@@ -122,7 +126,10 @@ class _OpenUnion:
         return core_schema.union_schema(
             [
                 (tagged, _KNOWN_MEMBER),
-                (core_schema.no_info_after_validator_function(other, handler.generate_schema(fallback)), _OTHER_MEMBER),
+                (
+                    core_schema.with_info_after_validator_function(other, handler.generate_schema(fallback)),
+                    _OTHER_MEMBER,
+                ),
             ],
             mode="left_to_right",
         )
@@ -130,13 +137,6 @@ class _OpenUnion:
 
 OPEN_UNION = _OpenUnion()
 """The marker of an open union: ``Annotated[A | B | UnknownX, OPEN_UNION]``."""
-
-
-def lenient_open_union(known_as_other: KnownAsOther) -> Any:
-    """The marker of an open union that reads an object of a known type its member refuses (a
-    value added to the upstream's enums since, say) as the fallback, whole, and tells
-    ``known_as_other``: for reading what an upstream sends, never for what a client writes."""
-    return _OpenUnion(known_as_other)
 
 
 @dataclass(frozen=True, slots=True)

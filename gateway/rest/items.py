@@ -5,7 +5,7 @@ Each model is named after its `type` in PascalCase (`function_call_output` ->
 not one of these is read as :class:`UnknownItem` and keeps its whole JSON.
 """
 
-from typing import Annotated, Any, ClassVar, Literal, TypeAlias
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field
 
@@ -55,7 +55,6 @@ __all__ = [
     "FunctionCall",
     "FunctionCallOutput",
     "ImageGenerationCall",
-    "ItemUnion",
     "LocalShellCall",
     "LocalShellCallOutput",
     "McpApprovalRequest",
@@ -397,7 +396,7 @@ ITEM_MODELS: tuple[type[RestModel], ...] = (
 )
 """Every known item model, in the order of the upstream's union."""
 
-ItemUnion: TypeAlias = (
+ConversationItem = Annotated[
     Message
     | FunctionCall
     | FunctionCallOutput
@@ -427,9 +426,7 @@ ItemUnion: TypeAlias = (
     | McpCall
     | CustomToolCall
     | CustomToolCallOutput
-    | UnknownItem
-)
-"""Every item model, the fallback last."""
-
-ConversationItem = Annotated[ItemUnion, OPEN_UNION]
+    | UnknownItem,
+    OPEN_UNION,
+]
 """One conversation item of any type; unknown types read as :class:`UnknownItem`."""

@@ -39,7 +39,13 @@ __all__ = [
 def _unknown(name: str, what: str) -> type[Any]:
     """An ``Unknown*`` member of a nested union: the upstream's ``type`` and the raw object."""
 
-    @strawberry.type(name=name, description=f"A {what} of a kind this gateway does not know yet.")
+    @strawberry.type(
+        name=name,
+        description=(
+            f"A {what} of a kind this gateway does not know yet, or of a known kind holding a value the "
+            "schema has no name for yet."
+        ),
+    )
     class Unknown:
         type: str = described(f"The upstream's `type` of the {what}.")
         raw: JSON = described(f"The {what} as the upstream sent it.")

@@ -66,7 +66,12 @@ class FilePathAnnotation:
 
 
 @shows(rest.UnknownAnnotation)
-@strawberry.type(description="An annotation of a kind this gateway does not know yet.")
+@strawberry.type(
+    description=(
+        "An annotation of a kind this gateway does not know yet, or of a known kind holding a value the "
+        "schema has no name for yet."
+    )
+)
 class UnknownAnnotation:
     type: str = described("The upstream's `type` of the annotation.")
     raw: JSON = described("The annotation as the upstream sent it.")
@@ -174,7 +179,12 @@ class InputFileContent:
 
 
 @shows(rest.UnknownContent)
-@strawberry.type(description="A content part of a kind this gateway does not know yet.")
+@strawberry.type(
+    description=(
+        "A content part of a kind this gateway does not know yet, or of a known kind holding a value the "
+        "schema has no name for yet (an image's new `detail`, say)."
+    )
+)
 class UnknownContent:
     type: str = described("The upstream's `type` of the part.")
     raw: JSON = described("The part as the upstream sent it.")

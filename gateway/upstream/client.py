@@ -52,7 +52,7 @@ from gateway.upstream.errors import (
     error_for_status,
     error_for_transport,
 )
-from gateway.upstream.reading import READ_ITEM, READ_ITEM_LIST
+from gateway.upstream.reading import READING
 
 if TYPE_CHECKING:  # OpenTelemetry is imported only when tracing is on
     from gateway.tracing import Tracing
@@ -66,9 +66,8 @@ USER_AGENT = "conversations-graphql-gateway"
 
 _CONVERSATION: TypeAdapter[Conversation] = TypeAdapter(Conversation)
 _DELETED: TypeAdapter[ConversationDeleted] = TypeAdapter(ConversationDeleted)
-# An item the models refuse is read whole as unknown, not lost with its answer: gateway/upstream/reading.py.
-_ITEM = READ_ITEM
-_ITEM_LIST = READ_ITEM_LIST
+_ITEM: TypeAdapter[ConversationItem] = TypeAdapter(ConversationItem)
+_ITEM_LIST: TypeAdapter[ConversationItemList] = TypeAdapter(ConversationItemList)
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,7 +164,9 @@ def _items_request(
 
 def _validated(adapter: TypeAdapter[T], response: httpx.Response, method: str, path: str) -> T:
     try:
-        return adapter.validate_json(response.content)
+        # An object of a known type holding a value its model does not know is read whole as
+        # unknown, not lost with its answer: gateway/upstream/reading.py.
+        return adapter.validate_json(response.content, context=READING)
     except ValidationError as error:
         answer = f"The upstream's answer to {method} {path.split('/')[1]}"  # "... GET conversations"
         if _nested_too_deep(error):

@@ -1,29 +1,34 @@
-"""How the gateway reads the upstream's items: an item its models refuse is shown whole, not lost.
+"""How the gateway reads the upstream's answers: an object its models refuse is shown whole, not lost.
 
-The upstream adds values to its closed sets (a role, a status, a phase) as it adds item types.
-An item of a type the models do not know has always been read as :class:`UnknownItem`; an item
-of a known type holding a value its model does not know failed its whole answer: the page, and
-with it the conversation's `items` (or the conversation itself, whose first page is read with
-it), for every client reading it, and each read counted towards opening the circuit breaker.
-Such an item is now read as :class:`UnknownItem` too (`UnknownConversationItem` in the schema,
-with its `type` and its whole JSON in `raw`), and the rest of the answer as usual. The operator
-is told, at most once a second: it means the schema has fallen behind the upstream.
+The upstream adds values to its closed sets (a role, a status, an image's detail) as it adds
+types. An object of a type the models do not know (an item, a content part, an annotation, an
+action, ...) has always been read as its union's fallback (`UnknownConversationItem`,
+`UnknownContent`, ... in the schema, with its `type` and its whole JSON in `raw`). An object of a
+known type holding a value its model does not know failed the whole answer instead: the page,
+and with it the conversation's `items` (or the conversation itself, whose first page is read
+with it), for every client reading it; and each read counted towards opening the circuit breaker.
 
-The built-in API keeps refusing such items in what clients write: this leniency is for reading.
+The gateway now validates every answer with :data:`READING` as its context, which makes every
+open union lenient (gateway/rest/base.py): such an object is read as the fallback too, the
+innermost one that holds it (a message with an image part of a new detail keeps its text parts,
+the image part is `UnknownContent`), and the rest of the answer as usual. The operator is told,
+at most once a second: it means the schema has fallen behind the upstream.
+
+The built-in API validates what clients write without it, and keeps refusing such objects.
 """
 
 import logging
 import time
 from collections.abc import Callable
-from typing import Annotated
+from typing import Any
 
-from pydantic import TypeAdapter, ValidationError
+from pydantic import ValidationError
 
 from gateway.quoting import shortened
-from gateway.rest import ConversationItem, ConversationItemList, ItemUnion, OpenModel, RestModel
-from gateway.rest.base import lenient_open_union
+from gateway.rest import OpenModel, RestModel
+from gateway.rest.base import KNOWN_AS_OTHER
 
-__all__ = ["READ_ITEM", "READ_ITEM_LIST", "SHOWN_AS_UNKNOWN", "ShownAsUnknown"]
+__all__ = ["READING", "SHOWN_AS_UNKNOWN", "ShownAsUnknown"]
 
 logger = logging.getLogger("gateway.upstream")
 
@@ -32,31 +37,28 @@ WARNING_SECONDS = 1.0
 
 
 class ShownAsUnknown:
-    """Told of each item of a known type shown as unknown; warns at most once in
-    :data:`WARNING_SECONDS`, with the count since the last warning and the latest item's reason."""
+    """Told of each object of a known type shown as unknown; warns at most once in
+    :data:`WARNING_SECONDS`, with the count since the last warning and the latest one's reason."""
 
     def __init__(self) -> None:
         self.count = 0
-        """Items shown as unknown since the last warning."""
-        self.total = 0
-        """Items shown as unknown since the process started."""
+        """Objects shown as unknown since the last warning."""
         self.warned_at = -WARNING_SECONDS
         """When it last warned (the monotonic clock)."""
 
-    def __call__(self, item: OpenModel, model: type[RestModel]) -> None:
-        """``model`` refused ``item`` (a pydantic union's fallback took it)."""
-        self.note(item.type, getattr(item, "id", None), lambda: _reason(item, model))
+    def __call__(self, shown: OpenModel, model: type[RestModel]) -> None:
+        """``model`` refused ``shown`` (its union's fallback took it)."""
+        self.note(shown.type, getattr(shown, "id", None), lambda: _reason(shown, model))
 
     def note(self, kind: str, identifier: object, reason: Callable[[], str]) -> None:
-        """An item of type ``kind`` is shown as unknown, for ``reason`` (asked only when warning)."""
+        """An object of type ``kind`` is shown as unknown, for ``reason`` (asked only when warning)."""
         self.count += 1
-        self.total += 1
         now = time.monotonic()
         if now - self.warned_at < WARNING_SECONDS:
             return
         logger.warning(
-            "upstream items the schema cannot show were answered as UnknownConversationItem (type and "
-            "raw JSON): %d since the last such line; the latest, a '%s' item%s: %s",
+            "upstream objects the schema cannot show were answered as their union's Unknown type (their "
+            "type and raw JSON): %d since the last such line; the latest, a '%s' object%s: %s",
             self.count,
             shortened(kind),
             f" ({shortened(identifier)})" if isinstance(identifier, str) else "",
@@ -66,10 +68,10 @@ class ShownAsUnknown:
         self.warned_at = now
 
 
-def _reason(item: OpenModel, model: type[RestModel]) -> str:
-    """Where and why ``model`` refuses ``item``, as pydantic says it (first problem only)."""
+def _reason(shown: OpenModel, model: type[RestModel]) -> str:
+    """Where and why ``model`` refuses ``shown``, as pydantic says it (first problem only)."""
     try:
-        model.model_validate(item.model_dump(by_alias=True, exclude_unset=True))
+        model.model_validate(shown.model_dump(by_alias=True, exclude_unset=True))
     except ValidationError as error:
         problem = error.errors(include_url=False, include_input=False)[0]
         where = ".".join(str(step) for step in problem["loc"])
@@ -79,11 +81,5 @@ def _reason(item: OpenModel, model: type[RestModel]) -> str:
 
 SHOWN_AS_UNKNOWN = ShownAsUnknown()
 
-READ_ITEM: TypeAdapter[ConversationItem] = TypeAdapter(Annotated[ItemUnion, lenient_open_union(SHOWN_AS_UNKNOWN)])
-
-
-class _ReadItemList(ConversationItemList):
-    data: list[Annotated[ItemUnion, lenient_open_union(SHOWN_AS_UNKNOWN)]]
-
-
-READ_ITEM_LIST: TypeAdapter[ConversationItemList] = TypeAdapter(_ReadItemList)
+READING: dict[str, Any] = {KNOWN_AS_OTHER: SHOWN_AS_UNKNOWN}
+"""The context the gateway validates the upstream's answers in: every open union lenient."""

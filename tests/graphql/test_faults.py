@@ -12,7 +12,7 @@ import gc
 import logging
 import re
 import weakref
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
@@ -308,48 +308,102 @@ _MESSAGE = {"id": "msg_1", "type": "message", "role": "user", "status": "complet
     ],
 )
 async def test_an_item_holding_a_value_the_schema_does_not_name_is_shown_whole_as_unknown(
-    case: tuple[dict[str, Any], str],
-    seed: Seed,
-    graphql: GraphQLClient,
-    upstream: Recording,
-    caplog: pytest.LogCaptureFixture,
+    case: tuple[dict[str, Any], str], served: Served
 ) -> None:
     """As an item of a type the gateway does not know: the upstream adds values to its closed sets
     as it adds types. Such an item used to fail its whole page (the conversation's `items`, for
     every client reading it), and each read counted towards opening the circuit breaker. The rest
     of the page reads as usual, and the operator is told."""
     item, reason = case
-    SHOWN_AS_UNKNOWN.warned_at = -WARNING_SECONDS
-    conversation_id = await seed()
-    other = {"id": "msg_2", "type": "message", "role": "user", "status": "completed", "content": []}
-    page = {"object": "list", "first_id": item["id"], "last_id": "msg_2", "has_more": False, "data": [item, other]}
-
-    def answer(request: httpx.Request) -> httpx.Response | None:
-        if request.url.path.endswith("/items"):
-            return httpx.Response(200, json=page)
-        if request.url.path.endswith(f"/items/{item['id']}"):
-            return httpx.Response(200, json=item)
-        return None
-
-    upstream.fault = answer
     unknown = "... on UnknownConversationItem { itemId type raw }"
-    query = f"""query($id: ID!, $item: ID!) {{
-      conversation(id: $id) {{ items(first: 2) {{ nodes {{ __typename {unknown} }} }} }}
-      conversationItem(conversationId: $id, id: $item) {{ __typename {unknown} }}
-    }}"""
-    logger = logging.getLogger("gateway.upstream")
-    logger.addHandler(caplog.handler)  # `gateway` may not propagate, once a test has run `gateway serve`'s set-up
-    try:
-        for _ in range(6):  # more than the failures that open the circuit, had they counted
-            data = await graphql.data(query, {"id": conversation_id, "item": item["id"]})
-    finally:
-        logger.removeHandler(caplog.handler)
+    data, lines = await served(item, unknown)
     shown = {"__typename": "UnknownConversationItem", "itemId": item["id"], "type": item["type"], "raw": item}
     assert data["conversation"]["items"]["nodes"] == [shown, {"__typename": "Message"}]
     assert data["conversationItem"] == shown
-    (line, *_) = [record.getMessage() for record in caplog.records if record.name == "gateway.upstream"]
-    assert line.startswith("upstream items the schema cannot show were answered as UnknownConversationItem"), line
-    assert f"a '{item['type']}' item ({item['id']}): {reason}" in line, line
+    assert f"a '{item['type']}' object ({item['id']}): {reason}" in lines[0], lines
+
+
+_TEXT = {"type": "output_text", "text": "It rains.", "annotations": []}
+_IMAGE = {"type": "input_image", "detail": "ultra", "image_url": "https://example.com/a.png"}
+_CITATION = {"type": "url_citation", "url": "https://example.com", "title": "t", "start_index": "zero", "end_index": 2}
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        (
+            _IMAGE,
+            {"__typename": "UnknownContent", "type": "input_image", "raw": _IMAGE},
+            "a 'input_image' object: detail: Input should be",
+        ),
+        (
+            {**_TEXT, "annotations": [_CITATION]},
+            {
+                "__typename": "OutputTextContent",
+                "text": "It rains.",
+                "annotations": [{"__typename": "UnknownAnnotation", "type": "url_citation", "raw": _CITATION}],
+            },
+            "a 'url_citation' object: start_index: Input should be a valid integer",
+        ),
+    ],
+)
+async def test_a_part_holding_a_value_the_schema_does_not_name_is_shown_whole_in_its_item(
+    case: tuple[dict[str, Any], dict[str, Any], str], served: Served
+) -> None:
+    """The innermost open union takes it: the message keeps its other parts, and its own fields."""
+    part, shown, reason = case
+    item = {**_MESSAGE, "role": "assistant", "content": [_TEXT, part]}
+    selection = """... on Message { role content { __typename
+      ... on OutputTextContent { text annotations { __typename ... on UnknownAnnotation { type raw } } }
+      ... on UnknownContent { type raw } } }"""
+    data, lines = await served(item, selection)
+    text = {"__typename": "OutputTextContent", "text": "It rains.", "annotations": []}
+    message = {"__typename": "Message", "role": "ASSISTANT", "content": [text, shown]}
+    assert data["conversation"]["items"]["nodes"] == [message, {"__typename": "Message", "role": "USER", "content": []}]
+    assert data["conversationItem"] == message
+    assert reason in lines[0], lines
+
+
+Served = Callable[[dict[str, Any], str], Awaitable[tuple[dict[str, Any], list[str]]]]
+
+
+@pytest.fixture
+def served(seed: Seed, graphql: GraphQLClient, upstream: Recording, caplog: pytest.LogCaptureFixture) -> Served:
+    """Reads an item six times (more than the failures that open the circuit, had they counted),
+    served by the upstream in a page before another message, and alone, with a selection: the
+    data and the upstream warnings."""
+
+    async def read(item: dict[str, Any], selection: str) -> tuple[dict[str, Any], list[str]]:
+        SHOWN_AS_UNKNOWN.warned_at = -WARNING_SECONDS
+        conversation_id = await seed()
+        other = {"id": "msg_2", "type": "message", "role": "user", "status": "completed", "content": []}
+        page = {"object": "list", "first_id": item["id"], "last_id": "msg_2", "has_more": False, "data": [item, other]}
+
+        def answer(request: httpx.Request) -> httpx.Response | None:
+            if request.url.path.endswith("/items"):
+                return httpx.Response(200, json=page)
+            if request.url.path.endswith(f"/items/{item['id']}"):
+                return httpx.Response(200, json=item)
+            return None
+
+        upstream.fault = answer
+        query = f"""query($id: ID!, $item: ID!) {{
+          conversation(id: $id) {{ items(first: 2) {{ nodes {{ __typename {selection} }} }} }}
+          conversationItem(conversationId: $id, id: $item) {{ __typename {selection} }}
+        }}"""
+        logger = logging.getLogger("gateway.upstream")
+        logger.addHandler(caplog.handler)  # `gateway` may not propagate, once a test ran `gateway serve`'s set-up
+        try:
+            for _ in range(6):
+                data: dict[str, Any] = await graphql.data(query, {"id": conversation_id, "item": item["id"]})
+        finally:
+            logger.removeHandler(caplog.handler)
+        lines = [record.getMessage() for record in caplog.records if record.name == "gateway.upstream"]
+        assert lines, "the operator was not told"
+        assert lines[0].startswith("upstream objects the schema cannot show were answered as their union's Unknown")
+        return data, lines
+
+    return read
 
 
 @pytest.mark.parametrize("arguments", ["first: 5", "last: 5", "first: 5, after: $after"])
