@@ -13,6 +13,7 @@ import pytest
 from pydantic import TypeAdapter, ValidationError
 
 from gateway.rest import ConversationItem
+from gateway.rest.base import KNOWN_AS_OTHER
 from tests.graphql.conftest import Seed
 from tests.graphql.full_selection import check_rest_object, selection_for
 from tests.graphql.harness import GraphQLClient, Recording
@@ -118,7 +119,9 @@ _READABLE = TypeAdapter(ConversationItem)
 
 def _readable(item: dict[str, Any]) -> bool:
     try:
-        _READABLE.validate_json(json.dumps(item))  # as the gateway reads an answer
+        # As the gateway reads an answer: an object of a known kind its model refuses is read as
+        # its union's Unknown member (gateway/upstream/reading.py), here without telling anyone.
+        _READABLE.validate_json(json.dumps(item), context={KNOWN_AS_OTHER: lambda *_: None})
     except ValidationError:
         return False
     return True
@@ -128,16 +131,19 @@ async def test_an_item_the_rest_models_read_never_fails_as_an_unexpected_error(
     graphql: GraphQLClient, upstream: Recording
 ) -> None:
     """Every item type's sample, changed in one place in every way the REST models still accept
-    (about 500 items), read with every field selected: each comes back, or fails as a contract
-    error with its code. None is an unexpected error (a tool caller of a new kind once was), or
-    named a failure of the client's document (an integer too large for `Int` once was)."""
+    as the gateway reads (about 1,260 items of 1,380; about 500 before an object of a known kind
+    holding a value its model refuses was read as its union's Unknown member), read with every
+    field selected: each comes back, or fails as a contract error with its code (only a field
+    past what the schema can hold now: an `Int` past 32 bits, a list for a string). None is an
+    unexpected error (a tool caller of a new kind once was), or named a failure of the client's
+    document (an integer too large for `Int` once was)."""
     items = [
         changed
         for kind in sorted(ITEM_SAMPLES)
         for changed in _variants({**ITEM_SAMPLES[kind], "id": f"{kind}_1"})
         if _readable(changed)
     ]
-    assert len(items) > 400
+    assert len(items) > 1200, len(items)
 
     def page(request: httpx.Request) -> httpx.Response:
         number = int(request.url.path.split("/")[-2].removeprefix("conv_"))
@@ -164,6 +170,8 @@ async def test_an_item_the_rest_models_read_never_fails_as_an_unexpected_error(
                 error,
                 items[numbers[int(error["path"][0][1:])]],
             )
+            # A field inside the item (i<n>, items, nodes, 0, the field, ...), never the page.
+            assert len(error["path"]) > 4, (error, items[numbers[int(error["path"][0][1:])]])
         answered = [body["data"][f"i{n}"] for n in range(batch)]
         codes["answered"] += sum(answer is not None and answer["items"] is not None for answer in answered)
-    assert codes["answered"] > 400, codes
+    assert codes["answered"] > 1200, codes
