@@ -23,6 +23,8 @@ from prometheus_client.multiprocess import MultiProcessCollector
 from starlette.requests import Request
 from starlette.responses import Response
 
+from gateway.upstream.reading import SHOWN_AS_UNKNOWN
+
 __all__ = ["DURATION_BUCKETS", "Metrics"]
 
 DURATION_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
@@ -84,6 +86,13 @@ class Metrics:
             ["document_from", "in_manifest"],
             registry=owner,
         )
+        self._unknown = Counter(
+            "gateway_upstream_objects_unknown",
+            "Objects in the upstream's answers of a known kind holding a value the schema has no name for yet "
+            "(a new role, status, ...), answered as their union's Unknown member: the schema is behind the upstream",
+            registry=owner,
+        )
+        SHOWN_AS_UNKNOWN.observers.add(self)
         # Made up front: a labelled child is a lookup under a lock each time.
         self._outcomes = {
             (kind, failed): self._operations.labels(kind, "error" if failed else "ok")
@@ -119,6 +128,10 @@ class Metrics:
             self._durations[kind].observe(seconds)
         if upstream_calls:
             self._upstream_calls.inc(upstream_calls)
+
+    def shown_as_unknown(self) -> None:
+        """Counts an object of the upstream's answers shown as its union's Unknown member."""
+        self._unknown.inc()
 
     def overloaded(self) -> None:
         """Counts a request refused for overload."""

@@ -70,7 +70,30 @@ async def test_each_operation_is_counted_as_its_log_line_has_it(gateway: Gateway
     assert samples["gateway_operation_duration_seconds_count", (("operation_type", "none"),)] == 1
     assert samples["gateway_upstream_calls_total", ()] == upstream.count - before
     assert samples["gateway_requests_overloaded_total", ()] == 0
+    assert samples["gateway_upstream_objects_unknown_total", ()] == 0
     assert [name for name, _ in samples if name.endswith("_created")] == []
+
+
+async def test_objects_the_schema_cannot_name_are_counted(gateway: Gateway) -> None:
+    """Each object of a known kind holding a value the schema has no name for, answered as its union's
+    Unknown member (gateway/upstream/reading.py): an operator's alert that the schema is behind."""
+    graphql, upstream = await gateway(metrics=True)
+    image = {"type": "input_image", "detail": "ultra", "image_url": "https://example.com/a.png"}
+    items = [
+        {"id": "msg_1", "type": "message", "role": "narrator", "status": "completed", "content": []},
+        {"id": "msg_2", "type": "message", "role": "user", "status": "completed", "content": [image, image]},
+    ]
+    page = {"object": "list", "data": items, "first_id": "msg_1", "last_id": "msg_2", "has_more": False}
+    upstream.fault = lambda request: httpx.Response(200, json=page) if request.url.path.endswith("/items") else None
+    conversation_id = (await graphql.http.post("/v1/conversations", json={}, headers=KEY)).json()["id"]
+    query = "query($id: ID!) { conversation(id: $id) { items(first: 2) { nodes { __typename } } } }"
+    data = await graphql.data(query, {"id": conversation_id}, key="sk-metrics")
+    assert data["conversation"]["items"]["nodes"] == [
+        {"__typename": "UnknownConversationItem"},
+        {"__typename": "Message"},
+    ]
+    samples = await _scrape(graphql.http)
+    assert samples["gateway_upstream_objects_unknown_total", ()] == 3  # the message and the two parts
 
 
 async def test_requests_refused_for_overload_are_counted(gateway: Gateway) -> None:

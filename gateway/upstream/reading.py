@@ -19,8 +19,9 @@ The built-in API validates what clients write without it, and keeps refusing suc
 
 import logging
 import time
+import weakref
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 from pydantic import ValidationError
 
@@ -28,7 +29,7 @@ from gateway.quoting import shortened
 from gateway.rest import OpenModel, RestModel
 from gateway.rest.base import KNOWN_AS_OTHER
 
-__all__ = ["READING", "SHOWN_AS_UNKNOWN", "ShownAsUnknown"]
+__all__ = ["READING", "SHOWN_AS_UNKNOWN", "ShownAsUnknown", "UnknownObserver"]
 
 logger = logging.getLogger("gateway.upstream")
 
@@ -36,15 +37,24 @@ WARNING_SECONDS = 1.0
 """The least time between two warnings."""
 
 
+class UnknownObserver(Protocol):
+    """What else counts the objects shown as unknown (the metrics, :mod:`gateway.metrics`)."""
+
+    def shown_as_unknown(self) -> None: ...
+
+
 class ShownAsUnknown:
     """Told of each object of a known type shown as unknown; warns at most once in
-    :data:`WARNING_SECONDS`, with the count since the last warning and the latest one's reason."""
+    :data:`WARNING_SECONDS`, with the count since the last warning and the latest one's reason,
+    and tells its observers of each."""
 
     def __init__(self) -> None:
         self.count = 0
         """Objects shown as unknown since the last warning."""
         self.warned_at = -WARNING_SECONDS
         """When it last warned (the monotonic clock)."""
+        self.observers: weakref.WeakSet[UnknownObserver] = weakref.WeakSet()
+        """Each is told of every object; held weakly, as an app's metrics live as long as the app."""
 
     def __call__(self, shown: OpenModel, model: type[RestModel]) -> None:
         """``model`` refused ``shown`` (its union's fallback took it)."""
@@ -52,6 +62,8 @@ class ShownAsUnknown:
 
     def note(self, kind: str, identifier: object, reason: Callable[[], str]) -> None:
         """An object of type ``kind`` is shown as unknown, for ``reason`` (asked only when warning)."""
+        for observer in self.observers:
+            observer.shown_as_unknown()
         self.count += 1
         now = time.monotonic()
         if now - self.warned_at < WARNING_SECONDS:
