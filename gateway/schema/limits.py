@@ -10,7 +10,8 @@
     OPERATION_TOO_EXPENSIVE   more upstream calls than `upstream_budget` could be needed
 
 The last is an estimate from the document and its variables (connection sizes, the ids of `nodes`,
-aliases, mutations): the calls the operation makes when the upstream answers, at most. An id
+aliases, mutations; what `@skip` and `@include` leave out is not counted): the calls the
+operation makes when the upstream answers, at most. An id
 repeated in `nodes` counts once, as it is fetched once; other repeats (aliases of one field) count
 each time. A conversation's record counts only where a selected field reads it or, at the root,
 where no page of its items is selected: otherwise the first page shows that the conversation
@@ -26,13 +27,14 @@ from __future__ import annotations
 
 import math
 import re
-from collections import Counter
+from collections import ChainMap, Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from graphql import (
     ASTValidationRule,
+    BooleanValueNode,
     DocumentNode,
     ExecutionResult,
     FieldNode,
@@ -44,10 +46,12 @@ from graphql import (
     ListValueNode,
     OperationDefinitionNode,
     OverlappingFieldsCanBeMergedRule,
+    SelectionNode,
     SelectionSetNode,
     ValidationContext,
     VariableNode,
 )
+from graphql.utilities import value_from_ast_untyped
 from graphql.validation.validate import ValidationAbortedError
 from strawberry.types import ExecutionContext
 
@@ -357,7 +361,7 @@ def _calls(
     record_given: bool = False,
 ) -> int:
     total = 0
-    for selection in _selections(selection_set, fragments, seen):
+    for selection in _selections(selection_set, fragments, variables, seen):
         name = selection.name.value
         given = root and name in _WRITES_ANSWERING_THE_RECORD
         below = _calls(selection.selection_set, fragments, variables, seen, record_given=given)
@@ -366,10 +370,10 @@ def _calls(
         elif name == "nodes" and root and _argument(selection, "ids", variables) is not None:
             ids = _argument(selection, "ids", variables)
             count = _distinct(ids, variables) if isinstance(ids, list) else 1
-            total += count * (_record_calls(selection, fragments, root) + below)
+            total += count * (_record_calls(selection, fragments, variables, root) + below)
         elif name == "conversation" or (name == "node" and root):
             # A root `node` that names an item makes one call: the record or a page counts at least one.
-            total += (0 if record_given else _record_calls(selection, fragments, root)) + below
+            total += (0 if record_given else _record_calls(selection, fragments, variables, root)) + below
         elif name in _ONE_CALL and root:
             total += 1 + below
         else:
@@ -393,7 +397,9 @@ _ONE_CALL = frozenset(
 )
 
 
-def _record_calls(field: FieldNode, fragments: Mapping[str, FragmentDefinitionNode], root: bool) -> int:
+def _record_calls(
+    field: FieldNode, fragments: Mapping[str, FragmentDefinitionNode], variables: Mapping[str, Any], root: bool
+) -> int:
     """1 when the record of the conversation ``field`` (`conversation`, `node`, `nodes`) names is read, else 0.
 
     A selected field reads the record (anything but the id fields and `items`). At the root, with
@@ -401,45 +407,84 @@ def _record_calls(field: FieldNode, fragments: Mapping[str, FragmentDefinitionNo
     payload names one the write has just found (and those of `_WRITES_ANSWERING_THE_RECORD` hold
     its record: they do not come here).
     """
-    names = _conversation_fields(field.selection_set, fragments, frozenset())
+    names = _conversation_fields(field.selection_set, fragments, variables, frozenset())
     if not names <= FIELDS_WITHOUT_RECORD:
         return 1
     return 1 if root and "items" not in names else 0
 
 
 def _conversation_fields(
-    selection_set: SelectionSetNode | None, fragments: Mapping[str, FragmentDefinitionNode], seen: frozenset[str]
+    selection_set: SelectionSetNode | None,
+    fragments: Mapping[str, FragmentDefinitionNode],
+    variables: Mapping[str, Any],
+    seen: frozenset[str],
 ) -> set[str]:
     """The names of the fields ``selection_set`` asks of a conversation (fragments on other types left out)."""
     names: set[str] = set()
     for selection in selection_set.selections if selection_set is not None else ():
+        if not _included(selection, variables):
+            continue
         if isinstance(selection, FieldNode):
             names.add(selection.name.value)
         elif isinstance(selection, InlineFragmentNode):
             condition = selection.type_condition
             if condition is None or condition.name.value in CONVERSATION_TYPES:
-                names |= _conversation_fields(selection.selection_set, fragments, seen)
+                names |= _conversation_fields(selection.selection_set, fragments, variables, seen)
         elif isinstance(selection, FragmentSpreadNode) and selection.name.value not in seen:
             fragment = fragments.get(selection.name.value)
             if fragment is not None and fragment.type_condition.name.value in CONVERSATION_TYPES:
-                names |= _conversation_fields(fragment.selection_set, fragments, seen | {selection.name.value})
+                names |= _conversation_fields(
+                    fragment.selection_set, fragments, variables, seen | {selection.name.value}
+                )
     return names
 
 
 def _selections(
-    selection_set: SelectionSetNode | None, fragments: Mapping[str, FragmentDefinitionNode], seen: frozenset[str]
+    selection_set: SelectionSetNode | None,
+    fragments: Mapping[str, FragmentDefinitionNode],
+    variables: Mapping[str, Any],
+    seen: frozenset[str],
 ) -> Iterator[FieldNode]:
     if selection_set is None:
         return
     for selection in selection_set.selections:
+        if not _included(selection, variables):
+            continue
         if isinstance(selection, FieldNode):
             yield selection
         elif isinstance(selection, InlineFragmentNode):
-            yield from _selections(selection.selection_set, fragments, seen)
+            yield from _selections(selection.selection_set, fragments, variables, seen)
         elif isinstance(selection, FragmentSpreadNode) and selection.name.value not in seen:
             fragment = fragments.get(selection.name.value)
             if fragment is not None:
-                yield from _selections(fragment.selection_set, fragments, seen | {selection.name.value})
+                yield from _selections(fragment.selection_set, fragments, variables, seen | {selection.name.value})
+
+
+def _included(selection: SelectionNode, variables: Mapping[str, Any]) -> bool:
+    """False when `@skip(if: true)` or `@include(if: false)` leaves ``selection`` out, as execution
+    will. A condition not known here (a variable neither given nor defaulted, which validation or
+    coercion refuses anyway) counts the selection in: the estimate is an upper bound. Variables
+    are read only for such a directive, so most documents' estimates still do not depend on them."""
+    for directive in selection.directives or ():
+        name = directive.name.value
+        if name not in _CONDITIONS:
+            continue
+        condition = next(
+            (argument.value for argument in directive.arguments or () if argument.name.value == "if"), None
+        )
+        if isinstance(condition, VariableNode):
+            value = variables.get(condition.name.value)
+        elif isinstance(condition, BooleanValueNode):
+            value = condition.value
+        else:
+            continue
+        if value is _CONDITIONS[name]:
+            return False
+    return True
+
+
+_CONDITIONS = {"skip": True, "include": False}
+"""Each directive, and the value of its `if` that leaves the selection out."""
 
 
 class _Variables(Mapping[str, Any]):
@@ -469,7 +514,15 @@ def estimate_upstream_calls(document: DocumentNode, operation_name: str | None, 
     ]
     if not chosen:
         return 0
-    return _calls(chosen[0].selection_set, _fragments(document), variables, frozenset(), root=True)
+    operation = chosen[0]
+    defaults = {
+        definition.variable.name.value: value_from_ast_untyped(definition.default_value)
+        for definition in operation.variable_definitions or ()
+        if definition.default_value is not None
+    }
+    if defaults:  # a variable not given takes its default, as in execution
+        variables = ChainMap(variables, defaults)  # type: ignore[arg-type]
+    return _calls(operation.selection_set, _fragments(document), variables, frozenset(), root=True)
 
 
 def _merging_rule(work: int) -> type[ASTValidationRule]:

@@ -122,6 +122,22 @@ async def test_an_operation_over_the_upstream_budget_is_refused_before_any_call(
     assert upstream.count == 0
 
 
+async def test_what_skip_and_include_leave_out_is_not_counted_against_the_budget(gateway: Gateway) -> None:
+    """A client's optional part (`@include(if: $expanded)`) costs nothing when it is left out, by
+    the variable's value or by its default."""
+    client, upstream = await gateway(upstream_budget=50)
+    aliased = " ".join(f'c{n}: conversation(id: "conv_{n}") {{ createdAt }}' for n in range(60))
+    optional = f"query($more: Boolean!) {{ ... @include(if: $more) {{ {aliased} }} }}"
+    assert await client.data(optional, {"more": False}) == {}
+    assert upstream.count == 0
+    refused = _only_error(await client.execute(optional, {"more": True}))
+    assert refused["extensions"] == {"code": "OPERATION_TOO_EXPENSIVE", "estimate": 60, "limit": 50}
+    by_default = optional.replace("$more: Boolean!", "$more: Boolean! = false")
+    assert await client.data(by_default) == {}
+    assert _only_error(await client.execute(by_default, {"more": True}))["extensions"]["estimate"] == 60
+    assert upstream.count == 0
+
+
 async def test_conversations_read_by_their_pages_alone_fit_the_budget_call_for_call(gateway: Gateway) -> None:
     """A page shows its conversation exists, so the estimate counts no record: 50 pages fit a budget of 50."""
     client, upstream = await gateway()
@@ -196,6 +212,21 @@ EXACT = {
         f"deletedItemId conversation {{ createdAt {PAGE} }} }} }}",
         2,
     ),
+    # What @skip and @include leave out is not counted, as it is not executed.
+    "a page left out by @skip": (
+        "query($a: ID!, $s: Boolean!) { conversation(id: $a) { createdAt "
+        "items(first: 2) @skip(if: $s) { edges { node { __typename } } } } }",
+        1,
+    ),
+    "the record left out by @include": (
+        f"query($a: ID!) {{ conversation(id: $a) {{ createdAt @include(if: false) {PAGE} }} }}",
+        1,
+    ),
+    "a conversation in a fragment left out by @skip": (
+        "query($a: ID!, $b: ID!, $s: Boolean!) { ... @skip(if: $s) { conversation(id: $a) { createdAt } } "
+        "other: conversation(id: $b) { createdAt } }",
+        1,
+    ),
 }
 """Operations whose estimate is the calls they make when the upstream answers, exactly."""
 
@@ -215,7 +246,7 @@ async def test_the_estimate_is_the_calls_made_when_the_upstream_answers(
         item = listed["conversation"]["items"]["nodes"][0]
         a, b = (item["id"], b) if case == "a node read as an item" else (a, item["itemId"])
         upstream.clear()
-    variables = {"a": a, "b": b, "g": base64.b64encode(f"Conversation:{a}".encode()).decode()}
+    variables = {"a": a, "b": b, "g": base64.b64encode(f"Conversation:{a}".encode()).decode(), "s": True}
     variables = {name: value for name, value in variables.items() if f"${name}" in document}
     assert estimate_upstream_calls(parse(document), None, variables) == calls
     await graphql.data(document, variables)
