@@ -10,14 +10,13 @@
     OPERATION_TOO_EXPENSIVE   more upstream calls than `upstream_budget` could be needed
 
 The last is an estimate from the document and its variables (connection sizes, the ids of `nodes`,
-aliases, mutations; what `@skip` and `@include` leave out is not counted): the calls the
-operation makes when the upstream answers, at most. An id
-repeated in `nodes` counts once, as it is fetched once; other repeats (aliases of one field) count
-each time. A conversation's record counts only where a selected field reads it or, at the root,
-where no page of its items is selected: otherwise the first page shows that the conversation
-exists. The calls a failure brings (retries; the record, read when a page fails) are
-not estimated. During execution the upstream session counts every call and stops at the same
-budget, so no operation can spend more.
+aliases, mutations; what `@skip` and `@include` leave out is not counted): the calls the operation
+makes when the upstream answers, at most. An id repeated in `nodes` counts once, as it is fetched
+once; other repeats (aliases of one field) count each time. A conversation's record counts only
+where a selected field reads it or, at the root, where no page of its items is selected:
+otherwise the first page shows that the conversation exists. The calls a failure brings
+(retries; the record, read when a page fails) are not estimated. During execution the upstream
+session counts every call and stops at the same budget, so no operation can spend more.
 
 `max_answer_bytes` is not checked here: the executor counts the answer while it builds it, and
 refuses the operation past it (:mod:`gateway.schema.answer_size`, OPERATION_TOO_EXPENSIVE too).
