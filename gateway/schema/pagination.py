@@ -21,10 +21,11 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+from gateway.quoting import quoted
 from gateway.schema.errors import bad_input
 from gateway.schema.ids import decode_cursor
 from gateway.schema.items import upstream_id
-from gateway.upstream.errors import UpstreamInvalidResponse, abridged
+from gateway.upstream.errors import UpstreamBadRequest, UpstreamInvalidResponse, abridged
 
 __all__ = ["DEFAULT_FIRST", "MAX_ITEMS", "UPSTREAM_PAGE", "Fetch", "PageRequest", "Window", "window"]
 
@@ -114,18 +115,38 @@ class _Scan:
 
 
 async def _scan(
-    fetch: Fetch, order: str, start: str | None, stop: str | None, need: int, *, to_stop: bool = False
+    fetch: Fetch,
+    order: str,
+    start: str | None,
+    stop: str | None,
+    need: int,
+    *,
+    to_stop: bool = False,
+    start_argument: str = "after",
 ) -> _Scan:
     """Up to ``need`` items after ``start`` in ``order``, stopping before ``stop``.
 
     With ``to_stop`` the scan goes on until it meets ``stop`` or the end, to learn which comes first.
+    ``start_argument`` is the connection's argument ``start`` came from, which an upstream refusal
+    of it names.
     """
     extra = 1 if stop is not None or need == 0 else 0
     collected: list[Any] = []
     cursor = start
     while True:
         limit = UPSTREAM_PAGE if to_stop else _limit(need, len(collected), stop)
-        items, has_more = await fetch(order, cursor, limit)
+        try:
+            items, has_more = await fetch(order, cursor, limit)
+        except UpstreamBadRequest as error:
+            if cursor is None or cursor != start or error.param != "after":
+                raise
+            # The upstream names its own `after`, which is the client's `before` for a backward page.
+            raise bad_input(
+                f"`{start_argument}` is not a cursor of this conversation's items: the upstream refused its item "
+                f"{quoted(start)} as a place to page from. Use a `cursor`, `startCursor` or `endCursor` of this "
+                "connection.",
+                argument=start_argument,
+            ) from None
         if collected:
             _check_advances(collected, items, cursor)
         for item in items:
@@ -185,7 +206,8 @@ def _beyond(fetch: Fetch, exists: Exists, order: str, edge: Any | None, cursor: 
 async def window(request: PageRequest, fetch: Fetch, exists: Exists) -> Window:
     """The connection's items for ``request``, by the Relay specification's algorithm."""
     order, start, stop, need = request._scan_plan()
-    scan = await _scan(fetch, order, start, stop, need, to_stop=request.scans_to_stop)
+    start_argument = "after" if request.forward else "before"
+    scan = await _scan(fetch, order, start, stop, need, to_stop=request.scans_to_stop, start_argument=start_argument)
     before_dropped = request.scans_to_stop and scan.exhausted
     if before_dropped:
         # `after` is not before `before`: the specification drops `before` (its edge is already

@@ -70,3 +70,25 @@ async def test_page_info_alone_has_its_cursors(seed: Seed, graphql: GraphQLClien
     page_info = alone["conversation"]["items"]["pageInfo"]
     assert page_info["startCursor"] is not None
     assert page_info == with_edges["conversation"]["items"]["pageInfo"]
+
+
+@pytest.mark.parametrize(
+    ("arguments", "argument"), [("first: 2, after: $cursor", "after"), ("last: 2, before: $cursor", "before")]
+)
+async def test_a_cursor_of_another_conversation_is_a_bad_input_naming_the_clients_argument(
+    arguments: str, argument: str, seed: Seed, graphql: GraphQLClient
+) -> None:
+    """A backward page is the upstream's forward page from `before`, so the upstream's refusal names
+    its own `after`: the error names the argument the client gave, and says what to use instead."""
+    mine = await seed(*({"role": "user", "content": f"m{n}"} for n in range(3)))
+    other = await seed(*({"role": "user", "content": f"o{n}"} for n in range(3)))
+    page = _page(await graphql.data(_query(EDGES), {"c": other}))
+    cursor = page["edges"][0]["cursor"]
+    items = f"items({arguments}) {{ nodes {{ __typename }} }}"
+    query = f"query($c: ID!, $cursor: String) {{ conversation(id: $c) {{ {items} }} }}"
+    body = await graphql.execute(query, {"c": mine, "cursor": cursor})
+    (error,) = body["errors"]
+    assert error["extensions"] == {"code": "BAD_USER_INPUT", "argument": argument}
+    assert error["message"].startswith(f"`{argument}` is not a cursor of this conversation's items"), error
+    assert error["message"].endswith("Use a `cursor`, `startCursor` or `endCursor` of this connection.")
+    assert body["data"] == {"conversation": {"items": None}}
