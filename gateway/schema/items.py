@@ -67,10 +67,10 @@ __all__ = [
     "ConversationItem",
     "ConversationItemFields",
     "conversation_id_of",
+    "item_argument_ids",
     "item_ids_of",
     "item_node_id",
     "item_to_graphql",
-    "upstream_item_id",
 ]
 
 
@@ -491,12 +491,31 @@ def upstream_id(item: Any) -> Any:
 def item_ids_of(global_id: str) -> tuple[str, str] | None:
     """``(conversation id, item id)`` if ``global_id`` is an item's global id, else None."""
     parsed = parse_global_id(global_id, _ITEM_TYPE_NAMES)
-    if parsed is None:
-        return None
-    conversation_id, _, item_id = parsed[1].partition(":")
+    return None if parsed is None else _item_node_ids(parsed[1])
+
+
+def _item_node_ids(node_id: str) -> tuple[str, str] | None:
+    conversation_id, _, item_id = node_id.partition(":")
     if not conversation_id or not item_id:
         return None  # not an id this gateway made (it joins two non-empty ids)
     return conversation_id, item_id
+
+
+def item_argument_ids(value: str, argument: str, *, extension: str = "argument") -> tuple[str, str] | None:
+    """:func:`item_ids_of` for an argument that names an item, by its global id or (None) its
+    upstream id: a conversation's global id is refused here, without an upstream call, as no item
+    has it. One parse tells the three apart."""
+    parsed = parse_global_id(value, _NODE_TYPE_NAMES)
+    if parsed is None:
+        return None
+    type_name, node_id = parsed
+    if type_name == "Conversation":
+        raise bad_input(
+            f"`{argument}` is the global id of a conversation, not of an item; "
+            "give the item's `id` or its upstream id.",
+            **{extension: argument},
+        )
+    return _item_node_ids(node_id)
 
 
 def conversation_id_of(value: str, argument: str = "id", *, extension: str = "argument") -> str:
@@ -518,18 +537,6 @@ def conversation_id_of(value: str, argument: str = "id", *, extension: str = "ar
             **{extension: argument},
         )
     return node_id
-
-
-def upstream_item_id(value: str, argument: str, *, extension: str = "argument") -> str:
-    """An item's upstream id given as such: a conversation's global id is refused here, without an
-    upstream call, as no item has it."""
-    if parse_global_id(value, _CONVERSATION) is not None:
-        raise bad_input(
-            f"`{argument}` is the global id of a conversation, not of an item; "
-            "give the item's `id` or its upstream id.",
-            **{extension: argument},
-        )
-    return value
 
 
 def item_to_graphql(model: RestModel | ConversationItemFields, conversation_id: str) -> ConversationItemFields:

@@ -20,7 +20,7 @@ from gateway.schema.conversation import Conversation, prefetch_items
 from gateway.schema.enums import Includable
 from gateway.schema.errors import GatewayError, bad_input
 from gateway.schema.inputs import ConversationItemInput, MetadataEntryInput, check_id, item_bodies, metadata_body
-from gateway.schema.items import ConversationItem, conversation_id_of, item_ids_of, item_to_graphql, upstream_item_id
+from gateway.schema.items import ConversationItem, conversation_id_of, item_argument_ids, item_to_graphql
 from gateway.schema.selection import current_selections, fields_named, include_values, includes_for
 from gateway.upstream import UpstreamBadRequest, UpstreamInvalidResponse, UpstreamTimeout
 from gateway.upstream.budget import over_budget
@@ -90,9 +90,9 @@ def _conversation_id(value: str, path: str) -> str:
 
 def _item_id(value: str, conversation_id: str, path: str) -> str:
     check_id(value, path)
-    ids = item_ids_of(value)
+    ids = item_argument_ids(value, path, extension="path")
     if ids is None:
-        return upstream_item_id(value, path, extension="path")
+        return value
     if ids[0] != conversation_id:
         raise bad_input(f"`{path}` names an item of another conversation.", path=path)
     return ids[1]

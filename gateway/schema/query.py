@@ -19,9 +19,9 @@ from gateway.schema.items import (
     ConversationItem,
     ConversationItemFields,
     conversation_id_of,
+    item_argument_ids,
     item_ids_of,
     item_to_graphql,
-    upstream_item_id,
 )
 from gateway.schema.selection import current_selections, include_values, includes_for
 from gateway.upstream import UpstreamNotFound
@@ -78,9 +78,8 @@ def _item_ids(conversation_argument: str | None, item_argument: str) -> tuple[st
     """(conversation id, item id) from an item's global id, or a conversation id and an item id."""
     if not item_argument.strip():
         raise bad_input("`id` must not be empty.", argument="id")
-    ids = item_ids_of(item_argument)
+    ids = item_argument_ids(item_argument, "id")
     if ids is None:
-        upstream_item_id(item_argument, "id")
         if conversation_argument is None:
             raise bad_input(
                 f"{quoted(item_argument)} is not a global id; an item's upstream id needs its conversation: "
