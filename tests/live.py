@@ -6,6 +6,7 @@ import contextlib
 import gzip
 import json
 import os
+import resource
 import signal
 import socket
 import subprocess
@@ -137,9 +138,16 @@ def wait_until_answering(process: subprocess.Popen[str], url: str) -> None:
 
 @contextlib.contextmanager
 def gateway_process(
-    *arguments: str, env: dict[str, str] | None = None, output: list[str] | None = None
+    *arguments: str,
+    env: dict[str, str] | None = None,
+    output: list[str] | None = None,
+    max_file_bytes: int | None = None,
 ) -> Iterator[str]:
-    """Run ``gateway *arguments`` until the block ends; what it printed goes to ``output``."""
+    """Run ``gateway *arguments`` until the block ends; what it printed goes to ``output``.
+
+    With ``max_file_bytes``, no file the process writes may grow past it (``RLIMIT_FSIZE``, as a
+    full disk or a quota would stop it; a write past it fails with ``EFBIG``, since Python ignores
+    the signal that would kill the process)."""
     port = free_port()
     environment = {**os.environ, **(env or {})}
     if "GATEWAY_PORT" not in (env or {}):
@@ -147,6 +155,8 @@ def gateway_process(
     else:
         port = int(environment["GATEWAY_PORT"])
     process = subprocess.Popen([str(GATEWAY), *arguments], env=environment, stderr=subprocess.PIPE, text=True)
+    if max_file_bytes is not None:  # on the running process: a preexec_fn is unsafe in a threaded one
+        resource.prlimit(process.pid, resource.RLIMIT_FSIZE, (max_file_bytes, max_file_bytes))
     url = f"http://127.0.0.1:{port}"
     try:
         wait_until_answering(process, url)

@@ -8,13 +8,14 @@ status; nothing a client sends produces a 500.
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Awaitable, Callable, Collection
 from typing import Any
 
 import orjson
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route
 
@@ -28,6 +29,8 @@ from gateway.quoting import quoted, shortened
 from gateway.rest import INCLUDABLE, MAX_URL_BYTES
 
 __all__ = ["DEFAULT_MAX_BODY_BYTES", "JSONResponse", "bearer_key", "create_embedded_api", "read_body", "tenant_of"]
+
+logger = logging.getLogger("gateway.api")
 
 DEFAULT_MAX_BODY_BYTES = 20 * 1024 * 1024
 _METADATA_PAIRS, _METADATA_KEY, _METADATA_VALUE = 16, 64, 512
@@ -383,8 +386,30 @@ def _guarded(handler: Handler) -> Handler:
             return await handler(request)
         except StoreError as error:
             raise from_store_error(error) from None
+        except (ApiError, HTTPException, ClientDisconnect):
+            raise
+        except Exception as error:  # logged whole, answered as OpenAI answers it
+            return _failed(request, error)
 
     return endpoint
+
+
+def _failed(request: Request, error: Exception) -> Response:
+    """A request the API could not carry out (the disk full, the file unreadable): logged with its
+    traceback, and answered 500 in OpenAI's shape, the connection kept.
+
+    Left to Starlette, the error reached the server after its 500 was sent: uvicorn logged it,
+    then closed the connection, so that a client's next request on it (sent as the 500 came) was
+    reset; and under the gateway, which calls this API in-process, it was logged nowhere.
+    """
+    logger.error(
+        "The built-in API could not carry out %s %s: %s",
+        request.method,
+        shortened(request.url.path, 300),
+        shortened(f"{type(error).__name__}: {error}", 300),
+        exc_info=error,
+    )
+    return _unexpected_response()
 
 
 async def _api_error(request: Request, exc: Exception) -> Response:
@@ -407,9 +432,13 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
 
 
-async def _unexpected(request: Request, exc: Exception) -> Response:
+def _unexpected_response() -> Response:
     body = ApiError(500, "The server had an error while processing your request.", type="server_error").body()
     return JSONResponse(body, status_code=500)
+
+
+async def _unexpected(request: Request, exc: Exception) -> Response:
+    return _unexpected_response()
 
 
 def create_embedded_api(

@@ -392,13 +392,20 @@ class ConversationStore:
 
 
 def _in_transaction(connection: sqlite3.Connection, work: Callable[[sqlite3.Connection], T]) -> T:
+    """``work`` in one transaction, committed; rolled back when ``work`` or the commit fails.
+
+    A failed COMMIT may leave the transaction open (SQLite rolls it back by itself for some errors,
+    a full disk or an I/O error among them, and not for others): left open, every later write of
+    the process would fail at its BEGIN.
+    """
     connection.execute("BEGIN IMMEDIATE")
     try:
         result = work(connection)
+        connection.execute("COMMIT")
     except BaseException:
-        connection.execute("ROLLBACK")
+        if connection.in_transaction:
+            connection.execute("ROLLBACK")
         raise
-    connection.execute("COMMIT")
     return result
 
 

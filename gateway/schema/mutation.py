@@ -22,7 +22,7 @@ from gateway.schema.errors import GatewayError, bad_input
 from gateway.schema.inputs import ConversationItemInput, MetadataEntryInput, check_id, item_bodies, metadata_body
 from gateway.schema.items import ConversationItem, conversation_id_of, item_argument_ids, item_to_graphql
 from gateway.schema.selection import current_selections, fields_named, include_values, includes_for
-from gateway.upstream import UpstreamBadRequest, UpstreamInvalidResponse, UpstreamTimeout
+from gateway.upstream import UpstreamBadRequest, UpstreamInvalidResponse, UpstreamServerError, UpstreamTimeout
 from gateway.upstream.budget import over_budget
 from gateway.upstream.errors import AnswerBudgetExhausted, OperationDeadline, UpstreamConnectionLost
 
@@ -71,6 +71,13 @@ async def _write(call: Awaitable[T]) -> T:
             f"{over_budget(exhausted.budget)}: the write's answer was not read, and the write may or may not "
             "have been applied. Read the conversation before trying again.",
             "OPERATION_TOO_EXPENSIVE",
+        ) from None
+    except UpstreamServerError as error:
+        # OpenAI's 500 asks to try again; a proxy's 502 or 504 may come after the upstream wrote.
+        raise GatewayError(
+            f"The upstream failed (HTTP {error.status}) during the write: it may or may not have been applied. "
+            "Read the conversation before trying again.",
+            "UPSTREAM_UNAVAILABLE",
         ) from None
     except UpstreamConnectionLost:
         raise GatewayError(
