@@ -19,6 +19,7 @@ from pydantic import ValidationError
 from strawberry.printer import print_schema
 
 from gateway.app import create_api_app, create_app, long_lived, schema_for
+from gateway.embedded.store import ConversationStore, DatabaseUnusable
 from gateway.persisted import load_persisted_documents
 from gateway.protocol import protocol_for
 from gateway.quoting import shortened
@@ -199,6 +200,38 @@ def _settings_error(error: ValidationError, arguments: argparse.Namespace) -> st
     return "".join(lines)
 
 
+def _checked_settings(parser: argparse.ArgumentParser, arguments: argparse.Namespace) -> Settings:
+    """The settings, and the built-in API's file when a server will use it; on a mistake, one line
+    for each and exit status 2."""
+    try:
+        settings = _settings(arguments)
+    except ValidationError as error:
+        parser.exit(2, _settings_error(error, arguments))
+    if arguments.command == "serve-api" or (arguments.command == "serve" and settings.upstream_url is None):
+        _check_database(parser, arguments, settings.database)
+    return settings
+
+
+def _check_database(parser: argparse.ArgumentParser, arguments: argparse.Namespace, path: Path) -> None:
+    """Makes and migrates the built-in API's SQLite file, or exits with status 2 and one line
+    saying why it cannot serve, named as the user gave it.
+
+    Checked before the server starts, as the settings are: otherwise each server process found it
+    as it started (in its lifespan), and said so in a traceback of thirty lines, exit status 3,
+    after the banner had given the GraphiQL URL. The server opens the file again (a few ms)."""
+    store = ConversationStore(path)
+
+    async def open_and_close() -> None:
+        await store.open()
+        await store.close()
+
+    try:
+        asyncio.run(open_and_close())
+    except DatabaseUnusable as error:
+        source = "--database" if arguments.database is not None else "GATEWAY_DATABASE"
+        parser.exit(2, f"gateway: {source}: {error}\n")
+
+
 def raise_open_files_limit() -> tuple[int, int]:
     """Raises the process's soft limit on open files to its hard limit, as Go's runtime and the JVM
     do; returns the soft limit before and after.
@@ -224,10 +257,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             Path(arguments.output).write_text(schema_sdl())
         return 0
-    try:
-        settings = _settings(arguments)
-    except ValidationError as error:
-        parser.exit(2, _settings_error(error, arguments))
+    settings = _checked_settings(parser, arguments)
     if arguments.command == "check-documents":
         return check_documents([Path(manifest) for manifest in arguments.manifests], settings)
     log_to_stderr()

@@ -12,6 +12,7 @@ import resource
 import select
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -27,6 +28,7 @@ from starlette.applications import Starlette
 
 import gateway
 from gateway.app import YOUNG_COLLECTION_THRESHOLD, api_from_environment, app_from_environment
+from gateway.embedded.store import SCHEMA_VERSION
 from gateway.protocol import MAX_HEAD_BYTES, MAX_PIPELINED_REQUESTS, MAX_URL_BYTES, REFUSAL_LINES_PER_SECOND
 from tests.live import GATEWAY, free_port, gateway_process, imported_by_create_app, wait_until_answering
 from tests.openapi import RecordedResponse, validate_response
@@ -227,6 +229,54 @@ def test_a_bad_setting_is_named_without_a_traceback(arguments: list[str], variab
     assert finished.stderr.startswith(said)
     assert "Traceback" not in finished.stderr
     assert finished.stdout == ""
+
+
+@pytest.mark.parametrize("command", ["serve", "serve-api"])
+@pytest.mark.parametrize("case", ["not sqlite", "a folder", "under a file", "newer release"])
+def test_a_database_file_that_cannot_serve_is_named_without_a_traceback(
+    command: str, case: str, tmp_path: Path
+) -> None:
+    """Checked before the server starts, as a setting is: it was found in each server process's
+    start-up, and said in a traceback of thirty lines with exit status 3, after the GraphiQL URL."""
+    path = tmp_path / "conversations.sqlite3"
+    if case == "not sqlite":
+        path.write_text("a list of conversations, but not SQLite's\n" * 20)
+        said = f"cannot use {path} as a SQLite database: file is not a database"
+    elif case == "a folder":
+        path.mkdir()
+        said = f"cannot use {path}: it is a folder; name a file in it"
+    elif case == "under a file":
+        path.write_text("")
+        path = path / "conversations.sqlite3"
+        said = f"cannot use {path}: its folder {path.parent} cannot be made (File exists)"
+    else:
+        with contextlib.closing(sqlite3.connect(path)) as connection:
+            connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+        said = (
+            f"cannot use {path}: a newer release wrote it (schema version {SCHEMA_VERSION + 1}; this one knows up "
+            f"to {SCHEMA_VERSION}). Run that release or a later one."
+        )
+    finished = subprocess.run(
+        [str(GATEWAY), command, "--port", str(free_port())],
+        check=False,
+        env={**os.environ, "GATEWAY_DATABASE": str(path)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert (finished.returncode, finished.stderr, finished.stdout) == (2, f"gateway: GATEWAY_DATABASE: {said}\n", "")
+
+
+def test_a_database_given_by_flag_is_named_by_its_flag(tmp_path: Path) -> None:
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    finished = subprocess.run(
+        [str(GATEWAY), "serve", "--database", str(folder)], check=False, capture_output=True, text=True, timeout=60
+    )
+    assert (finished.returncode, finished.stderr) == (
+        2,
+        f"gateway: --database: cannot use {folder}: it is a folder; name a file in it\n",
+    )
 
 
 def test_serve_raises_its_soft_limit_on_open_files_to_the_hard_limit(tmp_path: Path) -> None:

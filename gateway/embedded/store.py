@@ -37,6 +37,7 @@ __all__ = [
     "ConversationNotFound",
     "ConversationRecord",
     "ConversationStore",
+    "DatabaseUnusable",
     "DuplicateItemId",
     "ItemNotFound",
     "ItemsPage",
@@ -80,6 +81,11 @@ _MIGRATIONS: tuple[str, ...] = (
     """,
 )
 SCHEMA_VERSION = len(_MIGRATIONS)
+
+
+class DatabaseUnusable(Exception):
+    """The file cannot serve as the store (not SQLite, not writable, from a newer release, its
+    folder cannot be made): the message says which file and why, for one line at start-up."""
 
 
 class StoreError(Exception):
@@ -167,8 +173,11 @@ def _migrate(connection: sqlite3.Connection, path: Path) -> None:
     connection.execute("PRAGMA synchronous = NORMAL")
     version: int = connection.execute("PRAGMA user_version").fetchone()[0]
     if version > SCHEMA_VERSION:
-        msg = f"{path} has schema version {version}; this release knows up to {SCHEMA_VERSION}. Upgrade it."
-        raise RuntimeError(msg)
+        msg = (
+            f"cannot use {path}: a newer release wrote it (schema version {version}; this one knows up to "
+            f"{SCHEMA_VERSION}). Run that release or a later one."
+        )
+        raise DatabaseUnusable(msg)
     for number in range(version, SCHEMA_VERSION):
         connection.execute("BEGIN IMMEDIATE")
         _run_script(connection, _MIGRATIONS[number])
@@ -229,13 +238,25 @@ class ConversationStore:
         self._readers: _Workers | None = None
 
     async def open(self) -> None:
-        """Create the file and its folder when missing, migrate it, and start the threads."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        """Create the file and its folder when missing, migrate it, and start the threads.
+
+        Raises :class:`DatabaseUnusable` when the file cannot serve."""
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            msg = f"cannot use {self.path}: its folder {self.path.parent} cannot be made ({error.strerror or error})"
+            raise DatabaseUnusable(msg) from error
+        if self.path.is_dir():
+            msg = f"cannot use {self.path}: it is a folder; name a file in it"
+            raise DatabaseUnusable(msg)
         writer = _Workers(self.path, 1, "sqlite-writer")
         try:
             await writer.run(lambda connection: _migrate(connection, self.path))
-        except BaseException:
+        except BaseException as error:
             await asyncio.to_thread(writer.close)
+            if isinstance(error, sqlite3.Error):
+                msg = f"cannot use {self.path} as a SQLite database: {error}"
+                raise DatabaseUnusable(msg) from error
             raise
         self._writer = writer
         self._readers = _Workers(self.path, self._readers_count, "sqlite-reader")

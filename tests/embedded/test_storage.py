@@ -13,7 +13,7 @@ import pytest
 
 from gateway.app import create_app
 from gateway.embedded import store as store_module
-from gateway.embedded.store import SCHEMA_VERSION, ConversationStore
+from gateway.embedded.store import SCHEMA_VERSION, ConversationStore, DatabaseUnusable
 from tests.conftest import SettingsFactory
 from tests.live import Recorder, serve
 
@@ -47,7 +47,7 @@ async def test_a_file_from_a_newer_release_is_refused_clearly(tmp_path: Path) ->
     with sqlite3.connect(path) as connection:
         connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
     store = ConversationStore(path)
-    with pytest.raises(RuntimeError, match="schema version"):
+    with pytest.raises(DatabaseUnusable, match=f"a newer release wrote it \\(schema version {SCHEMA_VERSION + 1}; "):
         await store.open()
     await store.close()
 
