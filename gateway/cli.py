@@ -5,9 +5,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import errno
 import logging
 import os
 import resource
+import socket
 import sys
 import tempfile
 import time
@@ -207,9 +209,41 @@ def _checked_settings(parser: argparse.ArgumentParser, arguments: argparse.Names
         settings = _settings(arguments)
     except ValidationError as error:
         parser.exit(2, _settings_error(error, arguments))
+    if arguments.command in ("serve", "serve-api"):
+        _check_address(parser, arguments, settings.host, settings.port)
     if arguments.command == "serve-api" or (arguments.command == "serve" and settings.upstream_url is None):
         _check_database(parser, arguments, settings.database)
     return settings
+
+
+def _source(arguments: argparse.Namespace, name: str) -> str:
+    """How the user gave the setting ``name``: its flag, or its variable (or its default)."""
+    return f"--{name.replace('_', '-')}" if getattr(arguments, name, None) is not None else f"GATEWAY_{name.upper()}"
+
+
+def _check_address(parser: argparse.ArgumentParser, arguments: argparse.Namespace, host: str, port: int) -> None:
+    """Binds every address ``host`` and ``port`` name, as the server will, and lets them go; or
+    exits with status 2 and one line saying why the server could not listen there.
+
+    uvicorn found it as it started, after the banner had given the GraphiQL URL: a second `make
+    serve` printed the first one's address, and the browser opened the other server."""
+    try:
+        addresses = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror as error:
+        parser.exit(2, f"gateway: {_source(arguments, 'host')}: cannot listen on {host!r}: {error.strerror}\n")
+    for family, kind, protocol, _, address in addresses:
+        with socket.socket(family, kind, protocol) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server sets it
+            if family == socket.AF_INET6:
+                probe.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)  # as asyncio sets it
+            try:
+                probe.bind(address)
+            except OSError as error:
+                if error.errno == errno.EADDRINUSE:
+                    said = f"port {port} of {address[0]} is in use (another server?): choose another port"
+                    parser.exit(2, f"gateway: {_source(arguments, 'port')}: {said}\n")
+                where = f"{_source(arguments, 'host')}" if error.errno == errno.EADDRNOTAVAIL else "--host/--port"
+                parser.exit(2, f"gateway: {where}: cannot listen on {address[0]} port {port}: {error.strerror}\n")
 
 
 def _check_database(parser: argparse.ArgumentParser, arguments: argparse.Namespace, path: Path) -> None:
@@ -228,8 +262,7 @@ def _check_database(parser: argparse.ArgumentParser, arguments: argparse.Namespa
     try:
         asyncio.run(open_and_close())
     except DatabaseUnusable as error:
-        source = "--database" if arguments.database is not None else "GATEWAY_DATABASE"
-        parser.exit(2, f"gateway: {source}: {error}\n")
+        parser.exit(2, f"gateway: {_source(arguments, 'database')}: {error}\n")
 
 
 def raise_open_files_limit() -> tuple[int, int]:

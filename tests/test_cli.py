@@ -279,6 +279,41 @@ def test_a_database_given_by_flag_is_named_by_its_flag(tmp_path: Path) -> None:
     )
 
 
+@pytest.mark.parametrize("command", ["serve", "serve-api"])
+def test_a_port_in_use_is_named_before_the_banner(command: str, tmp_path: Path) -> None:
+    """A second `make serve` printed the GraphiQL URL of the first server, then uvicorn's error in
+    the middle of its start-up lines, exit status 3: a browser opened at that URL met the other
+    server. No database is made either."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        finished = subprocess.run(
+            [str(GATEWAY), command, "--port", str(port), "--database", str(tmp_path / "db.sqlite3")],
+            check=False,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    said = f"gateway: --port: port {port} of 127.0.0.1 is in use (another server?): choose another port\n"
+    assert (finished.returncode, finished.stderr, finished.stdout) == (2, said, "")
+    assert not (tmp_path / "db.sqlite3").exists()
+
+
+def test_a_host_that_is_not_this_machines_is_named_before_the_banner(tmp_path: Path) -> None:
+    finished = subprocess.run(
+        [str(GATEWAY), "serve", "--port", str(free_port())],
+        check=False,
+        env={**os.environ, "GATEWAY_HOST": "192.0.2.1", "GATEWAY_DATABASE": str(tmp_path / "db.sqlite3")},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert finished.returncode == 2
+    assert finished.stderr.startswith("gateway: GATEWAY_HOST: cannot listen on 192.0.2.1 port ")
+    assert finished.stderr.count("\n") == 1
+
+
 def test_serve_raises_its_soft_limit_on_open_files_to_the_hard_limit(tmp_path: Path) -> None:
     """Each connection holds a descriptor: under systemd's default soft limit (1,024), 1,000 idle
     connections had every other client's connection dropped. Checked here with a soft limit of 256."""
