@@ -20,6 +20,7 @@ several times in a row, for a while, so that requests fail fast instead of pilin
 from __future__ import annotations
 
 import asyncio
+import logging
 import random
 import time
 from collections.abc import Callable, Collection, Mapping, Sequence
@@ -31,7 +32,7 @@ import httpx
 from pydantic import TypeAdapter, ValidationError
 
 from gateway.jsoncodec import ANSWER_NESTING, dumps
-from gateway.quoting import quoted
+from gateway.quoting import quoted, shortened
 from gateway.rest import MAX_URL_BYTES, Conversation, ConversationDeleted, ConversationItem, ConversationItemList
 from gateway.upstream.budget import ANSWER_BYTES, COUNTED, AnswerBytes, byte_size, count_answer
 from gateway.upstream.errors import (
@@ -46,6 +47,7 @@ from gateway.upstream.errors import (
     UpstreamNotFound,
     UpstreamRateLimited,
     UpstreamServerError,
+    UpstreamStatusError,
     UpstreamTimeout,
     UpstreamUnavailable,
     UpstreamUnexpectedStatus,
@@ -63,6 +65,11 @@ T = TypeVar("T")
 P = TypeVar("P")
 
 USER_AGENT = "conversations-graphql-gateway"
+
+logger = logging.getLogger("gateway.upstream")
+
+FAILURE_LINE_SECONDS = 1.0
+"""The least time between two lines telling of failed upstream calls."""
 
 _CONVERSATION: TypeAdapter[Conversation] = TypeAdapter(Conversation)
 _DELETED: TypeAdapter[ConversationDeleted] = TypeAdapter(ConversationDeleted)
@@ -97,24 +104,38 @@ class CircuitBreaker:
     not a client's bad request or key, nor an answer too long to read (what was asked for is
     large). After the pause, calls go through again; the next failure opens it at once, as the
     count is still at the threshold.
+
+    It also tells the operator, on the `gateway.upstream` logger: each failure that counts, at most
+    a line a second (the count since the last line, and the latest one's call and cause, as the
+    transport or the upstream said it), and each opening. A client's error names no host and no
+    cause beyond its kind; without these lines an upstream that failed left nothing but
+    `UPSTREAM_UNAVAILABLE` in the operations' log.
     """
 
-    def __init__(self, failures: int = 5, seconds: float = 5.0) -> None:
+    def __init__(self, failures: int = 5, seconds: float = 5.0, clock: Callable[[], float] = time.monotonic) -> None:
         self.failures = failures
         self.seconds = seconds
+        self._clock = clock
         self._in_a_row = 0
         self._open_until = 0.0
+        self._unlogged = 0
+        """Failures since the last line that told of one."""
+        self._latest = ""
+        """The latest failure, as a client may read it (no host, no key)."""
+        self._logged_at = -FAILURE_LINE_SECONDS
 
     def check(self) -> None:
-        wait = self._open_until - time.monotonic()
+        wait = self._open_until - self._clock()
         if wait > 0:
             message = (
                 f"The upstream failed {self._in_a_row} times in a row; the gateway stops calling it for "
-                f"{wait:.1f} more seconds."
+                f"{wait:.1f} more seconds. The latest failure: {self._latest}"
             )
             raise CircuitOpen(message)
 
-    def record(self, error: UpstreamError | None) -> None:
+    def record(self, error: UpstreamError | None, cause: str | None = None) -> None:
+        """A call's outcome: None for an answer, else its error, and ``cause``, which says the
+        call and what went wrong in full, for the log."""
         if error is None:
             self._in_a_row = 0
             return
@@ -128,8 +149,40 @@ class CircuitBreaker:
         )
         if counts and not isinstance(error, OperationDeadline | CircuitOpen):
             self._in_a_row += 1
-            if self._in_a_row >= self.failures:
-                self._open_until = time.monotonic() + self.seconds
+            self._unlogged += 1
+            self._latest = f"HTTP {error.status}." if isinstance(error, UpstreamStatusError) else str(error)
+            now = self._clock()
+            said = cause or str(error)
+            if now - self._logged_at >= FAILURE_LINE_SECONDS:
+                logger.warning(
+                    "upstream calls failed: %d since the last such line; the latest, %s", self._unlogged, said
+                )
+                self._unlogged, self._logged_at = 0, now
+            if self._in_a_row >= self.failures and self.seconds > 0:  # 0 s: the breaker never opens
+                self._open_until = now + self.seconds
+                logger.warning(
+                    "the upstream failed %d times in a row: the gateway stops calling it for %g s "
+                    "(GATEWAY_CIRCUIT_BREAKER_SECONDS) and answers UPSTREAM_UNAVAILABLE meanwhile; the latest, %s",
+                    self._in_a_row,
+                    self.seconds,
+                    said,
+                )
+
+
+def _transport_cause(error: httpx.TransportError) -> str:
+    """What the transport said of a failed call, host and all (for the log, not the client)."""
+    said = f"{type(error).__name__}: {error}".removesuffix(": ")
+    return shortened(said, 600)
+
+
+def _status_cause(response: httpx.Response, error: UpstreamStatusError) -> str:
+    """An error answer as the log tells it: its status, the upstream's message, and its request id
+    (OpenAI's `x-request-id`, which its support asks for)."""
+    request_id = response.headers.get("x-request-id")
+    said = f"HTTP {response.status_code}: {error.message}"
+    if request_id:
+        said += f" (x-request-id {shortened(request_id)})"
+    return shortened(said, 600)
 
 
 def _segment(identifier: str) -> str:
@@ -469,7 +522,7 @@ class UpstreamSession:
             raise OperationDeadline("The operation ran out of time while this call was under way.", sent=True) from None
         except httpx.TransportError as transport_error:
             error = error_for_transport(transport_error)
-            breaker.record(error)
+            breaker.record(error, f"{method} {path}: {_transport_cause(transport_error)}")
             raise error from None
         except UpstreamAnswerTooLarge as too_large:
             # Not held against the upstream: it answered, and the answer is long because of what was asked.
@@ -478,11 +531,11 @@ class UpstreamSession:
             # A body its Content-Encoding does not decode ("gzip" that is not): garbled, as an
             # answer that is not JSON is, and not sent again.
             error = UpstreamInvalidResponse(f"The upstream's answer could not be decoded ({decoding_error}).")
-            breaker.record(error)
+            breaker.record(error, f"{method} {path}: {error}")
             raise error from None
         if not response.is_success:
             failure = error_for_status(response)
-            breaker.record(failure)
+            breaker.record(failure, f"{method} {path}: {_status_cause(response, failure)}")
             raise failure
         breaker.record(None)
         return response

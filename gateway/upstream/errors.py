@@ -28,6 +28,8 @@ cannot read.
 
 from __future__ import annotations
 
+import socket
+import ssl
 from typing import Any
 
 import httpx
@@ -252,4 +254,26 @@ def error_for_transport(error: httpx.TransportError) -> UpstreamError:
         return UpstreamConnectionLost("The upstream closed the connection in the middle of its answer.")
     if isinstance(error, httpx.NetworkError) and not isinstance(error, httpx.ConnectError):
         return UpstreamConnectionLost("The connection to the upstream was lost during the call.")
-    return UpstreamUnavailable("The upstream could not be reached.")
+    why = _why_unreachable(error)
+    return UpstreamUnavailable(
+        f"The upstream could not be reached: {why}." if why else "The upstream could not be reached."
+    )
+
+
+def _why_unreachable(error: BaseException) -> str | None:
+    """What kept the connection from being made, in words that name no host: the standard
+    library's exception at the end of the chain (the transport's, then aiohttp's or httpcore's)."""
+    seen: BaseException | None = error
+    for _ in range(10):  # a chain is a few links long; a cycle would be a bug, not a reason to hang
+        if seen is None:
+            break
+        if isinstance(seen, ssl.SSLCertVerificationError):
+            return "its TLS certificate was not accepted (SSL_CERT_FILE and SSL_CERT_DIR name the certificates trusted)"
+        if isinstance(seen, ssl.SSLError):
+            return "the TLS handshake failed (does the upstream URL's scheme, http or https, match the server?)"
+        if isinstance(seen, socket.gaierror):
+            return "its host name did not resolve"
+        if isinstance(seen, ConnectionRefusedError):
+            return "the connection was refused"
+        seen = seen.__cause__ or seen.__context__
+    return None

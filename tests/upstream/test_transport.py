@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import gzip
 import json
+import logging
 import socket
 import ssl
 import struct
@@ -177,7 +178,11 @@ WRITE = """mutation($id: ID!) { addConversationItems(input: {conversationId: $id
 
 # case: (code, message for a read, message for a write)
 EXPECTED: dict[str, tuple[str, str, str]] = {
-    "nothing listens": ("UPSTREAM_UNAVAILABLE", "could not be reached", "could not be reached"),
+    "nothing listens": (
+        "UPSTREAM_UNAVAILABLE",
+        "could not be reached: the connection was refused",
+        "could not be reached: the connection was refused",
+    ),
     "closes without answering": ("UPSTREAM_UNAVAILABLE", "closed the connection", "may or may not have been applied"),
     "resets the connection": ("UPSTREAM_UNAVAILABLE", "was lost during the call", "may or may not have been applied"),
     "sends half the body": ("UPSTREAM_UNAVAILABLE", "closed the connection", "may or may not have been applied"),
@@ -201,6 +206,100 @@ async def test_each_failure_reaches_the_client_with_its_code(case: str, gateway:
         # The read was tried twice (every one of these may pass on a second try, and a read is safe
         # to repeat); the write once.
         assert [request.method for request in upstream.requests] == ["GET", "GET", "POST"]
+
+
+@contextlib.asynccontextmanager
+async def _tls_server(authority: trustme.CA) -> AsyncIterator[int]:
+    """A loopback TLS server with a certificate of ``authority`` for 127.0.0.1, answering `{}`."""
+    served = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    authority.issue_cert("127.0.0.1").configure_cert(served)
+
+    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            await reader.readuntil(b"\r\n\r\n")
+            writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}")
+            await writer.drain()
+        except (ConnectionError, ssl.SSLError, asyncio.IncompleteReadError):
+            pass  # the untrusting client hangs up during the handshake
+        finally:
+            writer.close()
+
+    server = await asyncio.start_server(answer, "127.0.0.1", 0, ssl=served)
+    async with server:
+        yield server.sockets[0].getsockname()[1]
+
+
+def _upstream_lines(caplog: pytest.LogCaptureFixture) -> list[str]:
+    """The `gateway.upstream` lines logged, each once (the handler added to the logger and the
+    root's may both have taken a record)."""
+    records = {id(record): record for record in caplog.records if record.name == "gateway.upstream"}
+    return [record.getMessage() for record in records.values()]
+
+
+async def test_why_the_upstream_could_not_be_reached_is_said_without_its_host(
+    gateway: Gateway, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A certificate the gateway does not trust, or http spoken where https is expected, said only
+    "could not be reached", and nothing in the log said more: the operator had no cause to go on."""
+
+    async def plain_http(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.read(1)  # the TLS handshake's first bytes, which an HTTP server refuses
+        writer.write(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+        await writer.drain()
+
+    async with _tls_server(trustme.CA()) as tls_port, _serving(plain_http) as plain_port:
+        cases = {
+            f"https://127.0.0.1:{tls_port}/v1": "its TLS certificate was not accepted",
+            f"https://127.0.0.1:{plain_port}/v1": "the TLS handshake failed",
+        }
+        for url, why in cases.items():
+            graphql, _ = await gateway(upstream_url=url, upstream_attempts=1)
+            logger = logging.getLogger("gateway.upstream")
+            logger.addHandler(caplog.handler)  # `gateway` may not propagate, once a test ran `gateway serve`'s set-up
+            try:
+                body = await graphql.execute(READ, {"id": "conv_1"})
+            finally:
+                logger.removeHandler(caplog.handler)
+            (error,) = body["errors"]
+            assert error["extensions"]["code"] == "UPSTREAM_UNAVAILABLE"
+            assert error["message"].startswith(f"The upstream could not be reached: {why}"), error
+            assert "127.0.0.1" not in error["message"]
+            # The operator's line has the call and the transport's own words, host and all.
+            lines = _upstream_lines(caplog)
+            assert lines[-1].startswith("upstream calls failed: 1 since the last such line; the latest, ")
+            assert "GET /conversations/conv_1: ConnectError: " in lines[-1]
+            assert f"127.0.0.1:{url.split(':')[2].split('/')[0]}" in lines[-1]
+
+
+async def test_failed_calls_are_logged_once_a_second_and_the_breaker_opening_with_its_cause(
+    gateway: Gateway, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with _answering(b"HTTP/1.1 503 Service Unavailable\r\nx-request-id: req_123\r\n", b"{}") as failing:
+        graphql, _ = await gateway(
+            upstream_url=f"http://127.0.0.1:{failing.port}/v1", upstream_attempts=1, circuit_breaker_failures=3
+        )
+        logger = logging.getLogger("gateway.upstream")
+        logger.addHandler(caplog.handler)
+        try:
+            answers = [await graphql.execute(READ, {"id": f"conv_{number}"}) for number in range(4)]
+        finally:
+            logger.removeHandler(caplog.handler)
+    assert len(failing.heads) == 3  # the fourth was not sent: the breaker was open
+    assert [answer["errors"][0]["message"] for answer in answers[:3]] == ["The upstream failed (HTTP 503)."] * 3
+    assert answers[3]["errors"][0]["message"].startswith("The upstream failed 3 times in a row; the gateway stops")
+    assert answers[3]["errors"][0]["message"].endswith("The latest failure: HTTP 503.")
+    lines = _upstream_lines(caplog)
+    # A line for the first failure (the next ones, within its second, are counted for the next
+    # line: tests/upstream/test_client_failures.py), and the breaker's opening at the third.
+    assert lines[0] == (
+        "upstream calls failed: 1 since the last such line; the latest, GET /conversations/conv_0: "
+        "HTTP 503: The upstream answered 503. (x-request-id req_123)"
+    )
+    assert lines[-1] == (
+        "the upstream failed 3 times in a row: the gateway stops calling it for 5 s "
+        "(GATEWAY_CIRCUIT_BREAKER_SECONDS) and answers UPSTREAM_UNAVAILABLE meanwhile; the latest, "
+        "GET /conversations/conv_2: HTTP 503: The upstream answered 503. (x-request-id req_123)"
+    )
 
 
 async def test_an_idle_connection_is_not_reused_past_the_keepalive() -> None:
