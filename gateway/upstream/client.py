@@ -68,8 +68,28 @@ USER_AGENT = "conversations-graphql-gateway"
 
 logger = logging.getLogger("gateway.upstream")
 
-FAILURE_LINE_SECONDS = 1.0
-"""The least time between two lines telling of failed upstream calls."""
+LINE_SECONDS = 1.0
+"""The least time between two lines of one kind on `gateway.upstream` (:class:`Tally`)."""
+
+
+class Tally:
+    """Tells the operator of events of one kind on `gateway.upstream`, at most a line in
+    :data:`LINE_SECONDS`: how many since the last line, and the latest (any number of them may come
+    in a second: a client's requests, each failing)."""
+
+    def __init__(self, what: str, clock: Callable[[], float] = time.monotonic) -> None:
+        self.what = what
+        self._clock = clock
+        self._untold = 0
+        self._told_at = -LINE_SECONDS
+
+    def tell(self, latest: str) -> None:
+        self._untold += 1
+        now = self._clock()
+        if now - self._told_at >= LINE_SECONDS:
+            logger.warning("%s: %d since the last such line; the latest, %s", self.what, self._untold, latest)
+            self._untold, self._told_at = 0, now
+
 
 _CONVERSATION: TypeAdapter[Conversation] = TypeAdapter(Conversation)
 _DELETED: TypeAdapter[ConversationDeleted] = TypeAdapter(ConversationDeleted)
@@ -118,11 +138,9 @@ class CircuitBreaker:
         self._clock = clock
         self._in_a_row = 0
         self._open_until = 0.0
-        self._unlogged = 0
-        """Failures since the last line that told of one."""
+        self._failed = Tally("upstream calls failed", clock)
         self._latest = ""
         """The latest failure, as a client may read it (no host, no key)."""
-        self._logged_at = -FAILURE_LINE_SECONDS
 
     def check(self) -> None:
         wait = self._open_until - self._clock()
@@ -149,17 +167,11 @@ class CircuitBreaker:
         )
         if counts and not isinstance(error, OperationDeadline | CircuitOpen):
             self._in_a_row += 1
-            self._unlogged += 1
             self._latest = f"HTTP {error.status}." if isinstance(error, UpstreamStatusError) else str(error)
-            now = self._clock()
             said = cause or str(error)
-            if now - self._logged_at >= FAILURE_LINE_SECONDS:
-                logger.warning(
-                    "upstream calls failed: %d since the last such line; the latest, %s", self._unlogged, said
-                )
-                self._unlogged, self._logged_at = 0, now
+            self._failed.tell(said)
             if self._in_a_row >= self.failures and self.seconds > 0:  # 0 s: the breaker never opens
-                self._open_until = now + self.seconds
+                self._open_until = self._clock() + self.seconds
                 logger.warning(
                     "the upstream failed %d times in a row: the gateway stops calling it for %g s "
                     "(GATEWAY_CIRCUIT_BREAKER_SECONDS) and answers UPSTREAM_UNAVAILABLE meanwhile; the latest, %s",
@@ -215,12 +227,18 @@ def _items_request(
     return f"/conversations/{_segment(conversation_id)}/items", params
 
 
-def _validated(adapter: TypeAdapter[T], response: httpx.Response, method: str, path: str) -> T:
+def _validated(adapter: TypeAdapter[T], response: httpx.Response, method: str, path: str, unreadable: Tally) -> T:
+    """The answer read by ``adapter``; an answer it refuses is told to ``unreadable`` (the call,
+    and where and why pydantic refused it, not the value) and raised as the client reads it."""
     try:
         # An object of a known type holding a value its model does not know is read whole as
         # unknown, not lost with its answer: gateway/upstream/reading.py.
         return adapter.validate_json(response.content, context=READING)
     except ValidationError as error:
+        problems = error.errors(include_url=False, include_input=False)
+        where = ".".join(str(step) for step in problems[0]["loc"]) or "the answer"
+        more = f" (and {len(problems) - 1:,} more)" if len(problems) > 1 else ""
+        unreadable.tell(shortened(f"{method} {path}: {where}: {problems[0]['msg']}{more}", 600))
         answer = f"The upstream's answer to {method} {path.split('/')[1]}"  # "... GET conversations"
         if _nested_too_deep(error):
             # Complete and perhaps valid JSON: saying it is not what the API defines would mislead.
@@ -295,6 +313,9 @@ class UpstreamClient:
         self.operation_timeout = operation_timeout
         self.retry_budget = retry_budget
         self.breaker = breaker or CircuitBreaker()
+        self.unreadable = Tally("upstream answers the gateway could not read (not what the API defines)")
+        """Told of each answer the REST models refuse (gateway/upstream/reading.py shows most
+        values the schema has no name for as unknown; these are the rest)."""
         self.max_answer_bytes = max_answer_bytes
         """The longest answer the client reads, decompressed; None for no bound. The network
         transport stops reading at it; :meth:`send` checks what any other transport hands over."""
@@ -448,7 +469,7 @@ class UpstreamSession:
         path, params = _items_request(conversation_id, after, limit, order, include)
         response = await self._send("GET", path, params=params, json=None)
         made = read(response.content)
-        return made if made is not None else _validated(_ITEM_LIST, response, "GET", path)
+        return made if made is not None else _validated(_ITEM_LIST, response, "GET", path, self._client.unreadable)
 
     async def get_item(self, conversation_id: str, item_id: str, include: Collection[str] = ()) -> ConversationItem:
         path = f"/conversations/{_segment(conversation_id)}/items/{_segment(item_id)}"
@@ -470,7 +491,7 @@ class UpstreamSession:
         json: Any = None,
     ) -> T:
         response = await self._send(method, path, params=params, json=json)
-        return _validated(adapter, response, method, path)
+        return _validated(adapter, response, method, path, self._client.unreadable)
 
     def _remaining(self) -> float | None:
         return None if self.deadline is None else self.deadline - time.monotonic()

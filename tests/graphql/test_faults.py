@@ -454,18 +454,42 @@ async def test_pages_that_do_not_advance_are_a_contract_error_not_repeated_items
     ],
 )
 async def test_a_conversation_record_the_schema_cannot_show_is_a_contract_error(
-    change: dict[str, Any], message: str, seed: Seed, graphql: GraphQLClient, upstream: Recording
+    change: dict[str, Any],
+    message: str,
+    *,
+    seed: Seed,
+    graphql: GraphQLClient,
+    upstream: Recording,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     conversation_id = await seed()
     record = {"id": conversation_id, "object": "conversation", "created_at": 1_700_000_000, "metadata": {}, **change}
     upstream.fault = lambda request: None if request.url.path.endswith("/items") else httpx.Response(200, json=record)
-    body = await graphql.execute(
-        "query($id: ID!) { conversation(id: $id) { conversationId createdAt metadata { key value } } }",
-        {"id": conversation_id},
-    )
+    logger = logging.getLogger("gateway.upstream")
+    logger.addHandler(caplog.handler)  # `gateway` may not propagate, once a test ran `gateway serve`'s set-up
+    try:
+        body = await graphql.execute(
+            "query($id: ID!) { conversation(id: $id) { conversationId createdAt metadata { key value } } }",
+            {"id": conversation_id},
+        )
+    finally:
+        logger.removeHandler(caplog.handler)
     (error,) = body["errors"]
     assert error["extensions"] == {"code": "UPSTREAM_UNAVAILABLE"}
     assert message in error["message"]
+    records = {id(record): record for record in caplog.records if record.name == "gateway.upstream"}
+    lines = [record.getMessage() for record in records.values()]
+    if message == "is not what the API defines":
+        # The operator is told where and why, not the value (which may be a client's data).
+        (line,) = lines
+        [key] = change
+        assert line.startswith(
+            "upstream answers the gateway could not read (not what the API defines): 1 since the last such line; "
+            f"the latest, GET /conversations/{conversation_id}: {key}"
+        ), line
+        assert "yesterday" not in line
+    else:
+        assert lines == []  # read, and refused as a value GraphQL cannot hold: the message says which
 
 
 async def test_an_answer_nested_too_deep_says_so(seed: Seed, graphql: GraphQLClient, upstream: Recording) -> None:
