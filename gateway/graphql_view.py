@@ -10,6 +10,8 @@ the legacy behaviour (200).
 from __future__ import annotations
 
 import asyncio
+import base64
+import hashlib
 import logging
 import re
 import time
@@ -136,6 +138,37 @@ def _offline_graphiql(page: str) -> str:
     return page.replace(_STRAWBERRY_TITLE, f"<title>{_IDE_TITLE}</title>").replace(_CDN, _ASSETS_PLACEHOLDER)
 
 
+_INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.DOTALL)
+
+
+def _page_headers(page: str) -> dict[str, str]:
+    """The GraphiQL page's security headers: it runs only its own scripts (its files, and its
+    inline script by hash), talks only to the gateway, and cannot be framed.
+
+    The page keeps the key a user gives it (its Headers tab, persisted in the browser): framed by
+    another site, a click there could have run an operation with it (clickjacking), and nothing
+    kept a script injected into it from sending the key elsewhere. Styles may be inline, as
+    GraphiQL and CodeMirror set them so; images and fonts may be `data:` URLs (the page's icon)."""
+    scripts = _INLINE_SCRIPT.findall(page)
+    if any(_ASSETS_PLACEHOLDER in script for script in scripts):
+        msg = "Strawberry's GraphiQL page changed: an inline script names the files' place, so its hash would vary"
+        raise RuntimeError(msg)
+    hashes = " ".join(
+        f"'sha256-{base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()}'" for script in scripts
+    )
+    policy = (
+        f"default-src 'none'; script-src 'self' {hashes}; style-src 'self' 'unsafe-inline'; "
+        "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; "
+        "frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+    )
+    return {
+        "Content-Security-Policy": policy,
+        "X-Frame-Options": "DENY",
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "no-referrer",
+    }
+
+
 def prefers_graphql_response(accept: str | None) -> bool:
     """Whether the `Accept` header asks for `application/graphql-response+json` over `application/json`."""
     listed = qualities(accept or "")
@@ -236,6 +269,7 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
         super().__init__(schema, graphql_ide="graphiql" if graphiql else None)
         self._upstream = upstream
         self._ide_page = _offline_graphiql(self.graphql_ide_html) if graphiql else ""
+        self._ide_headers = _page_headers(self._ide_page)
         self.persisted = persisted
         """The documents kept by hash (automatic persisted queries); None refuses a hash alone
         with `PersistedQueryNotSupported` (or, with `documents_only`, `PERSISTED_QUERY_NOT_IN_LIST`)."""
@@ -596,7 +630,8 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
 
     async def render_graphql_ide(self, request: Request) -> HTMLResponse:
         root = request.scope.get("root_path", "")
-        return HTMLResponse(self._ide_page.replace(_ASSETS_PLACEHOLDER, f"{root}{GRAPHIQL_ASSETS}/"))
+        page = self._ide_page.replace(_ASSETS_PLACEHOLDER, f"{root}{GRAPHIQL_ASSETS}/")
+        return HTMLResponse(page, headers=self._ide_headers)
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> GatewayContext:
         key = bearer_key(request.headers.get("authorization"))

@@ -49,15 +49,27 @@ def test_graphiql_runs_a_query_offline_and_shows_the_docs(browser: Browser, tmp_
 
         context.route("**/*", only_local)
         page = context.new_page()
+        # The page runs under a strict Content-Security-Policy: anything it blocked would be reported here.
+        blocked: list[str] = []
+        page.on(
+            "console",
+            lambda message: blocked.append(message.text) if "Content Security Policy" in message.text else None,
+        )
+        page.add_init_script(
+            "document.addEventListener('securitypolicyviolation', event => console.error("
+            "'Content Security Policy violated: ' + event.violatedDirective + ' ' + event.blockedURI))"
+        )
         page.on("requestfailed", lambda request: failed.append(f"{request.url}: {request.failure}"))
         page.on(
             "response",
             lambda response: failed.append(f"{response.url}: {response.status}") if response.status >= 400 else None,
         )
-        page.goto(f"{url}/graphql", wait_until="networkidle")
+        opened = page.goto(f"{url}/graphql", wait_until="networkidle")
         page.wait_for_selector(".graphiql-query-editor .CodeMirror", timeout=15_000)
 
         assert page.title() == "GraphiQL · Conversations gateway"
+        assert opened is not None
+        assert "frame-ancestors 'none'" in opened.headers["content-security-policy"]
         # The page opens on the example query over the demo data.
         assert "conv_demo_weather" in _editor_value(page, ".graphiql-query-editor")
 
@@ -71,7 +83,7 @@ def test_graphiql_runs_a_query_offline_and_shows_the_docs(browser: Browser, tmp_
         page.wait_for_timeout(1000)
         page.click(".graphiql-execute-button")
         page.wait_for_function(
-            "document.querySelector('.graphiql-response .CodeMirror').CodeMirror.getValue().includes('file_io')",
+            "() => document.querySelector('.graphiql-response .CodeMirror').CodeMirror.getValue().includes('file_io')",
             timeout=15_000,
         )
         result = json.loads(_editor_value(page, ".graphiql-response"))
@@ -86,11 +98,26 @@ def test_graphiql_runs_a_query_offline_and_shows_the_docs(browser: Browser, tmp_
         page.click(".graphiql-doc-explorer a:has-text('Query')")
         page.wait_for_selector(".graphiql-doc-explorer :text('A conversation, by its global')", timeout=10_000)
 
+        # Explorer, the other plugin, and autocompletion run under the policy too.
+        page.click("[aria-label='Show GraphiQL Explorer']")
+        page.wait_for_selector(".graphiql-explorer-root", timeout=10_000)
+        page.click(".graphiql-query-editor .CodeMirror")
+        page.keyboard.press("Control+Space")
+
         BUILD.mkdir(exist_ok=True)
         page.screenshot(path=str(BUILD / "graphiql.png"), full_page=True)
+
+        # Another site cannot frame the page (where a click could run an operation with the kept key).
+        framing = context.new_page()
+        framing.set_content(f'<iframe src="{url}/graphql" width="800" height="600"></iframe>')
+        framing.wait_for_timeout(1500)
+        framed = framing.frames[1]
+        assert framed.url == f"{url}/graphql" or framed.url.startswith("chrome-error:")
+        assert framed.query_selector(".graphiql-container") is None
         context.close()
     assert failed == []
     assert outside == []
+    assert blocked == []
 
 
 def test_typing_on_a_slow_machine_keeps_the_text_in_order(browser: Browser, tmp_path: Path) -> None:

@@ -28,6 +28,32 @@ async def test_every_asset_is_local_and_matches_its_integrity_hash(graphql: Grap
         assert digest == expected, path
 
 
+async def test_the_page_runs_only_its_own_scripts_talks_only_to_the_gateway_and_cannot_be_framed(
+    graphql: GraphQLClient,
+) -> None:
+    """The page keeps the key a user gives it: another site framing it could have had a click
+    there run an operation with it. tests/browser/test_graphiql.py runs the page under the policy."""
+    page = await graphql.http.get("/graphql", headers={"Accept": "text/html"})
+    policy = dict(directive.strip().split(" ", 1) for directive in page.headers["content-security-policy"].split(";"))
+    inline = re.findall(r"<script>(.*?)</script>", page.text, flags=re.DOTALL)
+    assert len(inline) == 1
+    digest = base64.b64encode(hashlib.sha256(inline[0].encode()).digest()).decode()
+    assert policy == {
+        "default-src": "'none'",
+        "script-src": f"'self' 'sha256-{digest}'",
+        "style-src": "'self' 'unsafe-inline'",
+        "img-src": "'self' data:",
+        "font-src": "'self' data:",
+        "connect-src": "'self'",
+        "frame-ancestors": "'none'",
+        "base-uri": "'none'",
+        "form-action": "'none'",
+    }
+    assert page.headers["x-frame-options"] == "DENY"
+    assert page.headers["x-content-type-options"] == "nosniff"
+    assert page.headers["referrer-policy"] == "no-referrer"
+
+
 async def test_the_page_opens_on_an_example_over_the_demo_data(graphql: GraphQLClient) -> None:
     html = (await graphql.http.get("/graphql", headers={"Accept": "text/html"})).text
     assert 'conversation(id: "conv_demo_weather")' in html
