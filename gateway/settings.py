@@ -1,6 +1,7 @@
 """The gateway's settings. Only the CLI builds them from the environment (``GATEWAY_*``)."""
 
 import math
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
@@ -223,10 +224,35 @@ class Settings(BaseSettings):
 
     @field_validator("api_keys", "cors_origins", mode="before")
     @classmethod
-    def _split_keys(cls, value: object) -> object:
+    def _split_keys(cls, value: object, info: ValidationInfo) -> object:
         if isinstance(value, str):
-            return frozenset(key.strip() for key in value.split(",") if key.strip())
+            value = frozenset(key.strip() for key in value.split(",") if key.strip())
+        if info.field_name == "cors_origins" and isinstance(value, frozenset | set | list | tuple):
+            for origin in sorted(str(origin) for origin in value):
+                _check_origin(origin)
         return value
+
+
+_ORIGIN = re.compile(r"[a-z][a-z0-9+.-]*://(?:[a-z0-9._~-]+|\[[0-9a-f:.]+\])(?::[0-9]{1,5})?")
+"""An origin as browsers serialize it (RFC 6454): a scheme, a host in lower case, perhaps a port;
+custom schemes included (`capacitor://localhost`, an app's WebView)."""
+
+
+def _check_origin(origin: str) -> None:
+    """Refuses an allowed origin no browser's `Origin` header can match: the gateway would start
+    with CORS closed to the page it was meant to open it to."""
+    if origin == "null":
+        msg = (
+            "not `null`: it is the origin of every sandboxed frame and local file, so allowing it allows them "
+            "all (use * if any page may call the gateway)"
+        )
+        raise ValueError(msg)
+    if origin != "*" and not _ORIGIN.fullmatch(origin):
+        msg = (
+            "each origin as a browser sends it, scheme://host[:port] in lower case with no path "
+            f"(https://app.example.com, http://localhost:5173), or * for any: {origin!r} never matches"
+        )
+        raise ValueError(msg)
 
 
 _SAMPLERS = (

@@ -30,6 +30,7 @@ import gateway
 from gateway.app import YOUNG_COLLECTION_THRESHOLD, api_from_environment, app_from_environment
 from gateway.embedded.store import SCHEMA_VERSION
 from gateway.protocol import MAX_HEAD_BYTES, MAX_PIPELINED_REQUESTS, MAX_URL_BYTES, REFUSAL_LINES_PER_SECOND
+from gateway.settings import Settings
 from tests.live import GATEWAY, free_port, gateway_process, imported_by_create_app, wait_until_answering
 from tests.openapi import RecordedResponse, validate_response
 
@@ -158,6 +159,19 @@ def test_serve_with_workers_answers_from_worker_processes(tmp_path: Path) -> Non
             "gateway: GATEWAY_KEEP_ALIVE: Input should be greater than 0 (got '0')",
         ),
         (["serve", "--port", "70000"], {}, "gateway: --port: Input should be less than or equal to 65535 (got 70000)"),
+        (
+            ["serve"],
+            {"GATEWAY_CORS_ORIGINS": "http://localhost:5173,https://app.example.com/"},
+            "gateway: GATEWAY_CORS_ORIGINS: each origin as a browser sends it, scheme://host[:port] in lower case "
+            "with no path (https://app.example.com, http://localhost:5173), or * for any: "
+            "'https://app.example.com/' never matches (got 'http://localhost:5173,https://app.example.com/')\n",
+        ),
+        (
+            ["serve"],
+            {"GATEWAY_CORS_ORIGINS": "null"},
+            "gateway: GATEWAY_CORS_ORIGINS: not `null`: it is the origin of every sandboxed frame and local file, "
+            "so allowing it allows them all (use * if any page may call the gateway) (got 'null')\n",
+        ),
         (["serve-api"], {"GATEWAY_WORKERS": "two"}, "gateway: GATEWAY_WORKERS: Input should be a valid integer"),
         # Named, not echoed: every call would have failed (HTTP headers carry ASCII).
         (
@@ -229,6 +243,17 @@ def test_a_bad_setting_is_named_without_a_traceback(arguments: list[str], variab
     assert finished.stderr.startswith(said)
     assert "Traceback" not in finished.stderr
     assert finished.stdout == ""
+
+
+def test_origins_are_taken_in_every_form_a_browser_sends() -> None:
+    given = " http://localhost:5173, https://app.example.com:8443,http://[::1]:3000,capacitor://localhost,*"
+    assert Settings(cors_origins=given).cors_origins == {
+        "http://localhost:5173",
+        "https://app.example.com:8443",
+        "http://[::1]:3000",
+        "capacitor://localhost",
+        "*",
+    }
 
 
 @pytest.mark.parametrize("command", ["serve", "serve-api"])
