@@ -48,6 +48,7 @@ from gateway.upstream.errors import (
     UpstreamTimeout,
     UpstreamUnauthenticated,
     UpstreamUnexpectedStatus,
+    UpstreamWrongPath,
 )
 
 __all__ = ["GatewayError", "bad_input", "code_errors", "document_coded", "drop_tracebacks", "too_complex_error"]
@@ -117,6 +118,8 @@ def _upstream(error: UpstreamError) -> tuple[str, str, dict[str, Any]]:
             return "UPSTREAM_TIMEOUT", str(error), {}
         case UpstreamServerError(status=status):
             return "UPSTREAM_UNAVAILABLE", f"The upstream failed (HTTP {status}).", {}
+        case UpstreamWrongPath():
+            return "UPSTREAM_UNAVAILABLE", error.message, {}
         case UpstreamUnexpectedStatus(status=status):
             message = (
                 f"The upstream answered HTTP {status}, which the API does not answer with (is the upstream URL right?)."

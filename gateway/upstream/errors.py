@@ -10,6 +10,7 @@
     │   ├── UpstreamRateLimited      429, with `retry_after` seconds when the upstream said
     │   ├── UpstreamServerError      5xx, 408 and 409 (retried, as OpenAI's SDK retries them)
     │   └── UpstreamUnexpectedStatus any other status (a redirect, a 410): not the API's, not retried
+    │       └── UpstreamWrongPath    a 404 that is not the API's (the upstream URL is not its base)
     ├── UpstreamTimeout              no answer in time (connect, read, write or pool)
     │   └── OperationDeadline        the GraphQL operation's own deadline passed
     ├── UpstreamUnavailable          no connection (refused, reset, DNS, TLS)
@@ -54,6 +55,7 @@ __all__ = [
     "UpstreamUnauthenticated",
     "UpstreamUnavailable",
     "UpstreamUnexpectedStatus",
+    "UpstreamWrongPath",
     "abridged",
     "error_for_status",
     "error_for_transport",
@@ -122,6 +124,13 @@ class UpstreamServerError(UpstreamStatusError):
 class UpstreamUnexpectedStatus(UpstreamStatusError):
     """A status the API does not answer with (a redirect, 410, 418, ...): something in between, or
     a wrong upstream URL. Sending the request again would get the same answer."""
+
+
+class UpstreamWrongPath(UpstreamUnexpectedStatus):
+    """A 404 that is not the API's: bare, or OpenAI's "Invalid URL" for a path it does not serve.
+    The gateway calls only the API's paths, so the upstream URL is not the API's base (its `/v1`
+    left out, say): taken for a missing conversation, it had every read answered NOT_FOUND and
+    `/readyz` ready."""
 
 
 class UpstreamTimeout(UpstreamError):
@@ -202,6 +211,11 @@ _PLAIN_MESSAGES = {
 }
 """Messages for statuses that come from a server or proxy in front of the API, without OpenAI's JSON."""
 
+_WRONG_PATH = (
+    "The upstream does not serve the API's paths (it answered 404 to a path the API has): its URL should be "
+    "the API's base, such as https://api.openai.com/v1."
+)
+
 _RETRIED = frozenset({408, 409})
 """Statuses below 500 that OpenAI's SDK sends again (a request timeout, a conflict)."""
 
@@ -235,6 +249,8 @@ def error_for_status(response: httpx.Response) -> UpstreamStatusError:
         param = abridged(error["param"]) if isinstance(error.get("param"), str) else None
         code = error.get("code") if isinstance(error.get("code"), str) else None
     status = response.status_code
+    if status == 404 and (not isinstance(error, dict) or message.startswith("Invalid URL")):
+        return UpstreamWrongPath(status, _WRONG_PATH, code=code)
     cls = _BY_STATUS.get(status) or (
         UpstreamServerError if status >= 500 or status in _RETRIED else UpstreamUnexpectedStatus
     )

@@ -27,11 +27,12 @@ import httpx
 import pytest
 import trustme
 
+from gateway.app import create_api_app
 from gateway.upstream import UpstreamClient
 from gateway.upstream.errors import UpstreamAnswerTooLarge, UpstreamInvalidResponse
 from gateway.upstream.transport import UpstreamTransport
-from tests.conftest import Gateway
-from tests.live import free_port
+from tests.conftest import Gateway, SettingsFactory
+from tests.live import free_port, serve
 
 Behaviour = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
 
@@ -300,6 +301,29 @@ async def test_failed_calls_are_logged_once_a_second_and_the_breaker_opening_wit
         "(GATEWAY_CIRCUIT_BREAKER_SECONDS) and answers UPSTREAM_UNAVAILABLE meanwhile; the latest, "
         "GET /conversations/conv_2: HTTP 503: The upstream answered 503. (x-request-id req_123)"
     )
+
+
+@pytest.mark.parametrize("base", ["", "/v1/conversations-api"])
+async def test_an_upstream_url_that_is_not_the_apis_base_is_said_so_not_taken_for_missing_conversations(
+    base: str, gateway: Gateway, make_settings: SettingsFactory
+) -> None:
+    """`--upstream-url http://host:port` without its `/v1` (the API's bare 404s), or with a path
+    too many (its "Invalid URL" 404s): every read was a missing conversation (NOT_FOUND), every
+    write NOT_FOUND, and /readyz ready."""
+    with serve(create_api_app(make_settings())) as url:
+        graphql, _ = await gateway(upstream_url=f"{url}{base}")
+        read = await graphql.execute(READ, {"id": "conv_1"})
+        created = await graphql.execute("mutation { createConversation(input: {}) { conversation { id } } }")
+        ready = await graphql.http.get("/readyz")
+    said = (
+        "The upstream does not serve the API's paths (it answered 404 to a path the API has): its URL should be "
+        "the API's base, such as https://api.openai.com/v1."
+    )
+    for body in (read, created):
+        (error,) = body["errors"]
+        assert (error["extensions"]["code"], error["message"]) == ("UPSTREAM_UNAVAILABLE", said)
+    assert ready.status_code == 503
+    assert ready.json() == {"status": "unavailable", "reason": f"the upstream is not usable: {said}"}
 
 
 async def test_an_idle_connection_is_not_reused_past_the_keepalive() -> None:
