@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from pydantic import ValidationError
 from strawberry.printer import print_schema
@@ -196,7 +197,7 @@ def _settings_error(error: ValidationError, arguments: argparse.Namespace) -> st
             source = f"--{name.replace('_', '-')}"
         else:
             source = f"GATEWAY_{name.upper()}"
-        given = "" if "key" in name.lower() else f" (got {problem['input']!r})"  # never echo a key
+        given = "" if _may_hold_a_secret(name, problem["input"]) else f" (got {problem['input']!r})"
         said = problem["msg"].removeprefix("Value error, ")  # pydantic's prefix for a validator's own message
         lines.append(f"gateway: {source}: {said}{given}\n")
     return "".join(lines)
@@ -263,6 +264,13 @@ def _check_database(parser: argparse.ArgumentParser, arguments: argparse.Namespa
         asyncio.run(open_and_close())
     except DatabaseUnusable as error:
         parser.exit(2, f"gateway: {_source(arguments, 'database')}: {error}\n")
+
+
+def _may_hold_a_secret(name: str, given: object) -> bool:
+    """Whether a setting's value is not to be repeated: a key, or a URL with a user or password."""
+    if "key" in name.lower():
+        return True
+    return isinstance(given, str) and "@" in urlsplit(given).netloc
 
 
 def raise_open_files_limit() -> tuple[int, int]:

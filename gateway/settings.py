@@ -222,6 +222,25 @@ class Settings(BaseSettings):
             raise ValueError(msg)
         return value
 
+    @field_validator("upstream_url")
+    @classmethod
+    def _the_apis_base(cls, value: str | None) -> str | None:
+        """An http(s) URL with a host, and nothing the client would not send as it is: no user or
+        password (the key goes in `Authorization`; they would be printed in the banner), no query."""
+        if not value:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in {"http", "https"} or not parts.hostname:
+            msg = "an http:// or https:// URL of the API's base, such as https://api.openai.com/v1"
+            raise ValueError(msg)
+        if parts.username is not None or parts.password is not None:
+            msg = "a URL without a user or password: put the key in GATEWAY_API_KEY, or let each client send its own"
+            raise ValueError(msg)
+        if parts.query or parts.fragment:
+            msg = "the API's base URL, without a query or fragment, such as https://api.openai.com/v1"
+            raise ValueError(msg)
+        return value
+
     @field_validator("api_keys", "cors_origins", mode="before")
     @classmethod
     def _split_keys(cls, value: object, info: ValidationInfo) -> object:

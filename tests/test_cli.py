@@ -167,6 +167,19 @@ def test_serve_with_workers_answers_from_worker_processes(tmp_path: Path) -> Non
             "'https://app.example.com/' never matches (got 'http://localhost:5173,https://app.example.com/')\n",
         ),
         (
+            ["serve", "--upstream-url", "api.openai.com/v1"],
+            {},
+            "gateway: --upstream-url: an http:// or https:// URL of the API's base, such as https://api.openai.com/v1 "
+            "(got 'api.openai.com/v1')\n",
+        ),
+        (
+            ["serve"],
+            {"GATEWAY_UPSTREAM_URL": "https://sk-live-secret@api.openai.com/v1"},
+            # Not repeated: the part before @ may be a key.
+            "gateway: GATEWAY_UPSTREAM_URL: a URL without a user or password: put the key in GATEWAY_API_KEY, "
+            "or let each client send its own\n",
+        ),
+        (
             ["serve"],
             {"GATEWAY_CORS_ORIGINS": "null"},
             "gateway: GATEWAY_CORS_ORIGINS: not `null`: it is the origin of every sandboxed frame and local file, "
