@@ -8,12 +8,14 @@ import contextlib
 import errno
 import logging
 import os
+import platform
 import resource
 import socket
 import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -35,8 +37,25 @@ from gateway.settings import Settings
 __all__ = ["log_to_stderr", "main"]
 
 
+def _version() -> str:
+    """This release and what it runs on, as a bug report wants them."""
+    versions = ", ".join(
+        f"{package} {metadata.version(package)}" for package in ("strawberry-graphql", "graphql-core", "uvicorn")
+    )
+    return f"gateway {metadata.version('gateway')} ({versions}; Python {platform.python_version()})"
+
+
+class _Version(argparse.Action):
+    """`--version`: the line whole (argparse's own action wraps it to the terminal's width)."""
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: object) -> None:
+        print(_version())
+        parser.exit()
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="gateway", description="A GraphQL gateway over OpenAI's Conversations API.")
+    parser.add_argument("--version", action=_Version, nargs=0, help="say which release this is, and exit")
     commands = parser.add_subparsers(dest="command", required=True)
     for name, help_text in (
         ("serve", "serve the gateway (and, without --upstream-url, the built-in REST API at /v1)"),

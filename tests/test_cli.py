@@ -8,6 +8,7 @@ import importlib
 import json
 import os
 import pkgutil
+import platform
 import resource
 import select
 import signal
@@ -18,6 +19,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -256,6 +258,23 @@ def test_a_bad_setting_is_named_without_a_traceback(arguments: list[str], variab
     assert finished.stderr.startswith(said)
     assert "Traceback" not in finished.stderr
     assert finished.stdout == ""
+
+
+def test_version_says_the_release_and_what_it_runs_on_in_one_line() -> None:
+    finished = subprocess.run(
+        [str(GATEWAY), "--version"],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "COLUMNS": "40"},
+    )
+    assert finished.returncode == 0
+    assert finished.stdout == (
+        f"gateway {metadata.version('gateway')} (strawberry-graphql {metadata.version('strawberry-graphql')}, "
+        f"graphql-core {metadata.version('graphql-core')}, uvicorn {metadata.version('uvicorn')}; "
+        f"Python {platform.python_version()})\n"
+    )
 
 
 def test_origins_are_taken_in_every_form_a_browser_sends() -> None:
