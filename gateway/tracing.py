@@ -36,6 +36,8 @@ from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcess
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode
 from strawberry.types import ExecutionContext
 
+from gateway.schema.oplog import shown_name
+
 __all__ = ["DEFAULT_SERVICE_NAME", "OperationSpan", "Tracing", "UpstreamCallSpan", "url_template"]
 
 DEFAULT_SERVICE_NAME = "conversations-gateway"
@@ -84,7 +86,7 @@ class OperationSpan:
         span = self._span
         if span.is_recording():
             kind, upstream_calls, codes = facts
-            name = context.operation_name
+            name = shown_name(context.operation_name)
             span.update_name(f"{kind} {name}" if kind and name else kind or "GraphQL Operation")
             attributes: dict[str, Any] = {
                 "gateway.upstream_calls": upstream_calls,

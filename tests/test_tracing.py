@@ -90,6 +90,17 @@ def _client_spans(exporter: InMemorySpanExporter) -> list[ReadableSpan]:
     return [span for span in exporter.get_finished_spans() if span.kind is SpanKind.CLIENT]
 
 
+async def test_a_long_operation_name_names_the_span_by_its_start_and_end(traced: Callable[..., Any]) -> None:
+    graphql, _, exporter = await traced()
+    name = "Load" + "x" * 100_000
+    answer = await graphql.http.post("/graphql", json={"query": f"query {name} {{ __typename }}"})
+    assert answer.json() == {"data": {"__typename": "Query"}}
+    server = _server_span(exporter)
+    assert server.name == f"query {name[:160]}…{name[-40:]}"
+    assert server.attributes is not None
+    assert server.attributes["graphql.operation.name"] == f"{name[:160]}…{name[-40:]}"
+
+
 async def test_an_operation_and_its_upstream_calls_join_the_clients_trace(traced: Callable[..., Any]) -> None:
     graphql, upstream, exporter = await traced()
     conversation_id = await _conversation(graphql)

@@ -10,6 +10,8 @@ from typing import Protocol, TextIO
 import orjson
 from strawberry.types import ExecutionContext
 
+from gateway.quoting import shortened
+
 __all__ = ["LINE_FORMAT", "LineHandler", "OperationObserver", "log_operation", "log_refusal", "operation_facts"]
 
 logger = logging.getLogger("gateway.operations")
@@ -150,6 +152,17 @@ def operation_facts(context: ExecutionContext) -> tuple[str | None, int, list[st
     return operation_type, calls, codes
 
 
+NAME_CHARACTERS = 200
+"""The most of an operation's name a log line or a span shows (its start and end): the name is the
+client's, as long as its document or its request's `operationName` (a 200 KB name was a log line of
+200 KB, past what log shippers take as one line: Docker's 16 KB, journald's 48 KB)."""
+
+
+def shown_name(name: str | None) -> str | None:
+    """``name`` as a log line or a span shows it: whole up to :data:`NAME_CHARACTERS`."""
+    return None if name is None else shortened(name, NAME_CHARACTERS)
+
+
 def log_operation(
     context: ExecutionContext, started: float, trace_id: str | None = None, in_manifest: bool | None = None
 ) -> None:
@@ -173,7 +186,7 @@ def log_operation(
         return
     record = {
         "requestId": getattr(context.context, "request_id", None),
-        "operationName": context.operation_name,
+        "operationName": shown_name(context.operation_name),
         "operationType": operation_type,
         "documentFrom": document_from,
         "durationMs": round(seconds * 1000, 2),
@@ -203,7 +216,7 @@ def log_refusal(
         return
     record = {
         "requestId": request_id,
-        "operationName": operation_name,
+        "operationName": shown_name(operation_name),
         "operationType": None,
         "documentFrom": document_from,
         "durationMs": 0.0,

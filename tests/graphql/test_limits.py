@@ -528,6 +528,22 @@ async def test_each_operation_logs_one_json_line_without_keys(
     assert conversation_id not in line  # variables are not logged
 
 
+async def test_a_long_operation_name_is_logged_by_its_start_and_end(
+    gateway: Gateway, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The name is the client's, as long as its document: 200 KB of it was a log line of 200 KB,
+    which log shippers split or drop (Docker's lines end at 16 KB, journald's at 48 KB)."""
+    client, _ = await gateway()
+    name = "Load" + "x" * 200_000 + "Conversation"
+    caplog.set_level(logging.INFO, logger="gateway.operations")
+    answer = await client.http.post("/graphql", json={"query": f"query {name} {{ __typename }}", "operationName": name})
+    assert answer.json() == {"data": {"__typename": "Query"}}
+    (line,) = [record.getMessage() for record in caplog.records if record.name == "gateway.operations"]
+    logged = json.loads(line)["operationName"]
+    assert logged == f"{name[:160]}…{name[-40:]}"
+    assert len(line) < 600
+
+
 async def test_a_request_id_is_made_when_the_client_sends_none_or_a_bad_one(gateway: Gateway) -> None:
     client, _ = await gateway()
     plain = await client.http.post("/graphql", json={"query": "{ __typename }"})
