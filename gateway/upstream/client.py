@@ -72,6 +72,11 @@ LINE_SECONDS = 1.0
 """The least time between two lines of one kind on `gateway.upstream` (:class:`Tally`)."""
 
 
+LATEST_CHARACTERS = 1000
+"""The most of a call and its cause a line shows (its start and end): a path holds the client's ids,
+up to the 16 KiB of a URL."""
+
+
 class Tally:
     """Tells the operator of events of one kind on `gateway.upstream`, at most a line in
     :data:`LINE_SECONDS`: how many since the last line, and the latest (any number of them may come
@@ -87,7 +92,8 @@ class Tally:
         self._untold += 1
         now = self._clock()
         if now - self._told_at >= LINE_SECONDS:
-            logger.warning("%s: %d since the last such line; the latest, %s", self.what, self._untold, latest)
+            shown = shortened(latest, LATEST_CHARACTERS)
+            logger.warning("%s: %d since the last such line; the latest, %s", self.what, self._untold, shown)
             self._untold, self._told_at = 0, now
 
 
@@ -168,7 +174,7 @@ class CircuitBreaker:
         if counts and not isinstance(error, OperationDeadline | CircuitOpen):
             self._in_a_row += 1
             self._latest = f"HTTP {error.status}." if isinstance(error, UpstreamStatusError) else str(error)
-            said = cause or str(error)
+            said = shortened(cause or str(error), LATEST_CHARACTERS)
             self._failed.tell(said)
             if self._in_a_row >= self.failures and self.seconds > 0:  # 0 s: the breaker never opens
                 self._open_until = self._clock() + self.seconds

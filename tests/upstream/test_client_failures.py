@@ -94,3 +94,14 @@ def test_a_breaker_of_no_seconds_never_opens_nor_says_so(caught: pytest.LogCaptu
     assert _lines(caught) == [
         "upstream calls failed: 1 since the last such line; the latest, GET /conversations/x: HTTP 500: failed"
     ]
+
+
+def test_a_long_call_is_told_by_its_start_and_end(caught: pytest.LogCaptureFixture) -> None:
+    """A path holds the client's ids, up to the 16 KiB of a URL."""
+    breaker = CircuitBreaker(failures=1, clock=Clock())
+    long_id = "conv_" + "x" * 16_000
+    breaker.record(UpstreamServerError(500, "failed"), f"GET /conversations/{long_id}: HTTP 500: failed")
+    told, opened = _lines(caught)
+    assert len(told) < 1_100
+    assert told.endswith("xxxx: HTTP 500: failed")
+    assert len(opened) < 1_300
