@@ -42,6 +42,7 @@ from gateway.graphql_view import (
 )
 from gateway.head import HeadAsGet
 from gateway.persisted import PersistedQueries, load_persisted_documents
+from gateway.quoting import quoted
 from gateway.schema import GatewaySchema, Limits, build_schema
 from gateway.settings import Settings
 from gateway.upstream import (
@@ -298,7 +299,26 @@ def create_app(
         middleware.append(Middleware(ResponseCompression))
     middleware.insert(0, Middleware(HeadAsGet))
     middleware.insert(0, Middleware(QuietDisconnects))
-    return Starlette(routes=routes, middleware=middleware, lifespan=runtime.lifespan)
+    served = [f"GraphQL at {GRAPHQL_PATH}" + (" (GraphiQL there in a browser)" if settings.introspection else "")]
+    if runtime.embedded is not None:
+        served.append("the built-in Conversations API at /v1")
+    return Starlette(
+        routes=routes,
+        middleware=middleware,
+        lifespan=runtime.lifespan,
+        exception_handlers={404: _nothing_there(" and ".join(served))},
+    )
+
+
+def _nothing_there(served: str) -> Callable[[Request, Exception], Awaitable[Response]]:
+    """A path the gateway does not serve: a 404 in GraphQL's error shape saying what it serves, where
+    Starlette answered "Not Found" in plain text (a client set up with `/graphq` saw nothing more)."""
+
+    async def answer(request: Request, exc: Exception) -> Response:
+        message = f"There is nothing at {quoted(request.url.path)}: this gateway serves {served}."
+        return JSONResponse({"errors": [{"message": message, "extensions": {"code": "NOT_FOUND"}}]}, status_code=404)
+
+    return answer
 
 
 def create_api_app(settings: Settings) -> Starlette:

@@ -106,7 +106,7 @@ def test_a_strawberry_page_that_changed_is_refused_at_start() -> None:
 
 async def test_the_servers_address_opened_in_a_browser_leads_to_graphiql(gateway: Gateway) -> None:
     """`make serve` prints the `/graphql` address, but `http://127.0.0.1:8000/` is what a person
-    types: it was a plain-text 404, "Not Found". Without GraphiQL (introspection off) it still is."""
+    types: it was a plain-text 404, "Not Found". Without GraphiQL (introspection off) it is a 404."""
     graphql, upstream = await gateway()
     for method in ("GET", "HEAD"):
         answer = await graphql.http.request(method, "/", headers={"Accept": "text/html"})
@@ -118,4 +118,28 @@ async def test_the_servers_address_opened_in_a_browser_leads_to_graphiql(gateway
     assert (await graphql.http.post("/", json={"query": "{ __typename }"})).status_code == 405
     closed, _ = await gateway(introspection=False)
     assert (await closed.http.get("/", headers={"Accept": "text/html"})).status_code == 404
+    assert upstream.count == 0
+
+
+async def test_a_path_the_gateway_does_not_serve_is_a_404_saying_what_it_serves(gateway: Gateway) -> None:
+    """A client set up with `/graphq` got Starlette's plain-text "Not Found" and nothing more."""
+    graphql, upstream = await gateway()
+    for method in ("GET", "POST"):
+        answer = await graphql.http.request(method, "/graphq", json={"query": "{ __typename }"})
+        assert answer.status_code == 404
+        assert answer.json() == {
+            "errors": [
+                {
+                    "message": "There is nothing at '/graphq': this gateway serves GraphQL at /graphql "
+                    "(GraphiQL there in a browser) and the built-in Conversations API at /v1.",
+                    "extensions": {"code": "NOT_FOUND"},
+                }
+            ]
+        }
+    # The built-in API answers its own paths in OpenAI's shape.
+    assert (await graphql.http.get("/v1/nope")).json()["error"]["message"] == "Invalid URL (GET /v1/nope)."
+    closed, _ = await gateway(introspection=False, upstream_url="http://127.0.0.1:9/v1")
+    answer = await closed.http.get("/", headers={"Accept": "text/html"})
+    assert answer.status_code == 404
+    assert answer.json()["errors"][0]["message"] == "There is nothing at '/': this gateway serves GraphQL at /graphql."
     assert upstream.count == 0
