@@ -306,7 +306,19 @@ def create_app(
         routes=routes,
         middleware=middleware,
         lifespan=runtime.lifespan,
-        exception_handlers={404: _nothing_there(" and ".join(served))},
+        exception_handlers={404: _nothing_there(" and ".join(served)), 405: _not_allowed},
+    )
+
+
+async def _not_allowed(request: Request, exc: Exception) -> Response:
+    """A method a path does not take (a POST to /healthz): a 405 in GraphQL's error shape naming the
+    ones it takes, its `Allow` header kept, where Starlette answered in plain text."""
+    allow = getattr(exc, "headers", None) or {}
+    message = f"{request.method} is not allowed at {quoted(request.url.path)}: use {allow.get('Allow', 'GET')}."
+    return JSONResponse(
+        {"errors": [{"message": message, "extensions": {"code": "METHOD_NOT_ALLOWED"}}]},
+        status_code=405,
+        headers=dict(allow),
     )
 
 

@@ -143,3 +143,18 @@ async def test_a_path_the_gateway_does_not_serve_is_a_404_saying_what_it_serves(
     assert answer.status_code == 404
     assert answer.json()["errors"][0]["message"] == "There is nothing at '/': this gateway serves GraphQL at /graphql."
     assert upstream.count == 0
+
+
+async def test_a_method_a_path_does_not_take_is_a_405_naming_the_ones_it_takes(gateway: Gateway) -> None:
+    graphql, _ = await gateway()
+    answer = await graphql.http.post("/healthz")
+    assert answer.status_code == 405
+    assert answer.headers["allow"] == "GET, HEAD"
+    assert answer.json() == {
+        "errors": [
+            {
+                "message": "POST is not allowed at '/healthz': use GET, HEAD.",
+                "extensions": {"code": "METHOD_NOT_ALLOWED"},
+            }
+        ]
+    }
