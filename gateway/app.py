@@ -15,7 +15,7 @@ import logging
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import httpx
 from starlette.applications import Starlette
@@ -30,7 +30,7 @@ from starlette.types import Scope
 from gateway.compression import ResponseCompression
 from gateway.disconnect import QuietDisconnects
 from gateway.embedded import ConversationStore, create_embedded_api
-from gateway.embedded.app import JSONResponse, tenant_of
+from gateway.embedded.app import JSONResponse, http_error, tenant_of
 from gateway.embedded.demo import DEMO_CONVERSATIONS, seed_demo
 from gateway.embedded.latency import InjectedLatency
 from gateway.graphql_view import (
@@ -306,19 +306,42 @@ def create_app(
         routes=routes,
         middleware=middleware,
         lifespan=runtime.lifespan,
-        exception_handlers={404: _nothing_there(" and ".join(served)), 405: _not_allowed},
+        exception_handlers=_path_errors(" and ".join(served), api_mounted=runtime.embedded is not None),
     )
+
+
+def _path_errors(served: str, *, api_mounted: bool) -> dict[Any, Callable[[Request, Exception], Awaitable[Response]]]:
+    """The outer app's answers to a path it does not serve and to a method a path does not take.
+
+    A path under `/v1`, where the built-in API is mounted, is answered in OpenAI's shape, as the
+    API answers its own: Starlette's mount does not match every path the API would (a path holding
+    a newline, `%0A`, reaches no mount), and a client of the API reads OpenAI's errors."""
+    nothing_there = _nothing_there(served)
+
+    def api_or(
+        answer: Callable[[Request, Exception], Awaitable[Response]],
+    ) -> Callable[[Request, Exception], Awaitable[Response]]:
+        async def either(request: Request, exc: Exception) -> Response:
+            path = request.url.path
+            if api_mounted and (path == "/v1" or path.startswith("/v1/")):
+                return await http_error(request, exc)
+            return await answer(request, exc)
+
+        return either
+
+    return {404: api_or(nothing_there), 405: api_or(_not_allowed)}
 
 
 async def _not_allowed(request: Request, exc: Exception) -> Response:
     """A method a path does not take (a POST to /healthz): a 405 in GraphQL's error shape naming the
     ones it takes, its `Allow` header kept, where Starlette answered in plain text."""
-    allow = getattr(exc, "headers", None) or {}
-    message = f"{request.method} is not allowed at {quoted(request.url.path)}: use {allow.get('Allow', 'GET')}."
+    given = (getattr(exc, "headers", None) or {}).get("Allow", "GET")
+    allowed = ", ".join(sorted(method.strip() for method in given.split(",")))  # Starlette's comes from a set
+    message = f"{request.method} is not allowed at {quoted(request.url.path)}: use {allowed}."
     return JSONResponse(
         {"errors": [{"message": message, "extensions": {"code": "METHOD_NOT_ALLOWED"}}]},
         status_code=405,
-        headers=dict(allow),
+        headers={"Allow": allowed},
     )
 
 
@@ -345,7 +368,12 @@ def create_api_app(settings: Settings) -> Starlette:
         finally:
             await store.close()
 
-    app = Starlette(routes=[Route("/healthz", _healthz), Mount("/v1", app=api)], lifespan=lifespan)
+    # Every path it does not serve is answered in OpenAI's shape, as OpenAI answers its own.
+    app = Starlette(
+        routes=[Route("/healthz", _healthz), Mount("/v1", app=api)],
+        lifespan=lifespan,
+        exception_handlers={404: http_error, 405: http_error},
+    )
     if settings.compress_responses:
         app.add_middleware(ResponseCompression)
     if settings.bench_latency_ms:

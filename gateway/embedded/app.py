@@ -28,7 +28,15 @@ from gateway.negotiation import content_codings
 from gateway.quoting import quoted, shortened
 from gateway.rest import INCLUDABLE, MAX_URL_BYTES
 
-__all__ = ["DEFAULT_MAX_BODY_BYTES", "JSONResponse", "bearer_key", "create_embedded_api", "read_body", "tenant_of"]
+__all__ = [
+    "DEFAULT_MAX_BODY_BYTES",
+    "JSONResponse",
+    "bearer_key",
+    "create_embedded_api",
+    "http_error",
+    "read_body",
+    "tenant_of",
+]
 
 logger = logging.getLogger("gateway.api")
 
@@ -417,7 +425,8 @@ async def _api_error(request: Request, exc: Exception) -> Response:
     return JSONResponse(exc.body(), status_code=exc.status, headers=exc.headers)
 
 
-async def _http_error(request: Request, exc: Exception) -> Response:
+async def http_error(request: Request, exc: Exception) -> Response:
+    """An HTTP error of Starlette's (no such path, a method a path does not take) in OpenAI's shape."""
     assert isinstance(exc, HTTPException)
     too_long = _url_too_long(request)
     if too_long is not None:
@@ -465,7 +474,7 @@ def create_embedded_api(
     ]
     app = Starlette(
         routes=routes,
-        exception_handlers={ApiError: _api_error, HTTPException: _http_error, Exception: _unexpected},
+        exception_handlers={ApiError: _api_error, HTTPException: http_error, Exception: _unexpected},
     )
     # A path with a trailing slash is a 404, as OpenAI answers it, not a redirect to the path without
     # it (Starlette's default): a client following it would take it for an answer.

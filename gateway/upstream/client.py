@@ -561,7 +561,7 @@ class UpstreamSession:
             breaker.record(error, f"{method} {path}: {error}")
             raise error from None
         if not response.is_success:
-            failure = error_for_status(response)
+            failure = error_for_status(response, path)
             breaker.record(failure, f"{method} {path}: {_status_cause(response, failure)}")
             raise failure
         breaker.record(None)

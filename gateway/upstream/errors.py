@@ -233,8 +233,9 @@ def _retry_after(response: httpx.Response) -> float | None:
     return None
 
 
-def error_for_status(response: httpx.Response) -> UpstreamStatusError:
-    """The exception for an error response, with OpenAI's `message`/`param`/`code` when present."""
+def error_for_status(response: httpx.Response, path: str = "") -> UpstreamStatusError:
+    """The exception for an error response to ``path`` (as sent, percent-encoded), with OpenAI's
+    `message`/`param`/`code` when present."""
     message, param, code = (
         _PLAIN_MESSAGES.get(response.status_code, f"The upstream answered {response.status_code}."),
         None,
@@ -249,7 +250,10 @@ def error_for_status(response: httpx.Response) -> UpstreamStatusError:
         param = abridged(error["param"]) if isinstance(error.get("param"), str) else None
         code = error.get("code") if isinstance(error.get("code"), str) else None
     status = response.status_code
-    if status == 404 and (not isinstance(error, dict) or message.startswith("Invalid URL")):
+    if status == 404 and "%" not in path and (not isinstance(error, dict) or message.startswith("Invalid URL")):
+        # Only for a path of plain characters, as every id the API makes is: a client's id holding
+        # others (a newline, `%0A`) may reach no route of a server that decodes it, and would
+        # otherwise have it taken for a wrong upstream URL, counted towards opening the breaker.
         return UpstreamWrongPath(status, _WRONG_PATH, code=code)
     cls = _BY_STATUS.get(status) or (
         UpstreamServerError if status >= 500 or status in _RETRIED else UpstreamUnexpectedStatus

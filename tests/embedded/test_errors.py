@@ -11,6 +11,7 @@ import pytest
 import yaml
 from openai.types.conversations import Conversation
 
+from gateway.app import create_api_app, create_app
 from gateway.embedded import params
 from tests.conftest import SettingsFactory
 from tests.helpers import item_id, items
@@ -651,3 +652,35 @@ def test_every_string_bound_of_the_write_forms_is_checked() -> None:
                 found += 1
     assert found >= 15  # 17 in the spec of 2026-12
     assert (("caller", "caller_id"), params._Bounds(1, 64)) in every_item
+
+
+@pytest.mark.parametrize("command", ["serve", "serve-api"])
+def test_every_path_the_api_does_not_serve_is_answered_in_openais_shape(
+    command: str, make_settings: SettingsFactory
+) -> None:
+    """Starlette's mount matches no path holding a newline (`%0A`), and `serve-api` answered every
+    path outside its routes with a plain-text "Not Found" (or "Method Not Allowed"): a client of the
+    API reads OpenAI's errors."""
+    settings = make_settings()
+    app = create_api_app(settings) if command == "serve-api" else create_app(settings)
+    with serve(app) as url:
+        newline = httpx.get(f"{url}/v1/conversations/conv_1%0A")
+        outside = httpx.get(f"{url}/v1x") if command == "serve" else httpx.get(f"{url}/")
+        method = httpx.delete(f"{url}/v1/conversations")
+    assert (newline.status_code, newline.json()) == (
+        404,
+        {
+            "error": {
+                "message": "Invalid URL (GET /v1/conversations/conv_1).",  # Starlette's URL drops the newline
+                "type": "invalid_request_error",
+                "param": None,
+                "code": None,
+            }
+        },
+    )
+    if command == "serve-api":
+        assert outside.json()["error"]["message"] == "Invalid URL (GET /)."
+    else:  # outside /v1, the gateway's own shape
+        assert outside.json()["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+    assert method.status_code == 405
+    assert method.json()["error"]["message"] == "Method DELETE is not allowed on /v1/conversations."

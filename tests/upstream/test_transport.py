@@ -326,6 +326,25 @@ async def test_an_upstream_url_that_is_not_the_apis_base_is_said_so_not_taken_fo
     assert ready.json() == {"status": "unavailable", "reason": f"the upstream is not usable: {said}"}
 
 
+async def test_an_id_that_reaches_no_route_is_not_found_not_a_wrong_upstream_url(
+    gateway: Gateway, make_settings: SettingsFactory
+) -> None:
+    """An id holding a newline (`%0A`, decoded before routing) reaches no route of a server whose
+    patterns stop at a newline, as Starlette's mount does: its 404 is not the API's. Taken for a
+    wrong upstream URL, it was UPSTREAM_UNAVAILABLE, and any client could open the circuit breaker
+    for every client with a few such requests (found by tests/graphql/test_never_internal.py)."""
+    with serve(create_api_app(make_settings())) as url:
+        graphql, _ = await gateway(upstream_url=f"{url}/v1", circuit_breaker_failures=1)
+        for _ in range(3):
+            body = await graphql.execute(
+                "mutation($id: ID!) { deleteConversation(input: {id: $id}) { deleted } }", {"id": "0\n"}
+            )
+            (error,) = body["errors"]
+            assert error["extensions"]["code"] == "NOT_FOUND", error
+        created = await graphql.execute("mutation { createConversation(input: {}) { conversation { id } } }")
+    assert "errors" not in created, created  # the breaker stayed closed
+
+
 async def test_an_idle_connection_is_not_reused_past_the_keepalive() -> None:
     """A connection idle for longer than `upstream_keepalive` is replaced, not reused: servers close
     idle connections (uvicorn and Node after 5 s), and a request sent on one they are closing fails."""
