@@ -18,7 +18,6 @@ from collections.abc import Callable, Iterator, Sequence
 from importlib import metadata
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from pydantic import ValidationError
 from strawberry.printer import print_schema
@@ -289,7 +288,10 @@ def _may_hold_a_secret(name: str, given: object) -> bool:
     """Whether a setting's value is not to be repeated: a key, or a URL with a user or password."""
     if "key" in name.lower():
         return True
-    return isinstance(given, str) and "@" in urlsplit(given).netloc
+    if not isinstance(given, str):
+        return False
+    authority = given.split("://", 1)[-1].split("/", 1)[0]  # not urlsplit, which raises on a bad "[" there
+    return "@" in authority
 
 
 def raise_open_files_limit() -> tuple[int, int]:

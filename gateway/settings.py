@@ -229,9 +229,13 @@ class Settings(BaseSettings):
         password (the key goes in `Authorization`; they would be printed in the banner), no query."""
         if not value:
             return None
-        parts = urlsplit(value)
-        if parts.scheme not in {"http", "https"} or not parts.hostname:
-            msg = "an http:// or https:// URL of the API's base, such as https://api.openai.com/v1"
+        msg = "an http:// or https:// URL of the API's base, such as https://api.openai.com/v1"
+        try:
+            parts = urlsplit(value)
+            hostname, _ = parts.hostname, parts.port
+        except ValueError:  # an unbalanced "[" in its host, a port that is no port
+            raise ValueError(msg) from None
+        if parts.scheme not in {"http", "https"} or not hostname:
             raise ValueError(msg)
         if parts.username is not None or parts.password is not None:
             msg = "a URL without a user or password: put the key in GATEWAY_API_KEY, or let each client send its own"

@@ -182,6 +182,24 @@ def test_serve_with_workers_answers_from_worker_processes(tmp_path: Path) -> Non
             "or let each client send its own\n",
         ),
         (
+            ["serve", "--upstream-url", "http://[api/v1"],
+            {},
+            "gateway: --upstream-url: an http:// or https:// URL of the API's base, such as https://api.openai.com/v1 "
+            "(got 'http://[api/v1')\n",
+        ),
+        (
+            ["serve", "--upstream-url", "http://api.example:99999/v1"],
+            {},
+            "gateway: --upstream-url: an http:// or https:// URL of the API's base, such as https://api.openai.com/v1 "
+            "(got 'http://api.example:99999/v1')\n",
+        ),
+        (
+            ["serve"],
+            {"GATEWAY_KEEP_ALIVE": "//[x"},  # a value no URL parser reads is still named
+            "gateway: GATEWAY_KEEP_ALIVE: Input should be a valid number, unable to parse string as a number "
+            "(got '//[x')\n",
+        ),
+        (
             ["serve"],
             {"GATEWAY_CORS_ORIGINS": "null"},
             "gateway: GATEWAY_CORS_ORIGINS: not `null`: it is the origin of every sandboxed frame and local file, "
