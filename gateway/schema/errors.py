@@ -37,6 +37,7 @@ from gateway.quoting import shorten_quoted
 from gateway.schema.convert import UpstreamContractError
 from gateway.upstream.errors import (
     MalformedKey,
+    PagesDoNotAdvance,
     UpstreamBadRequest,
     UpstreamBudgetExhausted,
     UpstreamError,
@@ -217,6 +218,16 @@ def document_coded(error: GraphQLError, extensions: dict[str, Any]) -> str:
     return shorten_quoted(message)
 
 
+def _tell_contract_break(context: ExecutionContext, error: GraphQLError, message: str) -> None:
+    """Tells the operator (`gateway.upstream`, at most a line a second) of an answer found to break
+    the API's contract after its models read it: a value GraphQL cannot hold, pages that do not
+    advance. The models' own refusals are told where they are made (the upstream client)."""
+    loaders = getattr(context.context, "loaders", None)
+    if loaders is not None:
+        where = ".".join(str(step) for step in error.path or ())
+        loaders.session.unreadable.tell(f"the field {where}: {message}")
+
+
 def _coded(error: GraphQLError, request_id: str | None, context: ExecutionContext) -> GraphQLError:
     original = error.original_error
     extensions: dict[str, Any] = dict(error.extensions or {})
@@ -229,9 +240,12 @@ def _coded(error: GraphQLError, request_id: str | None, context: ExecutionContex
     elif isinstance(original, UpstreamError):
         code, message, extra = _upstream(original)
         extensions.update(extra, code=code)
+        if isinstance(original, PagesDoNotAdvance):
+            _tell_contract_break(context, error, message)
     elif isinstance(original, UpstreamContractError):
         extensions["code"] = "UPSTREAM_UNAVAILABLE"
         message = str(original)
+        _tell_contract_break(context, error, message)
     elif "code" not in extensions:
         logger.error("unexpected error (request %s)", request_id, exc_info=original)
         extensions["code"] = "INTERNAL_SERVER_ERROR"

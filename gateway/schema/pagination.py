@@ -25,7 +25,7 @@ from gateway.quoting import quoted
 from gateway.schema.errors import bad_input
 from gateway.schema.ids import decode_cursor
 from gateway.schema.items import upstream_id
-from gateway.upstream.errors import UpstreamBadRequest, UpstreamInvalidResponse, abridged
+from gateway.upstream.errors import PagesDoNotAdvance, UpstreamBadRequest, abridged
 
 __all__ = ["DEFAULT_FIRST", "MAX_ITEMS", "UPSTREAM_PAGE", "Fetch", "PageRequest", "Window", "window"]
 
@@ -174,7 +174,7 @@ def _check_advances(collected: list[Any], items: list[Any], cursor: str | None) 
                 f"{abridged(str(upstream_id(item)), 100)}, which an earlier page "
                 "held: its pages do not advance (does a cache between them ignore the query string?)."
             )
-            raise UpstreamInvalidResponse(msg)
+            raise PagesDoNotAdvance(msg)
 
 
 @dataclass(slots=True)

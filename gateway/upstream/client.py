@@ -412,6 +412,11 @@ class UpstreamSession:
         self._exchanging: set[asyncio.Task[Any] | None] = set()
         """The tasks whose call is under way: sent, its answer not yet read whole."""
 
+    @property
+    def unreadable(self) -> Tally:
+        """What tells the operator of answers the gateway could not read (:class:`UpstreamClient`)."""
+        return self._client.unreadable
+
     def stop(self) -> frozenset[asyncio.Task[Any] | None]:
         """Sends no further call, and gives the tasks whose call is under way. Those are best let end:
         a call cut off in the middle leaves a connection that cannot be used again, and the next call

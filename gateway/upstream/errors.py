@@ -16,6 +16,7 @@
     ├── UpstreamUnavailable          no connection (refused, reset, DNS, TLS)
     │   └── CircuitOpen              the upstream failed repeatedly: not called for a while
     ├── UpstreamInvalidResponse      an answer that is not the JSON the contract promises
+    │   ├── PagesDoNotAdvance        a page repeating an item of an earlier one
     │   └── UpstreamAnswerTooLarge   an answer longer than the gateway reads: not read to its end
     └── UpstreamBudgetExhausted      the operation used up its budget of upstream calls
         └── AnswerBudgetExhausted    ... or of bytes of upstream answers
@@ -40,6 +41,7 @@ __all__ = [
     "CircuitOpen",
     "MalformedKey",
     "OperationDeadline",
+    "PagesDoNotAdvance",
     "UpstreamAnswerTooLarge",
     "UpstreamBadRequest",
     "UpstreamBudgetExhausted",
@@ -147,6 +149,11 @@ class UpstreamConnectionLost(UpstreamUnavailable):
 
 class UpstreamInvalidResponse(UpstreamError):
     pass
+
+
+class PagesDoNotAdvance(UpstreamInvalidResponse):
+    """A page repeats an item of an earlier page of the same scan (a cache in between that ignores
+    the query string, say)."""
 
 
 class UpstreamAnswerTooLarge(UpstreamInvalidResponse):

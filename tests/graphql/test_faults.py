@@ -408,7 +408,7 @@ def served(seed: Seed, graphql: GraphQLClient, upstream: Recording, caplog: pyte
 
 @pytest.mark.parametrize("arguments", ["first: 5", "last: 5", "first: 5, after: $after"])
 async def test_pages_that_do_not_advance_are_a_contract_error_not_repeated_items(
-    arguments: str, seed: Seed, graphql: GraphQLClient, upstream: Recording
+    arguments: str, seed: Seed, graphql: GraphQLClient, upstream: Recording, caplog: pytest.LogCaptureFixture
 ) -> None:
     """An upstream (or a cache in front of it) that ignores `after` answers every page alike: the
     connection must not fill with the same items again."""
@@ -432,15 +432,24 @@ async def test_pages_that_do_not_advance_are_a_contract_error_not_repeated_items
         variables["after"] = first["conversation"]["items"]["edges"][0]["cursor"]
         declared += ", $after: String"
     nodes = "nodes { ... on Message { itemId } }"
-    body = await graphql.execute(
-        f"query({declared}) {{ conversation(id: $id) {{ items({arguments}) {{ {nodes} }} }} }}", variables
-    )
+    logger = logging.getLogger("gateway.upstream")
+    logger.addHandler(caplog.handler)  # `gateway` may not propagate, once a test ran `gateway serve`'s set-up
+    try:
+        body = await graphql.execute(
+            f"query({declared}) {{ conversation(id: $id) {{ items({arguments}) {{ {nodes} }} }} }}", variables
+        )
+    finally:
+        logger.removeHandler(caplog.handler)
     assert body["data"] == {"conversation": {"items": None}}, body
     (error,) = body["errors"]
     assert error["extensions"] == {"code": "UPSTREAM_UNAVAILABLE"}
     assert "repeats the item msg_" in error["message"]
     assert "its pages do not advance" in error["message"]
     assert upstream.count == 2
+    # The operator is told too, as the client is.
+    records = {id(record): record for record in caplog.records if record.name == "gateway.upstream"}
+    (line,) = [record.getMessage() for record in records.values()]
+    assert line.endswith(f"the latest, the field conversation.items: {error['message']}"), line
 
 
 @pytest.mark.parametrize(
@@ -488,8 +497,12 @@ async def test_a_conversation_record_the_schema_cannot_show_is_a_contract_error(
             f"the latest, GET /conversations/{conversation_id}: {key}"
         ), line
         assert "yesterday" not in line
-    else:
-        assert lines == []  # read, and refused as a value GraphQL cannot hold: the message says which
+    else:  # read, and refused as a value GraphQL cannot hold: told as the client is
+        (line,) = lines
+        assert line.startswith(
+            "upstream answers the gateway could not read (not what the API defines): 1 since the last such line; "
+            f"the latest, the field conversation.createdAt: {message}"
+        ), line
 
 
 async def test_an_answer_nested_too_deep_says_so(seed: Seed, graphql: GraphQLClient, upstream: Recording) -> None:
