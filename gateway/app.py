@@ -299,61 +299,50 @@ def create_app(
         middleware.append(Middleware(ResponseCompression))
     middleware.insert(0, Middleware(HeadAsGet))
     middleware.insert(0, Middleware(QuietDisconnects))
-    served = [f"GraphQL at {GRAPHQL_PATH}" + (" (GraphiQL there in a browser)" if settings.introspection else "")]
-    if runtime.embedded is not None:
-        served.append("the built-in Conversations API at /v1")
     return Starlette(
         routes=routes,
         middleware=middleware,
         lifespan=runtime.lifespan,
-        exception_handlers=_path_errors(" and ".join(served), api_mounted=runtime.embedded is not None),
+        exception_handlers=_path_errors(introspection=settings.introspection, api_mounted=runtime.embedded is not None),
     )
 
 
-def _path_errors(served: str, *, api_mounted: bool) -> dict[Any, Callable[[Request, Exception], Awaitable[Response]]]:
-    """The outer app's answers to a path it does not serve and to a method a path does not take.
+def _path_errors(
+    *, introspection: bool, api_mounted: bool
+) -> dict[Any, Callable[[Request, Exception], Awaitable[Response]]]:
+    """The outer app's answers to a path it does not serve (404) and to a method a path does not
+    take (405), in GraphQL's error shape, where Starlette answered in plain text: the 404 says what
+    the gateway serves (a client set up with `/graphq` saw nothing more).
 
     A path under `/v1`, where the built-in API is mounted, is answered in OpenAI's shape, as the
     API answers its own: Starlette's mount does not match every path the API would (a path holding
     a newline, `%0A`, reaches no mount), and a client of the API reads OpenAI's errors."""
-    nothing_there = _nothing_there(served)
+    served = f"GraphQL at {GRAPHQL_PATH}" + (" (GraphiQL there in a browser)" if introspection else "")
+    if api_mounted:
+        served += " and the built-in Conversations API at /v1"
 
-    def api_or(
-        answer: Callable[[Request, Exception], Awaitable[Response]],
-    ) -> Callable[[Request, Exception], Awaitable[Response]]:
-        async def either(request: Request, exc: Exception) -> Response:
-            path = request.url.path
-            if api_mounted and (path == "/v1" or path.startswith("/v1/")):
-                return await http_error(request, exc)
-            return await answer(request, exc)
+    async def answer(request: Request, exc: Exception) -> Response:
+        path = request.url.path
+        if api_mounted and (path == "/v1" or path.startswith("/v1/")):
+            return await http_error(request, exc)
+        if getattr(exc, "status_code", None) == 405:
+            return _not_allowed(request, exc)
+        message = f"There is nothing at {quoted(path)}: this gateway serves {served}."
+        return JSONResponse({"errors": [{"message": message, "extensions": {"code": "NOT_FOUND"}}]}, status_code=404)
 
-        return either
-
-    return {404: api_or(nothing_there), 405: api_or(_not_allowed)}
+    return {404: answer, 405: answer}
 
 
-async def _not_allowed(request: Request, exc: Exception) -> Response:
-    """A method a path does not take (a POST to /healthz): a 405 in GraphQL's error shape naming the
-    ones it takes, its `Allow` header kept, where Starlette answered in plain text."""
+def _not_allowed(request: Request, exc: Exception) -> Response:
+    """A 405 naming the methods the path takes, its `Allow` header kept (sorted: Starlette's comes from a set)."""
     given = (getattr(exc, "headers", None) or {}).get("Allow", "GET")
-    allowed = ", ".join(sorted(method.strip() for method in given.split(",")))  # Starlette's comes from a set
+    allowed = ", ".join(sorted(method.strip() for method in given.split(",")))
     message = f"{request.method} is not allowed at {quoted(request.url.path)}: use {allowed}."
     return JSONResponse(
         {"errors": [{"message": message, "extensions": {"code": "METHOD_NOT_ALLOWED"}}]},
         status_code=405,
         headers={"Allow": allowed},
     )
-
-
-def _nothing_there(served: str) -> Callable[[Request, Exception], Awaitable[Response]]:
-    """A path the gateway does not serve: a 404 in GraphQL's error shape saying what it serves, where
-    Starlette answered "Not Found" in plain text (a client set up with `/graphq` saw nothing more)."""
-
-    async def answer(request: Request, exc: Exception) -> Response:
-        message = f"There is nothing at {quoted(request.url.path)}: this gateway serves {served}."
-        return JSONResponse({"errors": [{"message": message, "extensions": {"code": "NOT_FOUND"}}]}, status_code=404)
-
-    return answer
 
 
 def create_api_app(settings: Settings) -> Starlette:

@@ -54,7 +54,7 @@ from gateway.upstream.errors import (
     error_for_status,
     error_for_transport,
 )
-from gateway.upstream.reading import READING
+from gateway.upstream.reading import LATEST_CHARACTERS, READING, Tally
 
 if TYPE_CHECKING:  # OpenTelemetry is imported only when tracing is on
     from gateway.tracing import Tracing
@@ -67,35 +67,6 @@ P = TypeVar("P")
 USER_AGENT = "conversations-graphql-gateway"
 
 logger = logging.getLogger("gateway.upstream")
-
-LINE_SECONDS = 1.0
-"""The least time between two lines of one kind on `gateway.upstream` (:class:`Tally`)."""
-
-
-LATEST_CHARACTERS = 1000
-"""The most of a call and its cause a line shows (its start and end): a path holds the client's ids,
-up to the 16 KiB of a URL."""
-
-
-class Tally:
-    """Tells the operator of events of one kind on `gateway.upstream`, at most a line in
-    :data:`LINE_SECONDS`: how many since the last line, and the latest (any number of them may come
-    in a second: a client's requests, each failing)."""
-
-    def __init__(self, what: str, clock: Callable[[], float] = time.monotonic) -> None:
-        self.what = what
-        self._clock = clock
-        self._untold = 0
-        self._told_at = -LINE_SECONDS
-
-    def tell(self, latest: str) -> None:
-        self._untold += 1
-        now = self._clock()
-        if now - self._told_at >= LINE_SECONDS:
-            shown = shortened(latest, LATEST_CHARACTERS)
-            logger.warning("%s: %d since the last such line; the latest, %s", self.what, self._untold, shown)
-            self._untold, self._told_at = 0, now
-
 
 _CONVERSATION: TypeAdapter[Conversation] = TypeAdapter(Conversation)
 _DELETED: TypeAdapter[ConversationDeleted] = TypeAdapter(ConversationDeleted)
@@ -189,8 +160,7 @@ class CircuitBreaker:
 
 def _transport_cause(error: httpx.TransportError) -> str:
     """What the transport said of a failed call, host and all (for the log, not the client)."""
-    said = f"{type(error).__name__}: {error}".removesuffix(": ")
-    return shortened(said, 600)
+    return f"{type(error).__name__}: {error}".removesuffix(": ")
 
 
 def _status_cause(response: httpx.Response, error: UpstreamStatusError) -> str:
@@ -200,7 +170,7 @@ def _status_cause(response: httpx.Response, error: UpstreamStatusError) -> str:
     said = f"HTTP {response.status_code}: {error.message}"
     if request_id:
         said += f" (x-request-id {shortened(request_id)})"
-    return shortened(said, 600)
+    return said
 
 
 def _segment(identifier: str) -> str:
@@ -244,7 +214,7 @@ def _validated(adapter: TypeAdapter[T], response: httpx.Response, method: str, p
         problems = error.errors(include_url=False, include_input=False)
         where = ".".join(str(step) for step in problems[0]["loc"]) or "the answer"
         more = f" (and {len(problems) - 1:,} more)" if len(problems) > 1 else ""
-        unreadable.tell(shortened(f"{method} {path}: {where}: {problems[0]['msg']}{more}", 600))
+        unreadable.tell(f"{method} {path}: {where}: {problems[0]['msg']}{more}")
         answer = f"The upstream's answer to {method} {path.split('/')[1]}"  # "... GET conversations"
         if _nested_too_deep(error):
             # Complete and perhaps valid JSON: saying it is not what the API defines would mislead.

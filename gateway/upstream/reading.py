@@ -29,12 +29,47 @@ from gateway.quoting import shortened
 from gateway.rest import OpenModel, RestModel
 from gateway.rest.base import KNOWN_AS_OTHER
 
-__all__ = ["READING", "SHOWN_AS_UNKNOWN", "ShownAsUnknown", "UnknownObserver"]
+__all__ = [
+    "LATEST_CHARACTERS",
+    "LINE_SECONDS",
+    "READING",
+    "SHOWN_AS_UNKNOWN",
+    "ShownAsUnknown",
+    "Tally",
+    "UnknownObserver",
+]
 
 logger = logging.getLogger("gateway.upstream")
 
-WARNING_SECONDS = 1.0
-"""The least time between two warnings."""
+LINE_SECONDS = 1.0
+"""The least time between two lines of one kind on `gateway.upstream` (:class:`Tally`)."""
+
+LATEST_CHARACTERS = 1000
+"""The most of the latest event a line shows (its start and end): a call's path holds the client's
+ids, up to the 16 KiB of a URL."""
+
+
+class Tally:
+    """Tells the operator of events of one kind on `gateway.upstream`, at most a line in
+    :data:`LINE_SECONDS`: how many since the last line, and the latest (any number of them may come
+    in a second: a client's requests, each failing). The objects shown as unknown, the upstream's
+    failures and the answers the gateway could not read each have one."""
+
+    def __init__(self, what: str, clock: Callable[[], float] = time.monotonic) -> None:
+        self.what = what
+        self._clock = clock
+        self._untold = 0
+        self.told_at = -LINE_SECONDS
+        """When it last wrote a line (on its clock)."""
+
+    def tell(self, latest: str | Callable[[], str]) -> None:
+        """One more event; ``latest`` says what it was (a callable is asked only for a line)."""
+        self._untold += 1
+        now = self._clock()
+        if now - self.told_at >= LINE_SECONDS:
+            said = shortened(latest if isinstance(latest, str) else latest(), LATEST_CHARACTERS)
+            logger.warning("%s: %d since the last such line; the latest, %s", self.what, self._untold, said)
+            self._untold, self.told_at = 0, now
 
 
 class UnknownObserver(Protocol):
@@ -44,15 +79,14 @@ class UnknownObserver(Protocol):
 
 
 class ShownAsUnknown:
-    """Told of each object of a known type shown as unknown; warns at most once in
-    :data:`WARNING_SECONDS`, with the count since the last warning and the latest one's reason,
-    and tells its observers of each."""
+    """Told of each object of a known type shown as unknown; tells the operator (its :class:`Tally`,
+    with the latest one's reason) and its observers of each."""
 
     def __init__(self) -> None:
-        self.count = 0
-        """Objects shown as unknown since the last warning."""
-        self.warned_at = -WARNING_SECONDS
-        """When it last warned (the monotonic clock)."""
+        self.tally = Tally(
+            "upstream objects the schema cannot show were answered as their union's Unknown type "
+            "(their type and raw JSON)"
+        )
         self.observers: weakref.WeakSet[UnknownObserver] = weakref.WeakSet()
         """Each is told of every object; held weakly, as an app's metrics live as long as the app."""
 
@@ -61,23 +95,11 @@ class ShownAsUnknown:
         self.note(shown.type, getattr(shown, "id", None), lambda: _reason(shown, model))
 
     def note(self, kind: str, identifier: object, reason: Callable[[], str]) -> None:
-        """An object of type ``kind`` is shown as unknown, for ``reason`` (asked only when warning)."""
+        """An object of type ``kind`` is shown as unknown, for ``reason`` (asked only for a line)."""
         for observer in self.observers:
             observer.shown_as_unknown()
-        self.count += 1
-        now = time.monotonic()
-        if now - self.warned_at < WARNING_SECONDS:
-            return
-        logger.warning(
-            "upstream objects the schema cannot show were answered as their union's Unknown type (their "
-            "type and raw JSON): %d since the last such line; the latest, a '%s' object%s: %s",
-            self.count,
-            shortened(kind),
-            f" ({shortened(identifier)})" if isinstance(identifier, str) else "",
-            reason(),
-        )
-        self.count = 0
-        self.warned_at = now
+        named = f" ({shortened(identifier)})" if isinstance(identifier, str) else ""
+        self.tally.tell(lambda: f"a '{shortened(kind)}' object{named}: {reason()}")
 
 
 def _reason(shown: OpenModel, model: type[RestModel]) -> str:

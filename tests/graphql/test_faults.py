@@ -20,7 +20,7 @@ import pytest
 
 from gateway.schema import GatewayContext
 from gateway.schema.ids import global_id
-from gateway.upstream.reading import SHOWN_AS_UNKNOWN, WARNING_SECONDS
+from gateway.upstream.reading import LINE_SECONDS, SHOWN_AS_UNKNOWN
 from tests.graphql.conftest import Seed, messages
 from tests.graphql.harness import GraphQLClient, Recording, nested
 
@@ -374,7 +374,7 @@ def served(seed: Seed, graphql: GraphQLClient, upstream: Recording, caplog: pyte
     data and the upstream warnings."""
 
     async def read(item: dict[str, Any], selection: str) -> tuple[dict[str, Any], list[str]]:
-        SHOWN_AS_UNKNOWN.warned_at = -WARNING_SECONDS
+        SHOWN_AS_UNKNOWN.tally.told_at = -LINE_SECONDS
         conversation_id = await seed()
         other = {"id": "msg_2", "type": "message", "role": "user", "status": "completed", "content": []}
         page = {"object": "list", "first_id": item["id"], "last_id": "msg_2", "has_more": False, "data": [item, other]}
