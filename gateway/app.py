@@ -31,7 +31,7 @@ from gateway.compression import ResponseCompression
 from gateway.disconnect import QuietDisconnects
 from gateway.embedded import ConversationStore, create_embedded_api
 from gateway.embedded.app import JSONResponse, http_error, tenant_of
-from gateway.embedded.demo import DEMO_CONVERSATIONS, seed_demo
+from gateway.embedded.demo import WEATHER, seed_demo
 from gateway.embedded.latency import InjectedLatency
 from gateway.graphql_view import (
     GRAPHIQL_ASSETS,
@@ -141,6 +141,8 @@ class _Runtime:
         self.store: ConversationStore | None = None
         self.embedded: Starlette | None = None
         self._upstream: UpstreamClient | None = None
+        self.example_conversation = WEATHER
+        """The demo conversation GraphiQL's example query reads: the copy the server's key sees."""
         self._transport: Callable[[], httpx.AsyncBaseTransport]
         """Makes the transport to the upstream, once per lifespan."""
         if settings.upstream_url is None:
@@ -189,8 +191,11 @@ class _Runtime:
     async def lifespan(self, app: Starlette) -> AsyncIterator[None]:
         if self.store is not None:
             await self.store.open()
-            if self.settings.demo and await seed_demo(self.store, tenant_of(self.settings.api_key)):
-                logger.info("wrote the demo conversations %s", ", ".join(DEMO_CONVERSATIONS))
+            if self.settings.demo:
+                ids, written = await seed_demo(self.store, tenant_of(self.settings.api_key))
+                self.example_conversation = ids[0]
+                if written:
+                    logger.info("wrote the demo conversations %s", ", ".join(ids))
         try:
             async with contextlib.aclosing(self._upstream_client()) as upstream:
                 self._upstream = upstream
@@ -256,6 +261,7 @@ def create_app(
         documents_only=only,
         metrics=metrics,
         tracing=tracing,
+        example=lambda: runtime.example_conversation,
     )
     routes: list[BaseRoute] = [
         Route("/healthz", _healthz),

@@ -76,7 +76,7 @@ def _parser() -> argparse.ArgumentParser:
                 "--demo",
                 action="store_true",
                 default=None,
-                help="write demo conversations into the built-in API when it has none yet (GATEWAY_DEMO)",
+                help="write demo conversations for the server's key when it has none yet (GATEWAY_DEMO)",
             )
     check = commands.add_parser(
         "check-documents",

@@ -35,6 +35,7 @@ from strawberry.types import ExecutionResult
 
 from gateway.abandon import ABANDONMENT, CONNECTION_LOST, Abandonment
 from gateway.embedded.app import bearer_key
+from gateway.embedded.demo import WEATHER
 from gateway.jsoncodec import PARSED_NESTING, dumps, loads, parse_too_deep
 from gateway.loaders import Loaders
 from gateway.negotiation import content_codings, qualities
@@ -112,17 +113,19 @@ query DemoConversation {
 """
 
 
-def _offline_graphiql(page: str) -> str:
-    """Strawberry's GraphiQL page with its CDN files served by the gateway, our example query and
-    title, and its editors no longer fed their own edits back (see `_EDITS_FED_BACK`).
+def _offline_graphiql(page: str, example_conversation: str = WEATHER) -> str:
+    """Strawberry's GraphiQL page with its CDN files served by the gateway, our example query (over
+    ``example_conversation``) and title, and its editors no longer fed their own edits back (see
+    `_EDITS_FED_BACK`).
 
     The `integrity` attributes stay: the browser checks the served files against them.
     """
+    example = EXAMPLE_QUERY.replace(f'"{WEATHER}"', orjson.dumps(example_conversation).decode())
     if page.count(_CDN) != 7:
         msg = "Strawberry's GraphiQL page changed: update gateway/static/graphiql to the files it names"
         raise RuntimeError(msg)
-    if "`" in EXAMPLE_QUERY or "${" in EXAMPLE_QUERY:
-        msg = "EXAMPLE_QUERY goes into a JavaScript template literal: no backticks, no ${"
+    if "`" in example or "${" in example or "\\" in example:
+        msg = "EXAMPLE_QUERY goes into a JavaScript template literal: no backticks, no ${, no backslash"
         raise RuntimeError(msg)
     if page.count(_STRAWBERRY_TITLE) != 1:
         msg = "Strawberry's GraphiQL page changed: its <title> is not where the gateway names itself"
@@ -134,7 +137,7 @@ def _offline_graphiql(page: str) -> str:
         page = page.replace(statement, "")
     start = page.index("const EXAMPLE_QUERY = `") + len("const EXAMPLE_QUERY = `")
     end = page.index("`;", start)
-    page = page[:start] + EXAMPLE_QUERY + page[end:]
+    page = page[:start] + example + page[end:]
     return page.replace(_STRAWBERRY_TITLE, f"<title>{_IDE_TITLE}</title>").replace(_CDN, _ASSETS_PLACEHOLDER)
 
 
@@ -265,11 +268,17 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
         documents_only: bool = False,
         metrics: OperationObserver | None = None,
         tracing: Tracing | None = None,
+        example: Callable[[], str] | None = None,
     ) -> None:
+        """``example`` gives the conversation GraphiQL's example query reads (the demo's copy that
+        the server's key can see); None reads the usual demo conversation."""
         super().__init__(schema, graphql_ide="graphiql" if graphiql else None)
         self._upstream = upstream
-        self._ide_page = _offline_graphiql(self.graphql_ide_html) if graphiql else ""
-        self._ide_headers = _page_headers(self._ide_page)
+        self._example = example
+        self._ide_pages: dict[str, tuple[str, dict[str, str]]] = {}
+        """The GraphiQL page and its headers, by the conversation its example query reads."""
+        if graphiql:
+            self._ide_page(WEATHER)  # Strawberry's page is checked as the app is made
         self.persisted = persisted
         """The documents kept by hash (automatic persisted queries); None refuses a hash alone
         with `PersistedQueryNotSupported` (or, with `documents_only`, `PERSISTED_QUERY_NOT_IN_LIST`)."""
@@ -630,8 +639,17 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
 
     async def render_graphql_ide(self, request: Request) -> HTMLResponse:
         root = request.scope.get("root_path", "")
-        page = self._ide_page.replace(_ASSETS_PLACEHOLDER, f"{root}{GRAPHIQL_ASSETS}/")
-        return HTMLResponse(page, headers=self._ide_headers)
+        page, headers = self._ide_page(WEATHER if self._example is None else self._example())
+        return HTMLResponse(page.replace(_ASSETS_PLACEHOLDER, f"{root}{GRAPHIQL_ASSETS}/"), headers=headers)
+
+    def _ide_page(self, example_conversation: str) -> tuple[str, dict[str, str]]:
+        """The GraphiQL page whose example reads ``example_conversation``, and its headers (its
+        policy holds the hash of its inline script, which holds the query)."""
+        made = self._ide_pages.get(example_conversation)
+        if made is None:
+            page = _offline_graphiql(self.graphql_ide_html, example_conversation)
+            made = self._ide_pages[example_conversation] = page, _page_headers(page)
+        return made
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> GatewayContext:
         key = bearer_key(request.headers.get("authorization"))

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import hashlib
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -98,3 +101,50 @@ async def test_demo_data_is_written_once_into_an_empty_database(make_settings: S
             )
     kinds = [node["__typename"] for node in answer.json()["data"]["conversation"]["items"]["nodes"]]
     assert kinds == ["Message", "Message", "Reasoning", "FunctionCall", "FunctionCallOutput", "Message"]
+
+
+def _example_of(page: str) -> str:
+    """The query GraphiQL's page opens with."""
+    found = re.search(r"const EXAMPLE_QUERY = `(.*?)`;", page, re.DOTALL)
+    assert found is not None
+    return found.group(1)
+
+
+async def _demo_run(settings: Settings) -> tuple[str, list[str]]:
+    """One start of a gateway with ``settings``: the conversation its GraphiQL example reads, and
+    the kinds of items the example finds there with the server's key."""
+    app = create_app(settings)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gateway.test") as client,
+    ):
+        page = await client.get("/graphql", headers={"Accept": "text/html"})
+        (script,) = re.findall(r"<script>(.*?)</script>", page.text, re.DOTALL)
+        digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
+        assert f"'sha256-{digest}'" in page.headers["content-security-policy"]  # the page's own script runs
+        example = _example_of(page.text)
+        answer = (await client.post("/graphql", json={"query": example})).json()
+    assert "errors" not in answer, answer
+    conversation = answer["data"]["conversation"]
+    return conversation["conversationId"], [node["__typename"] for node in conversation["items"]["nodes"]]
+
+
+async def test_demo_data_of_another_key_in_the_database_leaves_this_key_a_copy_of_its_own(
+    make_settings: SettingsFactory,
+) -> None:
+    """`make serve`, then `make serve` again with `OPENAI_API_KEY` set in the shell: the second
+    start failed with a traceback (UNIQUE constraint failed: conversations.id), as the first key
+    held the demo's ids. Now each key has its copy, and GraphiQL's example reads the server key's."""
+    kinds = ["Message", "Message", "Reasoning", "FunctionCall", "FunctionCallOutput", "Message"]
+    first = await _demo_run(make_settings(demo=True))
+    assert first == ("conv_demo_weather", kinds)
+    second = await _demo_run(make_settings(demo=True, api_key="sk-shell"))
+    assert second[0].startswith("conv_demo_weather_")
+    assert second[1] == kinds
+    for settings, expected in (
+        (make_settings(demo=True, api_key="sk-shell"), second),
+        (make_settings(demo=True), first),
+    ):
+        assert await _demo_run(settings) == expected  # found again, not written again
+    other = await _demo_run(make_settings(demo=True, api_key="sk-other"))
+    assert other[0] not in {first[0], second[0]}

@@ -6,12 +6,13 @@ header (the server key, or none) has no conversations yet; GraphiQL opens on a q
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from gateway.embedded.canonical import ItemReferenceRequest, canonical_items
 from gateway.embedded.store import ConversationStore
 
-__all__ = ["DEMO_CONVERSATIONS", "seed_demo"]
+__all__ = ["DEMO_CONVERSATIONS", "demo_ids", "seed_demo"]
 
 WEATHER = "conv_demo_weather"
 TUTOR = "conv_demo_python_tutor"
@@ -56,12 +57,31 @@ DEMO_CONVERSATIONS: dict[str, tuple[dict[str, str], list[dict[str, Any]]]] = {
 }
 
 
-async def seed_demo(store: ConversationStore, tenant: str) -> bool:
-    """Write the demo conversations when ``tenant`` has none yet; whether anything was written."""
-    if await store.count_conversations(tenant):
-        return False
-    for conversation_id, (metadata, items) in DEMO_CONVERSATIONS.items():
-        documents = canonical_items(items)
-        stored = [document for document in documents if not isinstance(document, ItemReferenceRequest)]
-        await store.create_conversation(tenant, conversation_id, metadata, stored)
-    return True
+def demo_ids(tenant: str) -> tuple[str, ...]:
+    """The ids of ``tenant``'s own copy of the demo conversations, for a database where another
+    key's copy holds the usual ids (ids are the whole database's, as OpenAI's are)."""
+    mark = hashlib.sha256(f"demo of {tenant}".encode()).hexdigest()[:12]
+    return tuple(f"{conversation_id}_{mark}" for conversation_id in DEMO_CONVERSATIONS)
+
+
+async def seed_demo(store: ConversationStore, tenant: str) -> tuple[tuple[str, ...], bool]:
+    """Writes the demo conversations for ``tenant`` when it has no conversation yet: the ids its
+    copy has (the usual ones, unless another key's copy holds them), and whether they were written.
+
+    A database keeps each key's conversations apart: `make serve` run again with another key
+    (`OPENAI_API_KEY` set in the shell since) gets a copy of its own, under other ids."""
+    contents = list(DEMO_CONVERSATIONS.values())
+    usual = tuple(DEMO_CONVERSATIONS)
+    for ids in (usual, demo_ids(tenant)):
+        conversations = [
+            (conversation_id, metadata, _stored(items))
+            for conversation_id, (metadata, items) in zip(ids, contents, strict=True)
+        ]
+        outcome = await store.create_conversations_once(tenant, conversations)
+        if outcome != "ids taken":
+            return ids, outcome == "written"
+    return usual, False
+
+
+def _stored(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [document for document in canonical_items(items) if not isinstance(document, ItemReferenceRequest)]

@@ -41,6 +41,7 @@ __all__ = [
     "DuplicateItemId",
     "ItemNotFound",
     "ItemsPage",
+    "SeedOutcome",
     "StoreError",
     "StoredItem",
     "UnknownCursor",
@@ -48,6 +49,9 @@ __all__ = [
 
 T = TypeVar("T")
 Order = Literal["asc", "desc"]
+SeedOutcome = Literal["written", "has conversations", "ids taken"]
+"""What :meth:`ConversationStore.create_conversations_once` found: it wrote them; the tenant has
+conversations already (nothing written); or an id is another tenant's (nothing written)."""
 
 _MIGRATIONS: tuple[str, ...] = (
     # 1: conversations and items.
@@ -307,16 +311,34 @@ class ConversationStore:
 
         return await self._write(work)
 
-    async def count_conversations(self, tenant: str) -> int:
-        """How many conversations ``tenant`` ever created, deleted ones included."""
+    async def create_conversations_once(
+        self, tenant: str, conversations: Sequence[tuple[str, dict[str, str] | None, Sequence[dict[str, Any]]]]
+    ) -> SeedOutcome:
+        """Creates ``conversations`` (id, metadata, items) for ``tenant``, all in one transaction,
+        when none of their ids is another tenant's and ``tenant`` has no conversation yet; which
+        of the three it found. (One transaction: two workers starting at once write them once.)"""
+        created_at = int(time.time())
+        ids = [conversation_id for conversation_id, _, _ in conversations]
 
-        def work(connection: sqlite3.Connection) -> int:
-            count: int = connection.execute(
-                "SELECT COUNT(*) FROM conversations WHERE tenant = ?", (tenant,)
-            ).fetchone()[0]
-            return count
+        def work(connection: sqlite3.Connection) -> SeedOutcome:
+            marks = ", ".join("?" * len(ids))
+            taken = connection.execute(
+                f"SELECT 1 FROM conversations WHERE id IN ({marks}) AND tenant != ? LIMIT 1",  # noqa: S608
+                (*ids, tenant),
+            ).fetchone()
+            if taken is not None:
+                return "ids taken"
+            if connection.execute("SELECT 1 FROM conversations WHERE tenant = ? LIMIT 1", (tenant,)).fetchone():
+                return "has conversations"
+            for conversation_id, metadata, items in conversations:
+                connection.execute(
+                    "INSERT INTO conversations (id, tenant, created_at, metadata) VALUES (?, ?, ?, ?)",
+                    (conversation_id, tenant, created_at, _dump_metadata(metadata)),
+                )
+                _insert_items(connection, conversation_id, items)
+            return "written"
 
-        return await self._read(work)
+        return await self._write(work)
 
     async def get_conversation(self, tenant: str, conversation_id: str) -> ConversationRecord:
         return await self._read(lambda connection: _conversation(connection, tenant, conversation_id))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 import threading
 from collections.abc import Callable
@@ -13,6 +14,7 @@ import pytest
 
 from gateway.app import create_app
 from gateway.embedded import store as store_module
+from gateway.embedded.demo import DEMO_CONVERSATIONS, demo_ids, seed_demo
 from gateway.embedded.store import SCHEMA_VERSION, ConversationStore, DatabaseUnusable
 from tests.conftest import SettingsFactory
 from tests.live import Recorder, serve
@@ -140,3 +142,18 @@ async def test_a_read_that_fails_otherwise_is_not_run_again(
         assert _reader_threads() == []
     finally:
         await store.close()
+
+
+async def test_two_workers_starting_at_once_write_the_demo_once(tmp_path: Path) -> None:
+    """`gateway serve --demo --workers 2`: each worker seeds as it starts, on the same file."""
+    stores = [ConversationStore(tmp_path / "shared.sqlite3") for _ in range(2)]
+    for store in stores:
+        await store.open()
+    try:
+        results = await asyncio.gather(*(seed_demo(store, "tenant") for store in stores))
+        assert sorted(written for _, written in results) == [False, True]
+        assert {ids for ids, _ in results} == {tuple(DEMO_CONVERSATIONS)}
+        assert (await seed_demo(stores[0], "another")) == (demo_ids("another"), True)
+    finally:
+        for store in stores:
+            await store.close()
