@@ -47,6 +47,7 @@ from gateway.schema import GatewaySchema, Limits, build_schema
 from gateway.settings import Settings
 from gateway.upstream import (
     CircuitBreaker,
+    Credentials,
     RetryPolicy,
     UpstreamClient,
     UpstreamError,
@@ -114,7 +115,10 @@ def _readyz(runtime: _Runtime) -> Callable[[Request], Awaitable[Response]]:
         except UpstreamNotFound:
             return JSONResponse({"status": "ready"})
         except (UpstreamUnauthenticated, UpstreamForbidden):
-            reason = "the upstream refused the configured key"
+            settings = runtime.settings
+            reason = "the upstream refused the configured key" + (
+                ", or the organization or project set with it" if settings.organization or settings.project else ""
+            )
         except UpstreamError as error:
             reason = f"the upstream is not usable: {error}"
         else:
@@ -176,7 +180,7 @@ class _Runtime:
             transport,
             base_url=settings.upstream_url or BUILT_IN_UPSTREAM,
             timeout=httpx.Timeout(settings.upstream_read_timeout, connect=settings.upstream_connect_timeout),
-            server_key=settings.api_key,
+            server=Credentials(settings.api_key, settings.organization, settings.project),
             retry=RetryPolicy(attempts=settings.upstream_attempts),
             concurrency=settings.upstream_concurrency,
             operation_timeout=settings.operation_timeout,

@@ -184,6 +184,8 @@ def log_to_stderr() -> None:
 
 _ALIASES = {
     "GATEWAY_API_KEY": ("GATEWAY_API_KEY", "OPENAI_API_KEY"),
+    "GATEWAY_ORGANIZATION": ("GATEWAY_ORGANIZATION", "OPENAI_ORG_ID"),
+    "GATEWAY_PROJECT": ("GATEWAY_PROJECT", "OPENAI_PROJECT_ID"),
     **{
         f"OTEL_EXPORTER_OTLP_TRACES_{part}": (f"OTEL_EXPORTER_OTLP_TRACES_{part}", f"OTEL_EXPORTER_OTLP_{part}")
         for part in ("PROTOCOL", "ENDPOINT", "TIMEOUT", "COMPRESSION")
@@ -329,6 +331,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         upstream = (
             settings.upstream_url or f"the built-in Conversations API at {base}/v1 (database {settings.database})"
         )
+        scope = ", ".join(
+            f"{what} {value}"
+            for what, value in (("organization", settings.organization), ("project", settings.project))
+            if value
+        )
+        if scope:  # what the server's key acts in: say it, as OPENAI_PROJECT_ID may come from the shell
+            upstream += f"; without a key of their own, requests act in {scope}"
         print(f"Upstream: {upstream}", file=sys.stderr)
         if settings.persisted_documents:
             manifests = ", ".join(str(path) for path in settings.persisted_documents)

@@ -45,6 +45,7 @@ from gateway.schema import GatewayContext
 from gateway.schema.oplog import OperationObserver, log_refusal
 from gateway.schema.pages import read_item_page
 from gateway.upstream import UpstreamClient
+from gateway.upstream.client import ORGANIZATION_HEADER, PROJECT_HEADER
 
 if TYPE_CHECKING:  # OpenTelemetry is imported only when tracing is on
     from gateway.tracing import Tracing
@@ -652,8 +653,13 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
         return made
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> GatewayContext:
-        key = bearer_key(request.headers.get("authorization"))
-        context = GatewayContext(loaders=Loaders(self._upstream().session(key), read_item_page), metrics=self.metrics)
+        headers = request.headers
+        session = self._upstream().session(
+            bearer_key(headers.get("authorization")),
+            organization=headers.get(ORGANIZATION_HEADER, "").strip() or None,
+            project=headers.get(PROJECT_HEADER, "").strip() or None,
+        )
+        context = GatewayContext(loaders=Loaders(session, read_item_page), metrics=self.metrics)
         abandonment: Abandonment | None = request.scope.get(ABANDONMENT)
         if abandonment is not None:
             abandonment.stop_fetches = context.loaders.stop_fetches

@@ -27,6 +27,14 @@ class Settings(BaseSettings):
     """The Conversations API to serve GraphQL over; unset means the built-in one at ``/v1``."""
     api_key: str | None = Field(default=None, validation_alias=AliasChoices("GATEWAY_API_KEY", "OPENAI_API_KEY"))
     """The upstream key used for GraphQL requests that bring no ``Authorization: Bearer`` of their own."""
+    organization: str | None = Field(
+        default=None, validation_alias=AliasChoices("GATEWAY_ORGANIZATION", "OPENAI_ORG_ID")
+    )
+    """The OpenAI organization the server's key acts in (sent as `OpenAI-Organization`, as OpenAI's
+    SDKs send `OPENAI_ORG_ID`); unset leaves it to the key's default."""
+    project: str | None = Field(default=None, validation_alias=AliasChoices("GATEWAY_PROJECT", "OPENAI_PROJECT_ID"))
+    """The OpenAI project the server's key acts in (`OpenAI-Project`, from `OPENAI_PROJECT_ID` as in
+    OpenAI's SDKs); unset leaves it to the key's default."""
     api_keys: Annotated[frozenset[str], NoDecode] = frozenset()
     """Bearer keys the built-in API accepts (comma-separated); empty accepts any key."""
     max_body_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
@@ -160,13 +168,16 @@ class Settings(BaseSettings):
     circuit_breaker_failures: int = Field(default=5, ge=1)
     circuit_breaker_seconds: float = Field(default=5.0, ge=0)
 
-    @field_validator("api_key")
+    @field_validator("api_key", "organization", "project")
     @classmethod
-    def _printable_key(cls, value: str | None) -> str | None:
+    def _printable_key(cls, value: str | None, info: ValidationInfo) -> str | None:
         if value is not None and not (value.isascii() and value.isprintable()):
-            msg = "an API key has only printable ASCII characters"
+            what = {"api_key": "an API key", "organization": "an organization id"}.get(
+                info.field_name or "", "a project id"
+            )
+            msg = f"{what} has only printable ASCII characters"
             raise ValueError(msg)
-        return value
+        return value or None  # set but empty (`GATEWAY_API_KEY=`) is unset
 
     @field_validator("persisted_documents", mode="before")
     @classmethod

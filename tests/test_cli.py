@@ -71,6 +71,16 @@ def test_serve_prints_where_it_listens(tmp_path: Path) -> None:
     assert f"{url}/v1" in printed[0]
 
 
+def test_serve_says_the_project_its_key_acts_in(tmp_path: Path) -> None:
+    """`OPENAI_PROJECT_ID` is often set in a shell for OpenAI's SDKs: the banner says it was taken."""
+    printed: list[str] = []
+    env = {"OPENAI_PROJECT_ID": "proj_shell", "GATEWAY_UPSTREAM_URL": "http://127.0.0.1:9/v1"}
+    with gateway_process("serve", "--database", str(tmp_path / "x.sqlite3"), env=env, output=printed):
+        pass
+    said = "Upstream: http://127.0.0.1:9/v1; without a key of their own, requests act in project proj_shell\n"
+    assert said in printed[0]
+
+
 @pytest.mark.parametrize("factory", [app_from_environment, api_from_environment])
 def test_a_server_process_keeps_its_built_objects_out_of_the_cycle_collector(
     factory: Callable[[], Starlette], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -212,6 +222,8 @@ def test_serve_with_workers_answers_from_worker_processes(tmp_path: Path) -> Non
             {"OPENAI_API_KEY": "sk-cl\u00e9"},
             "gateway: OPENAI_API_KEY: an API key has only printable ASCII characters\n",
         ),
+        (["serve"], {"OPENAI_PROJECT_ID": "proj_caf\u00e9"}, "gateway: OPENAI_PROJECT_ID: a project id has only"),
+        (["serve"], {"GATEWAY_ORGANIZATION": "org\tx"}, "gateway: GATEWAY_ORGANIZATION: an organization id has only"),
         (
             ["serve"],
             {"GATEWAY_PERSISTED_DOCUMENTS": "/no/such/manifest.json"},
@@ -293,6 +305,18 @@ def test_version_says_the_release_and_what_it_runs_on_in_one_line() -> None:
         f"graphql-core {metadata.version('graphql-core')}, uvicorn {metadata.version('uvicorn')}; "
         f"Python {platform.python_version()})\n"
     )
+
+
+def test_the_servers_organization_and_project_are_read_where_openais_sdks_read_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("OPENAI_ORG_ID", "org-shell")
+    monkeypatch.setenv("OPENAI_PROJECT_ID", "proj_shell")
+    monkeypatch.setenv("GATEWAY_API_KEY", "")
+    settings = Settings()
+    assert (settings.api_key, settings.organization, settings.project) == (None, "org-shell", "proj_shell")
+    monkeypatch.setenv("GATEWAY_PROJECT", "proj_gateway")  # the gateway's own name first, as for the key
+    assert Settings().project == "proj_gateway"
 
 
 def test_origins_are_taken_in_every_form_a_browser_sends() -> None:

@@ -5,8 +5,9 @@ exceptions (:mod:`gateway.upstream.errors`) propagate. :func:`code_errors` trans
 one place when the operation ends:
 
     UpstreamNotFound            NOT_FOUND
-    UpstreamUnauthenticated     UNAUTHENTICATED (MalformedKey too: a key that is not printable ASCII)
-    UpstreamForbidden           FORBIDDEN
+    UpstreamUnauthenticated     UNAUTHENTICATED (MalformedKey too: a key, organization or project that is
+                                not printable ASCII)
+    UpstreamForbidden           FORBIDDEN (ScopeWithoutKey too: an organization or project without a key)
     UpstreamRateLimited         RATE_LIMITED (with retryAfter when the upstream said)
     UpstreamBadRequest          BAD_USER_INPUT (with the upstream's param)
     UpstreamTimeout             UPSTREAM_TIMEOUT
@@ -35,9 +36,11 @@ from strawberry.types.graphql import OperationType
 
 from gateway.quoting import shorten_quoted
 from gateway.schema.convert import UpstreamContractError
+from gateway.upstream.client import ORGANIZATION_HEADER, PROJECT_HEADER
 from gateway.upstream.errors import (
     MalformedKey,
     PagesDoNotAdvance,
+    ScopeWithoutKey,
     UpstreamBadRequest,
     UpstreamBudgetExhausted,
     UpstreamError,
@@ -96,20 +99,43 @@ def bad_input(message: str, **extensions: Any) -> GatewayError:
     return GatewayError(message, "BAD_USER_INPUT", **extensions)
 
 
-def _upstream(error: UpstreamError) -> tuple[str, str, dict[str, Any]]:
+def _credentials_refused(error: UpstreamUnauthenticated | UpstreamForbidden) -> tuple[str, str, dict[str, Any]]:
+    """The code and message of a key, organization or project refused (by the gateway or the upstream)."""
     match error:
-        case UpstreamNotFound():
-            return "NOT_FOUND", error.message, {}
-        case MalformedKey():
+        case MalformedKey(header="Authorization"):
             message = (
                 "The API key has characters no API key has (only printable ASCII). Send a valid key as a Bearer token."
             )
             return "UNAUTHENTICATED", message, {}
+        case MalformedKey(header=header):
+            message = (
+                f"The {header} header has characters no such id has (only printable ASCII): send the id, or no header."
+            )
+            return "UNAUTHENTICATED", message, {}
+        case UpstreamUnauthenticated(code="mismatched_organization" | "mismatched_project" as code):
+            header = ORGANIZATION_HEADER if code == "mismatched_organization" else PROJECT_HEADER
+            what = header.removeprefix("OpenAI-").lower()
+            message = f"The upstream refused the {header} sent with the API key: it is not the key's {what}."
+            return "UNAUTHENTICATED", message, {}
         case UpstreamUnauthenticated():
             # The upstream's message may quote part of the key: never pass it on.
             return "UNAUTHENTICATED", "The upstream refused the API key. Send a valid key as a Bearer token.", {}
-        case UpstreamForbidden():
-            return "FORBIDDEN", "The API key may not do this.", {}
+        case ScopeWithoutKey(headers=headers):
+            message = (
+                f"{' and '.join(headers)} may be sent only with a key of the request's own: without one, the "
+                "gateway's key is used, in the organization and project it was set up with. Send your key as a "
+                "Bearer token with it, or leave the header out."
+            )
+            return "FORBIDDEN", message, {}
+    return "FORBIDDEN", "The API key may not do this.", {}
+
+
+def _upstream(error: UpstreamError) -> tuple[str, str, dict[str, Any]]:
+    match error:
+        case UpstreamNotFound():
+            return "NOT_FOUND", error.message, {}
+        case UpstreamUnauthenticated() | UpstreamForbidden():
+            return _credentials_refused(error)
         case UpstreamRateLimited(retry_after=retry_after):
             extra = {} if retry_after is None else {"retryAfter": retry_after}
             return "RATE_LIMITED", "The upstream is rate limiting this key; try again later.", extra

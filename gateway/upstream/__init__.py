@@ -1,6 +1,6 @@
 """The gateway's client of the Conversations REST API (the built-in one or OpenAI's)."""
 
-from gateway.upstream.client import CircuitBreaker, RetryPolicy, UpstreamClient, UpstreamSession
+from gateway.upstream.client import CircuitBreaker, Credentials, RetryPolicy, UpstreamClient, UpstreamSession
 from gateway.upstream.errors import (
     UpstreamBadRequest,
     UpstreamError,
@@ -18,6 +18,7 @@ from gateway.upstream.errors import (
 
 __all__ = [
     "CircuitBreaker",
+    "Credentials",
     "RetryPolicy",
     "UpstreamBadRequest",
     "UpstreamClient",

@@ -6,8 +6,8 @@ straight to the transport: the gateway needs none of ``httpx.AsyncClient``'s coo
 redirects or URL merging, which cost about as much CPU per call as the transport itself.
 
 Each GraphQL request gets an :class:`UpstreamSession` from the client, carrying that request's
-key, its concurrency bound and its count of upstream calls; nothing in a session outlives its
-request or is shared with another.
+key (with the OpenAI organization and project it acts in), its concurrency bound and its count of
+upstream calls; nothing in a session outlives its request or is shared with another.
 
 Reads (GET) are retried with jittered exponential backoff on 429, 5xx, timeouts and lost
 connections, honouring ``Retry-After``, within the operation's deadline and retry budget; writes
@@ -20,6 +20,7 @@ several times in a row, for a while, so that requests fail fast instead of pilin
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import random
 import time
@@ -39,6 +40,7 @@ from gateway.upstream.errors import (
     CircuitOpen,
     MalformedKey,
     OperationDeadline,
+    ScopeWithoutKey,
     UpstreamAnswerTooLarge,
     UpstreamBadRequest,
     UpstreamBudgetExhausted,
@@ -59,7 +61,15 @@ from gateway.upstream.reading import LATEST_CHARACTERS, READING, Tally
 if TYPE_CHECKING:  # OpenTelemetry is imported only when tracing is on
     from gateway.tracing import Tracing
 
-__all__ = ["CircuitBreaker", "RetryPolicy", "UpstreamClient", "UpstreamSession"]
+__all__ = [
+    "ORGANIZATION_HEADER",
+    "PROJECT_HEADER",
+    "CircuitBreaker",
+    "Credentials",
+    "RetryPolicy",
+    "UpstreamClient",
+    "UpstreamSession",
+]
 
 T = TypeVar("T")
 P = TypeVar("P")
@@ -258,6 +268,45 @@ def _url(base: httpx.URL, path: str, query: str | None) -> httpx.URL:
     return url
 
 
+ORGANIZATION_HEADER = "OpenAI-Organization"
+PROJECT_HEADER = "OpenAI-Project"
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """What a call acts as: an API key, and the OpenAI organization and project it acts in (sent
+    as `OpenAI-Organization` and `OpenAI-Project`, as OpenAI's SDKs send them; either may be left
+    to the key's default)."""
+
+    key: str | None = None
+    organization: str | None = None
+    project: str | None = None
+
+    def headers(self) -> dict[str, str]:
+        """The request headers that say them."""
+        headers = {"Authorization": f"Bearer {self.key}"} if self.key else {}
+        if self.organization:
+            headers[ORGANIZATION_HEADER] = self.organization
+        if self.project:
+            headers[PROJECT_HEADER] = self.project
+        return headers
+
+    def malformed(self) -> str | None:
+        """The header of the first value that no key, organization or project id can be (only
+        printable ASCII goes in a header: a value sent as UTF-8 arrives decoded as Latin-1)."""
+        for header, value in (
+            ("Authorization", self.key),
+            (ORGANIZATION_HEADER, self.organization),
+            (PROJECT_HEADER, self.project),
+        ):
+            if value is not None and not (value.isascii() and value.isprintable()):
+                return header
+        return None
+
+
+_NO_CREDENTIALS = Credentials()
+
+
 class UpstreamClient:
     """The process-wide client; hand out one :meth:`session` per GraphQL request."""
 
@@ -267,7 +316,7 @@ class UpstreamClient:
         *,
         base_url: str,
         timeout: httpx.Timeout | None = None,
-        server_key: str | None = None,
+        server: Credentials | None = None,
         retry: RetryPolicy | None = None,
         concurrency: int = 16,
         operation_timeout: float | None = None,
@@ -300,11 +349,24 @@ class UpstreamClient:
         None for no bound. Counted the same way."""
         self.tracing = tracing
         """What traces each call an operation makes (`GATEWAY_TRACING`); None traces nothing."""
-        self._server_key = server_key
+        self._server = server or _NO_CREDENTIALS
+        """What requests that bring no key of their own act as (`GATEWAY_API_KEY`,
+        `GATEWAY_ORGANIZATION`, `GATEWAY_PROJECT`)."""
 
-    def session(self, api_key: str | None) -> UpstreamSession:
-        """A session for one request: the client's own key if it sent one, else the server's."""
-        return UpstreamSession(self, api_key or self._server_key)
+    def session(
+        self, api_key: str | None = None, *, organization: str | None = None, project: str | None = None
+    ) -> UpstreamSession:
+        """A session for one request: the client's own key, organization and project if it sent a
+        key, else the server's.
+
+        An organization or project sent without a key is refused (:class:`ScopeWithoutKey`) when
+        the server has credentials of its own: its key acts in the organization and project its
+        operator set, not in one a client picks. A server with none (a machine of one's own) sends
+        them on as they came."""
+        if api_key or self._server == _NO_CREDENTIALS:
+            return UpstreamSession(self, Credentials(api_key or None, organization, project))
+        sent = [header for header, value in ((ORGANIZATION_HEADER, organization), (PROJECT_HEADER, project)) if value]
+        return UpstreamSession(self, self._server, refused=functools.partial(ScopeWithoutKey, sent) if sent else None)
 
     def request(
         self,
@@ -358,15 +420,19 @@ class UpstreamClient:
 class UpstreamSession:
     """One request's access to the upstream: its key, a concurrency bound and a call count."""
 
-    def __init__(self, client: UpstreamClient, api_key: str | None) -> None:
+    def __init__(
+        self,
+        client: UpstreamClient,
+        credentials: Credentials,
+        *,
+        refused: Callable[[], UpstreamError] | None = None,
+    ) -> None:
         self._client = client
-        self._headers = {"Accept": "application/json", "User-Agent": USER_AGENT}
-        self._malformed_key = False
-        if api_key:
-            self._headers["Authorization"] = f"Bearer {api_key}"
-            # Printable ASCII only: httpx could not send another (a key sent as UTF-8 arrives here
-            # decoded as Latin-1), and no API key has one.
-            self._malformed_key = not (api_key.isascii() and api_key.isprintable())
+        self._headers = {"Accept": "application/json", "User-Agent": USER_AGENT, **credentials.headers()}
+        malformed = credentials.malformed()
+        self._refused = refused if malformed is None else functools.partial(MalformedKey, malformed)
+        """Makes the error each call raises instead of being sent, if calls are not sent (httpx
+        could not send a header that is not ASCII, and no id has one)."""
         self._slots = asyncio.Semaphore(client.concurrency)
         self.calls = 0
         """Upstream requests this session has sent, retries included."""
@@ -503,8 +569,8 @@ class UpstreamSession:
     ) -> httpx.Response:
         if self.stopped:
             raise asyncio.CancelledError
-        if self._malformed_key:
-            raise MalformedKey
+        if self._refused is not None:
+            raise self._refused()
         if self.budget is not None and self.calls >= self.budget:
             message = f"This operation used its budget of {self.budget} upstream calls; the rest is not fetched."
             raise UpstreamBudgetExhausted(message)

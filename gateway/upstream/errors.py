@@ -4,8 +4,11 @@
     ├── UpstreamStatusError          the upstream answered with an error status
     │   ├── UpstreamBadRequest       400 (and 413, 414, 415, 422, 431): `param` names the offending input
     │   ├── UpstreamUnauthenticated  401
-    │   │   └── MalformedKey         a key no API key can be (not printable ASCII): never sent
+    │   │   └── MalformedKey         a key, organization or project no such id can be (not printable
+    │   │                            ASCII): never sent
     │   ├── UpstreamForbidden        403
+    │   │   └── ScopeWithoutKey      an organization or project sent with no key of its own, where the
+    │   │                            gateway's key would be used: never sent
     │   ├── UpstreamNotFound         404
     │   ├── UpstreamRateLimited      429, with `retry_after` seconds when the upstream said
     │   ├── UpstreamServerError      5xx, 408 and 409 (retried, as OpenAI's SDK retries them)
@@ -23,15 +26,16 @@
 
 HTTP statuses are translated in :func:`error_for_status`, transport failures in
 :func:`error_for_transport`. Besides those, the client (gateway/upstream/client.py) raises what
-it refuses to send (`MalformedKey`, `CircuitOpen`, `UpstreamBudgetExhausted`, `OperationDeadline`,
-`UpstreamNotFound` for an id no resource can have) and `UpstreamInvalidResponse` for an answer it
-cannot read.
+it refuses to send (`MalformedKey`, `ScopeWithoutKey`, `CircuitOpen`, `UpstreamBudgetExhausted`,
+`OperationDeadline`, `UpstreamNotFound` for an id no resource can have) and `UpstreamInvalidResponse`
+for an answer it cannot read.
 """
 
 from __future__ import annotations
 
 import socket
 import ssl
+from collections.abc import Sequence
 from typing import Any
 
 import httpx
@@ -42,6 +46,7 @@ __all__ = [
     "MalformedKey",
     "OperationDeadline",
     "PagesDoNotAdvance",
+    "ScopeWithoutKey",
     "UpstreamAnswerTooLarge",
     "UpstreamBadRequest",
     "UpstreamBudgetExhausted",
@@ -97,14 +102,27 @@ class UpstreamUnauthenticated(UpstreamStatusError):
 
 
 class MalformedKey(UpstreamUnauthenticated):
-    """A key with characters no API key has (HTTP headers carry ASCII): refused before any call."""
+    """A key, organization or project with characters no such id has (HTTP headers carry ASCII):
+    refused before any call. ``header`` names the request header it came in."""
 
-    def __init__(self) -> None:
-        super().__init__(401, "The API key has characters no API key has.")
+    def __init__(self, header: str = "Authorization") -> None:
+        self.header = header
+        what = "The API key" if header == "Authorization" else f"The {header} header"
+        super().__init__(401, f"{what} has characters no such id has.")
 
 
 class UpstreamForbidden(UpstreamStatusError):
     pass
+
+
+class ScopeWithoutKey(UpstreamForbidden):
+    """An `OpenAI-Organization` or `OpenAI-Project` a request sent without a key of its own, where
+    the gateway's key (and the organization and project set with it) would be used: refused before
+    any call, so that a client cannot move the gateway's key to another organization or project."""
+
+    def __init__(self, headers: Sequence[str]) -> None:
+        self.headers = tuple(headers)
+        super().__init__(403, f"{' and '.join(self.headers)} sent without a key of the request's own.")
 
 
 class UpstreamNotFound(UpstreamStatusError):

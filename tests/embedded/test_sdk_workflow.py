@@ -126,3 +126,23 @@ async def test_seed_workflow_with_the_async_client(async_sdk: openai.AsyncOpenAI
     await async_sdk.conversations.delete(conversation_id=conversation.id)
     with pytest.raises(openai.NotFoundError):
         await async_sdk.conversations.delete(conversation_id=conversation.id)
+
+
+def test_an_sdk_set_up_with_an_organization_and_project_reads_the_keys_conversations(
+    sdk: openai.OpenAI, live_url: str
+) -> None:
+    """OpenAI's SDKs send `OpenAI-Organization` and `OpenAI-Project` when given them (or
+    `OPENAI_ORG_ID` and `OPENAI_PROJECT_ID`). The built-in API has neither organizations nor
+    projects: it takes the headers and keeps each key's conversations, whatever they say."""
+    created = sdk.conversations.create(metadata={"made": "without"})
+    with openai.OpenAI(
+        base_url=f"{live_url}/v1",
+        api_key="sk-test-one",
+        organization="org-any",
+        project="proj_any",
+        max_retries=0,
+        _strict_response_validation=True,
+    ) as scoped:
+        assert scoped.conversations.retrieve(created.id).metadata == {"made": "without"}
+        again = scoped.conversations.create(metadata={"made": "with"})
+    assert sdk.conversations.retrieve(again.id).metadata == {"made": "with"}

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
+
+import httpx
+import pytest
 
 from tests.conftest import Gateway
 from tests.graphql.conftest import Seed, messages
@@ -67,3 +71,108 @@ async def test_a_key_with_characters_no_key_has_is_refused_without_a_call(
     assert {error["extensions"]["code"] for error in body["errors"]} == {"UNAUTHENTICATED"}
     assert body["errors"][0]["message"].startswith("The API key has characters no API key has")
     assert upstream.count == 0
+
+
+ASK = "query($id: ID!) { __typename conversation(id: $id) { conversationId } }"
+
+
+async def _ask(client: GraphQLClient, conversation_id: str, headers: dict[str, str]) -> dict[str, Any]:
+    response = await client.http.post(
+        "/graphql", json={"query": ASK, "variables": {"id": conversation_id}}, headers=headers
+    )
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def _scope_sent(upstream: Recording) -> tuple[str | None, str | None, str | None]:
+    headers = upstream.requests[-1].headers
+    return headers.get("authorization"), headers.get("openai-organization"), headers.get("openai-project")
+
+
+async def test_an_organization_and_project_go_upstream_with_the_key_they_came_with(gateway: Gateway) -> None:
+    """A key of several OpenAI organizations or projects names the one it acts in with
+    `OpenAI-Organization` and `OpenAI-Project` (OpenAI's SDKs send them): they were dropped, and
+    the conversations read or written were the key's default project's."""
+    client, upstream = await gateway(api_key="sk-server", organization="org-server", project="proj_server")
+    conversation_id = (await client.http.post("/v1/conversations", json={})).json()["id"]
+    own = {"Authorization": "Bearer sk-own", "OpenAI-Organization": "org-own", "OpenAI-Project": "proj_own"}
+    await _ask(client, conversation_id, own)
+    assert _scope_sent(upstream) == ("Bearer sk-own", "org-own", "proj_own")
+    await _ask(client, conversation_id, {"Authorization": "Bearer sk-own", "OpenAI-Project": " proj_own "})
+    assert _scope_sent(upstream) == ("Bearer sk-own", None, "proj_own")  # the server's are not mixed in
+    await _ask(client, conversation_id, {"Authorization": "Bearer sk-own"})
+    assert _scope_sent(upstream) == ("Bearer sk-own", None, None)
+    await _ask(client, conversation_id, {})
+    assert _scope_sent(upstream) == ("Bearer sk-server", "org-server", "proj_server")
+
+
+@pytest.mark.parametrize(
+    ("headers", "named"),
+    [
+        ({"OpenAI-Project": "proj_other"}, "OpenAI-Project may be sent only"),
+        (
+            {"OpenAI-Organization": "org-other", "OpenAI-Project": "proj_other"},
+            "OpenAI-Organization and OpenAI-Project",
+        ),
+    ],
+)
+async def test_without_a_key_the_server_keys_organization_and_project_are_not_the_clients_to_choose(
+    gateway: Gateway, headers: dict[str, str], named: str
+) -> None:
+    """The server's key acts where its operator set it to: a client could otherwise take it to
+    another of the key's projects. Refused before any call, the rest of the operation answered."""
+    client, upstream = await gateway(api_key="sk-server", project="proj_server")
+    body = await _ask(client, "conv_any", headers)
+    assert body["data"] == {"__typename": "Query", "conversation": None}
+    (error,) = body["errors"]
+    assert error["extensions"]["code"] == "FORBIDDEN"
+    assert error["message"].startswith(named)
+    assert "proj_server" not in error["message"]
+    assert upstream.count == 0
+
+
+async def test_without_any_key_a_clients_project_goes_upstream_as_it_came(gateway: Gateway) -> None:
+    """With no key of the server's (a machine of one's own), there is no key to keep in place."""
+    client, upstream = await gateway()
+    created = (await client.http.post("/v1/conversations", json={})).json()["id"]
+    body = await _ask(client, created, {"OpenAI-Project": "proj_mine"})
+    assert body["data"]["conversation"] == {"conversationId": created}  # the built-in API has no projects
+    assert _scope_sent(upstream) == (None, None, "proj_mine")
+
+
+async def test_an_organization_with_characters_no_id_has_is_refused_without_a_call(
+    graphql: GraphQLClient, upstream: Recording
+) -> None:
+    response = await graphql.http.post(
+        "/graphql",
+        json={"query": '{ conversation(id: "conv_a") { id } }'},
+        headers=[(b"authorization", b"Bearer sk-test"), (b"openai-organization", "org-café".encode())],
+    )
+    (error,) = response.json()["errors"]
+    assert error["extensions"]["code"] == "UNAUTHENTICATED"
+    assert error["message"].startswith("The OpenAI-Organization header has characters no such id has")
+    assert upstream.count == 0
+
+
+@pytest.mark.parametrize(
+    ("code", "message"),
+    [
+        ("mismatched_organization", "The upstream refused the OpenAI-Organization sent with the API key"),
+        ("mismatched_project", "The upstream refused the OpenAI-Project sent with the API key"),
+        ("invalid_api_key", "The upstream refused the API key."),
+    ],
+)
+async def test_an_organization_or_project_the_upstream_refuses_is_named(
+    graphql: GraphQLClient, upstream: Recording, code: str, message: str
+) -> None:
+    """OpenAI's 401 for an organization that is not the key's (`mismatched_organization`,
+    "OpenAI-Organization header should match organization for API key") said "refused the API key"."""
+    error_body = {
+        "error": {"message": "upstream says no", "type": "invalid_request_error", "param": None, "code": code}
+    }
+    upstream.fault = lambda request: httpx.Response(401, json=error_body)
+    body = await graphql.execute('{ conversation(id: "conv_a") { id } }')
+    (error,) = body["errors"]
+    assert error["extensions"]["code"] == "UNAUTHENTICATED"
+    assert error["message"].startswith(message)
