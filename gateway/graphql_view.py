@@ -42,6 +42,7 @@ from gateway.negotiation import content_codings, qualities
 from gateway.persisted import PersistedDocuments, PersistedQueries, requested_hash, sha256_hex
 from gateway.quoting import quoted, shorten_quoted
 from gateway.schema import GatewayContext
+from gateway.schema.context import random_request_id
 from gateway.schema.oplog import OperationObserver, log_refusal
 from gateway.schema.pages import read_item_page
 from gateway.upstream import UpstreamClient
@@ -654,19 +655,19 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> GatewayContext:
         headers = request.headers
+        given = headers.get(REQUEST_ID_HEADER, "")
+        request_id = given if _REQUEST_ID.fullmatch(given) else random_request_id()
         session = self._upstream().session(
             bearer_key(headers.get("authorization")),
             organization=headers.get(ORGANIZATION_HEADER, "").strip() or None,
             project=headers.get(PROJECT_HEADER, "").strip() or None,
+            request_id=request_id,
         )
-        context = GatewayContext(loaders=Loaders(session, read_item_page), metrics=self.metrics)
+        context = GatewayContext(loaders=Loaders(session, read_item_page), request_id=request_id, metrics=self.metrics)
         abandonment: Abandonment | None = request.scope.get(ABANDONMENT)
         if abandonment is not None:
             abandonment.stop_fetches = context.loaders.stop_fetches
             context.abandonment = abandonment
-        given = request.headers.get(REQUEST_ID_HEADER, "")
-        if _REQUEST_ID.fullmatch(given):
-            context.request_id = given
         if isinstance(response, Response):
             response.headers[REQUEST_ID_HEADER] = context.request_id
         if self.documents is not None and not self.documents_only:

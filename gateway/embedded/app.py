@@ -410,10 +410,12 @@ def _failed(request: Request, error: Exception) -> Response:
     then closed the connection, so that a client's next request on it (sent as the 500 came) was
     reset; and under the gateway, which calls this API in-process, it was logged nowhere.
     """
+    client_request_id = request.headers.get("x-client-request-id")  # the gateway's, for one of its operations
     logger.error(
-        "The built-in API could not carry out %s %s: %s",
+        "The built-in API could not carry out %s %s%s: %s",
         request.method,
         shortened(request.url.path, 300),
+        f" (request {shortened(client_request_id, 100)})" if client_request_id else "",
         shortened(f"{type(error).__name__}: {error}", 300),
         exc_info=error,
     )

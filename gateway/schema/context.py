@@ -18,10 +18,10 @@ if TYPE_CHECKING:  # OpenTelemetry is imported only when tracing is on
 
     from gateway.tracing import Tracing
 
-__all__ = ["GatewayContext", "GatewayInfo"]
+__all__ = ["GatewayContext", "GatewayInfo", "random_request_id"]
 
 
-def _random_id() -> str:
+def random_request_id() -> str:
     # 128 random bits, as in uuid4().hex, without its system call: a request id is unique, not secret.
     return f"{random.getrandbits(128):032x}"
 
@@ -31,7 +31,7 @@ class GatewayContext:
     """Everything a resolver may use, made anew for each request and never shared."""
 
     loaders: Loaders
-    request_id: str = field(default_factory=_random_id)
+    request_id: str = field(default_factory=random_request_id)
     """32 hex digits, unless the client sent its own `X-Request-Id`."""
     abandonment: Abandonment | None = None
     """What stops the request if its client goes away while a query executes (none under

@@ -62,6 +62,7 @@ if TYPE_CHECKING:  # OpenTelemetry is imported only when tracing is on
     from gateway.tracing import Tracing
 
 __all__ = [
+    "CLIENT_REQUEST_ID_HEADER",
     "ORGANIZATION_HEADER",
     "PROJECT_HEADER",
     "CircuitBreaker",
@@ -213,9 +214,12 @@ def _items_request(
     return f"/conversations/{_segment(conversation_id)}/items", params
 
 
-def _validated(adapter: TypeAdapter[T], response: httpx.Response, method: str, path: str, unreadable: Tally) -> T:
+def _validated(
+    adapter: TypeAdapter[T], response: httpx.Response, method: str, path: str, unreadable: Tally, *, told_for: str = ""
+) -> T:
     """The answer read by ``adapter``; an answer it refuses is told to ``unreadable`` (the call,
-    and where and why pydantic refused it, not the value) and raised as the client reads it."""
+    ``told_for`` its request, and where and why pydantic refused it, not the value) and raised as
+    the client reads it."""
     try:
         # An object of a known type holding a value its model does not know is read whole as
         # unknown, not lost with its answer: gateway/upstream/reading.py.
@@ -224,7 +228,7 @@ def _validated(adapter: TypeAdapter[T], response: httpx.Response, method: str, p
         problems = error.errors(include_url=False, include_input=False)
         where = ".".join(str(step) for step in problems[0]["loc"]) or "the answer"
         more = f" (and {len(problems) - 1:,} more)" if len(problems) > 1 else ""
-        unreadable.tell(f"{method} {path}: {where}: {problems[0]['msg']}{more}")
+        unreadable.tell(f"{method} {path}{told_for}: {where}: {problems[0]['msg']}{more}")
         answer = f"The upstream's answer to {method} {path.split('/')[1]}"  # "... GET conversations"
         if _nested_too_deep(error):
             # Complete and perhaps valid JSON: saying it is not what the API defines would mislead.
@@ -270,6 +274,9 @@ def _url(base: httpx.URL, path: str, query: str | None) -> httpx.URL:
 
 ORGANIZATION_HEADER = "OpenAI-Organization"
 PROJECT_HEADER = "OpenAI-Project"
+CLIENT_REQUEST_ID_HEADER = "X-Client-Request-Id"
+"""The caller's own id of a request, which OpenAI keeps in its logs for its support: each call of
+an operation carries the operation's request id (at most 64 ASCII characters; OpenAI takes 512)."""
 
 
 @dataclass(frozen=True)
@@ -354,19 +361,26 @@ class UpstreamClient:
         `GATEWAY_ORGANIZATION`, `GATEWAY_PROJECT`)."""
 
     def session(
-        self, api_key: str | None = None, *, organization: str | None = None, project: str | None = None
+        self,
+        api_key: str | None = None,
+        *,
+        organization: str | None = None,
+        project: str | None = None,
+        request_id: str | None = None,
     ) -> UpstreamSession:
         """A session for one request: the client's own key, organization and project if it sent a
-        key, else the server's.
+        key, else the server's. Each call carries ``request_id`` (`X-Client-Request-Id`), and the
+        gateway's log lines about a call name it.
 
         An organization or project sent without a key is refused (:class:`ScopeWithoutKey`) when
         the server has credentials of its own: its key acts in the organization and project its
         operator set, not in one a client picks. A server with none (a machine of one's own) sends
         them on as they came."""
         if api_key or self._server == _NO_CREDENTIALS:
-            return UpstreamSession(self, Credentials(api_key or None, organization, project))
+            return UpstreamSession(self, Credentials(api_key or None, organization, project), request_id=request_id)
         sent = [header for header, value in ((ORGANIZATION_HEADER, organization), (PROJECT_HEADER, project)) if value]
-        return UpstreamSession(self, self._server, refused=functools.partial(ScopeWithoutKey, sent) if sent else None)
+        refused = functools.partial(ScopeWithoutKey, sent) if sent else None
+        return UpstreamSession(self, self._server, request_id=request_id, refused=refused)
 
     def request(
         self,
@@ -425,10 +439,15 @@ class UpstreamSession:
         client: UpstreamClient,
         credentials: Credentials,
         *,
+        request_id: str | None = None,
         refused: Callable[[], UpstreamError] | None = None,
     ) -> None:
         self._client = client
         self._headers = {"Accept": "application/json", "User-Agent": USER_AGENT, **credentials.headers()}
+        if request_id:
+            self._headers[CLIENT_REQUEST_ID_HEADER] = request_id
+        self._for = f" (request {request_id})" if request_id else ""
+        """What the log lines about a call add to the call, to tie them to the operation's line."""
         malformed = credentials.malformed()
         self._refused = refused if malformed is None else functools.partial(MalformedKey, malformed)
         """Makes the error each call raises instead of being sent, if calls are not sent (httpx
@@ -516,7 +535,11 @@ class UpstreamSession:
         path, params = _items_request(conversation_id, after, limit, order, include)
         response = await self._send("GET", path, params=params, json=None)
         made = read(response.content)
-        return made if made is not None else _validated(_ITEM_LIST, response, "GET", path, self._client.unreadable)
+        return (
+            made
+            if made is not None
+            else _validated(_ITEM_LIST, response, "GET", path, self._client.unreadable, told_for=self._for)
+        )
 
     async def get_item(self, conversation_id: str, item_id: str, include: Collection[str] = ()) -> ConversationItem:
         path = f"/conversations/{_segment(conversation_id)}/items/{_segment(item_id)}"
@@ -538,7 +561,7 @@ class UpstreamSession:
         json: Any = None,
     ) -> T:
         response = await self._send(method, path, params=params, json=json)
-        return _validated(adapter, response, method, path, self._client.unreadable)
+        return _validated(adapter, response, method, path, self._client.unreadable, told_for=self._for)
 
     def _remaining(self) -> float | None:
         return None if self.deadline is None else self.deadline - time.monotonic()
@@ -590,7 +613,7 @@ class UpstreamSession:
             raise OperationDeadline("The operation ran out of time while this call was under way.", sent=True) from None
         except httpx.TransportError as transport_error:
             error = error_for_transport(transport_error)
-            breaker.record(error, f"{method} {path}: {_transport_cause(transport_error)}")
+            breaker.record(error, f"{method} {path}{self._for}: {_transport_cause(transport_error)}")
             raise error from None
         except UpstreamAnswerTooLarge as too_large:
             # Not held against the upstream: it answered, and the answer is long because of what was asked.
@@ -599,11 +622,11 @@ class UpstreamSession:
             # A body its Content-Encoding does not decode ("gzip" that is not): garbled, as an
             # answer that is not JSON is, and not sent again.
             error = UpstreamInvalidResponse(f"The upstream's answer could not be decoded ({decoding_error}).")
-            breaker.record(error, f"{method} {path}: {error}")
+            breaker.record(error, f"{method} {path}{self._for}: {error}")
             raise error from None
         if not response.is_success:
             failure = error_for_status(response, path)
-            breaker.record(failure, f"{method} {path}: {_status_cause(response, failure)}")
+            breaker.record(failure, f"{method} {path}{self._for}: {_status_cause(response, failure)}")
             raise failure
         breaker.record(None)
         return response

@@ -88,6 +88,7 @@ def test_a_mutation_the_disk_cannot_hold_says_it_may_not_have_been_applied_and_i
             answer = client.post("/graphql", json={"query": query, "variables": variables})
             assert answer.status_code == 200
             body: dict[str, Any] = answer.json()
+            body["requestId"] = answer.headers["x-request-id"]
             return body
 
         created = operation("mutation { createConversation(input: {}) { conversation { conversationId } } }", {})
@@ -102,6 +103,7 @@ def test_a_mutation_the_disk_cannot_hold_says_it_may_not_have_been_applied_and_i
         else:
             pytest.fail("no write passed the bound on the file's size")
         assert body["data"] == {"addConversationItems": None}
+        failed = body["requestId"]
         [error] = body["errors"]
         assert error["extensions"] == {"code": "UPSTREAM_UNAVAILABLE"}
         assert error["message"] == (
@@ -112,7 +114,9 @@ def test_a_mutation_the_disk_cannot_hold_says_it_may_not_have_been_applied_and_i
         assert "errors" not in after
         assert [node["itemId"] for node in after["data"]["conversation"]["items"]["nodes"]] == written
     log = printed[0]  # the gateway calls its built-in API in-process, at its own root
-    assert f"The built-in API could not carry out POST /conversations/{conversation_id}/items: " in log
+    # The line names the operation's request id, as the operation's own line does.
+    said = f"The built-in API could not carry out POST /conversations/{conversation_id}/items (request {failed}): "
+    assert said in log
     assert "Traceback" in log
 
 

@@ -104,9 +104,17 @@ class GraphQLClient:
         self.path = path
 
     async def execute(
-        self, query: str, variables: dict[str, Any] | None = None, *, key: str | None = "sk-test"
+        self,
+        query: str,
+        variables: dict[str, Any] | None = None,
+        *,
+        key: str | None = "sk-test",
+        request_id: str | None = None,
     ) -> dict[str, Any]:
+        """``request_id``: the operation's `X-Request-Id`, which its log lines and upstream calls carry."""
         headers = {} if key is None else {"Authorization": f"Bearer {key}"}
+        if request_id is not None:
+            headers["X-Request-Id"] = request_id
         response = await self.http.post(self.path, json={"query": query, "variables": variables or {}}, headers=headers)
         assert response.status_code == 200, response.text
         body: dict[str, Any] = json.loads(response.content, parse_constant=_not_json)

@@ -480,6 +480,7 @@ async def test_a_conversation_record_the_schema_cannot_show_is_a_contract_error(
         body = await graphql.execute(
             "query($id: ID!) { conversation(id: $id) { conversationId createdAt metadata { key value } } }",
             {"id": conversation_id},
+            request_id="op-contract",
         )
     finally:
         logger.removeHandler(caplog.handler)
@@ -494,7 +495,7 @@ async def test_a_conversation_record_the_schema_cannot_show_is_a_contract_error(
         [key] = change
         assert line.startswith(
             "upstream answers the gateway could not read (not what the API defines): 1 since the last such line; "
-            f"the latest, GET /conversations/{conversation_id}: {key}"
+            f"the latest, GET /conversations/{conversation_id} (request op-contract): {key}"
         ), line
         assert "yesterday" not in line
     else:  # read, and refused as a value GraphQL cannot hold: told as the client is

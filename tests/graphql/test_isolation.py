@@ -176,3 +176,18 @@ async def test_an_organization_or_project_the_upstream_refuses_is_named(
     (error,) = body["errors"]
     assert error["extensions"]["code"] == "UNAUTHENTICATED"
     assert error["message"].startswith(message)
+
+
+async def test_each_upstream_call_carries_its_operations_request_id(
+    seed: Seed, graphql: GraphQLClient, upstream: Recording
+) -> None:
+    """`X-Client-Request-Id`, which OpenAI keeps in its logs for its support: an operator can then
+    find every call of an operation the client reported by the id its answer carried."""
+    conversation_id = await seed(*messages(2))
+    query = "query($id: ID!) { conversation(id: $id) { createdAt items(first: 2) { nodes { __typename } } } }"
+    answer = await graphql.http.post("/graphql", json={"query": query, "variables": {"id": conversation_id}})
+    generated = answer.headers["x-request-id"]
+    assert len(upstream.requests) == 2
+    assert {request.headers["x-client-request-id"] for request in upstream.requests} == {generated}
+    await graphql.execute(query, {"id": conversation_id}, request_id="checkout-42")  # the client's own id
+    assert {request.headers["x-client-request-id"] for request in upstream.requests[2:]} == {"checkout-42"}

@@ -258,7 +258,7 @@ async def test_why_the_upstream_could_not_be_reached_is_said_without_its_host(
             logger = logging.getLogger("gateway.upstream")
             logger.addHandler(caplog.handler)  # `gateway` may not propagate, once a test ran `gateway serve`'s set-up
             try:
-                body = await graphql.execute(READ, {"id": "conv_1"})
+                body = await graphql.execute(READ, {"id": "conv_1"}, request_id="op-tls")
             finally:
                 logger.removeHandler(caplog.handler)
             (error,) = body["errors"]
@@ -268,7 +268,7 @@ async def test_why_the_upstream_could_not_be_reached_is_said_without_its_host(
             # The operator's line has the call and the transport's own words, host and all.
             lines = _upstream_lines(caplog)
             assert lines[-1].startswith("upstream calls failed: 1 since the last such line; the latest, ")
-            assert "GET /conversations/conv_1: ConnectError: " in lines[-1]
+            assert "GET /conversations/conv_1 (request op-tls): ConnectError: " in lines[-1]
             assert f"127.0.0.1:{url.split(':')[2].split('/')[0]}" in lines[-1]
 
 
@@ -282,7 +282,9 @@ async def test_failed_calls_are_logged_once_a_second_and_the_breaker_opening_wit
         logger = logging.getLogger("gateway.upstream")
         logger.addHandler(caplog.handler)
         try:
-            answers = [await graphql.execute(READ, {"id": f"conv_{number}"}) for number in range(4)]
+            answers = [
+                await graphql.execute(READ, {"id": f"conv_{number}"}, request_id=f"op-{number}") for number in range(4)
+            ]
         finally:
             logger.removeHandler(caplog.handler)
     assert len(failing.heads) == 3  # the fourth was not sent: the breaker was open
@@ -293,13 +295,13 @@ async def test_failed_calls_are_logged_once_a_second_and_the_breaker_opening_wit
     # A line for the first failure (the next ones, within its second, are counted for the next
     # line: tests/upstream/test_client_failures.py), and the breaker's opening at the third.
     assert lines[0] == (
-        "upstream calls failed: 1 since the last such line; the latest, GET /conversations/conv_0: "
+        "upstream calls failed: 1 since the last such line; the latest, GET /conversations/conv_0 (request op-0): "
         "HTTP 503: The upstream answered 503. (x-request-id req_123)"
     )
     assert lines[-1] == (
         "the upstream failed 3 times in a row: the gateway stops calling it for 5 s "
         "(GATEWAY_CIRCUIT_BREAKER_SECONDS) and answers UPSTREAM_UNAVAILABLE meanwhile; the latest, "
-        "GET /conversations/conv_2: HTTP 503: The upstream answered 503. (x-request-id req_123)"
+        "GET /conversations/conv_2 (request op-2): HTTP 503: The upstream answered 503. (x-request-id req_123)"
     )
 
 
