@@ -26,6 +26,7 @@ import random
 import time
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
+from importlib import metadata
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote, urlencode
 
@@ -75,7 +76,8 @@ __all__ = [
 T = TypeVar("T")
 P = TypeVar("P")
 
-USER_AGENT = "conversations-graphql-gateway"
+USER_AGENT = f"conversations-graphql-gateway/{metadata.version('gateway')}"
+"""Names the gateway and its release to the upstream (OpenAI's logs keep it, as they keep its SDKs')."""
 
 logger = logging.getLogger("gateway.upstream")
 

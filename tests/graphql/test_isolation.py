@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from importlib import metadata
 from typing import Any
 
 import httpx
@@ -191,3 +192,6 @@ async def test_each_upstream_call_carries_its_operations_request_id(
     assert {request.headers["x-client-request-id"] for request in upstream.requests} == {generated}
     await graphql.execute(query, {"id": conversation_id}, request_id="checkout-42")  # the client's own id
     assert {request.headers["x-client-request-id"] for request in upstream.requests[2:]} == {"checkout-42"}
+    assert {request.headers["user-agent"] for request in upstream.requests} == {
+        f"conversations-graphql-gateway/{metadata.version('gateway')}"
+    }
