@@ -188,10 +188,11 @@ async def test_each_upstream_call_carries_its_operations_request_id(
     query = "query($id: ID!) { conversation(id: $id) { createdAt items(first: 2) { nodes { __typename } } } }"
     answer = await graphql.http.post("/graphql", json={"query": query, "variables": {"id": conversation_id}})
     generated = answer.headers["x-request-id"]
-    assert len(upstream.requests) == 2
+    first = len(upstream.requests)
+    assert first >= 2  # (a read retried on a socket closed meanwhile is a third)
     assert {request.headers["x-client-request-id"] for request in upstream.requests} == {generated}
     await graphql.execute(query, {"id": conversation_id}, request_id="checkout-42")  # the client's own id
-    assert {request.headers["x-client-request-id"] for request in upstream.requests[2:]} == {"checkout-42"}
+    assert {request.headers["x-client-request-id"] for request in upstream.requests[first:]} == {"checkout-42"}
     assert {request.headers["user-agent"] for request in upstream.requests} == {
         f"conversations-graphql-gateway/{metadata.version('gateway')}"
     }
