@@ -34,7 +34,7 @@ from strawberry.http.base import BaseRequestProtocol
 from strawberry.types import ExecutionResult
 
 from gateway.abandon import ABANDONMENT, CONNECTION_LOST, Abandonment
-from gateway.embedded.app import bearer_key
+from gateway.embedded.app import bearer_key, not_bearer
 from gateway.embedded.demo import WEATHER
 from gateway.jsoncodec import PARSED_NESTING, dumps, loads, parse_too_deep
 from gateway.loaders import Loaders
@@ -657,8 +657,10 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
         headers = request.headers
         given = headers.get(REQUEST_ID_HEADER, "")
         request_id = given if _REQUEST_ID.fullmatch(given) else random_request_id()
+        authorization = headers.get("authorization")
         session = self._upstream().session(
-            bearer_key(headers.get("authorization")),
+            bearer_key(authorization),
+            not_bearer=not_bearer(authorization),
             organization=headers.get(ORGANIZATION_HEADER, "").strip() or None,
             project=headers.get(PROJECT_HEADER, "").strip() or None,
             request_id=request_id,

@@ -34,6 +34,7 @@ __all__ = [
     "bearer_key",
     "create_embedded_api",
     "http_error",
+    "not_bearer",
     "read_body",
     "tenant_of",
 ]
@@ -65,6 +66,13 @@ def bearer_key(authorization: str | None) -> str | None:
     return key.strip() if scheme.lower() == "bearer" and key.strip() else None
 
 
+def not_bearer(authorization: str | None) -> bool:
+    """Whether an `Authorization` header was sent that is not `Bearer <key>` (the key with no scheme,
+    another scheme, `Bearer` alone): its sender meant a key, and acting without one would act as
+    someone else (the gateway's key, or the keyless tenant). An empty header is no key."""
+    return bool((authorization or "").strip()) and bearer_key(authorization) is None
+
+
 def tenant_of(api_key: str | None) -> str:
     """The owner of the conversations a key creates: a digest, so no key is ever stored."""
     return "" if api_key is None else hashlib.sha256(api_key.encode()).hexdigest()[:32]
@@ -77,7 +85,13 @@ class _Api:
         self.max_body_bytes = max_body_bytes
 
     def tenant(self, request: Request) -> str:
-        key = bearer_key(request.headers.get("authorization"))
+        authorization = request.headers.get("authorization")
+        if not_bearer(authorization):
+            message = (
+                "The Authorization header is not 'Bearer <key>'. Send the API key as 'Authorization: Bearer <key>'."
+            )
+            raise ApiError(401, message, code="invalid_api_key")
+        key = bearer_key(authorization)
         if self.api_keys is not None and key not in self.api_keys:
             message = (
                 "You didn't provide an API key. Send it as 'Authorization: Bearer <key>'."

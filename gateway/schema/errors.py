@@ -6,7 +6,7 @@ one place when the operation ends:
 
     UpstreamNotFound            NOT_FOUND
     UpstreamUnauthenticated     UNAUTHENTICATED (MalformedKey too: a key, organization or project that is
-                                not printable ASCII)
+                                not printable ASCII; NotBearer: an Authorization that is not Bearer)
     UpstreamForbidden           FORBIDDEN (ScopeWithoutKey too: an organization or project without a key)
     UpstreamRateLimited         RATE_LIMITED (with retryAfter when the upstream said)
     UpstreamBadRequest          BAD_USER_INPUT (with the upstream's param)
@@ -39,6 +39,7 @@ from gateway.schema.convert import UpstreamContractError
 from gateway.upstream.client import ORGANIZATION_HEADER, PROJECT_HEADER
 from gateway.upstream.errors import (
     MalformedKey,
+    NotBearer,
     PagesDoNotAdvance,
     ScopeWithoutKey,
     UpstreamBadRequest,
@@ -110,6 +111,12 @@ def _credentials_refused(error: UpstreamUnauthenticated | UpstreamForbidden) -> 
         case MalformedKey(header=header):
             message = (
                 f"The {header} header has characters no such id has (only printable ASCII): send the id, or no header."
+            )
+            return "UNAUTHENTICATED", message, {}
+        case NotBearer():
+            message = (
+                "The Authorization header is not 'Bearer <key>' (another scheme, or the key with no "
+                "scheme): send 'Authorization: Bearer <key>', or no Authorization header."
             )
             return "UNAUTHENTICATED", message, {}
         case UpstreamUnauthenticated(code="mismatched_organization" | "mismatched_project" as code):

@@ -40,6 +40,7 @@ from gateway.upstream.budget import ANSWER_BYTES, COUNTED, AnswerBytes, byte_siz
 from gateway.upstream.errors import (
     CircuitOpen,
     MalformedKey,
+    NotBearer,
     OperationDeadline,
     ScopeWithoutKey,
     UpstreamAnswerTooLarge,
@@ -366,6 +367,7 @@ class UpstreamClient:
         self,
         api_key: str | None = None,
         *,
+        not_bearer: bool = False,
         organization: str | None = None,
         project: str | None = None,
         request_id: str | None = None,
@@ -377,7 +379,12 @@ class UpstreamClient:
         An organization or project sent without a key is refused (:class:`ScopeWithoutKey`) when
         the server has credentials of its own: its key acts in the organization and project its
         operator set, not in one a client picks. A server with none (a machine of one's own) sends
-        them on as they came."""
+        them on as they came.
+
+        ``not_bearer``: the request sent an `Authorization` header that is not `Bearer <key>`; its
+        calls are refused (:class:`NotBearer`), as acting as the server would act as someone else."""
+        if not_bearer:
+            return UpstreamSession(self, _NO_CREDENTIALS, request_id=request_id, refused=NotBearer)
         if api_key or self._server == _NO_CREDENTIALS:
             return UpstreamSession(self, Credentials(api_key or None, organization, project), request_id=request_id)
         sent = [header for header, value in ((ORGANIZATION_HEADER, organization), (PROJECT_HEADER, project)) if value]

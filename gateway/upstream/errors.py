@@ -4,8 +4,9 @@
     ├── UpstreamStatusError          the upstream answered with an error status
     │   ├── UpstreamBadRequest       400 (and 413, 414, 415, 422, 431): `param` names the offending input
     │   ├── UpstreamUnauthenticated  401
-    │   │   └── MalformedKey         a key, organization or project no such id can be (not printable
-    │   │                            ASCII): never sent
+    │   │   ├── MalformedKey         a key, organization or project no such id can be (not printable
+    │   │   │                        ASCII): never sent
+    │   │   └── NotBearer            an `Authorization` header that is not `Bearer <key>`: never sent
     │   ├── UpstreamForbidden        403
     │   │   └── ScopeWithoutKey      an organization or project sent with no key of its own, where the
     │   │                            gateway's key would be used: never sent
@@ -26,7 +27,7 @@
 
 HTTP statuses are translated in :func:`error_for_status`, transport failures in
 :func:`error_for_transport`. Besides those, the client (gateway/upstream/client.py) raises what
-it refuses to send (`MalformedKey`, `ScopeWithoutKey`, `CircuitOpen`, `UpstreamBudgetExhausted`,
+it refuses to send (`MalformedKey`, `NotBearer`, `ScopeWithoutKey`, `CircuitOpen`, `UpstreamBudgetExhausted`,
 `OperationDeadline`, `UpstreamNotFound` for an id no resource can have) and `UpstreamInvalidResponse`
 for an answer it cannot read.
 """
@@ -44,6 +45,7 @@ __all__ = [
     "AnswerBudgetExhausted",
     "CircuitOpen",
     "MalformedKey",
+    "NotBearer",
     "OperationDeadline",
     "PagesDoNotAdvance",
     "ScopeWithoutKey",
@@ -109,6 +111,14 @@ class MalformedKey(UpstreamUnauthenticated):
         self.header = header
         what = "The API key" if header == "Authorization" else f"The {header} header"
         super().__init__(401, f"{what} has characters no such id has.")
+
+
+class NotBearer(UpstreamUnauthenticated):
+    """An `Authorization` header that is not `Bearer <key>` (the key alone, another scheme): refused
+    before any call, not taken for no key, which would act as the gateway's key."""
+
+    def __init__(self) -> None:
+        super().__init__(401, "The Authorization header is not 'Bearer <key>'.")
 
 
 class UpstreamForbidden(UpstreamStatusError):

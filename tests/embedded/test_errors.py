@@ -601,6 +601,22 @@ def test_with_configured_keys_no_key_is_401(keyed_url: str) -> None:
     assert response.json()["error"]["code"] == "invalid_api_key"
 
 
+@pytest.mark.parametrize("authorization", ["sk-alpha", "Basic c2stYWxwaGE6", "Bearer", "Token sk-alpha"])
+def test_an_authorization_that_is_not_bearer_is_401_not_the_keyless_tenant(
+    live_url: str, keyed_url: str, authorization: str
+) -> None:
+    """A key sent with no scheme (or another) was taken for no key: with `GATEWAY_API_KEYS` unset,
+    its conversations went to the keyless tenant, shared by every request without a key. OpenAI
+    answers it 401, as the built-in API now does, with or without configured keys."""
+    for url in (live_url, keyed_url):
+        response = httpx.post(f"{url}/v1/conversations", json={}, headers={"Authorization": authorization})
+        assert response.status_code == 401
+        assert response.json()["error"]["code"] == "invalid_api_key"
+        assert "'Bearer <key>'" in response.json()["error"]["message"]
+    empty = httpx.post(f"{live_url}/v1/conversations", json={}, headers={"Authorization": ""})
+    assert empty.status_code == 200  # an empty header is no key
+
+
 def test_with_configured_keys_a_listed_key_works(keyed_url: str) -> None:
     with openai.OpenAI(base_url=f"{keyed_url}/v1", api_key="sk-beta", max_retries=0) as client:
         assert client.conversations.create().id.startswith("conv_")

@@ -196,3 +196,20 @@ async def test_each_upstream_call_carries_its_operations_request_id(
     assert {request.headers["user-agent"] for request in upstream.requests} == {
         f"conversations-graphql-gateway/{metadata.version('gateway')}"
     }
+
+
+@pytest.mark.parametrize("authorization", ["sk-mine", "Basic c2stbWluZTo=", "Bearer", "Token sk-mine"])
+async def test_an_authorization_that_is_not_bearer_is_refused_not_taken_for_no_key(
+    gateway: Gateway, authorization: str
+) -> None:
+    """`Authorization: sk-...` (no `Bearer`) was taken for no key: the request then acted as the
+    gateway's key, reading and writing its conversations, and the client never knew."""
+    client, upstream = await gateway(api_key="sk-server")
+    body = await _ask(client, "conv_any", {"Authorization": authorization})
+    assert body["data"] == {"__typename": "Query", "conversation": None}
+    (error,) = body["errors"]
+    assert error["extensions"]["code"] == "UNAUTHENTICATED"
+    assert error["message"].startswith("The Authorization header is not 'Bearer <key>'")
+    assert upstream.count == 0
+    await _ask(client, "conv_any", {"Authorization": ""})  # an empty header is no key: the server's
+    assert _scope_sent(upstream) == ("Bearer sk-server", None, None)
