@@ -377,9 +377,9 @@ class UpstreamClient:
         gateway's log lines about a call name it.
 
         An organization or project sent without a key is refused (:class:`ScopeWithoutKey`) when
-        the server has credentials of its own: its key acts in the organization and project its
-        operator set, not in one a client picks. A server with none (a machine of one's own) sends
-        them on as they came.
+        the server has credentials of its own, unless it is the server's own: its key acts in the
+        organization and project its operator set, not in one a client picks. A server with none
+        (a machine of one's own) sends them on as they came.
 
         ``not_bearer``: the request sent an `Authorization` header that is not `Bearer <key>`; its
         calls are refused (:class:`NotBearer`), as acting as the server would act as someone else."""
@@ -387,9 +387,17 @@ class UpstreamClient:
             return UpstreamSession(self, _NO_CREDENTIALS, request_id=request_id, refused=NotBearer)
         if api_key or self._server == _NO_CREDENTIALS:
             return UpstreamSession(self, Credentials(api_key or None, organization, project), request_id=request_id)
-        sent = [header for header, value in ((ORGANIZATION_HEADER, organization), (PROJECT_HEADER, project)) if value]
+        server = self._server
+        sent = [  # naming the server's own organization or project asks for what it does anyway
+            header
+            for header, value, its in (
+                (ORGANIZATION_HEADER, organization, server.organization),
+                (PROJECT_HEADER, project, server.project),
+            )
+            if value and value != its
+        ]
         refused = functools.partial(ScopeWithoutKey, sent) if sent else None
-        return UpstreamSession(self, self._server, request_id=request_id, refused=refused)
+        return UpstreamSession(self, server, request_id=request_id, refused=refused)
 
     def request(
         self,

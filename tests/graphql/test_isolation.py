@@ -131,6 +131,10 @@ async def test_without_a_key_the_server_keys_organization_and_project_are_not_th
     assert error["message"].startswith(named)
     assert "proj_server" not in error["message"]
     assert upstream.count == 0
+    # A frontend that names the server's own project asks for what the server does anyway.
+    same = await _ask(client, "conv_any", {"OpenAI-Project": "proj_server"})
+    assert same["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+    assert _scope_sent(upstream) == ("Bearer sk-server", None, "proj_server")
 
 
 async def test_without_any_key_a_clients_project_goes_upstream_as_it_came(gateway: Gateway) -> None:
