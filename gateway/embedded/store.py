@@ -302,11 +302,7 @@ class ConversationStore:
         record = ConversationRecord(conversation_id, int(time.time()), metadata)
 
         def work(connection: sqlite3.Connection) -> ConversationRecord:
-            connection.execute(
-                "INSERT INTO conversations (id, tenant, created_at, metadata) VALUES (?, ?, ?, ?)",
-                (record.id, tenant, record.created_at, _dump_metadata(metadata)),
-            )
-            _insert_items(connection, record.id, items)
+            _insert_conversation(connection, tenant, record, items)
             return record
 
         return await self._write(work)
@@ -331,11 +327,9 @@ class ConversationStore:
             if connection.execute("SELECT 1 FROM conversations WHERE tenant = ? LIMIT 1", (tenant,)).fetchone():
                 return "has conversations"
             for conversation_id, metadata, items in conversations:
-                connection.execute(
-                    "INSERT INTO conversations (id, tenant, created_at, metadata) VALUES (?, ?, ?, ?)",
-                    (conversation_id, tenant, created_at, _dump_metadata(metadata)),
+                _insert_conversation(
+                    connection, tenant, ConversationRecord(conversation_id, created_at, metadata), items
                 )
-                _insert_items(connection, conversation_id, items)
             return "written"
 
         return await self._write(work)
@@ -432,6 +426,16 @@ class ConversationStore:
             return found
 
         return await self._read(work)
+
+
+def _insert_conversation(
+    connection: sqlite3.Connection, tenant: str, record: ConversationRecord, items: Sequence[dict[str, Any]]
+) -> None:
+    connection.execute(
+        "INSERT INTO conversations (id, tenant, created_at, metadata) VALUES (?, ?, ?, ?)",
+        (record.id, tenant, record.created_at, _dump_metadata(record.metadata)),
+    )
+    _insert_items(connection, record.id, items)
 
 
 def _in_transaction(connection: sqlite3.Connection, work: Callable[[sqlite3.Connection], T]) -> T:
