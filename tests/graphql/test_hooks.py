@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import sys
 import tracemalloc
 from types import ModuleType
 from typing import Any
@@ -265,3 +266,22 @@ def test_a_document_let_go_is_freed_without_the_cycle_collector() -> None:
     finally:
         gc.enable()
     assert unreachable < 100  # it was each of their 4,992 tokens, and more
+
+
+def test_documents_that_fail_to_parse_are_not_kept() -> None:
+    """The last failure is kept for Strawberry's own parse of the same text, and was held while the
+    next document was parsed: each failure's traceback then kept the one before, tokens and all,
+    and 400 failing documents of 165 KB took a server to 4 GB resident."""
+    operation_hooks = hooks.OperationHooks(Limits())
+
+    def fail(n: int) -> None:
+        with pytest.raises(GraphQLError, match="Syntax Error"):
+            operation_hooks.parsed(_typenames(n) + ")", 15_000)  # all its tokens read, then refused
+
+    fail(0)
+    gc.collect()
+    before = sys.getallocatedblocks()
+    for n in range(1, 11):
+        fail(n)
+    gc.collect()
+    assert sys.getallocatedblocks() - before < 5_000  # it was all ten: about 550,000 blocks
