@@ -868,6 +868,8 @@ class GraphQLResponseMedia:
     * A body sent with `Content-Encoding: gzip` or `deflate` is decompressed, bounded by the same
       limit; another coding is refused with 415, a body that is not what its header says with 400.
     * A method other than GET, HEAD and POST is refused with 405, as a GraphQL error.
+    * A WebSocket handshake (a GET with `Upgrade: websocket`) is refused with 400, saying that the
+      gateway serves no WebSocket.
     * A POST whose body is not JSON by its `Content-Type` (none, `text/plain`, a form,
       `application/graphql`, ...) is refused with 415, `UNSUPPORTED_MEDIA_TYPE`, saying what to
       send; Strawberry answered 400, "Unsupported content type". Media types are read without
@@ -929,6 +931,17 @@ class GraphQLResponseMedia:
                 "extensions": {"code": "METHOD_NOT_ALLOWED"},
             }
             await self._respond(send, 405, {"errors": [error]}, graphql_response, [(b"allow", b"GET, HEAD, POST")])
+            return
+        if request.method != "POST" and "websocket" in request.headers.get("upgrade", "").lower():
+            # A GraphQL-over-WebSocket client (graphql-ws, Apollo's and urql's subscription links)
+            # answered as plain HTTP got GraphiQL's page with 200, and reported "Unexpected server
+            # response: 200" with nothing in the log to say why.
+            error = {
+                "message": "The gateway serves GraphQL over HTTP only, not over WebSocket: its schema has no "
+                "subscriptions. Send queries and mutations with POST, or queries with GET, without `Upgrade`.",
+                "extensions": {"code": "BAD_REQUEST"},
+            }
+            await self._respond(send, 400, {"errors": [error]}, graphql_response, [])
             return
         receive = self._counted(receive)
         if request.method == "POST":  # a GET's body is not read

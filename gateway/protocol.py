@@ -452,7 +452,8 @@ class BoundedReadsProtocol(HttpToolsProtocol):
             self.transport.close()
 
     def _unsupported_upgrade_warning(self) -> None:
-        """Nothing: the request is answered as plain HTTP, as RFC 9110 lets a server ignore `Upgrade`.
+        """Nothing: the request goes to the app as plain HTTP, as RFC 9110 lets a server ignore
+        `Upgrade` (`/graphql` answers a WebSocket handshake with a 400 that says why).
 
         uvicorn logged two warnings for each WebSocket upgrade request, the second advising to
         install a WebSocket library; the gateway serves no WebSocket (its schema has no

@@ -875,8 +875,9 @@ def test_requests_pipelined_past_the_bound_are_refused_after_those_before_them(t
     assert f"with 429: More than {MAX_PIPELINED_REQUESTS} requests" in printed[0]
 
 
-def test_a_websocket_upgrade_is_answered_as_plain_http_without_a_warning(tmp_path: Path) -> None:
-    """uvicorn logged two warnings for each, the second advising to install a WebSocket library."""
+def test_a_websocket_handshake_is_refused_saying_why_without_a_warning(tmp_path: Path) -> None:
+    """uvicorn logged two warnings for each, the second advising to install a WebSocket library;
+    then a graphql-ws client got GraphiQL's page with 200 ("Unexpected server response: 200")."""
     printed: list[str] = []
     upgrade = {
         "Connection": "Upgrade",
@@ -885,10 +886,22 @@ def test_a_websocket_upgrade_is_answered_as_plain_http_without_a_warning(tmp_pat
         "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
         "Sec-WebSocket-Protocol": "graphql-transport-ws",
     }
-    with gateway_process("serve", "--database", str(tmp_path / "w.sqlite3"), output=printed) as url:
-        answer = httpx.get(f"{url}/graphql", params={"query": "{ __typename }"}, headers=upgrade)
-        assert answer.status_code == 200
-        assert answer.json() == {"data": {"__typename": "Query"}}
+    with (
+        gateway_process("serve", "--database", str(tmp_path / "w.sqlite3"), output=printed) as url,
+        httpx.Client(base_url=url) as client,
+    ):
+        for params in ({}, {"query": "{ __typename }"}):
+            answer = client.get("/graphql", params=params, headers=upgrade)
+            assert answer.status_code == 400
+            assert answer.headers["content-type"] == "application/json"
+            (error,) = answer.json()["errors"]
+            assert error["extensions"] == {"code": "BAD_REQUEST"}
+            assert "not over WebSocket" in error["message"]
+        # The connection is kept, and a request without the upgrade is answered.
+        assert client.get("/graphql", params={"query": "{ __typename }"}).json() == {"data": {"__typename": "Query"}}
+        # Another upgrade (HTTP/2 over cleartext) is ignored, as RFC 9110 lets a server.
+        h2c = {"Connection": "Upgrade, HTTP2-Settings", "Upgrade": "h2c", "HTTP2-Settings": ""}
+        assert client.get("/graphql", params={"query": "{ __typename }"}, headers=h2c).status_code == 200
     assert "WARNING" not in printed[0]
     assert "WebSocket" not in printed[0]
 
