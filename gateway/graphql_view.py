@@ -721,7 +721,8 @@ def _refused(
     sub_response.headers["cache-control"] = _NOT_TO_BE_CACHED
     operation_name = request_data.operation_name if isinstance(request_data.operation_name, str) else None
     code = str((error.extensions or {})["code"])
-    log_refusal(context.request_id, operation_name, code, context.metrics, context.document_from)
+    session = context.loaders.session
+    log_refusal(context.request_id, operation_name, code, context.metrics, context.document_from, session=session)
     return ExecutionResult(data=None, errors=[error])
 
 

@@ -166,9 +166,10 @@ def shown_name(name: str | None) -> str | None:
 def log_operation(
     context: ExecutionContext, started: float, trace_id: str | None = None, in_manifest: bool | None = None
 ) -> None:
-    """Logs `{requestId, operationName, operationType, documentFrom, durationMs, upstreamCalls,
-    errorCodes}` as JSON, `traceId` when the operation was traced (`GATEWAY_TRACING`), and
-    `inManifest` when manifests are given but are not a safelist.
+    """Logs `{requestId, operationName, operationType, documentFrom, key, durationMs, upstreamCalls,
+    errorCodes}` as JSON, `organization` and `project` when its upstream calls name them, `traceId`
+    when the operation was traced (`GATEWAY_TRACING`), and `inManifest` when manifests are given but
+    are not a safelist. `key` says whose key the calls carry (`client`, `server` or null), never the key.
 
     ``started`` is the operation's start on :func:`time.perf_counter`'s clock. The request's
     metrics (its context's `metrics`), if any, count it.
@@ -184,20 +185,33 @@ def log_operation(
         metrics.operation(operation_type, seconds, calls, codes, document_from=document_from, in_manifest=in_manifest)
     if not logged:
         return
+    session = getattr(getattr(context.context, "loaders", None), "session", None)
     record = {
         "requestId": getattr(context.context, "request_id", None),
         "operationName": shown_name(context.operation_name),
         "operationType": operation_type,
         "documentFrom": document_from,
+        "key": getattr(session, "key_from", None),
         "durationMs": round(seconds * 1000, 2),
         "upstreamCalls": calls,
         "errorCodes": codes,
     }
+    _add_scope(record, session)
     if in_manifest is not None:
         record["inManifest"] = in_manifest
     if trace_id is not None:
         record["traceId"] = trace_id
     _write(orjson.dumps(record).decode())
+
+
+def _add_scope(record: dict[str, object], session: object) -> None:
+    """The organization and project a session's calls name, if any, into ``record``."""
+    organization: str | None = getattr(session, "organization", None)
+    if organization:
+        record["organization"] = shown_name(organization)
+    project: str | None = getattr(session, "project", None)
+    if project:
+        record["project"] = shown_name(project)
 
 
 def log_refusal(
@@ -206,6 +220,8 @@ def log_refusal(
     code: str,
     metrics: OperationObserver | None = None,
     document_from: str = "query",
+    *,
+    session: object = None,
 ) -> None:
     """Logs a request refused before any operation of it ran (a document the gateway does not have,
     or does not run), in :func:`log_operation`'s shape: no type, no time, no upstream call, its code.
@@ -219,8 +235,10 @@ def log_refusal(
         "operationName": shown_name(operation_name),
         "operationType": None,
         "documentFrom": document_from,
+        "key": getattr(session, "key_from", None),
         "durationMs": 0.0,
         "upstreamCalls": 0,
         "errorCodes": [code],
     }
+    _add_scope(record, session)
     _write(orjson.dumps(record).decode())

@@ -384,9 +384,10 @@ class UpstreamClient:
         ``not_bearer``: the request sent an `Authorization` header that is not `Bearer <key>`; its
         calls are refused (:class:`NotBearer`), as acting as the server would act as someone else."""
         if not_bearer:
-            return UpstreamSession(self, _NO_CREDENTIALS, request_id=request_id, refused=NotBearer)
+            return UpstreamSession(self, _NO_CREDENTIALS, request_id=request_id, refused=NotBearer, key_from="client")
         if api_key or self._server == _NO_CREDENTIALS:
-            return UpstreamSession(self, Credentials(api_key or None, organization, project), request_id=request_id)
+            credentials = Credentials(api_key or None, organization, project)
+            return UpstreamSession(self, credentials, request_id=request_id, key_from="client" if api_key else None)
         server = self._server
         sent = [  # naming the server's own organization or project asks for what it does anyway
             header
@@ -397,7 +398,7 @@ class UpstreamClient:
             if value and value != its
         ]
         refused = functools.partial(ScopeWithoutKey, sent) if sent else None
-        return UpstreamSession(self, server, request_id=request_id, refused=refused)
+        return UpstreamSession(self, server, request_id=request_id, refused=refused, key_from="server")
 
     def request(
         self,
@@ -458,8 +459,15 @@ class UpstreamSession:
         *,
         request_id: str | None = None,
         refused: Callable[[], UpstreamError] | None = None,
+        key_from: str | None = None,
     ) -> None:
         self._client = client
+        self.key_from = key_from
+        """Whose key the session's calls carry: `client` (the request's own), `server` (the
+        gateway's), or None (no key): the operation's log line says it, never the key."""
+        self.organization = credentials.organization
+        self.project = credentials.project
+        """The OpenAI organization and project the calls name, if any (the log line says them)."""
         self._headers = {"Accept": "application/json", "User-Agent": USER_AGENT, **credentials.headers()}
         if request_id:
             self._headers[CLIENT_REQUEST_ID_HEADER] = request_id

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import logging
 from importlib import metadata
 from typing import Any
 
@@ -217,3 +219,26 @@ async def test_an_authorization_that_is_not_bearer_is_refused_not_taken_for_no_k
     assert upstream.count == 0
     await _ask(client, "conv_any", {"Authorization": ""})  # an empty header is no key: the server's
     assert _scope_sent(upstream) == ("Bearer sk-server", None, None)
+
+
+async def test_the_operation_log_says_whose_key_and_which_scope_each_operation_acted_as(
+    gateway: Gateway, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An operator asked why a user saw other conversations, or none, could not tell from the log
+    whether the request had used its own key or the gateway's, nor in which project."""
+    caplog.set_level(logging.INFO, logger="gateway.operations")
+    client, _ = await gateway(api_key="sk-server", organization="org-server", project="proj_server")
+    own = {"Authorization": "Bearer sk-own", "OpenAI-Project": "proj_own"}
+    for headers in (own, {}, {"Authorization": "Token sk-own"}, {"OpenAI-Project": "proj_other"}):
+        await _ask(client, "conv_any", headers)
+    unscoped, _ = await gateway()
+    await _ask(unscoped, "conv_any", {})
+    logged = [json.loads(record.getMessage()) for record in caplog.records if record.name == "gateway.operations"]
+    assert [(line["key"], line.get("organization"), line.get("project"), line["errorCodes"]) for line in logged] == [
+        ("client", None, "proj_own", ["NOT_FOUND"]),
+        ("server", "org-server", "proj_server", ["NOT_FOUND"]),
+        ("client", None, None, ["UNAUTHENTICATED"]),
+        ("server", "org-server", "proj_server", ["FORBIDDEN"]),
+        (None, None, None, ["NOT_FOUND"]),
+    ]
+    assert all("sk-" not in record.getMessage() for record in caplog.records)
