@@ -34,7 +34,7 @@ typecheck: $(STAMP)
 
 # npm packages the tests use, pinned by their lockfiles.
 NODE_DEPS := tests/conformance/node_modules/.package-lock.json tests/clients/node_modules/.package-lock.json \
-	examples/typescript/node_modules/.package-lock.json
+	tests/schema/lint/node_modules/.package-lock.json examples/typescript/node_modules/.package-lock.json
 
 %/node_modules/.package-lock.json: %/package-lock.json
 	npm ci --prefix $* --no-audit --no-fund --loglevel=error
