@@ -7,7 +7,9 @@ needs 3.3), type-checked with mypy and run against a live `gateway serve`. TypeS
 
 from __future__ import annotations
 
+import contextlib
 import importlib
+import io
 import json
 import re
 import shutil
@@ -170,6 +172,15 @@ def typescript_generated() -> Path:
 
 
 def test_the_typescript_client_type_checks_with_clear_names(typescript_generated: Path) -> None:
+    # The README's example over the generated types is checked with them (in the generated folder,
+    # which codegen writes anew and git ignores).
+    readme = (ROOT / "README.md").read_text()
+    (example,) = [
+        block
+        for block in re.findall(r"^```ts\n(.*?)^```$", readme, re.MULTILINE | re.DOTALL)
+        if 'from "./generated/graphql"' in block
+    ]
+    (typescript_generated / "readme-example.ts").write_text(example.replace('"./generated/graphql"', '"./graphql"'))
     _run(["npm", "run", "--silent", "typecheck"], TYPESCRIPT)
     source = (typescript_generated / "graphql.ts").read_text()
     names = re.findall(r"^export type (\w+)", source, re.M)
@@ -235,3 +246,32 @@ def test_the_generated_manifest_is_all_a_safelisted_gateway_runs(typescript_gene
         (None, None, ["QUERY_NOT_IN_SAFELIST"]),
         ("DeleteConversation", "mutation", []),
     ]
+
+
+async def test_the_readmes_python_client_example_reads_the_demo_of_make_serve(
+    chat_client: ModuleType, tmp_path: Path
+) -> None:
+    """The README's example, run as written against `gateway serve --demo` (what `make serve` runs)."""
+    readme = (ROOT / "README.md").read_text()
+    (example,) = [
+        block
+        for block in re.findall(r"^```python\n(.*?)^```$", readme, re.MULTILINE | re.DOTALL)
+        if "from chat_client import ChatClient" in block
+    ]
+    assert "http://127.0.0.1:8000/graphql" in example
+    body = "".join(f"    {line}\n" for line in example.splitlines())
+    namespace: dict[str, Any] = {}
+    printed = io.StringIO()
+    with gateway_process("serve", "--demo", "--database", str(tmp_path / "readme.sqlite3")) as url:
+        exec(f"async def example():\n{body}".replace("http://127.0.0.1:8000", url), namespace)  # the README's code
+        with contextlib.redirect_stdout(printed):
+            await namespace["example"]()
+    # It printed "Conversation with id 'conv_demo_weather' not found." while it sent a key of its
+    # own: on the built-in API each key has its own conversations, and the demo is the server's.
+    lines = printed.getvalue().splitlines()
+    assert [line.split(" ", 1)[0] for line in lines] == [
+        "MessageRole.SYSTEM",
+        "MessageRole.USER",
+        "MessageRole.ASSISTANT",
+    ]
+    assert "umbrella in Paris" in lines[1]
