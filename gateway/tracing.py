@@ -100,6 +100,14 @@ class OperationSpan:
                 attributes["gateway.request_id"] = request_id
             if in_manifest is not None:
                 attributes["gateway.in_manifest"] = in_manifest
+            session = getattr(getattr(context.context, "loaders", None), "session", None)
+            for attribute, value in (
+                ("gateway.key", getattr(session, "key_from", None)),
+                ("gateway.organization", getattr(session, "organization", None)),
+                ("gateway.project", getattr(session, "project", None)),
+            ):
+                if value:
+                    attributes[attribute] = shown_name(value)
             if codes:
                 attributes["gateway.error_codes"] = codes
                 span.set_status(Status(StatusCode.ERROR, ", ".join(codes)))

@@ -106,7 +106,8 @@ async def test_an_operation_and_its_upstream_calls_join_the_clients_trace(traced
     conversation_id = await _conversation(graphql)
     upstream.clear()
 
-    answer = await _read(graphql, conversation_id, traceparent=f"00-{TRACE_ID}-{PARENT_ID}-01")
+    scope = {"OpenAI-Project": "proj_own"}  # the built-in API keeps conversations by key alone
+    answer = await _read(graphql, conversation_id, traceparent=f"00-{TRACE_ID}-{PARENT_ID}-01", **scope)
 
     assert answer.json()["data"]["conversation"]["conversationId"] == conversation_id
     server = _server_span(exporter)
@@ -120,6 +121,8 @@ async def test_an_operation_and_its_upstream_calls_join_the_clients_trace(traced
         "gateway.request_id": answer.headers["x-request-id"],
         "gateway.upstream_calls": 2,
         "gateway.document_from": "query",
+        "gateway.key": "client",  # whose key, never the key
+        "gateway.project": "proj_own",
     }
     assert server.status.status_code is StatusCode.UNSET
     # One span per upstream call, each a child of the operation's, and each call carries its own as parent.
