@@ -9,6 +9,7 @@ import json
 import os
 import pkgutil
 import platform
+import re
 import resource
 import select
 import signal
@@ -1027,3 +1028,29 @@ def test_answers_do_not_name_the_server_software(command: str, tmp_path: Path) -
     for answer in answers:
         assert "server" not in answer.headers
         assert "date" in answer.headers
+
+
+def test_every_setting_is_in_the_readmes_configuration_table_with_its_default() -> None:
+    """The table is where an operator looks; a setting added without its row was found by no one."""
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    table = [
+        [cell.strip() for cell in line.strip().strip("|").split("|")]
+        for line in readme[readme.index("## Configuration") : readme.index("## Tests")].splitlines()
+        if line.startswith("| ")
+    ]
+    documented: set[str] = set()
+    for _, variables, default, _ in table:
+        named = re.findall(r"`(GATEWAY)?(_[A-Z_]+)`", variables)
+        prefix = "GATEWAY_UPSTREAM" if "GATEWAY_UPSTREAM_" in variables else "GATEWAY"
+        names = [f"GATEWAY{name}" if whole else f"{prefix}{name}" for whole, name in named]
+        documented.update(names)
+        shown = re.findall(r"`([^`]+)`", default)
+        if len(names) == 1 and len(shown) == 1 and default.startswith("`"):  # one setting, one default
+            field = Settings.model_fields[names[0].removeprefix("GATEWAY_").lower()]
+            value = field.default
+            expected = str(value).lower() if isinstance(value, bool) else str(value).removesuffix(".0")
+            assert shown[0] == expected, names[0]
+    own = {f"GATEWAY_{name.upper()}" for name, field in Settings.model_fields.items() if field.validation_alias is None}
+    own -= {"GATEWAY_BENCH_LATENCY_MS"}  # the bench's, not an operator's (bench/README.md)
+    assert own <= documented, sorted(own - documented)
+    assert documented <= own | {"GATEWAY_API_KEY", "GATEWAY_ORGANIZATION", "GATEWAY_PROJECT"}, sorted(documented - own)
