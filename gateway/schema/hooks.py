@@ -42,6 +42,8 @@ from graphql import (
     parse,
     specified_rules,
 )
+from graphql.language import Token
+from graphql.language.parser import Parser
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions.runner import SchemaExtensionsRunner
 from strawberry.schema.schema import validate_document
@@ -181,6 +183,7 @@ class OperationHooks:
         try:
             document = parse(query, max_tokens=max_tokens)
         except GraphQLError as error:
+            _unlink_tokens_read(error)
             self._failed = (key, error)
             raise
         _unlink_tokens(document)
@@ -209,6 +212,34 @@ def _unlink_tokens(document: DocumentNode) -> None:
     while token is not None:
         token.prev = None
         token = token.next
+
+
+_PARSE_CODE = parse.__code__
+"""The code of graphql-core's `parse`, whose frame holds its parser."""
+
+
+def _unlink_tokens_read(error: GraphQLError) -> None:
+    """As :func:`_unlink_tokens`, for the tokens a parse read before it failed with ``error``: its
+    traceback keeps the parser, and so the chain of every token it read, which was cyclic too. A
+    failed parse of 15,000 tokens left as many objects to the collector (each then also waited
+    in the hooks' last failure, :meth:`OperationHooks.parsed`)."""
+    trace = error.__traceback__
+    while trace is not None:
+        # Only graphql-core's `parse`: reading a frame's locals keeps a copy of them on the frame,
+        # and this function's caller's hold the error, which would then hold itself.
+        if trace.tb_frame.f_code is not _PARSE_CODE:
+            trace = trace.tb_next
+            continue
+        for value in trace.tb_frame.f_locals.values():
+            if isinstance(value, Parser):
+                token: Token | None = value._lexer.token  # the one way to the tokens read
+                while token is not None and token.prev is not None:
+                    token = token.prev
+                while token is not None:
+                    token.prev = None
+                    token = token.next
+                return
+        trace = trace.tb_next
 
 
 def _operation_not_named(context: ExecutionContext, names: list[str]) -> GraphQLError | None:
@@ -278,7 +309,7 @@ class _Runner(SchemaExtensionsRunner):
         return _Stage(self._begin, self._end, self._abandoned)
 
     def parsing(self) -> Any:
-        return _Stage(self._parse, None)
+        return _Stage(self._parse, self._parsed)
 
     def validation(self) -> Any:
         return _Stage(self._validate, None)
@@ -303,6 +334,11 @@ class _Runner(SchemaExtensionsRunner):
         with contextlib.suppress(GraphQLError):
             self._document = self._hooks.parsed(context.query, options["max_tokens"])
             context.graphql_document = self._document.document
+
+    def _parsed(self) -> None:
+        if self._document is None:  # Strawberry parsed the document itself: its failure keeps the tokens read
+            for error in self.execution_context.pre_execution_errors or ():
+                _unlink_tokens_read(error)
 
     def _validate(self) -> None:
         context = self.execution_context

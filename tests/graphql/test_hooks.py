@@ -285,3 +285,22 @@ def test_documents_that_fail_to_parse_are_not_kept() -> None:
         fail(n)
     gc.collect()
     assert sys.getallocatedblocks() - before < 5_000  # it was all ten: about 550,000 blocks
+
+
+async def test_operations_whose_documents_fail_to_parse_leave_nothing_to_the_cycle_collector() -> None:
+    """Each failure's tokens were a chain of cycles, twice (the hooks' parse and Strawberry's own,
+    which reports the error), left for a full collection: 400 failing documents of 165 KB kept
+    `gateway serve` at 202 MiB resident, against 86 MiB once they are freed as they go."""
+    schema = build_schema()
+    await schema.execute("{ __typename )")  # the first failure, and what any failure imports or caches
+    gc.collect()
+    gc.disable()
+    try:
+        for n in range(4):  # read whole, refused at the end: the hooks keep the last failure
+            result = await schema.execute(_typenames(n) + ")")
+            assert _codes(result.errors)[0][1] == "GRAPHQL_PARSE_FAILED"
+        del result
+        unreachable = gc.collect()
+    finally:
+        gc.enable()
+    assert unreachable < 100  # it was each of their 4,992 tokens, twice, and more
