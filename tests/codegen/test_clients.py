@@ -275,3 +275,38 @@ async def test_the_readmes_python_client_example_reads_the_demo_of_make_serve(
         "MessageRole.ASSISTANT",
     ]
     assert "umbrella in Paris" in lines[1]
+
+
+def test_the_typescript_example_client_runs_against_make_serves_demo(
+    typescript_generated: Path, tmp_path: Path
+) -> None:
+    """`npm run chat` (examples/typescript/src/main.ts, run by tsx) as the README shows it: by the
+    documents' text, by their ids alone, a message sent, and a conversation that is not there."""
+    settings = {"GATEWAY_PERSISTED_DOCUMENTS": str(typescript_generated / "persisted" / "persisted-documents.json")}
+    printed: list[str] = []
+    database = str(tmp_path / "chat.sqlite3")
+    with gateway_process("serve", "--demo", "--database", database, env=settings, output=printed) as url:
+
+        def chat(*arguments: str) -> subprocess.CompletedProcess[str]:
+            command = ["npm", "run", "--silent", "chat", "--", f"{url}/graphql", *arguments]
+            return subprocess.run(command, cwd=TYPESCRIPT, capture_output=True, text=True, timeout=120, check=False)
+
+        read = chat("conv_demo_weather")
+        assert read.returncode == 0, read.stdout + read.stderr
+        lines = read.stdout.splitlines()
+        assert lines[0] == "SYSTEM: You are a helpful assistant with a weather tool."
+        assert "call get_weather" in lines[3]
+        assert lines[-1].startswith("ASSISTANT: Yes: 80% chance of rain")
+        by_id = chat("conv_demo_weather", "--by-id", "--send", "Thanks!")
+        assert by_id.returncode == 0, by_id.stdout + by_id.stderr
+        assert by_id.stdout.splitlines() == [*lines, "USER: Thanks!"]
+        missing = chat("conv_missing")
+        assert missing.returncode == 1
+        assert missing.stderr.strip() == "NOT_FOUND: Conversation with id 'conv_missing' not found."
+    logged = [json.loads(line) for line in printed[0].splitlines() if line.startswith('{"requestId"')]
+    assert [(line["operationName"], line["documentFrom"]) for line in logged] == [
+        ("LoadConversation", "query"),
+        ("SendMessage", "query"),
+        ("LoadConversation", "documentId"),
+        ("LoadConversation", "query"),
+    ]
