@@ -28,6 +28,13 @@ const config: CodegenConfig = {
         scalars: { DateTime: "string", JSON: "unknown" },
       },
     },
+    // Which types each union and interface holds, for Apollo Client's cache (`possibleTypes`):
+    // without it, a fragment on an interface (`... on ConversationItemFields`) matches no item and
+    // its fields are dropped from every answer, with no error.
+    "src/generated/possible-types.json": {
+      plugins: ["fragment-matcher"],
+      config: { apolloClientVersion: 3 },
+    },
   },
 };
 
