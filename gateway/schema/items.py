@@ -59,7 +59,7 @@ from gateway.schema.enums import (
     WebSearchCallStatus,
 )
 from gateway.schema.errors import bad_input
-from gateway.schema.ids import parse_global_id
+from gateway.schema.ids import global_id, parse_global_id
 from gateway.upstream.reading import SHOWN_AS_UNKNOWN
 
 __all__ = [
@@ -68,6 +68,7 @@ __all__ = [
     "ConversationItemFields",
     "conversation_id_of",
     "item_argument_ids",
+    "item_global_id",
     "item_ids_of",
     "item_node_id",
     "item_to_graphql",
@@ -516,6 +517,15 @@ def item_argument_ids(value: str, argument: str, *, extension: str = "argument")
             **{extension: argument},
         )
     return _item_node_ids(node_id)
+
+
+def item_global_id(value: str) -> str | None:
+    """The global id (as its `id` field gives it) of the item ``value`` names, if ``value`` is an
+    item's global id; None for an upstream id, which does not say the item's type."""
+    parsed = parse_global_id(value, _NODE_TYPE_NAMES)
+    if parsed is None or parsed[0] == "Conversation":
+        return None
+    return global_id(*parsed)
 
 
 def conversation_id_of(value: str, argument: str = "id", *, extension: str = "argument") -> str:

@@ -19,8 +19,15 @@ from gateway.schema.context import GatewayInfo
 from gateway.schema.conversation import Conversation, prefetch_items
 from gateway.schema.enums import Includable
 from gateway.schema.errors import GatewayError, bad_input
+from gateway.schema.ids import global_id
 from gateway.schema.inputs import ConversationItemInput, MetadataEntryInput, check_id, item_bodies, metadata_body
-from gateway.schema.items import ConversationItem, conversation_id_of, item_argument_ids, item_to_graphql
+from gateway.schema.items import (
+    ConversationItem,
+    conversation_id_of,
+    item_argument_ids,
+    item_global_id,
+    item_to_graphql,
+)
 from gateway.schema.selection import current_selections, fields_named, include_values, includes_for
 from gateway.upstream import UpstreamBadRequest, UpstreamInvalidResponse, UpstreamServerError, UpstreamTimeout
 from gateway.upstream.budget import over_budget
@@ -148,6 +155,9 @@ class DeleteConversationInput:
 @strawberry.type(description="The result of `deleteConversation`.")
 class DeleteConversationPayload:
     deleted_conversation_id: str = described("The upstream ID of the deleted conversation (`conv_...`).")
+    deleted_id: strawberry.ID = described(
+        "The deleted conversation's global id (its `id`), for a client's store: Relay's `@deleteRecord`."
+    )
     deleted: bool = described("Whether the upstream deleted it.")
     client_mutation_id: str | None = described("The input's `clientMutationId`.")
 
@@ -185,6 +195,11 @@ class DeleteConversationItemInput:
 @strawberry.type(description="The result of `deleteConversationItem`.")
 class DeleteConversationItemPayload:
     deleted_item_id: str = described("The upstream ID of the deleted item.")
+    deleted_id: strawberry.ID | None = described(
+        "The deleted item's global id (its `id`), for a client's store (Relay's `@deleteRecord` and "
+        "`@deleteEdge`), when `input.itemId` was one; null when it was an upstream id, which does not "
+        "say the item's type (nor does the upstream's answer to a delete)."
+    )
     conversation: Conversation = described("The conversation after the deletion.")
     client_mutation_id: str | None = described("The input's `clientMutationId`.")
 
@@ -238,6 +253,7 @@ class Mutation:
         info.context.loaders.forget_conversation(conversation_id)
         return DeleteConversationPayload(
             deleted_conversation_id=deleted.id,
+            deleted_id=strawberry.ID(global_id("Conversation", deleted.id)),
             deleted=deleted.deleted,
             client_mutation_id=_mutation_id(input.client_mutation_id),
         )
@@ -272,8 +288,10 @@ class Mutation:
         conversation_id = _conversation_id(input.conversation_id, "input.conversationId")
         item_id = _item_id(input.item_id, conversation_id, "input.itemId")
         model = await _write(info.context.loaders.session.delete_item(conversation_id, item_id))
+        named = item_global_id(input.item_id)
         return DeleteConversationItemPayload(
             deleted_item_id=item_id,
+            deleted_id=None if named is None else strawberry.ID(named),
             conversation=_fresh(info, model),
             client_mutation_id=_mutation_id(input.client_mutation_id),
         )

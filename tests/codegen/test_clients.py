@@ -150,10 +150,12 @@ async def test_every_operation_runs_and_returns_the_generated_types(chat_client:
                 id=conversation_id, metadata=[chat_client.MetadataEntryInput(key="title", value="Renamed")]
             )
             assert renamed.update_conversation.conversation.metadata[0].value == "Renamed"
-            deleted_item = await client.delete_item(conversation_id=conversation_id, item_id=nodes[1].item_id)
+            deleted_item = await client.delete_item(conversation_id=conversation_id, item_id=nodes[1].id)
             assert deleted_item.delete_conversation_item.deleted_item_id == nodes[1].item_id
+            assert deleted_item.delete_conversation_item.deleted_id == nodes[1].id
             deleted = await client.delete_conversation(id=conversation_id)
             assert deleted.delete_conversation.deleted is True
+            assert deleted.delete_conversation.deleted_id == conversation.id
             with pytest.raises(chat_client.GraphQLClientGraphQLMultiError) as raised:
                 await client.load_conversation(id=conversation_id)
             assert raised.value.errors[0].extensions["code"] == "NOT_FOUND"

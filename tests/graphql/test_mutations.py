@@ -214,11 +214,32 @@ async def test_ids_are_accepted_in_both_forms(graphql: GraphQLClient, form: str)
     item_key = "id" if form == "global" else "itemId"
     data = await graphql.data(
         """mutation($c: ID!, $i: ID!) {
-          deleteConversationItem(input: {conversationId: $c, itemId: $i}) { deletedItemId }
+          deleteConversationItem(input: {conversationId: $c, itemId: $i}) { deletedItemId deletedId }
         }""",
         {"c": conversation[key], "i": node[item_key]},
     )
     assert data["deleteConversationItem"]["deletedItemId"] == node["itemId"]
+    # The global id for a client's store (Relay's @deleteRecord), when the input gave one: an
+    # upstream id does not say the item's type.
+    assert data["deleteConversationItem"]["deletedId"] == (node["id"] if form == "global" else None)
+
+
+async def test_a_deleted_conversations_global_id_is_in_the_payload_at_no_extra_call(
+    graphql: GraphQLClient, upstream: Recording
+) -> None:
+    """For a client's store (Relay's @deleteRecord), whichever form of id the input gave."""
+    for given in ("conversationId", "id"):
+        conversation = (await graphql.data(CREATE, {"input": {}}))["createConversation"]["conversation"]
+        upstream.clear()
+        data = await graphql.data(
+            "mutation($id: ID!) { deleteConversation(input: {id: $id}) { deletedId deletedConversationId } }",
+            {"id": conversation[given]},
+        )
+        assert data["deleteConversation"] == {
+            "deletedId": conversation["id"],
+            "deletedConversationId": conversation["conversationId"],
+        }
+        assert upstream.count == 1  # the DELETE alone
 
 
 @pytest.mark.parametrize(
