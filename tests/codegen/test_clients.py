@@ -314,29 +314,35 @@ def test_the_typescript_example_client_runs_against_make_serves_demo(
     ]
 
 
-def test_apollo_clients_cache_needs_the_generated_possible_types_to_read_the_example_fragments(
+def test_normalized_caches_read_the_example_fragments_once_told_the_schemas_types(
     typescript_generated: Path, tmp_path: Path
 ) -> None:
     """The example fragment `ChatItem` is on the union `ConversationItem` and selects the ids
-    through the interface `ConversationItemFields`: Apollo Client's cache, not told which types
-    they hold, matched neither, and gave back every item as its `__typename` alone, with no error.
-    The README's Apollo set-up passes the `possibleTypes` that codegen writes."""
+    through the interface `ConversationItemFields`. Apollo Client's cache, not told which types
+    they hold, matched neither and gave back every item as its `__typename` alone, with no error;
+    urql's Graphcache reads them by heuristic, and warns. The README's set-ups give Apollo the
+    `possibleTypes` codegen writes, and Graphcache the schema."""
     node = shutil.which("node")
     assert node is not None
     script = ROOT / "tests" / "clients" / "fragments.mjs"
-    possible_types = typescript_generated / "possible-types.json"
-    with gateway_process("serve", "--demo", "--database", str(tmp_path / "apollo.sqlite3")) as url:
+    with gateway_process("serve", "--demo", "--database", str(tmp_path / "caches.sqlite3")) as url:
 
-        def items(*arguments: str) -> list[dict[str, Any]]:
-            command = [node, str(script), f"{url}/graphql", "conv_demo_weather", *arguments]
-            read: list[dict[str, Any]] = json.loads(_run(command, ROOT))
-            return read
+        def read(cache: str, *told: Path) -> dict[str, Any]:
+            command = [node, str(script), cache, f"{url}/graphql", "conv_demo_weather", *map(str, told)]
+            answer: dict[str, Any] = json.loads(_run(command, ROOT))
+            return answer
 
-        blind = items()
-        told = items(str(possible_types))
+        apollo_blind = read("apollo")
+        apollo = read("apollo", typescript_generated / "possible-types.json")
+        urql_blind = read("urql")
+        urql = read("urql", ROOT / "schema.graphql")
     kinds = ["Message", "Message", "Reasoning", "FunctionCall", "FunctionCallOutput", "Message"]
-    assert blind == [{"__typename": kind} for kind in kinds]  # what the pitfall looks like
-    assert [item["__typename"] for item in told] == kinds
-    assert all(item["conversationId"] == "conv_demo_weather" and item["itemId"] for item in told)
-    assert told[0]["content"][0]["text"] == "You are a helpful assistant with a weather tool."
-    assert told[3]["name"] == "get_weather"
+    assert apollo_blind == {"items": [{"__typename": kind} for kind in kinds], "warnings": []}  # the pitfall
+    for told in (apollo, urql):
+        assert [item["__typename"] for item in told["items"]] == kinds
+        assert all(item["conversationId"] == "conv_demo_weather" and item["itemId"] for item in told["items"])
+        assert told["items"][0]["content"][0]["text"] == "You are a helpful assistant with a weather tool."
+        assert told["items"][3]["name"] == "get_weather"
+    assert urql_blind["items"] == urql["items"]
+    assert sum(warning.startswith("Heuristic Fragment Matching") for warning in urql_blind["warnings"]) == 30
+    assert urql["warnings"] == []
