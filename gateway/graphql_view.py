@@ -658,9 +658,10 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
         given = headers.get(REQUEST_ID_HEADER, "")
         request_id = given if _REQUEST_ID.fullmatch(given) else random_request_id()
         authorization = headers.get("authorization")
+        key = bearer_key(authorization)
         session = self._upstream().session(
-            bearer_key(authorization),
-            not_bearer=not_bearer(authorization),
+            key,
+            not_bearer=not_bearer(authorization, key),
             organization=headers.get(ORGANIZATION_HEADER, "").strip() or None,
             project=headers.get(PROJECT_HEADER, "").strip() or None,
             request_id=request_id,

@@ -36,7 +36,7 @@ from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcess
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode
 from strawberry.types import ExecutionContext
 
-from gateway.schema.oplog import shown_name
+from gateway.schema.oplog import scope_of, shown_name
 
 __all__ = ["DEFAULT_SERVICE_NAME", "OperationSpan", "Tracing", "UpstreamCallSpan", "url_template"]
 
@@ -101,13 +101,10 @@ class OperationSpan:
             if in_manifest is not None:
                 attributes["gateway.in_manifest"] = in_manifest
             session = getattr(getattr(context.context, "loaders", None), "session", None)
-            for attribute, value in (
-                ("gateway.key", getattr(session, "key_from", None)),
-                ("gateway.organization", getattr(session, "organization", None)),
-                ("gateway.project", getattr(session, "project", None)),
-            ):
-                if value:
-                    attributes[attribute] = shown_name(value)
+            key_from = getattr(session, "key_from", None)
+            if key_from is not None:
+                attributes["gateway.key"] = key_from
+            attributes.update({f"gateway.{name}": value for name, value in scope_of(session).items()})
             if codes:
                 attributes["gateway.error_codes"] = codes
                 span.set_status(Status(StatusCode.ERROR, ", ".join(codes)))

@@ -66,11 +66,12 @@ def bearer_key(authorization: str | None) -> str | None:
     return key.strip() if scheme.lower() == "bearer" and key.strip() else None
 
 
-def not_bearer(authorization: str | None) -> bool:
+def not_bearer(authorization: str | None, key: str | None) -> bool:
     """Whether an `Authorization` header was sent that is not `Bearer <key>` (the key with no scheme,
-    another scheme, `Bearer` alone): its sender meant a key, and acting without one would act as
-    someone else (the gateway's key, or the keyless tenant). An empty header is no key."""
-    return bool((authorization or "").strip()) and bearer_key(authorization) is None
+    another scheme, `Bearer` alone), given the ``key`` :func:`bearer_key` read from it: its sender
+    meant a key, and acting without one would act as someone else (the gateway's key, or the
+    keyless tenant). An empty header is no key."""
+    return key is None and bool((authorization or "").strip())
 
 
 def tenant_of(api_key: str | None) -> str:
@@ -86,12 +87,12 @@ class _Api:
 
     def tenant(self, request: Request) -> str:
         authorization = request.headers.get("authorization")
-        if not_bearer(authorization):
+        key = bearer_key(authorization)
+        if not_bearer(authorization, key):
             message = (
                 "The Authorization header is not 'Bearer <key>'. Send the API key as 'Authorization: Bearer <key>'."
             )
             raise ApiError(401, message, code="invalid_api_key")
-        key = bearer_key(authorization)
         if self.api_keys is not None and key not in self.api_keys:
             message = (
                 "You didn't provide an API key. Send it as 'Authorization: Bearer <key>'."

@@ -208,7 +208,11 @@ def _unlink_tokens(document: DocumentNode) -> None:
     waiting in a server process, and 245 MiB resident after the collection ran, against 108 MiB
     with the links dropped. The chain forward stays (:func:`weight` counts it; the nodes' ``loc``
     hold their first and last tokens, for the errors' locations)."""
-    token = document.loc.start_token if document.loc is not None else None
+    _unlink_from(document.loc.start_token if document.loc is not None else None)
+
+
+def _unlink_from(token: Token | None) -> None:
+    """Drops the backward link of ``token`` and of every token after it."""
     while token is not None:
         token.prev = None
         token = token.next
@@ -223,23 +227,25 @@ def _unlink_tokens_read(error: GraphQLError) -> None:
     traceback keeps the parser, and so the chain of every token it read, which was cyclic too. A
     failed parse of 15,000 tokens left as many objects to the collector (each then also waited
     in the hooks' last failure, :meth:`OperationHooks.parsed`)."""
+    parser = _failed_parser(error)
+    if parser is None:
+        return
+    token = parser._lexer.token  # the one way to the tokens read
+    while token.prev is not None:
+        token = token.prev
+    _unlink_from(token)
+
+
+def _failed_parser(error: GraphQLError) -> Parser | None:
+    """The parser of graphql-core's `parse` in ``error``'s traceback, if any. Only that frame's
+    locals are read: reading a frame's locals keeps a copy of them on the frame, and the locals of
+    the frames that caught the error hold it, which would then hold itself."""
     trace = error.__traceback__
     while trace is not None:
-        # Only graphql-core's `parse`: reading a frame's locals keeps a copy of them on the frame,
-        # and this function's caller's hold the error, which would then hold itself.
-        if trace.tb_frame.f_code is not _PARSE_CODE:
-            trace = trace.tb_next
-            continue
-        for value in trace.tb_frame.f_locals.values():
-            if isinstance(value, Parser):
-                token: Token | None = value._lexer.token  # the one way to the tokens read
-                while token is not None and token.prev is not None:
-                    token = token.prev
-                while token is not None:
-                    token.prev = None
-                    token = token.next
-                return
+        if trace.tb_frame.f_code is _PARSE_CODE:
+            return next((value for value in trace.tb_frame.f_locals.values() if isinstance(value, Parser)), None)
         trace = trace.tb_next
+    return None
 
 
 def _operation_not_named(context: ExecutionContext, names: list[str]) -> GraphQLError | None:

@@ -12,7 +12,15 @@ from strawberry.types import ExecutionContext
 
 from gateway.quoting import shortened
 
-__all__ = ["LINE_FORMAT", "LineHandler", "OperationObserver", "log_operation", "log_refusal", "operation_facts"]
+__all__ = [
+    "LINE_FORMAT",
+    "LineHandler",
+    "OperationObserver",
+    "log_operation",
+    "log_refusal",
+    "operation_facts",
+    "scope_of",
+]
 
 logger = logging.getLogger("gateway.operations")
 
@@ -196,7 +204,7 @@ def log_operation(
         "upstreamCalls": calls,
         "errorCodes": codes,
     }
-    _add_scope(record, session)
+    record.update(scope_of(session))
     if in_manifest is not None:
         record["inManifest"] = in_manifest
     if trace_id is not None:
@@ -204,14 +212,11 @@ def log_operation(
     _write(orjson.dumps(record).decode())
 
 
-def _add_scope(record: dict[str, object], session: object) -> None:
-    """The organization and project a session's calls name, if any, into ``record``."""
-    organization: str | None = getattr(session, "organization", None)
-    if organization:
-        record["organization"] = shown_name(organization)
-    project: str | None = getattr(session, "project", None)
-    if project:
-        record["project"] = shown_name(project)
+def scope_of(session: object) -> dict[str, str]:
+    """The OpenAI `organization` and `project` an upstream session's calls name, those it names,
+    as a log line or a span shows them (clients choose them, as long as they like)."""
+    named = (("organization", getattr(session, "organization", None)), ("project", getattr(session, "project", None)))
+    return {name: shortened(value, NAME_CHARACTERS) for name, value in named if value}
 
 
 def log_refusal(
@@ -240,5 +245,5 @@ def log_refusal(
         "upstreamCalls": 0,
         "errorCodes": [code],
     }
-    _add_scope(record, session)
+    record.update(scope_of(session))
     _write(orjson.dumps(record).decode())
