@@ -16,6 +16,7 @@ import os
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 import httpx
 from starlette.applications import Starlette
@@ -23,7 +24,7 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
-from starlette.routing import BaseRoute, Mount, Route
+from starlette.routing import BaseRoute, Match, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
@@ -102,8 +103,29 @@ async def _healthz(request: Request) -> Response:
 
 
 async def _to_graphiql(request: Request) -> Response:
-    """The server's address opened in a browser: GraphiQL is at `/graphql`."""
-    return RedirectResponse(f"{request.scope.get('root_path', '')}{GRAPHQL_PATH}", status_code=307)
+    """The server's address opened in a browser: GraphiQL is at `/graphql`. The redirect names it
+    relative to `/` (`graphql`), so that it holds behind a proxy serving the gateway under a
+    prefix of its own (`/gw/` leads to `/gw/graphql`; an absolute `/graphql` missed the prefix)."""
+    return RedirectResponse(GRAPHQL_PATH.removeprefix("/"), status_code=307)
+
+
+def _without_trailing_slash(request: Request) -> str | None:
+    """Where a path with a slash too many (`/graphql/`) is served, relative to it (`../graphql`,
+    with the query), when one of the gateway's routes serves it; None otherwise.
+
+    Starlette's own redirect named the whole address (`http://host/graphql`), built from the
+    request as the gateway received it: behind a proxy serving the gateway under a prefix, it lost
+    the prefix, and with it the page. Two slashes or more are no route's and stay a 404."""
+    path: str = request.scope["path"]
+    if not path.endswith("/") or path.endswith("//"):
+        return None
+    slashless = {**request.scope, "path": path[:-1]}
+    if not any(
+        isinstance(route, Route) and route.matches(slashless)[0] is not Match.NONE for route in request.app.routes
+    ):
+        return None
+    query = request.url.query
+    return f"../{quote(path[:-1].rpartition('/')[2])}" + (f"?{query}" if query else "")
 
 
 def _readyz(runtime: _Runtime) -> Callable[[Request], Awaitable[Response]]:
@@ -309,12 +331,14 @@ def create_app(
         middleware.append(Middleware(ResponseCompression))
     middleware.insert(0, Middleware(HeadAsGet))
     middleware.insert(0, Middleware(QuietDisconnects))
-    return Starlette(
+    app = Starlette(
         routes=routes,
         middleware=middleware,
         lifespan=runtime.lifespan,
         exception_handlers=_path_errors(introspection=settings.introspection, api_mounted=runtime.embedded is not None),
     )
+    app.router.redirect_slashes = False  # the 404 redirects, relative to the path (`_without_trailing_slash`)
+    return app
 
 
 def _path_errors(
@@ -337,6 +361,9 @@ def _path_errors(
             return await http_error(request, exc)
         if getattr(exc, "status_code", None) == 405:
             return _not_allowed(request, exc)
+        relocated = _without_trailing_slash(request)
+        if relocated is not None:
+            return RedirectResponse(relocated, status_code=307)
         message = f"There is nothing at {quoted(path)}: this gateway serves {served}."
         return JSONResponse({"errors": [{"message": message, "extensions": {"code": "NOT_FOUND"}}]}, status_code=404)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
+from urllib.parse import urljoin
 
 import pytest
 
@@ -13,16 +14,18 @@ from tests.graphql.harness import GraphQLClient
 
 
 async def test_every_asset_is_local_and_matches_its_integrity_hash(graphql: GraphQLClient) -> None:
+    """The page names its files relative to itself (tests/test_proxy.py serves it under a prefix)."""
     http = graphql.http
     page = await http.get("/graphql", headers={"Accept": "text/html"})
     assert page.status_code == 200
     html = page.text
     assert "unpkg.com" not in html
     assert "https://" not in re.sub(r"<!--.*?-->", "", html, flags=re.DOTALL).split("<script>")[0]
-    assets = re.findall(r'(?:src|href)="(/static/graphiql/[^"]+)"\s+integrity="sha384-([^"]+)"', html)
+    assets = re.findall(r'(?:src|href)="(static/graphiql/[^"]+)"\s+integrity="sha384-([^"]+)"', html)
     assert len(assets) == 7
+    assert len(re.findall(r'(?:src|href)="(?!data:)', html)) == 7  # no other address (the icon is inline)
     for path, expected in assets:
-        served = await http.get(path)
+        served = await http.get(urljoin("/graphql", path))
         assert served.status_code == 200, path
         digest = base64.b64encode(hashlib.sha384(served.content).digest()).decode()
         assert digest == expected, path
@@ -73,8 +76,8 @@ async def test_the_assets_may_be_kept_a_year_without_asking_again(graphql: Graph
     http = graphql.http
     page = await http.get("/graphql", headers={"Accept": "text/html"})
     assert "cache-control" not in page.headers  # the page itself is the gateway's, and may change
-    for path in re.findall(r'(?:src|href)="(/static/graphiql/[^"]+)"', page.text):
-        served = await http.get(path)
+    for path in re.findall(r'(?:src|href)="(static/graphiql/[^"]+)"', page.text):
+        served = await http.get(urljoin("/graphql", path))
         assert served.headers["cache-control"] == "public, max-age=31536000, immutable", path
         again = await http.get(path, headers={"If-None-Match": served.headers["etag"]})
         assert again.status_code == 304, path
@@ -111,7 +114,7 @@ async def test_the_servers_address_opened_in_a_browser_leads_to_graphiql(gateway
     for method in ("GET", "HEAD"):
         answer = await graphql.http.request(method, "/", headers={"Accept": "text/html"})
         assert answer.status_code == 307
-        assert answer.headers["location"] == "/graphql"
+        assert answer.headers["location"] == "graphql"  # relative: it holds under a proxy's prefix
     page = await graphql.http.get("/", headers={"Accept": "text/html"}, follow_redirects=True)
     assert page.status_code == 200
     assert "<title>GraphiQL · Conversations gateway</title>" in page.text
@@ -158,3 +161,25 @@ async def test_a_method_a_path_does_not_take_is_a_405_naming_the_ones_it_takes(g
             }
         ]
     }
+
+
+async def test_a_path_with_a_slash_too_many_is_sent_to_its_path_relative_to_it(gateway: Gateway) -> None:
+    """`/graphql/` leads to `../graphql`, its query kept, whatever the method (307 keeps it).
+    Starlette's own redirect named `http://<host>/graphql`, which behind a proxy serving the
+    gateway under a prefix lost the prefix (tests/test_proxy.py)."""
+    graphql, upstream = await gateway()
+    http = graphql.http
+    for method, path, location in (
+        ("GET", "/graphql/", "../graphql"),
+        ("GET", "/graphql/?query=%7B__typename%7D", "../graphql?query=%7B__typename%7D"),
+        ("POST", "/graphql/", "../graphql"),
+        ("HEAD", "/healthz/", "../healthz"),
+    ):
+        answer = await http.request(method, path, headers={"Accept": "text/html"})
+        assert (answer.status_code, answer.headers["location"]) == (307, location), path
+    followed = await http.post("/graphql/", json={"query": "{ __typename }"}, follow_redirects=True)
+    assert followed.json() == {"data": {"__typename": "Query"}}
+    # Two slashes, a mount's folder, an unknown path, and the built-in API's paths are 404s as before.
+    for path in ("/graphql//", "/static/graphiql/", "/graphq/", "/v1/conversations/"):
+        assert (await http.get(path)).status_code == 404, path
+    assert upstream.count == 0
