@@ -55,18 +55,30 @@ CHROMIUM := /usr/bin/chromium
 $(CHROMIUM):
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
 
+# tests/test_proxy.py runs Debian's nginx in front of the gateway: its binary alone, unpacked into
+# build/ (installing the package would start a system nginx on port 80). apt-get update only when
+# the package lists are missing or stale.
+NGINX := build/tools/nginx/usr/sbin/nginx
+
+$(NGINX):
+	mkdir -p build/tools/nginx
+	cd build/tools/nginx && { apt-get download -qq nginx 2>/dev/null || { apt-get update -qq && apt-get download -qq nginx; }; }
+	dpkg-deb -x build/tools/nginx/nginx_*.deb build/tools/nginx
+	rm build/tools/nginx/nginx_*.deb
+	touch $@
+
 # pytest exits 5 when it collected no test; that is a failure here, as every other non-zero code
 # (with xdist too). `make pytest WORKERS=auto` runs the files on every core, each file in one worker
 # (a module's fixtures, such as the generated client in build/codegen, are built once). One process
 # is the default, as CI runs it: see the README's *Tests* on the one failure seen with two workers.
 WORKERS ?= 0
 
-pytest: $(STAMP) $(NODE_DEPS) $(CHROMIUM) $(CODEGEN)
+pytest: $(STAMP) $(NODE_DEPS) $(CHROMIUM) $(CODEGEN) $(NGINX)
 	$(BIN)/pytest -n $(WORKERS) --dist loadfile
 
 # The same run with line coverage of the package, reported per file. Not part of `make test`:
 # Python 3.11's tracer makes the suite about 1.75 times as long, and no check depends on it.
-coverage: $(STAMP) $(NODE_DEPS) $(CHROMIUM) $(CODEGEN)
+coverage: $(STAMP) $(NODE_DEPS) $(CHROMIUM) $(CODEGEN) $(NGINX)
 	$(BIN)/pytest -n $(WORKERS) --dist loadfile --cov=gateway --cov-report=term:skip-covered
 
 test: lint typecheck pytest

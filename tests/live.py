@@ -6,7 +6,9 @@ import contextlib
 import gzip
 import json
 import os
+import re
 import resource
+import shutil
 import signal
 import socket
 import subprocess
@@ -32,6 +34,7 @@ __all__ = [
     "free_port",
     "gateway_process",
     "imported_by_create_app",
+    "nginx_in_front",
     "serve",
     "serving",
     "wait_until_answering",
@@ -178,3 +181,71 @@ def imported_by_create_app(module: str, **settings: Any) -> bool:
     )
     printed = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
     return printed.strip() == "True"
+
+
+ROOT = Path(__file__).resolve().parents[1]
+NGINX = ROOT / "build" / "tools" / "nginx" / "usr" / "sbin" / "nginx"
+"""Debian's nginx binary, which `make test` unpacks there (installing the package would start a
+system nginx on port 80); a machine's own nginx otherwise."""
+PROXY_PREFIX = "/gw"
+"""Where the README's nginx block serves the gateway."""
+
+
+def readme_nginx_block() -> str:
+    """The nginx configuration of the README's *Behind a reverse proxy*, as it stands there."""
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("### Behind a reverse proxy", 1)[1]
+    found = re.search(r"```nginx\n(.*?)```", section, re.DOTALL)
+    assert found is not None, "the README's *Behind a reverse proxy* has no nginx block"
+    return found.group(1)
+
+
+@contextlib.contextmanager
+def nginx_in_front(gateway_url: str, folder: Path) -> Iterator[str]:
+    """Runs nginx with the README's block in front of the gateway at ``gateway_url`` until the
+    block ends; yields the base URL it serves the gateway at (`http://127.0.0.1:<port>/gw`).
+
+    Its access log, `folder/access.log`, has a line per request: nginx's request id, the status,
+    and the request line."""
+    binary = NGINX if NGINX.exists() else shutil.which("nginx")
+    assert binary is not None, "nginx is needed: make test unpacks Debian's nginx into build/tools/nginx"
+    port = free_port()
+    block = readme_nginx_block()
+    for given, ours in (
+        ("server 127.0.0.1:8000;", f"server {gateway_url.removeprefix('http://')};"),
+        ("listen 80;", f"listen 127.0.0.1:{port};"),
+    ):
+        assert block.count(given) == 1, given
+        block = block.replace(given, ours)
+    temporary = " ".join(
+        f"{kind}_temp_path {folder / kind};" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+    )
+    # Run as root (as CI does), nginx's workers would be `nobody`, who cannot write bodies to the
+    # temporary folders under the test's own (mode 0700): they stay root's.
+    user = "user root;\n" if os.geteuid() == 0 else ""
+    (folder / "nginx.conf").write_text(
+        f"{user}daemon off;\nworker_processes 1;\npid {folder / 'nginx.pid'};\nerror_log {folder / 'error.log'} warn;\n"
+        "events { worker_connections 256; }\n"
+        "http {\n"
+        "log_format ids '$request_id $status \"$request\"';\n"
+        f"access_log {folder / 'access.log'} ids;\n{temporary}\n{block}}}\n"
+    )
+    process = subprocess.Popen(
+        [str(binary), "-p", str(folder), "-e", str(folder / "error.log"), "-c", str(folder / "nginx.conf")],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    url = f"http://127.0.0.1:{port}{PROXY_PREFIX}"
+    try:
+        deadline = time.monotonic() + 15
+        while True:
+            with contextlib.suppress(httpx.TransportError):
+                if httpx.get(f"{url}/healthz").status_code == 200:
+                    break
+            assert process.poll() is None, f"nginx exited: {(folder / 'error.log').read_text()}"
+            assert time.monotonic() < deadline, "nginx did not pass /healthz on"
+            time.sleep(0.05)
+        yield url
+    finally:
+        process.send_signal(signal.SIGQUIT)  # nginx's graceful stop
+        process.communicate(timeout=15)

@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from playwright.sync_api import Browser, Page, Request, Route
 
-from tests.live import gateway_process
+from tests.live import gateway_process, nginx_in_front
 
 BUILD = Path(__file__).resolve().parents[2] / "build"
 QUERY = 'query Tutor { conversation(id: "conv_demo_python_tutor") { conversationId metadataValue(key: "topic") } }'
@@ -147,3 +147,37 @@ def test_typing_on_a_slow_machine_keeps_the_text_in_order(browser: Browser, tmp_
             search: str = page.evaluate("window.location.search")
             assert parse_qs(search.lstrip("?"))["q"] == [_editor_value(page, ".graphiql-query-editor")]
             context.close()
+
+
+def test_graphiql_runs_behind_a_proxy_under_a_path_prefix(browser: Browser, tmp_path: Path) -> None:
+    """nginx as the README's *Behind a reverse proxy* sets it up, serving the gateway at `/gw/`:
+    the page opens from the prefix's root, loads every file through the proxy, and runs its example
+    query there. Its files were named from `/` until 2026-12-05, and the page stayed blank."""
+    with (
+        gateway_process("serve", "--demo", "--database", str(tmp_path / "demo.sqlite3")) as gateway,
+        nginx_in_front(gateway, tmp_path) as url,
+    ):
+        context = browser.new_context()
+        page = context.new_page()
+        failed: list[str] = []
+        page.on("requestfailed", lambda request: failed.append(f"{request.url}: {request.failure}"))
+        page.on(
+            "response",
+            lambda response: failed.append(f"{response.url}: {response.status}") if response.status >= 400 else None,
+        )
+        loaded: list[str] = []
+        page.on("requestfinished", lambda request: loaded.append(request.url))
+        page.goto(f"{url}/", wait_until="networkidle")
+        page.wait_for_selector(".graphiql-query-editor .CodeMirror", timeout=15_000)
+        assert page.url.split("?")[0] == f"{url}/graphql"  # the page writes its query into its URL
+        assert len([address for address in loaded if address.startswith(f"{url}/static/graphiql/")]) == 7
+        page.click(".graphiql-execute-button")
+        page.wait_for_function(
+            "() => document.querySelector('.graphiql-response .CodeMirror')"
+            ".CodeMirror.getValue().includes('conv_demo')",
+            timeout=15_000,
+        )
+        result = json.loads(_editor_value(page, ".graphiql-response"))
+        assert result["data"]["conversation"]["conversationId"] == "conv_demo_weather"
+        context.close()
+    assert failed == []
