@@ -35,7 +35,7 @@ from strawberry.http.base import BaseRequestProtocol
 from strawberry.types import ExecutionResult
 
 from gateway.abandon import ABANDONMENT, CONNECTION_LOST, Abandonment
-from gateway.embedded.app import bearer_key, not_bearer
+from gateway.embedded.app import NO_STORE, bearer_key, not_bearer
 from gateway.embedded.demo import WEATHER
 from gateway.jsoncodec import PARSED_NESTING, dumps, loads, parse_too_deep
 from gateway.loaders import Loaders
@@ -673,7 +673,9 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
             abandonment.stop_fetches = context.loaders.stop_fetches
             context.abandonment = abandonment
         if isinstance(response, Response):
-            response.headers[REQUEST_ID_HEADER] = context.request_id
+            answer_headers = response.headers
+            answer_headers[REQUEST_ID_HEADER] = context.request_id
+            answer_headers.raw.append(NO_STORE)  # `_refused` makes it `_NOT_TO_BE_CACHED`, as Apollo's
         if self.documents is not None and not self.documents_only:
             context.manifest = self.documents
         if self.tracing is not None:
@@ -1175,5 +1177,7 @@ class GraphQLResponseMedia:
         encoded = orjson.dumps(body)
         media_type = GRAPHQL_RESPONSE if graphql_response else "application/json"
         headers = [*headers, (b"content-type", media_type.encode()), (b"content-length", str(len(encoded)).encode())]
+        if all(name != NO_STORE[0] for name, _ in headers):  # an answer rewritten keeps its own
+            headers.append(NO_STORE)
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": encoded})

@@ -201,12 +201,14 @@ def readme_nginx_block() -> str:
 
 
 @contextlib.contextmanager
-def nginx_in_front(gateway_url: str, folder: Path) -> Iterator[str]:
+def nginx_in_front(gateway_url: str, folder: Path, *, caching: bool = False) -> Iterator[str]:
     """Runs nginx with the README's block in front of the gateway at ``gateway_url`` until the
     block ends; yields the base URL it serves the gateway at (`http://127.0.0.1:<port>/gw`).
 
     Its access log, `folder/access.log`, has a line per request: nginx's request id, the status,
-    and the request line."""
+    how nginx's cache served it (`-` when it is not asked), and the request line. With
+    ``caching``, nginx keeps every answer of status 200 ten minutes (`proxy_cache_valid`), keyed
+    by its URL, as an operator caching GETs at the proxy sets it up, unless the answer says not to."""
     binary = NGINX if NGINX.exists() else shutil.which("nginx")
     assert binary is not None, "nginx is needed: make test unpacks Debian's nginx into build/tools/nginx"
     port = free_port()
@@ -214,6 +216,16 @@ def nginx_in_front(gateway_url: str, folder: Path) -> Iterator[str]:
     for given, ours in (
         ("server 127.0.0.1:8000;", f"server {gateway_url.removeprefix('http://')};"),
         ("listen 80;", f"listen 127.0.0.1:{port};"),
+        *(
+            [
+                (
+                    f"location {PROXY_PREFIX}/ {{",
+                    f"location {PROXY_PREFIX}/ {{ proxy_cache answers; proxy_cache_valid 200 10m;",
+                )
+            ]
+            if caching
+            else []
+        ),
     ):
         assert block.count(given) == 1, given
         block = block.replace(given, ours)
@@ -227,7 +239,8 @@ def nginx_in_front(gateway_url: str, folder: Path) -> Iterator[str]:
         f"{user}daemon off;\nworker_processes 1;\npid {folder / 'nginx.pid'};\nerror_log {folder / 'error.log'} warn;\n"
         "events { worker_connections 256; }\n"
         "http {\n"
-        "log_format ids '$request_id $status \"$request\"';\n"
+        "log_format ids '$request_id $status $upstream_cache_status \"$request\"';\n"
+        f"proxy_cache_path {folder / 'cache'} keys_zone=answers:1m;\n"
         f"access_log {folder / 'access.log'} ids;\n{temporary}\n{block}}}\n"
     )
     process = subprocess.Popen(

@@ -74,7 +74,7 @@ def test_a_query_goes_through_with_nginxs_request_id_in_the_answer_and_both_logs
         assert got.json() == {"data": {"__typename": "Query"}}
     request_id = answer.headers["x-request-id"]
     assert re.fullmatch(r"[0-9a-f]{32}", request_id)
-    assert f'{request_id} 200 "POST {PROXY_PREFIX}/graphql HTTP/1.1"' in (tmp_path / "access.log").read_text()
+    assert f'{request_id} 200 - "POST {PROXY_PREFIX}/graphql HTTP/1.1"' in (tmp_path / "access.log").read_text()
     logged = [json.loads(line) for line in printed[0].splitlines() if line.startswith("{")]
     assert [(line["requestId"], line["operationName"]) for line in logged][:1] == [(request_id, "Load")]
 
@@ -108,3 +108,50 @@ def test_the_built_in_api_under_the_prefix_with_the_openai_sdk(proxied: str) -> 
         headers={"Authorization": "Bearer sk-proxied"},
     )
     assert answer.json() == {"data": {"conversation": {"metadataValue": "nginx"}}}
+
+
+def test_a_proxy_told_to_cache_keeps_no_answer_of_the_gateway(tmp_path: Path) -> None:
+    """An operator who has nginx cache GETs (`proxy_cache_valid 200 10m`: the answers a CDN would
+    keep, keyed by URL alone, with persisted queries' short GETs in mind) gets no answer of the
+    gateway kept: each says `Cache-Control: no-store`, which nginx honours.
+
+    Before, nginx kept them: a GET with another client's key got the server's conversation from
+    nginx's cache (that key has none: on the built-in API each key has its own), and a GET after a
+    write got the items from before it. The same held for the built-in API's answers at `/gw/v1`."""
+    query = '{ conversation(id: "conv_demo_weather") { items(last: 1) { nodes { ... on Message { role } } } } }'
+    with (
+        gateway_process("serve", "--demo", "--database", str(tmp_path / "demo.sqlite3")) as gateway,
+        nginx_in_front(gateway, tmp_path, caching=True) as url,
+        httpx.Client(base_url=url) as client,
+    ):
+        read = {"query": query}
+        first = client.get("/graphql", params=read)
+        assert first.headers["cache-control"] == "no-store"
+        assert first.json() == {"data": {"conversation": {"items": {"nodes": [{"role": "ASSISTANT"}]}}}}
+        other = client.get("/graphql", params=read, headers={"Authorization": "Bearer sk-another"})
+        assert other.json()["data"] == {"conversation": None}
+        assert other.json()["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+        sent = client.post(
+            "/graphql",
+            json={
+                "query": "mutation($input: AddConversationItemsInput!) { addConversationItems(input: $input) "
+                "{ items { __typename } } }",
+                "variables": {
+                    "input": {
+                        "conversationId": "conv_demo_weather",
+                        "items": [{"message": {"role": "USER", "content": [{"inputText": {"text": "And now?"}}]}}],
+                    }
+                },
+            },
+        )
+        assert sent.json() == {"data": {"addConversationItems": {"items": [{"__typename": "Message"}]}}}
+        assert client.get("/graphql", params=read).json() == {
+            "data": {"conversation": {"items": {"nodes": [{"role": "USER"}]}}}
+        }
+        # The built-in API's answers through the proxy, likewise.
+        path = "/v1/conversations/conv_demo_weather/items?limit=1"
+        assert client.get(path).json()["data"][0]["content"][0]["text"] == "And now?"
+        assert client.get(path, headers={"Authorization": "Bearer sk-another"}).status_code == 404
+        assert client.get("/healthz").headers["cache-control"] == "no-store"
+    cached = [line for line in (tmp_path / "access.log").read_text().splitlines() if " HIT " in line]
+    assert cached == []

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Awaitable, Callable, Collection
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from typing import Any
 
 import orjson
@@ -47,17 +47,33 @@ _METADATA_PAIRS, _METADATA_KEY, _METADATA_VALUE = 16, 64, 512
 Handler = Callable[[Request], Awaitable[Response]]
 
 
+NO_STORE = (b"cache-control", b"no-store")
+"""On every JSON answer the gateway and the built-in API give: what a key may see, as it is now, is
+no cache's to keep. Without it, a proxy told to cache GETs (nginx's `proxy_cache_valid`, a CDN's
+rule), which keys them by URL alone, served one key's conversation to another key's requests, and
+a conversation's items from before a write (tests/test_proxy.py). Apollo Server answers
+`no-store` for the same reason."""
+
+
 class JSONResponse(Response):
+    """A JSON answer, which no cache may keep (:data:`NO_STORE`)."""
+
     media_type = "application/json"
+
+    def init_headers(self, headers: Mapping[str, str] | None = None) -> None:
+        super().init_headers(headers)
+        self.raw_headers.append(NO_STORE)
 
     def render(self, content: Any) -> bytes:
         return dumps(content)
 
 
-class _JSONBytes(Response):
+class _JSONBytes(JSONResponse):
     """A response of JSON already written (as :class:`JSONResponse` would write it)."""
 
-    media_type = "application/json"
+    def render(self, content: Any) -> bytes:
+        written: bytes = content
+        return written
 
 
 def bearer_key(authorization: str | None) -> str | None:

@@ -49,3 +49,46 @@ async def test_variables_and_extensions_are_read_from_the_query_string(graphql: 
         graphql.path, params={**params, "variables": '{"a": 5}'}, headers={"Authorization": "Bearer sk-test"}
     )
     assert refused.json()["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+async def test_no_answer_may_be_kept_by_a_cache(graphql: GraphQLClient, upstream: Recording) -> None:
+    """`Cache-Control: no-store` on every answer of the endpoint and the built-in API: by GET or
+    POST, answered or refused, in either media type. A proxy told to cache GETs kept them, keyed by
+    URL alone (tests/test_proxy.py: another key's requests got the server's conversation)."""
+    http = graphql.http
+    key = {"Authorization": "Bearer sk-test"}
+    graphql_response = {**key, "Accept": "application/graphql-response+json"}
+    answers = {
+        "GET": await http.get(graphql.path, params={"query": "{ __typename }"}, headers=key),
+        "GET, graphql-response": await http.get(
+            graphql.path, params={"query": "{ __typename }"}, headers=graphql_response
+        ),
+        "POST": await http.post(graphql.path, json={"query": "{ __typename }"}, headers=key),
+        "a field error": await http.get(graphql.path, params={"query": '{ conversation(id: "conv_x") { id } }'}),
+        "invalid": await http.get(graphql.path, params={"query": "{ nope }"}, headers=graphql_response),
+        "a mutation by GET": await http.get(graphql.path, params={"query": DOCUMENT, "operationName": "Write"}),
+        "not JSON": await http.post(graphql.path, content=b"{", headers={"Content-Type": "application/json"}),
+        "too large": await http.post(graphql.path, json={"query": " " * (2 << 20)}),
+        "the built-in API": await http.get("/v1/conversations/conv_x", headers=key),
+        "/healthz": await http.get("/healthz"),
+        "/readyz": await http.get("/readyz"),
+        "a path it does not serve": await http.get("/graphq"),
+    }
+    statuses = {name: answer.status_code for name, answer in answers.items()}
+    assert statuses == {
+        "GET": 200,
+        "GET, graphql-response": 200,
+        "POST": 200,
+        "a field error": 200,
+        "invalid": 400,
+        "a mutation by GET": 405,
+        "not JSON": 400,
+        "too large": 413,
+        "the built-in API": 404,
+        "/healthz": 200,
+        "/readyz": 200,
+        "a path it does not serve": 404,
+    }
+    assert {name: answer.headers.get_list("cache-control") for name, answer in answers.items()} == {
+        name: ["no-store"] for name in answers
+    }
