@@ -148,6 +148,10 @@ def gateway_process(
 ) -> Iterator[str]:
     """Run ``gateway *arguments`` until the block ends; what it printed goes to ``output``.
 
+    Its output is read as it comes (a thread): left in the pipe, the operation log's lines of a
+    few hundred operations filled it (64 KiB), and the gateway stopped answering, blocked on its
+    next write.
+
     With ``max_file_bytes``, no file the process writes may grow past it (``RLIMIT_FSIZE``, as a
     full disk or a quota would stop it; a write past it fails with ``EFBIG``, since Python ignores
     the signal that would kill the process)."""
@@ -158,6 +162,9 @@ def gateway_process(
     else:
         port = int(environment["GATEWAY_PORT"])
     process = subprocess.Popen([str(GATEWAY), *arguments], env=environment, stderr=subprocess.PIPE, text=True)
+    printed: list[str] = []
+    reader = threading.Thread(target=printed.extend, args=(process.stderr,), name="gateway-output", daemon=True)
+    reader.start()
     if max_file_bytes is not None:  # on the running process: a preexec_fn is unsafe in a threaded one
         resource.prlimit(process.pid, resource.RLIMIT_FSIZE, (max_file_bytes, max_file_bytes))
     url = f"http://127.0.0.1:{port}"
@@ -166,9 +173,12 @@ def gateway_process(
         yield url
     finally:
         process.send_signal(signal.SIGTERM)
-        _, printed = process.communicate(timeout=15)
+        process.wait(timeout=15)
+        reader.join(timeout=15)
+        if process.stderr is not None:
+            process.stderr.close()
         if output is not None:
-            output.append(printed)
+            output.append("".join(printed))
 
 
 def imported_by_create_app(module: str, **settings: Any) -> bool:
