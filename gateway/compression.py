@@ -35,13 +35,19 @@ class ResponseCompression(GZipMiddleware):
     them too: its identity responder cost 22 µs a request on a slow host (headers parsed twice
     and rewritten), and a cache that stores an uncompressed answer with no `Vary` still serves
     every client right, since any client reads it (a compressed one carries `Vary`).
+
+    So do the answers to HTTP/1.0 requests, as nginx's `gzip_http_version 1.1` has it: a file is
+    compressed as it is sent, a body of unknown length, which uvicorn sends chunked, and
+    HTTP/1.0 has no chunks (RFC 9112 forbids `Transfer-Encoding` in an answer to it; `ab` and
+    other HTTP/1.0 clients read the chunks' sizes as the file's bytes). Uncompressed, every
+    answer has its `Content-Length`.
     """
 
     def __init__(self, app: ASGIApp) -> None:
         super().__init__(app, minimum_size=MINIMUM_COMPRESSED_BYTES, compresslevel=COMPRESSION_LEVEL)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not accepts_gzip(_accept_encoding(scope)):
+        if scope["type"] != "http" or not accepts_gzip(_accept_encoding(scope)) or scope.get("http_version") == "1.0":
             await self.app(scope, receive, send)
             return
         responder = GZipResponder(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import socket
 from pathlib import Path
 from typing import Any
 
@@ -12,11 +13,12 @@ import anyio.to_thread
 import httpx
 import pytest
 
-from gateway.app import create_api_app
+from gateway.app import create_api_app, create_app
 from gateway.compression import MINIMUM_COMPRESSED_BYTES, accepts_gzip
 from tests.conftest import Gateway, SettingsFactory
 from tests.graphql.conftest import Seed, messages
 from tests.graphql.harness import GraphQLClient, Recording
+from tests.live import serve
 
 KEY = {"Authorization": "Bearer sk-test"}
 PAGE = """query Page($id: ID!) {
@@ -246,3 +248,33 @@ async def test_serve_api_compresses_unless_switched_off(make_settings: SettingsF
     assert answer.status_code == 200
     assert (answer.headers.get("content-encoding") == "gzip") is compress
     assert len(json.loads(gzip.decompress(body) if compress else body)["data"]) == 20
+
+
+def _http_1_0(url: str, path: str) -> tuple[bytes, bytes]:
+    """The head and body of an HTTP/1.0 GET of ``path`` that accepts gzip, read until the server closes."""
+    address = httpx.URL(url)
+    with socket.create_connection((address.host, address.port or 80), timeout=10) as connection:
+        connection.sendall(
+            f"GET {path} HTTP/1.0\r\nHost: gateway\r\nAccept-Encoding: gzip\r\n"
+            "Authorization: Bearer sk-test\r\n\r\n".encode()
+        )
+        received = b"".join(iter(lambda: connection.recv(65536), b""))
+    head, _, body = received.partition(b"\r\n\r\n")
+    return head, body
+
+
+def test_an_http_1_0_client_gets_every_answer_whole_with_its_length(make_settings: SettingsFactory) -> None:
+    """uvicorn sends a body of unknown length chunked, whatever the request's version, and a file is
+    compressed as it is sent: GraphiQL's script went to an HTTP/1.0 client in chunks, which HTTP/1.0
+    does not have (RFC 9112 forbids `Transfer-Encoding` in an answer to it; `ab` counts the chunks'
+    sizes as bytes of the file). Such a client gets every answer uncompressed, with its
+    `Content-Length`, as nginx's `gzip_http_version 1.1` has it."""
+    with serve(create_app(make_settings())) as url:
+        for path in (SCRIPT, "/graphql?query=%7B__typename%7D", "/v1/conversations/conv_x", "/healthz", "/graphq"):
+            head, body = _http_1_0(url, path)
+            fields = dict(line.split(b": ", 1) for line in head.lower().split(b"\r\n")[1:])
+            assert b"transfer-encoding" not in fields, path
+            assert b"content-encoding" not in fields, path
+            assert int(fields[b"content-length"]) == len(body), path
+            if path == SCRIPT:
+                assert body == STATIC.read_bytes()
