@@ -35,6 +35,12 @@ const config: CodegenConfig = {
       plugins: ["fragment-matcher"],
       config: { apolloClientVersion: 3 },
     },
+    // The schema for urql's Graphcache (`cacheExchange({ schema })`), minified: it then matches
+    // fragments on unions and interfaces by the schema's types, not by heuristic, and tells which
+    // types have no `id` (the README's urql set-up derives Graphcache's `keys` from it).
+    "src/generated/graphcache-schema.json": {
+      plugins: ["urql-introspection"],
+    },
   },
 };
 

@@ -321,7 +321,8 @@ def test_normalized_caches_read_the_example_fragments_once_told_the_schemas_type
     through the interface `ConversationItemFields`. Apollo Client's cache, not told which types
     they hold, matched neither and gave back every item as its `__typename` alone, with no error;
     urql's Graphcache reads them by heuristic, and warns. The README's set-ups give Apollo the
-    `possibleTypes` codegen writes, and Graphcache the schema."""
+    `possibleTypes` codegen writes, and Graphcache the schema codegen writes, with the `keys` it
+    implies (each type with no `id` kept inside its parent: a warning each, otherwise)."""
     node = shutil.which("node")
     assert node is not None
     script = ROOT / "tests" / "clients" / "fragments.mjs"
@@ -335,7 +336,7 @@ def test_normalized_caches_read_the_example_fragments_once_told_the_schemas_type
         apollo_blind = read("apollo")
         apollo = read("apollo", typescript_generated / "possible-types.json")
         urql_blind = read("urql")
-        urql = read("urql", ROOT / "schema.graphql")
+        urql = read("urql", typescript_generated / "graphcache-schema.json")
     kinds = ["Message", "Message", "Reasoning", "FunctionCall", "FunctionCallOutput", "Message"]
     assert apollo_blind == {"items": [{"__typename": kind} for kind in kinds], "warnings": []}  # the pitfall
     for told in (apollo, urql):
