@@ -223,20 +223,14 @@ def nginx_in_front(gateway_url: str, folder: Path, *, caching: bool = False) -> 
     assert binary is not None, "nginx is needed: make test unpacks Debian's nginx into build/tools/nginx"
     port = free_port()
     block = readme_nginx_block()
-    for given, ours in (
+    substitutions = [
         ("server 127.0.0.1:8000;", f"server {gateway_url.removeprefix('http://')};"),
         ("listen 80;", f"listen 127.0.0.1:{port};"),
-        *(
-            [
-                (
-                    f"location {PROXY_PREFIX}/ {{",
-                    f"location {PROXY_PREFIX}/ {{ proxy_cache answers; proxy_cache_valid 200 10m;",
-                )
-            ]
-            if caching
-            else []
-        ),
-    ):
+    ]
+    if caching:
+        location = f"location {PROXY_PREFIX}/ {{"
+        substitutions.append((location, f"{location} proxy_cache answers; proxy_cache_valid 200 10m;"))
+    for given, ours in substitutions:
         assert block.count(given) == 1, given
         block = block.replace(given, ours)
     temporary = " ".join(
