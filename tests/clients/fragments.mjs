@@ -52,7 +52,7 @@ function keyless(schema) {
   const keys = Object.fromEntries(
     types
       .filter((type) => type.kind === "OBJECT" && ![queryType.name, mutationType.name].includes(type.name))
-      .filter((type) => !type.fields.some((field) => field.name === "id"))
+      .filter((type) => !type.fields?.some((field) => field.name === "id"))
       .map((type) => [type.name, () => null]),
   );
   return keys;
