@@ -127,15 +127,15 @@ def free_port() -> int:
         return port
 
 
-def wait_until_answering(process: subprocess.Popen[str], url: str) -> None:
-    """Waits up to 15 s for the server ``process`` started to answer ``url``'s /healthz."""
+def wait_until_answering(process: subprocess.Popen[str], url: str, what: str = "the gateway") -> None:
+    """Waits up to 15 s for the server ``process`` started (``what``) to answer ``url``'s /healthz."""
     deadline = time.monotonic() + 15
     while True:
         with contextlib.suppress(httpx.TransportError):
             if httpx.get(f"{url}/healthz").status_code == 200:
                 return
-        assert process.poll() is None, "the gateway exited early"
-        assert time.monotonic() < deadline, "the gateway did not answer /healthz"
+        assert process.poll() is None, f"{what} exited early"
+        assert time.monotonic() < deadline, f"{what} did not answer /healthz"
         time.sleep(0.05)
 
 
@@ -254,14 +254,7 @@ def nginx_in_front(gateway_url: str, folder: Path, *, caching: bool = False) -> 
     )
     url = f"http://127.0.0.1:{port}{PROXY_PREFIX}"
     try:
-        deadline = time.monotonic() + 15
-        while True:
-            with contextlib.suppress(httpx.TransportError):
-                if httpx.get(f"{url}/healthz").status_code == 200:
-                    break
-            assert process.poll() is None, f"nginx exited: {(folder / 'error.log').read_text()}"
-            assert time.monotonic() < deadline, "nginx did not pass /healthz on"
-            time.sleep(0.05)
+        wait_until_answering(process, url, f"nginx (its log: {folder / 'error.log'})")
         yield url
     finally:
         process.send_signal(signal.SIGQUIT)  # nginx's graceful stop
