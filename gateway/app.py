@@ -43,6 +43,7 @@ from gateway.graphql_view import (
 )
 from gateway.head import HeadAsGet
 from gateway.persisted import PersistedQueries, load_persisted_documents
+from gateway.prefix import PathPrefix, route_path
 from gateway.quoting import quoted
 from gateway.schema import GatewaySchema, Limits, build_schema
 from gateway.settings import Settings
@@ -331,6 +332,8 @@ def create_app(
         middleware.append(Middleware(ResponseCompression))
     middleware.insert(0, Middleware(HeadAsGet))
     middleware.insert(0, Middleware(QuietDisconnects))
+    if settings.path_prefix:
+        middleware.insert(0, Middleware(PathPrefix, prefix=settings.path_prefix))
     app = Starlette(
         routes=routes,
         middleware=middleware,
@@ -357,7 +360,8 @@ def _path_errors(
 
     async def answer(request: Request, exc: Exception) -> Response:
         path = request.url.path
-        if api_mounted and (path == "/v1" or path.startswith("/v1/")):
+        routed = route_path(request.scope)  # the path without a proxy's prefix (gateway/prefix.py)
+        if api_mounted and (routed == "/v1" or routed.startswith("/v1/")):
             return await http_error(request, exc)
         if getattr(exc, "status_code", None) == 405:
             return _not_allowed(request, exc)

@@ -176,6 +176,7 @@ def protocol_for(settings: Settings) -> Callable[..., BoundedReadsProtocol]:
         header_timeout=settings.header_timeout,
         body_timeout=settings.body_timeout,
         send_timeout=settings.send_timeout,
+        graphql_paths=frozenset({_GRAPHQL_PATH, (settings.path_prefix + GRAPHQL_PATH).encode()}),
     )
 
 
@@ -236,9 +237,18 @@ class BoundedReadsProtocol(HttpToolsProtocol):
     and ``send_timeout`` (seconds) besides uvicorn's own arguments (pass them with `functools.partial`)."""
 
     def __init__(
-        self, *args: Any, header_timeout: float, body_timeout: float, send_timeout: float, **kwargs: Any
+        self,
+        *args: Any,
+        header_timeout: float,
+        body_timeout: float,
+        send_timeout: float,
+        graphql_paths: frozenset[bytes] = frozenset({_GRAPHQL_PATH}),
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
+        self._graphql_paths = graphql_paths
+        """The paths of the GraphQL endpoint (with `GATEWAY_PATH_PREFIX`, under it too): their
+        refusals are in GraphQL's error shape."""
         self._send_timeout = send_timeout
         self._send_timer: asyncio.TimerHandle | None = None
         self._unsent = 0
@@ -477,7 +487,7 @@ class BoundedReadsProtocol(HttpToolsProtocol):
         return (431, message, "HEADERS_TOO_LARGE", MAX_HEAD_BYTES)
 
     def _asks_graphql(self) -> bool:
-        return self.url.partition(b"?")[0] == _GRAPHQL_PATH
+        return self.url.partition(b"?")[0] in self._graphql_paths
 
     def _refuse(self, status: int, message: str, code: str, limit: int) -> None:
         """Answers ``status`` with an error in GraphQL's shape (for `/graphql`) or OpenAI's (the

@@ -62,6 +62,11 @@ class Settings(BaseSettings):
     to finish; past it they are cancelled and the server stops. Under Kubernetes' default grace
     period of 30 s, with room to close the store. Without it, a client that trickled its body, or
     took its answer a byte at a time, held the server from stopping for as long as it liked."""
+    path_prefix: str = ""
+    """A path prefix the proxy in front passes on with each request (`/gw`: an AWS Application Load
+    Balancer's path rule, a Kubernetes Ingress without a rewrite). The gateway then serves its
+    paths under it as well as without it (gateway/prefix.py). A proxy that takes its prefix off
+    needs nothing set."""
     bench_latency_ms: float = Field(default=0, ge=0)
     """Benchmarks only: a fixed delay on every request of the built-in API (`serve-api`)."""
     upstream_concurrency: int = Field(default=64, ge=1)
@@ -233,6 +238,17 @@ class Settings(BaseSettings):
             raise ValueError(msg)
         return value
 
+    @field_validator("path_prefix")
+    @classmethod
+    def _a_path(cls, value: str) -> str:
+        if value and not _PATH_PREFIX.fullmatch(value):
+            msg = (
+                "must be a path such as /gw or /api/gw: each segment after a slash, no slash at the "
+                "end, none of ?#% or spaces"
+            )
+            raise ValueError(msg)
+        return value
+
     @field_validator("upstream_url")
     @classmethod
     def _the_apis_base(cls, value: str | None) -> str | None:
@@ -270,6 +286,10 @@ class Settings(BaseSettings):
 _ORIGIN = re.compile(r"[a-z][a-z0-9+.-]*://(?:[a-z0-9._~-]+|\[[0-9a-f:.]+\])(?::[0-9]{1,5})?")
 """An origin as browsers serialize it (RFC 6454): a scheme, a host in lower case, perhaps a port;
 custom schemes included (`capacitor://localhost`, an app's WebView)."""
+
+
+_PATH_PREFIX = re.compile(r"(/[A-Za-z0-9._~!$&'()*+,;=:@-]+)+")
+"""A URL path of one segment or more, in characters a path may hold unescaped."""
 
 
 def _check_origin(origin: str) -> None:

@@ -211,14 +211,16 @@ def readme_nginx_block() -> str:
 
 
 @contextlib.contextmanager
-def nginx_in_front(gateway_url: str, folder: Path, *, caching: bool = False) -> Iterator[str]:
+def nginx_in_front(gateway_url: str, folder: Path, *, caching: bool = False, strip: bool = True) -> Iterator[str]:
     """Runs nginx with the README's block in front of the gateway at ``gateway_url`` until the
     block ends; yields the base URL it serves the gateway at (`http://127.0.0.1:<port>/gw`).
 
     Its access log, `folder/access.log`, has a line per request: nginx's request id, the status,
     how nginx's cache served it (`-` when it is not asked), and the request line. With
     ``caching``, nginx keeps every answer of status 200 ten minutes (`proxy_cache_valid`), keyed
-    by its URL, as an operator caching GETs at the proxy sets it up, unless the answer says not to."""
+    by its URL, as an operator caching GETs at the proxy sets it up, unless the answer says not to.
+    Without ``strip``, nginx passes the prefix on (`proxy_pass http://gateway;`, as a proxy that
+    cannot rewrite paths does), for a gateway with `GATEWAY_PATH_PREFIX`."""
     binary = NGINX if NGINX.exists() else shutil.which("nginx")
     assert binary is not None, "nginx is needed: make test unpacks Debian's nginx into build/tools/nginx"
     port = free_port()
@@ -227,6 +229,8 @@ def nginx_in_front(gateway_url: str, folder: Path, *, caching: bool = False) -> 
         ("server 127.0.0.1:8000;", f"server {gateway_url.removeprefix('http://')};"),
         ("listen 80;", f"listen 127.0.0.1:{port};"),
     ]
+    if not strip:
+        substitutions.append(("proxy_pass http://gateway/;", "proxy_pass http://gateway;"))
     if caching:
         location = f"location {PROXY_PREFIX}/ {{"
         substitutions.append((location, f"{location} proxy_cache answers; proxy_cache_valid 200 10m;"))

@@ -13,7 +13,7 @@ from uvicorn.protocols.http.httptools_impl import RequestResponseCycle
 from uvicorn.server import ServerState
 
 from bench.protocol import CountingTransport
-from gateway.protocol import protocol_for
+from gateway.protocol import MAX_URL_BYTES, protocol_for
 from gateway.settings import Settings
 
 _BODY = b'{"data":{"__typename":"Query"}}'
@@ -32,6 +32,9 @@ class _Transport(CountingTransport):
     def writelines(self, pieces: Any) -> None:
         self.written.append(tuple(pieces))
 
+    def can_write_eof(self) -> bool:  # a refusal's lingering close asks
+        return False
+
 
 async def _answer(scope: Scope, receive: Receive, send: Send) -> None:
     if scope["type"] != "http":
@@ -49,13 +52,16 @@ async def _answer(scope: Scope, receive: Receive, send: Send) -> None:
     await send({"type": "http.response.body", "body": _BODY})
 
 
-async def _fed(*pieces: bytes, settle: float = 0.1, seen: list[int] | None = None) -> _Transport:
+async def _fed(
+    *pieces: bytes, settle: float = 0.1, seen: list[int] | None = None, settings: Settings | None = None
+) -> _Transport:
     """What the protocol wrote for ``pieces``, each fed ``settle`` seconds after the one before, and
     the connection closed ``settle`` seconds after the last; ``seen`` gets how many writes had come
-    after each piece's ``settle``."""
-    config = uvicorn.Config(_answer, log_level="warning", access_log=False)
+    after each piece's ``settle``. The protocol is `gateway serve`'s with ``settings`` (the defaults)."""
+    config = uvicorn.Config(_answer, log_level="critical", access_log=False)
     config.load()
-    connection = protocol_for(Settings.model_construct())(config=config, server_state=ServerState(), app_state={})
+    made = protocol_for(settings or Settings.model_construct())
+    connection = made(config=config, server_state=ServerState(), app_state={})
     transport = _Transport()
     connection.connection_made(transport)  # type: ignore[arg-type]
     for piece in pieces:
@@ -127,3 +133,15 @@ async def test_an_answered_request_leaves_nothing_for_the_cycle_collector() -> N
         gc.enable()
     assert transport.written
     assert left == []
+
+
+async def test_a_refusal_answers_the_graphql_endpoint_in_graphqls_shape_under_a_path_prefix() -> None:
+    """The server's own refusals (here a URL past its bound) answer `/graphql` in GraphQL's error
+    shape, and with `GATEWAY_PATH_PREFIX` the endpoint under the prefix too (tests/test_prefix.py)."""
+    settings = Settings.model_construct(path_prefix="/gw")
+    for path, graphql_shape in ((b"/gw/graphql", True), (b"/graphql", True), (b"/gw/v1/conversations", False)):
+        request = b"GET " + path + b"?q=" + b"a" * MAX_URL_BYTES + b" HTTP/1.1\r\nHost: g\r\n\r\n"
+        transport = await _fed(request, settings=settings)
+        answer = b"".join(b"".join(entry) for entry in transport.written)
+        assert answer.startswith(b"HTTP/1.1 414 "), path
+        assert (b'"errors":[' in answer) == graphql_shape, path

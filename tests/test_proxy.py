@@ -155,3 +155,29 @@ def test_a_proxy_told_to_cache_keeps_no_answer_of_the_gateway(tmp_path: Path) ->
         assert client.get("/healthz").headers["cache-control"] == "no-store"
     cached = [line for line in (tmp_path / "access.log").read_text().splitlines() if " HIT " in line]
     assert cached == []
+
+
+def test_a_proxy_that_passes_its_prefix_on_reaches_a_gateway_told_it(tmp_path: Path) -> None:
+    """nginx with `proxy_pass http://gateway;` passes `/gw/...` on whole, as an AWS Application Load
+    Balancer's path rules do: with `GATEWAY_PATH_PREFIX=/gw` the gateway serves it all there (before
+    it, every path was a 404 naming `/gw/...`, and nginx's wait for `/gw/healthz` failed)."""
+    database = str(tmp_path / "demo.sqlite3")
+    with (
+        gateway_process(
+            "serve", "--demo", "--database", database, env={"GATEWAY_PATH_PREFIX": PROXY_PREFIX}
+        ) as gateway,
+        nginx_in_front(gateway, tmp_path, strip=False) as url,
+        httpx.Client() as client,
+    ):
+        page = client.get(url, headers={"Accept": "text/html"}, follow_redirects=True)  # `/gw`, no slash
+        assert (page.status_code, str(page.url)) == (200, f"{url}/graphql")
+        for name in re.findall(r'(?:src|href)="(static/graphiql/[^"]+)"', page.text):
+            assert client.get(page.url.join(name)).status_code == 200, name
+        assert client.post(f"{url}/graphql", json={"query": LOAD}).json()["data"]["conversation"]["conversationId"] == (
+            "conv_demo_weather"
+        )
+        with openai.OpenAI(base_url=f"{url}/v1", api_key="sk-whole", max_retries=0) as sdk:
+            created = sdk.conversations.create(metadata={"via": "a whole path"})
+            assert sdk.conversations.retrieve(created.id).metadata == {"via": "a whole path"}
+        missing = client.get(f"{url}/nope")
+        assert missing.json()["errors"][0]["message"].startswith(f"There is nothing at '{PROXY_PREFIX}/nope':")
