@@ -12,6 +12,7 @@ without it are served as before.
 
 from __future__ import annotations
 
+from starlette.responses import RedirectResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 __all__ = ["PathPrefix", "route_path"]
@@ -25,7 +26,7 @@ class PathPrefix:
         self.app = app
         self.prefix = prefix
         self._below = prefix + "/"
-        self._root = prefix.rpartition("/")[2].encode() + b"/"
+        self._root = prefix.rpartition("/")[2] + "/"
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
@@ -33,11 +34,8 @@ class PathPrefix:
             if path.startswith(self._below):
                 scope["root_path"] = self.prefix
             elif path == self.prefix:
-                query: bytes = scope.get("query_string", b"")
-                location = self._root + (b"?" + query if query else b"")
-                headers = [(b"location", location), (b"content-length", b"0")]
-                await send({"type": "http.response.start", "status": 307, "headers": headers})
-                await send({"type": "http.response.body", "body": b""})
+                query = scope.get("query_string", b"").decode("latin-1")
+                await RedirectResponse(self._root + (f"?{query}" if query else ""), 307)(scope, receive, send)
                 return
         await self.app(scope, receive, send)
 

@@ -36,7 +36,7 @@ from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcess
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode
 from strawberry.types import ExecutionContext
 
-from gateway.schema.oplog import scope_of, shown_name
+from gateway.schema.oplog import scope_of, session_of, shown_name
 
 __all__ = ["DEFAULT_SERVICE_NAME", "OperationSpan", "Tracing", "UpstreamCallSpan", "url_template"]
 
@@ -100,7 +100,7 @@ class OperationSpan:
                 attributes["gateway.request_id"] = request_id
             if in_manifest is not None:
                 attributes["gateway.in_manifest"] = in_manifest
-            session = getattr(getattr(context.context, "loaders", None), "session", None)
+            session = session_of(context)
             key_from = getattr(session, "key_from", None)
             if key_from is not None:
                 attributes["gateway.key"] = key_from

@@ -20,6 +20,7 @@ __all__ = [
     "log_refusal",
     "operation_facts",
     "scope_of",
+    "session_of",
 ]
 
 logger = logging.getLogger("gateway.operations")
@@ -193,7 +194,7 @@ def log_operation(
         metrics.operation(operation_type, seconds, calls, codes, document_from=document_from, in_manifest=in_manifest)
     if not logged:
         return
-    session = getattr(getattr(context.context, "loaders", None), "session", None)
+    session = session_of(context)
     record = {
         "requestId": getattr(context.context, "request_id", None),
         "operationName": shown_name(context.operation_name),
@@ -210,6 +211,11 @@ def log_operation(
     if trace_id is not None:
         record["traceId"] = trace_id
     _write(orjson.dumps(record).decode())
+
+
+def session_of(context: ExecutionContext) -> object:
+    """The upstream session of an operation's context (its loaders'), or None (a context of another kind)."""
+    return getattr(getattr(context.context, "loaders", None), "session", None)
 
 
 def scope_of(session: object) -> dict[str, str]:
