@@ -1,4 +1,5 @@
-"""The ``gateway`` command: ``serve``, ``serve-api``, ``export-schema``. The only reader of the environment."""
+"""The ``gateway`` command: ``serve``, ``serve-api``, ``check-documents``, ``export-schema``, ``diff-schema``.
+The only reader of the environment."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import socket
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from importlib import metadata
 from pathlib import Path
@@ -30,6 +32,7 @@ from gateway.quoting import shortened
 from gateway.schema import build_schema
 from gateway.schema.errors import document_coded
 from gateway.schema.oplog import LineHandler
+from gateway.schema_changes import UnreadableSchema, compare, read_schema, read_schema_file
 from gateway.server import serve, serve_workers
 from gateway.settings import Settings
 
@@ -88,6 +91,14 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument(
         "--output", default="schema.graphql", help="where to write it (default schema.graphql; - for stdout)"
     )
+    diff = commands.add_parser(
+        "diff-schema",
+        help="list what changed from an older schema to this release's (or another's), as a client generated "
+        "from the older one sees it; exit status 1 if a change may break such a client",
+    )
+    diff.add_argument("old", help="the older schema: SDL or an introspection result as JSON (- for stdin)")
+    diff.add_argument("new", nargs="?", help="the newer schema, in the same forms (default: this release's)")
+    diff.add_argument("--safe", action="store_true", help="list the safe changes too (additions, descriptions)")
     return parser
 
 
@@ -316,11 +327,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     arguments = parser.parse_args(argv)
     if arguments.command == "export-schema":
-        if arguments.output == "-":
-            sys.stdout.write(schema_sdl())
-        else:
-            Path(arguments.output).write_text(schema_sdl())
-        return 0
+        return export_schema(arguments.output)
+    if arguments.command == "diff-schema":
+        return diff_schema(arguments.old, arguments.new, list_safe=arguments.safe)
     settings = _checked_settings(parser, arguments)
     if arguments.command == "check-documents":
         return check_documents([Path(manifest) for manifest in arguments.manifests], settings)
@@ -423,6 +432,43 @@ def check_documents(manifests: list[Path], settings: Settings) -> int:
         return 1
     print(f"All {total} documents would run on this gateway.")
     return 0
+
+
+def export_schema(output: str) -> int:
+    """`gateway export-schema`: this release's schema as SDL, to a file or (``-``) to stdout."""
+    if output == "-":
+        sys.stdout.write(schema_sdl())
+    else:
+        Path(output).write_text(schema_sdl())
+    return 0
+
+
+def diff_schema(old: str, new: str | None, *, list_safe: bool) -> int:
+    """`gateway diff-schema`: a line on stdout for each breaking and each dangerous change from
+    ``old`` to ``new`` (this release's schema when ``None``), the safe ones too with ``list_safe``,
+    then a count; exit status 1 if any change is breaking, 2 if a schema cannot be read. For a
+    team whose client was generated from ``old``: what upgrading the gateway changes for it."""
+    try:
+        before = read_schema_file(old)
+        after = read_schema(schema_sdl(), "this release's schema") if new is None else read_schema_file(new)
+    except UnreadableSchema as error:
+        sys.stderr.write(f"gateway: {error}\n")
+        return 2
+    changes = compare(before, after)
+    if not changes:
+        print("No changes.")
+        return 0
+    counts = Counter(change.kind for change in changes)
+    for change in changes:
+        if change.kind != "safe" or list_safe:
+            print(change)
+    safe = f", {counts['safe']} safe" + ("" if list_safe or not counts["safe"] else " (--safe lists them)")
+    print(f"{_changes(counts['breaking'], 'breaking')}, {counts['dangerous']} dangerous{safe}.")
+    return 1 if counts["breaking"] else 0
+
+
+def _changes(count: int, kind: str) -> str:
+    return f"{count} {kind} change{'' if count == 1 else 's'}"
 
 
 def _environment(settings: Settings) -> dict[str, str]:
