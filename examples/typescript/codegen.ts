@@ -10,6 +10,10 @@ const config: CodegenConfig = {
       plugins: ["typescript-operations"],
       config: {
         enumsAsTypes: true,
+        // Each enum also takes "%future added value" (as Relay's compiler writes them): a later
+        // release may add a value (the upstream's statuses and roles grow), and a switch over one
+        // without a default then fails to compile instead of missing it at run time.
+        futureProofEnums: true,
         useTypeImports: true,
         strictScalars: true,
         scalars: { DateTime: "string", JSON: "unknown" },
@@ -23,6 +27,10 @@ const config: CodegenConfig = {
       presetConfig: { persistedDocuments: true, fragmentMasking: false },
       config: {
         enumsAsTypes: true,
+        // Each enum also takes "%future added value" (as Relay's compiler writes them): a later
+        // release may add a value (the upstream's statuses and roles grow), and a switch over one
+        // without a default then fails to compile instead of missing it at run time.
+        futureProofEnums: true,
         useTypeImports: true,
         strictScalars: true,
         scalars: { DateTime: "string", JSON: "unknown" },

@@ -25,7 +25,7 @@ import pytest
 from graphql import build_schema, parse, validate
 
 from gateway.persisted import sha256_hex
-from tests.live import gateway_process
+from tests.live import GATEWAY, gateway_process
 from tests.samples import ITEM_SAMPLES
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -341,6 +341,10 @@ def test_normalized_caches_read_the_example_fragments_once_told_the_schemas_type
         apollo = read("apollo", typescript_generated / "possible-types.json")
         urql_blind = read("urql")
         urql = read("urql", typescript_generated / "graphcache-schema.json")
+        # Generated before `Reasoning` was a member (a dangerous change since): the README's
+        # *When the schema changes*.
+        apollo_older = read("apollo", _without_member(typescript_generated / "possible-types.json", tmp_path))
+        urql_older = read("urql", _without_member(typescript_generated / "graphcache-schema.json", tmp_path))
     kinds = ["Message", "Message", "Reasoning", "FunctionCall", "FunctionCallOutput", "Message"]
     assert apollo_blind == {"items": [{"__typename": kind} for kind in kinds], "warnings": []}  # the pitfall
     for told in (apollo, urql):
@@ -349,5 +353,99 @@ def test_normalized_caches_read_the_example_fragments_once_told_the_schemas_type
         assert told["items"][0]["content"][0]["text"] == "You are a helpful assistant with a weather tool."
         assert told["items"][3]["name"] == "get_weather"
     assert urql_blind["items"] == urql["items"]
+    assert apollo_older["items"][2] == {"__typename": "Reasoning"}
+    assert urql_older["items"][2] == {}
+    for older, told in ((apollo_older, apollo), (urql_older, urql)):
+        assert older["items"][:2] + older["items"][3:] == told["items"][:2] + told["items"][3:]
+    assert apollo_older["warnings"] == urql_older["warnings"] == []
     assert sum(warning.startswith("Heuristic Fragment Matching") for warning in urql_blind["warnings"]) == 30
     assert urql["warnings"] == []
+
+
+def _without_member(generated: Path, folder: Path) -> Path:
+    """A copy of codegen's `possible-types.json` or `graphcache-schema.json` without `Reasoning`
+    among the union's and the interface's types, as codegen wrote it before that member came."""
+    document = json.loads(generated.read_text())
+    if "possibleTypes" in document:
+        for name, members in document["possibleTypes"].items():
+            document["possibleTypes"][name] = [member for member in members if member != "Reasoning"]
+    else:
+        for named in document["__schema"]["types"]:
+            if named.get("possibleTypes"):
+                named["possibleTypes"] = [member for member in named["possibleTypes"] if member["name"] != "Reasoning"]
+    older = folder / f"older-{generated.name}"
+    older.write_text(json.dumps(document))
+    return older
+
+
+def _older_schema() -> str:
+    """`schema.graphql` as an older release's would be, before the upstream's web search calls and
+    developer messages came: `WebSearchCall` no member of `ConversationItem`, `DEVELOPER` no value
+    of `MessageRole`. From it to this one is two dangerous changes and nothing else."""
+    sdl = (ROOT / "schema.graphql").read_text()
+    older = re.sub(r"^(union ConversationItem = .*?) \| WebSearchCall\b", r"\1", sdl, count=1, flags=re.M)
+    older = older.replace('  """Developer instructions."""\n  DEVELOPER\n\n', "", 1)
+    assert older.count("\n") == sdl.count("\n") - 3
+    return older
+
+
+def test_a_python_client_generated_before_a_union_member_or_enum_value_came_fails_the_whole_answer(
+    tmp_path: Path,
+) -> None:
+    """What a dangerous change does to ariadne-codegen's strict models (the README's *When the
+    schema changes*): an item of a member the client does not know, or a role it does not know,
+    fails the whole `LoadConversation`, not just that item. The release test holds such changes to
+    new minor versions; `gateway diff-schema` names them to a team before it upgrades."""
+    older = tmp_path / "older.graphql"
+    older.write_text(_older_schema())
+    diffed = subprocess.run(
+        [str(GATEWAY), "diff-schema", str(older)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert diffed.stdout.splitlines() == [
+        "dangerous: TYPE_ADDED_TO_UNION: WebSearchCall was added to union type ConversationItem.",
+        "dangerous: VALUE_ADDED_TO_ENUM: Enum value MessageRole.DEVELOPER was added.",
+        "0 breaking changes, 2 dangerous, 0 safe.",
+    ]
+    assert diffed.returncode == 0
+    config = tmp_path / "ariadne-codegen.toml"
+    config.write_text(
+        "[tool.ariadne-codegen]\n"
+        f'schema_path = "{older}"\nqueries_path = "{OPERATIONS}"\n'
+        f'target_package_name = "older_chat_client"\ntarget_package_path = "{tmp_path}"\n'
+        'client_name = "ChatClient"\nasync_client = true\ninclude_comments = "none"\n'
+    )
+    _run([str(ARIADNE), "--config", str(config)], ROOT)
+    developer = {"type": "message", "role": "developer", "content": "Be brief."}
+    script = f"""
+import asyncio, sys
+import httpx, pydantic
+from older_chat_client import ChatClient
+
+async def main(url: str) -> None:
+    headers = {{"Authorization": "Bearer sk-older"}}
+    async with httpx.AsyncClient(base_url=f"{{url}}/v1", headers=headers) as rest:
+        for item in ({ITEM_SAMPLES["web_search_call"]!r}, {developer!r}):
+            created = (await rest.post("/conversations", json={{"items": [item]}})).json()
+            async with ChatClient(url=f"{{url}}/graphql", headers=headers) as client:
+                try:
+                    await client.load_conversation(id=created["id"])
+                except pydantic.ValidationError as error:
+                    print(error.errors()[0]["type"])
+
+asyncio.run(main(sys.argv[1]))
+"""
+    with gateway_process("serve", "--database", str(tmp_path / "older.sqlite3")) as url:
+        ran = subprocess.run(
+            [str(ARIADNE.with_name("python")), "-c", script, url],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=60,
+        )
+    assert ran.returncode == 0, ran.stderr
+    assert ran.stdout.splitlines() == ["union_tag_invalid", "enum"]
