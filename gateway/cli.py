@@ -16,7 +16,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -32,7 +32,7 @@ from gateway.quoting import shortened
 from gateway.schema import build_schema
 from gateway.schema.errors import document_coded
 from gateway.schema.oplog import LineHandler
-from gateway.schema_changes import UnreadableSchema, compare, read_schema, read_schema_file
+from gateway.schema_changes import UnreadableSchema, compare, read_schema, read_schema_from
 from gateway.server import serve, serve_workers
 from gateway.settings import Settings
 
@@ -96,9 +96,20 @@ def _parser() -> argparse.ArgumentParser:
         help="list what changed from an older schema to this release's (or another's), as a client generated "
         "from the older one sees it; exit status 1 if a change may break such a client",
     )
-    diff.add_argument("old", help="the older schema: SDL or an introspection result as JSON (- for stdin)")
+    diff.add_argument(
+        "old",
+        help="the older schema: a file of SDL or of an introspection result as JSON (- for stdin), "
+        "or a GraphQL endpoint's http(s) URL, introspected",
+    )
     diff.add_argument("new", nargs="?", help="the newer schema, in the same forms (default: this release's)")
     diff.add_argument("--safe", action="store_true", help="list the safe changes too (additions, descriptions)")
+    diff.add_argument(
+        "--header",
+        action="append",
+        default=[],
+        metavar="'NAME: VALUE'",
+        help="a header for the introspection of a URL (repeatable), e.g. 'Authorization: Bearer sk-...'",
+    )
     return parser
 
 
@@ -329,7 +340,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if arguments.command == "export-schema":
         return export_schema(arguments.output)
     if arguments.command == "diff-schema":
-        return diff_schema(arguments.old, arguments.new, list_safe=arguments.safe)
+        headers = _headers(parser, arguments.header)
+        return diff_schema(arguments.old, arguments.new, list_safe=arguments.safe, headers=headers)
     settings = _checked_settings(parser, arguments)
     if arguments.command == "check-documents":
         return check_documents([Path(manifest) for manifest in arguments.manifests], settings)
@@ -443,14 +455,17 @@ def export_schema(output: str) -> int:
     return 0
 
 
-def diff_schema(old: str, new: str | None, *, list_safe: bool) -> int:
+def diff_schema(old: str, new: str | None, *, list_safe: bool, headers: Mapping[str, str] | None = None) -> int:
     """`gateway diff-schema`: a line on stdout for each breaking and each dangerous change from
     ``old`` to ``new`` (this release's schema when ``None``), the safe ones too with ``list_safe``,
     then a count; exit status 1 if any change is breaking, 2 if a schema cannot be read. For a
-    team whose client was generated from ``old``: what upgrading the gateway changes for it."""
+    team whose client was generated from ``old``: what upgrading the gateway changes for it; and
+    before a deploy, from the deployed gateway's URL: what the deploy changes for its clients."""
     try:
-        before = read_schema_file(old)
-        after = read_schema(schema_sdl(), "this release's schema") if new is None else read_schema_file(new)
+        before = read_schema_from(old, headers or {})
+        after = (
+            read_schema(schema_sdl(), "this release's schema") if new is None else read_schema_from(new, headers or {})
+        )
     except UnreadableSchema as error:
         sys.stderr.write(f"gateway: {error}\n")
         return 2
@@ -465,6 +480,16 @@ def diff_schema(old: str, new: str | None, *, list_safe: bool) -> int:
     safe = f", {counts['safe']} safe" + ("" if list_safe or not counts["safe"] else " (--safe lists them)")
     print(f"{_changes(counts['breaking'], 'breaking')}, {counts['dangerous']} dangerous{safe}.")
     return 1 if counts["breaking"] else 0
+
+
+def _headers(parser: argparse.ArgumentParser, given: list[str]) -> dict[str, str]:
+    headers: dict[str, str] = {}
+    for header in given:
+        name, colon, value = header.partition(":")
+        if not colon or not name.strip():
+            parser.error(f"--header takes 'NAME: VALUE', not {header!r}")
+        headers[name.strip()] = value.strip()
+    return headers
 
 
 def _changes(count: int, kind: str) -> str:

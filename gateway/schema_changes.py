@@ -1,6 +1,7 @@
 """What changed between two versions of the GraphQL schema, as a client generated from the older one sees it.
 
-`gateway diff-schema` and the release check in the tests read it. The changes are graphql-core's
+`gateway diff-schema` and the release check in the tests read it. A schema comes from a file (SDL
+or an introspection result) or from a running GraphQL endpoint, introspected. The changes are graphql-core's
 (`find_schema_changes`, the port of graphql-js's `findBreakingChanges`), in three kinds:
 
 - **breaking**: an operation or a generated type of the older schema may fail against the newer
@@ -13,11 +14,14 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
+import httpx
 from graphql import (
     BreakingChange,
     DangerousChange,
@@ -27,9 +31,31 @@ from graphql import (
     build_client_schema,
     build_schema,
     find_schema_changes,
+    get_introspection_query,
+    specified_directives,
 )
 
-__all__ = ["SchemaChange", "UnreadableSchema", "compare", "read_schema", "read_schema_file"]
+__all__ = [
+    "SchemaChange",
+    "UnreadableSchema",
+    "compare",
+    "introspect",
+    "read_schema",
+    "read_schema_file",
+    "read_schema_from",
+]
+
+INTROSPECTION_QUERY = get_introspection_query(
+    descriptions=True,
+    specified_by_url=True,
+    directive_is_repeatable=True,
+    input_value_deprecation=True,
+    one_of=True,
+)
+"""What `introspect` asks: everything SDL can say, so that a live schema and its SDL compare equal."""
+
+_SPECIFIED_DIRECTIVES = frozenset(directive.name for directive in specified_directives)
+_DIRECTIVE_DESCRIBED = re.compile(r"Description of @(\w+) has changed")
 
 Kind = Literal["breaking", "dangerous", "safe"]
 
@@ -55,7 +81,9 @@ def compare(old: GraphQLSchema, new: GraphQLSchema) -> list[SchemaChange]:
     """Every change from ``old`` to ``new``: the breaking ones first, then the dangerous, then the
     safe, each kind in graphql-core's order (by type name)."""
     changes = [
-        SchemaChange(_kind(change), change.type.name, change.description) for change in find_schema_changes(old, new)
+        SchemaChange(_kind(change), change.type.name, change.description)
+        for change in find_schema_changes(old, new)
+        if not _restated(change.description)
     ]
     order: dict[Kind, int] = {"breaking": 0, "dangerous": 1, "safe": 2}
     return sorted(changes, key=lambda change: order[change.kind])
@@ -75,6 +103,14 @@ def read_schema(text: str, name: str) -> GraphQLSchema:
         raise UnreadableSchema(f"{name} is not JSON: {error}") from None
     except (GraphQLError, TypeError) as error:
         raise UnreadableSchema(f"{name} is not a GraphQL schema: {error}") from None
+
+
+def read_schema_from(source: str, headers: Mapping[str, str]) -> GraphQLSchema:
+    """The schema at ``source``: an http(s) URL is introspected (with ``headers``), anything else is
+    a file for :func:`read_schema_file`."""
+    if source.startswith(("http://", "https://")):
+        return introspect(source, headers)
+    return read_schema_file(source)
 
 
 def read_schema_file(path: Path | str) -> GraphQLSchema:
@@ -101,6 +137,39 @@ def _from_introspection(document: object, name: str) -> GraphQLSchema:
         raise UnreadableSchema(f"{name} is not a whole introspection result: it has no {error}") from None
     except (AttributeError, TypeError) as error:
         raise UnreadableSchema(f"{name} is not a well-formed introspection result: {error}") from None
+
+
+def introspect(url: str, headers: Mapping[str, str], *, timeout: float = 30.0) -> GraphQLSchema:
+    """The schema a GraphQL endpoint tells by introspection (a POST of the standard query)."""
+    accept = {"Accept": "application/graphql-response+json, application/json"}
+    try:
+        answer = httpx.post(url, json={"query": INTROSPECTION_QUERY}, headers={**accept, **headers}, timeout=timeout)
+    except httpx.HTTPError as error:
+        raise UnreadableSchema(f"cannot introspect {url}: {error or type(error).__name__}") from None
+    if answer.is_redirect:
+        target = answer.url.join(answer.headers.get("location", ""))
+        raise UnreadableSchema(f"{url} redirects to {target}: give that address")
+    try:
+        body: Any = answer.json()
+    except ValueError:
+        said = f"{answer.status_code} {answer.reason_phrase}".strip()
+        raise UnreadableSchema(f"cannot introspect {url}: it answered {said}, not GraphQL") from None
+    errors = body.get("errors") if isinstance(body, dict) else None
+    if errors and isinstance(errors, list):
+        first = errors[0] if isinstance(errors[0], dict) else {}
+        code = (first.get("extensions") or {}).get("code")
+        said = f"{code}: {first.get('message')}" if code else str(first.get("message"))
+        raise UnreadableSchema(f"{url} refused introspection ({answer.status_code}): {said}")
+    if not answer.is_success:
+        raise UnreadableSchema(f"cannot introspect {url}: it answered {answer.status_code}, not GraphQL")
+    return _from_introspection(body, url)
+
+
+def _restated(description: str) -> bool:
+    """Whether a change only restates a directive the specification defines (`@oneOf` in SDL has no
+    description, and introspection gives graphql-core's): not a change a client can see."""
+    restated = _DIRECTIVE_DESCRIBED.match(description)
+    return restated is not None and restated[1] in _SPECIFIED_DIRECTIVES
 
 
 def _kind(change: BreakingChange | DangerousChange | object) -> Kind:

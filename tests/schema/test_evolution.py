@@ -21,7 +21,7 @@ from graphql import GraphQLObjectType, GraphQLSchema, build_schema, introspectio
 
 from gateway.cli import main, schema_sdl
 from gateway.schema_changes import SchemaChange, UnreadableSchema, compare, read_schema
-from tests.live import GATEWAY
+from tests.live import GATEWAY, gateway_process
 
 ROOT = Path(__file__).resolve().parents[2]
 RELEASED = Path(__file__).resolve().parent / "released"
@@ -192,20 +192,19 @@ def test_diff_schema_lists_what_changed_from_an_older_schema(
 def test_diff_schema_compares_with_this_release_by_default_and_reads_standard_input() -> None:
     """As a team upgrading the gateway runs it, with the schema its client was generated from."""
     older = schema_sdl().replace("The ID that links a call and its output.", "The call's ID.", 1)
-    run = subprocess.run(
-        [str(GATEWAY), "diff-schema", "-"], input=older, capture_output=True, text=True, check=False, timeout=60
-    )
+    run = _diff("-", given=older)
     assert (run.returncode, run.stderr) == (0, "")
     assert run.stdout.splitlines()[-1] == "0 breaking changes, 0 dangerous, 1 safe (--safe lists them)."
 
-    unchanged = subprocess.run(
-        [str(GATEWAY), "diff-schema", str(ROOT / "schema.graphql")],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=60,
-    )
+    unchanged = _diff(str(ROOT / "schema.graphql"))
     assert (unchanged.returncode, unchanged.stdout) == (0, "No changes.\n")
+
+
+def _diff(*arguments: str, given: str | None = None) -> subprocess.CompletedProcess[str]:
+    """`gateway diff-schema` as a user runs it, ``given`` on its standard input."""
+    return subprocess.run(
+        [str(GATEWAY), "diff-schema", *arguments], input=given, capture_output=True, text=True, check=False, timeout=60
+    )
 
 
 def test_diff_schema_names_a_file_it_cannot_read(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -231,7 +230,46 @@ def test_the_readmes_diff_schema_example_says_what_it_shows() -> None:
     older = subprocess.run(command.split(), cwd=ROOT, capture_output=True, text=True, check=False)
     if older.returncode != 0:
         pytest.skip(f"`{command}` needs the repository's history: {older.stderr.strip()}")
-    run = subprocess.run(
-        [str(GATEWAY), "diff-schema", "-"], input=older.stdout, capture_output=True, text=True, check=False, timeout=60
-    )
+    run = _diff("-", given=older.stdout)
     assert (run.returncode, run.stdout) == (1, shown)
+
+
+def test_diff_schema_introspects_a_running_gateway_with_the_headers_given(tmp_path: Path) -> None:
+    """Before a deploy: from the deployed gateway's schema (its URL) to this release's. A running
+    gateway of this code says no change: its introspection is its SDL, the specification's
+    directives included (`@oneOf`, printed without a description in SDL, is not a change)."""
+    printed: list[str] = []
+    with gateway_process("serve", "--database", str(tmp_path / "db.sqlite3"), output=printed) as url:
+        live = _diff(f"{url}/graphql", "--header", "Authorization: Bearer sk-diff", "--header", "X-Request-Id: diffed")
+        both = _diff(f"{url}/graphql", str(ROOT / "schema.graphql"))
+        slash = _diff(f"{url}/graphql/")
+        elsewhere = _diff(f"{url}/healthz")
+    assert (live.returncode, live.stdout, live.stderr) == (0, "No changes.\n", "")
+    assert (both.returncode, both.stdout) == (0, "No changes.\n")
+    (logged,) = [json.loads(line) for line in printed[0].splitlines() if line.startswith('{"requestId":"diffed"')]
+    assert (logged["operationName"], logged["key"]) == ("IntrospectionQuery", "client")
+    assert slash.returncode == 2
+    assert slash.stderr == f"gateway: {url}/graphql/ redirects to {url}/graphql: give that address\n"
+    assert elsewhere.returncode == 2
+    assert elsewhere.stderr == (
+        f"gateway: {url}/healthz refused introspection (405): METHOD_NOT_ALLOWED: "
+        "POST is not allowed at '/healthz': use GET, HEAD.\n"
+    )
+
+
+def test_diff_schema_says_why_an_endpoint_gave_no_schema(tmp_path: Path) -> None:
+    with gateway_process(
+        "serve", "--database", str(tmp_path / "db.sqlite3"), env={"GATEWAY_INTROSPECTION": "false"}
+    ) as url:
+        refused = _diff(f"{url}/graphql")
+    assert refused.returncode == 2
+    assert refused.stderr == (
+        f"gateway: {url}/graphql refused introspection (400): GRAPHQL_VALIDATION_FAILED: GraphQL introspection "
+        "has been disabled, but the requested query contained the field '__schema'.\n"
+    )
+    gone = _diff(url)  # the server has stopped
+    assert gone.returncode == 2
+    assert gone.stderr.startswith(f"gateway: cannot introspect {url}: ")
+    malformed = _diff("--header", "Authorization", "schema.graphql")
+    assert malformed.returncode == 2
+    assert malformed.stderr.endswith("gateway: error: --header takes 'NAME: VALUE', not 'Authorization'\n")
