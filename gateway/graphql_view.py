@@ -43,7 +43,7 @@ from gateway.negotiation import content_codings, qualities
 from gateway.persisted import PersistedDocuments, PersistedQueries, requested_hash, sha256_hex
 from gateway.quoting import quoted, shorten_quoted
 from gateway.schema import GatewayContext
-from gateway.schema.context import random_request_id
+from gateway.schema.context import client_identity, random_request_id
 from gateway.schema.oplog import OperationObserver, log_refusal
 from gateway.schema.pages import read_item_page
 from gateway.upstream import UpstreamClient
@@ -668,6 +668,7 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
             request_id=request_id,
         )
         context = GatewayContext(loaders=Loaders(session, read_item_page), request_id=request_id, metrics=self.metrics)
+        context.client_name, context.client_version = client_identity(request.scope["headers"])
         abandonment: Abandonment | None = request.scope.get(ABANDONMENT)
         if abandonment is not None:
             abandonment.stop_fetches = context.loaders.stop_fetches
@@ -726,7 +727,15 @@ def _refused(
     operation_name = request_data.operation_name if isinstance(request_data.operation_name, str) else None
     code = str((error.extensions or {})["code"])
     session = context.loaders.session
-    log_refusal(context.request_id, operation_name, code, context.metrics, context.document_from, session=session)
+    log_refusal(
+        context.request_id,
+        operation_name,
+        code,
+        context.metrics,
+        context.document_from,
+        session=session,
+        client=context,
+    )
     return ExecutionResult(data=None, errors=[error])
 
 

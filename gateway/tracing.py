@@ -36,7 +36,7 @@ from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcess
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode
 from strawberry.types import ExecutionContext
 
-from gateway.schema.oplog import scope_of, session_of, shown_name
+from gateway.schema.oplog import client_of, scope_of, session_of, shown_name
 
 __all__ = ["DEFAULT_SERVICE_NAME", "OperationSpan", "Tracing", "UpstreamCallSpan", "url_template"]
 
@@ -105,6 +105,11 @@ class OperationSpan:
             if key_from is not None:
                 attributes["gateway.key"] = key_from
             attributes.update({f"gateway.{name}": value for name, value in scope_of(session).items()})
+            client = client_of(context.context)
+            if "clientName" in client:
+                attributes["gateway.client_name"] = client["clientName"]
+            if "clientVersion" in client:
+                attributes["gateway.client_version"] = client["clientVersion"]
             if codes:
                 attributes["gateway.error_codes"] = codes
                 span.set_status(Status(StatusCode.ERROR, ", ".join(codes)))

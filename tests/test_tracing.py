@@ -101,6 +101,21 @@ async def test_a_long_operation_name_names_the_span_by_its_start_and_end(traced:
     assert server.attributes["graphql.operation.name"] == f"{name[:160]}…{name[-40:]}"
 
 
+async def test_the_span_names_the_client_that_sent_the_operation(traced: Callable[..., Any]) -> None:
+    graphql, _, exporter = await traced()
+    client = {"apollographql-client-name": "web-chat", "apollographql-client-version": "4.2.0"}
+    answer = await graphql.http.post("/graphql", json={"query": "{ __typename }"}, headers=client)
+    assert answer.json() == {"data": {"__typename": "Query"}}
+    attributes = _server_span(exporter).attributes
+    assert attributes is not None
+    assert (attributes["gateway.client_name"], attributes["gateway.client_version"]) == ("web-chat", "4.2.0")
+    exporter.clear()
+    await graphql.http.post("/graphql", json={"query": "{ __typename }"})
+    attributes = _server_span(exporter).attributes
+    assert attributes is not None
+    assert "gateway.client_name" not in attributes
+
+
 async def test_an_operation_and_its_upstream_calls_join_the_clients_trace(traced: Callable[..., Any]) -> None:
     graphql, upstream, exporter = await traced()
     conversation_id = await _conversation(graphql)

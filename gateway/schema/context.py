@@ -18,12 +18,35 @@ if TYPE_CHECKING:  # OpenTelemetry is imported only when tracing is on
 
     from gateway.tracing import Tracing
 
-__all__ = ["GatewayContext", "GatewayInfo", "random_request_id"]
+__all__ = ["CLIENT_HEADERS", "GatewayContext", "GatewayInfo", "client_identity", "random_request_id"]
+
+CLIENT_HEADERS: dict[bytes, tuple[int, int]] = {
+    b"apollographql-client-name": (0, 0),
+    b"apollographql-client-version": (1, 0),
+    b"x-graphql-client-name": (0, 1),
+    b"x-graphql-client-version": (1, 1),
+}
+"""The headers that name a request's client and its version, each as (what it names: 0 the name, 1
+the version; its rank: 0 first). Apollo Client sends the first two (its `clientAwareness` option),
+as Apollo's router and GraphOS read them; GraphQL Hive's clients and Yoga the other two."""
 
 
 def random_request_id() -> str:
     # 128 random bits, as in uuid4().hex, without its system call: a request id is unique, not secret.
     return f"{random.getrandbits(128):032x}"
+
+
+def client_identity(headers: list[tuple[bytes, bytes]]) -> tuple[str | None, str | None]:
+    """The client's name and version a request's raw headers (its ASGI scope's) give, by
+    :data:`CLIENT_HEADERS` (Apollo's before Hive's), stripped; None for what none of them gives.
+    One pass over the headers: a request has about ten, and this runs for each."""
+    found: list[list[str | None]] = [[None, None], [None, None]]
+    for name, value in headers:
+        place = CLIENT_HEADERS.get(name.lower())
+        if place is not None and found[place[0]][place[1]] is None:
+            found[place[0]][place[1]] = value.decode("latin-1").strip() or None
+    name_given, version_given = ((first if first is not None else second) for first, second in found)
+    return name_given, version_given
 
 
 @dataclass
@@ -48,6 +71,10 @@ class GatewayContext:
     """What traces each operation and its upstream calls (`GATEWAY_TRACING`: :mod:`gateway.tracing`)."""
     trace_parent: Context | None = None
     """The client's trace context, from the request's headers, when tracing is on."""
+    client_name: str | None = None
+    """The name the client gives itself (:func:`client_identity`); its log line and span say it."""
+    client_version: str | None = None
+    """The version the client gives (:func:`client_identity`); its log line and span say it."""
 
 
 GatewayInfo = Info[GatewayContext, None]

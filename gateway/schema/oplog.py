@@ -16,6 +16,7 @@ __all__ = [
     "LINE_FORMAT",
     "LineHandler",
     "OperationObserver",
+    "client_of",
     "log_operation",
     "log_refusal",
     "operation_facts",
@@ -176,7 +177,8 @@ def log_operation(
     context: ExecutionContext, started: float, trace_id: str | None = None, in_manifest: bool | None = None
 ) -> None:
     """Logs `{requestId, operationName, operationType, documentFrom, key, durationMs, upstreamCalls,
-    errorCodes}` as JSON, `organization` and `project` when its upstream calls name them, `traceId`
+    errorCodes}` as JSON, `organization` and `project` when its upstream calls name them,
+    `clientName` and `clientVersion` when the client gives them (:func:`client_of`), `traceId`
     when the operation was traced (`GATEWAY_TRACING`), and `inManifest` when manifests are given but
     are not a safelist. `key` says whose key the calls carry (`client`, `server` or null), never the key.
 
@@ -206,6 +208,7 @@ def log_operation(
         "errorCodes": codes,
     }
     record.update(scope_of(session))
+    record.update(client_of(context.context))
     if in_manifest is not None:
         record["inManifest"] = in_manifest
     if trace_id is not None:
@@ -225,6 +228,16 @@ def scope_of(session: object) -> dict[str, str]:
     return {name: shortened(value, NAME_CHARACTERS) for name, value in named if value}
 
 
+def client_of(context: object) -> dict[str, str]:
+    """The `clientName` and `clientVersion` a request's context holds (the client's own headers),
+    those it holds, as a log line shows them: the client chooses them, as long as it likes."""
+    named = (
+        ("clientName", getattr(context, "client_name", None)),
+        ("clientVersion", getattr(context, "client_version", None)),
+    )
+    return {name: shortened(value, NAME_CHARACTERS) for name, value in named if value}
+
+
 def log_refusal(
     request_id: str | None,
     operation_name: str | None,
@@ -233,10 +246,11 @@ def log_refusal(
     document_from: str = "query",
     *,
     session: object = None,
+    client: object = None,
 ) -> None:
     """Logs a request refused before any operation of it ran (a document the gateway does not have,
     or does not run), in :func:`log_operation`'s shape: no type, no time, no upstream call, its code.
-    ``metrics``, if any, count it."""
+    ``metrics``, if any, count it. ``client`` is the request's context, for the client's name."""
     if metrics is not None:
         metrics.operation(None, None, 0, [code], document_from=document_from)
     if not logger.isEnabledFor(logging.INFO):
@@ -252,4 +266,5 @@ def log_refusal(
         "errorCodes": [code],
     }
     record.update(scope_of(session))
+    record.update(client_of(client))
     _write(orjson.dumps(record).decode())
