@@ -82,6 +82,12 @@ _CDN = "https://unpkg.com/"
 _STRAWBERRY_TITLE = "<title>Strawberry GraphiQL</title>"
 _IDE_TITLE = "GraphiQL · Conversations gateway"
 """The GraphiQL page's title: the browser tab says what it is connected to, not what built it."""
+_DEFAULT_HEADERS = "const defaultHeaders = {};"
+"""Where Strawberry's page starts the headers of each request GraphiQL sends. The gateway's page
+names GraphiQL there as the client (`apollographql-client-name`, and its version), so that the
+operation log tells a person exploring from a frontend; a header of the same name in GraphiQL's
+Headers tab wins."""
+_GRAPHIQL_VERSION = re.compile(r"unpkg\.com/graphiql@([0-9][\w.-]*)/")
 _EDITS_FED_BACK = ("setQuery(newQuery);", "setVariables(newVariables);", "setHeaders(newHeaders);")
 """Statements of Strawberry's page that hand each edit GraphiQL reports back to it as a prop.
 GraphiQL sets an editor to its prop, in an effect after the next paint, when the two differ: a
@@ -122,8 +128,8 @@ query DemoConversation {
 
 def _offline_graphiql(page: str, example_conversation: str = WEATHER) -> str:
     """Strawberry's GraphiQL page with its CDN files served by the gateway, our example query (over
-    ``example_conversation``) and title, and its editors no longer fed their own edits back (see
-    `_EDITS_FED_BACK`).
+    ``example_conversation``) and title, GraphiQL named as the client of its requests (see
+    `_DEFAULT_HEADERS`), and its editors no longer fed their own edits back (see `_EDITS_FED_BACK`).
 
     The `integrity` attributes stay: the browser checks the served files against them.
     """
@@ -137,6 +143,12 @@ def _offline_graphiql(page: str, example_conversation: str = WEATHER) -> str:
     if page.count(_STRAWBERRY_TITLE) != 1:
         msg = "Strawberry's GraphiQL page changed: its <title> is not where the gateway names itself"
         raise RuntimeError(msg)
+    version = _GRAPHIQL_VERSION.search(page)
+    if page.count(_DEFAULT_HEADERS) != 1 or version is None:
+        msg = "Strawberry's GraphiQL page changed: it no longer starts its requests' headers as the gateway expects"
+        raise RuntimeError(msg)
+    named = orjson.dumps({"apollographql-client-name": "graphiql", "apollographql-client-version": version[1]})
+    page = page.replace(_DEFAULT_HEADERS, f"const defaultHeaders = {named.decode()};")
     for statement in _EDITS_FED_BACK:
         if page.count(statement) != 1:
             msg = f"Strawberry's GraphiQL page changed: it no longer has {statement!r} once"

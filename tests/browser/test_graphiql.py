@@ -34,7 +34,8 @@ def _wait_for_the_typed_query(page: Page) -> None:
 
 
 def test_graphiql_runs_a_query_offline_and_shows_the_docs(browser: Browser, tmp_path: Path) -> None:
-    with gateway_process("serve", "--demo", "--database", str(tmp_path / "demo.sqlite3")) as url:
+    printed: list[str] = []
+    with gateway_process("serve", "--demo", "--database", str(tmp_path / "demo.sqlite3"), output=printed) as url:
         local = urlsplit(url).netloc
         outside: list[str] = []
         failed: list[str] = []
@@ -118,6 +119,13 @@ def test_graphiql_runs_a_query_offline_and_shows_the_docs(browser: Browser, tmp_
     assert failed == []
     assert outside == []
     assert blocked == []
+    # The operation log tells GraphiQL's requests (its introspection, the query run) from a frontend's.
+    logged = [json.loads(line) for line in printed[0].splitlines() if line.startswith('{"requestId"')]
+    assert {(line["operationName"], line.get("clientName")) for line in logged} >= {
+        ("IntrospectionQuery", "graphiql"),
+        ("Tutor", "graphiql"),
+    }
+    assert {line.get("clientVersion") for line in logged} == {"3.8.3"}
 
 
 def test_typing_on_a_slow_machine_keeps_the_text_in_order(browser: Browser, tmp_path: Path) -> None:
