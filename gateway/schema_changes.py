@@ -61,7 +61,7 @@ Kind = Literal["breaking", "dangerous", "safe"]
 
 
 class UnreadableSchema(Exception):
-    """A file that holds no schema this module can read; the message says which and why."""
+    """A file or an endpoint that gives no schema this module can read; the message says which and why."""
 
 
 @dataclass(frozen=True)

@@ -25,10 +25,14 @@ CLIENT_HEADERS: dict[bytes, tuple[int, int]] = {
     b"apollographql-client-version": (1, 0),
     b"x-graphql-client-name": (0, 1),
     b"x-graphql-client-version": (1, 1),
+    b"graphql-client-name": (0, 2),
+    b"graphql-client-version": (1, 2),
 }
 """The headers that name a request's client and its version, each as (what it names: 0 the name, 1
-the version; its rank: 0 first). Apollo Client sends the first two (its `clientAwareness` option),
-as Apollo's router and GraphOS read them; GraphQL Hive's clients and Yoga the other two."""
+the version; its rank: 0 first). Apollo Client sends the first two given its `clientAwareness`
+option, and Apollo's router and GraphOS read them; GraphQL Hive's usage reporting for Yoga, Apollo
+Server and Envelop reads the next two, and Hive Router the last two, each from what a team has its
+frontends send."""
 
 
 def random_request_id() -> str:
@@ -38,15 +42,21 @@ def random_request_id() -> str:
 
 def client_identity(headers: list[tuple[bytes, bytes]]) -> tuple[str | None, str | None]:
     """The client's name and version a request's raw headers (its ASGI scope's) give, by
-    :data:`CLIENT_HEADERS` (Apollo's before Hive's), stripped; None for what none of them gives.
+    :data:`CLIENT_HEADERS` (Apollo's first), stripped; None for what none of them gives.
     One pass over the headers: a request has about ten, and this runs for each."""
-    found: list[list[str | None]] = [[None, None], [None, None]]
+    best: list[tuple[int, str] | None] = [None, None]  # the name's and the version's: (rank, value)
     for name, value in headers:
         place = CLIENT_HEADERS.get(name.lower())
-        if place is not None and found[place[0]][place[1]] is None:
-            found[place[0]][place[1]] = value.decode("latin-1").strip() or None
-    name_given, version_given = ((first if first is not None else second) for first, second in found)
-    return name_given, version_given
+        if place is None:
+            continue
+        what, rank = place
+        held = best[what]
+        if held is None or rank < held[0]:
+            given = value.decode("latin-1").strip()
+            if given:
+                best[what] = rank, given
+    name_given, version_given = best
+    return (name_given and name_given[1]), (version_given and version_given[1])
 
 
 @dataclass

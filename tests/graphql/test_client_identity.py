@@ -1,6 +1,7 @@
 """Which client sent each operation: the name and version it gives in Apollo's headers
 (`apollographql-client-name`, `-version`: Apollo Client's `clientAwareness`) or GraphQL Hive's
-(`x-graphql-client-name`, `-version`), in the operation's log line and span. For a team that
+(`x-graphql-client-name`, `-version`; Hive Router's `graphql-client-name`, `-version`), in the
+operation's log line and span. For a team that
 deprecates a field or ships a dangerous change: which clients, and which of their versions, still
 send the operations it touches."""
 
@@ -32,10 +33,12 @@ HIVE = {"x-graphql-client-name": "ios-chat", "x-graphql-client-version": "2.0.1 
         ),
         ([(b"apollographql-client-name", b"first"), (b"apollographql-client-name", b"second")], ("first", None)),
         ([(b"apollographql-client-name", b"  "), (b"x-graphql-client-name", b"hive")], ("hive", None)),
+        ([(b"graphql-client-version", b"3"), (b"x-graphql-client-version", b"2")], (None, "2")),
+        ([(b"graphql-client-name", b"router-style")], ("router-style", None)),
         ([(b"Apollographql-Client-Name", b"Caf\xe9")], ("Café", None)),
     ],
 )
-def test_the_client_is_named_by_apollos_headers_before_hives(
+def test_the_client_is_named_by_apollos_headers_before_hives_and_hive_routers(
     headers: list[tuple[bytes, bytes]], identity: tuple[str | None, str | None]
 ) -> None:
     assert client_identity(headers) == identity
