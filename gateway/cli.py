@@ -30,6 +30,7 @@ from gateway.persisted import load_persisted_documents
 from gateway.protocol import protocol_for
 from gateway.quoting import shortened
 from gateway.schema import build_schema
+from gateway.schema.deprecation import deprecated_uses
 from gateway.schema.errors import document_coded
 from gateway.schema.oplog import LineHandler
 from gateway.schema_changes import UnreadableSchema, compare, read_schema, read_schema_from
@@ -419,8 +420,9 @@ def _metrics_directory(settings: Settings) -> Iterator[None]:
 
 def check_documents(manifests: list[Path], settings: Settings) -> int:
     """`gateway check-documents`: a line on stdout for each reason the gateway would refuse a
-    manifest's document before running it, then a count; exit status 1 if any is refused, 2 if a
-    manifest cannot be read. For a frontend's CI: its build writes the manifest, and this says
+    manifest's document before running it, and for each document that runs but uses deprecated
+    parts of the schema, then a count; exit status 1 if any is refused, 2 if a manifest cannot
+    be read. For a frontend's CI: its build writes the manifest, and this says
     whether the gateway will run all of it (the upstream-call budget, which depends on the
     variables' values, is checked when an operation runs)."""
     try:
@@ -429,20 +431,30 @@ def check_documents(manifests: list[Path], settings: Settings) -> int:
         sys.stderr.write(f"gateway: {error}\n")
         return 2
     schema = schema_for(settings)
-    refused = 0
+    refused = deprecated = 0
     for text, ids in documents.ids_by_text().items():
         names, errors = schema.hooks.check(schema._schema, text)
+        named = f"{ids[0]} ({', '.join(names) or 'no operation'})"
         if errors:
             refused += 1
         for problem in errors:
             extensions: dict[str, Any] = dict(problem.extensions or {})
             message = document_coded(problem, extensions)
-            print(f"{ids[0]} ({', '.join(names) or 'no operation'}): {extensions['code']}: {message}")
+            print(f"{named}: {extensions['code']}: {message}")
+        uses = () if errors else deprecated_uses(schema._schema, schema.hooks.document(text))
+        if uses:
+            deprecated += 1
+            print(f"{named}: DEPRECATED: it uses {', '.join(uses)}, which a later release may remove.")
     total = len(documents)
+    also = (
+        f" {deprecated} of them {'uses' if deprecated == 1 else 'use'} deprecated parts of the schema."
+        if deprecated
+        else ""
+    )
     if refused:
-        print(f"{refused} of {total} documents would be refused by this gateway.")
+        print(f"{refused} of {total} documents would be refused by this gateway.{also}")
         return 1
-    print(f"All {total} documents would run on this gateway.")
+    print(f"All {total} documents would run on this gateway.{also}")
     return 0
 
 

@@ -86,6 +86,13 @@ class Metrics:
             ["document_from", "in_manifest"],
             registry=owner,
         )
+        self._deprecated = Counter(
+            "gateway_deprecated_uses",
+            "GraphQL operations whose document names a deprecated part of the schema, by its coordinate "
+            "(Type.field, Type.field(argument:), Input.field, Enum.VALUE): what still uses what is to go",
+            ["coordinate"],
+            registry=owner,
+        )
         self._unknown = Counter(
             "gateway_upstream_objects_unknown",
             "Objects in the upstream's answers of a known kind holding a value the schema has no name for yet "
@@ -115,8 +122,10 @@ class Metrics:
         *,
         document_from: str = "query",
         in_manifest: bool | None = None,
+        deprecated: tuple[str, ...] = (),
     ) -> None:
-        """Counts one operation (``seconds`` None for a request refused before it was one)."""
+        """Counts one operation (``seconds`` None for a request refused before it was one). The
+        coordinates in ``deprecated`` are the schema's, so their series are bounded by it."""
         kind = operation_type if operation_type in self._durations else "none"
         self._outcomes[kind, bool(codes)].inc()
         documents = self._documents.get((document_from, in_manifest))
@@ -128,6 +137,8 @@ class Metrics:
             self._durations[kind].observe(seconds)
         if upstream_calls:
             self._upstream_calls.inc(upstream_calls)
+        for coordinate in deprecated:
+            self._deprecated.labels(coordinate).inc()
 
     def shown_as_unknown(self) -> None:
         """Counts an object of the upstream's answers shown as its union's Unknown member."""

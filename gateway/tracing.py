@@ -80,6 +80,7 @@ class OperationSpan:
         facts: tuple[str | None, int, list[str]],
         request_id: str | None,
         in_manifest: bool | None = None,
+        deprecated: tuple[str, ...] = (),
     ) -> None:
         """Names the span after the operation, describes it, and ends it; ``facts`` are the
         operation's type, upstream calls and error codes (:func:`gateway.schema.oplog.operation_facts`)."""
@@ -110,6 +111,8 @@ class OperationSpan:
                 attributes["gateway.client_name"] = client["clientName"]
             if "clientVersion" in client:
                 attributes["gateway.client_version"] = client["clientVersion"]
+            if deprecated:
+                attributes["gateway.deprecated"] = list(deprecated)
             if codes:
                 attributes["gateway.error_codes"] = codes
                 span.set_status(Status(StatusCode.ERROR, ", ".join(codes)))

@@ -32,6 +32,7 @@ from gateway.settings import Settings
 from gateway.tracing import DEFAULT_SERVICE_NAME, url_template
 from tests.conftest import SettingsFactory
 from tests.graphql.harness import GraphQLClient, Recording
+from tests.graphql.test_deprecation import deprecating  # noqa: F401 - a fixture, by its name
 from tests.live import gateway_process, imported_by_create_app, serve
 
 KEY = {"Authorization": "Bearer sk-tracing"}
@@ -114,6 +115,17 @@ async def test_the_span_names_the_client_that_sent_the_operation(traced: Callabl
     attributes = _server_span(exporter).attributes
     assert attributes is not None
     assert "gateway.client_name" not in attributes
+
+
+@pytest.mark.usefixtures("deprecating")
+async def test_the_span_names_the_deprecated_parts_the_operation_used(traced: Callable[..., Any]) -> None:
+    graphql, _, exporter = await traced()
+    conversation_id = await _conversation(graphql)
+    exporter.clear()
+    assert (await _read(graphql, conversation_id)).json()["data"]["conversation"]["conversationId"] == conversation_id
+    attributes = _server_span(exporter).attributes
+    assert attributes is not None
+    assert attributes["gateway.deprecated"] == ("Conversation.createdAt",)
 
 
 async def test_an_operation_and_its_upstream_calls_join_the_clients_trace(traced: Callable[..., Any]) -> None:

@@ -51,6 +51,7 @@ from strawberry.types import ExecutionContext
 from strawberry.types.graphql import OperationType
 
 from gateway.abandon import CLIENT_CLOSED_REQUEST
+from gateway.schema.deprecation import deprecated_uses
 from gateway.schema.errors import code_errors
 from gateway.schema.limits import Limits, check_budget, validation_rules
 from gateway.schema.oplog import log_operation, operation_facts
@@ -86,7 +87,7 @@ def weight(document: DocumentNode, query: str) -> int:
 class _Document:
     """A parsed document text, its validation errors per set of rules (usually one), its estimates."""
 
-    __slots__ = ("document", "errors", "estimates", "operations", "weight")
+    __slots__ = ("deprecated", "document", "errors", "estimates", "operations", "weight")
 
     def __init__(self, document: DocumentNode, query: str) -> None:
         self.document = document
@@ -100,6 +101,9 @@ class _Document:
         self.errors: dict[tuple[type[ASTValidationRule], ...], list[GraphQLError]] = {}
         self.estimates: dict[str | None, int] = {}
         """Upstream-call estimates that read no variable, by operation name."""
+        self.deprecated: tuple[str, ...] | None = None
+        """The deprecated parts of the schema the document names (:func:`deprecated_uses`), once
+        it has been found valid."""
 
 
 class OperationHooks:
@@ -357,6 +361,8 @@ class _Runner(SchemaExtensionsRunner):
             errors = kept.errors[rules] = validate_document(context.schema._schema, kept.document, rules)
         unnamed = None if errors else _operation_not_named(context, kept.operations)
         context.pre_execution_errors = [unnamed] if unnamed is not None else list(errors)
+        if not errors and kept.deprecated is None:
+            kept.deprecated = deprecated_uses(context.schema._schema, kept.document)
 
     def _execute(self) -> None:
         context = self.execution_context
@@ -394,9 +400,12 @@ class _Runner(SchemaExtensionsRunner):
         code_errors(context)
         manifest = getattr(context.context, "manifest", None)
         in_manifest = None if manifest is None else bool(context.query) and manifest.trusts(context.query)
+        kept = self._document
+        deprecated = (kept.deprecated or ()) if kept is not None and context.graphql_document is kept.document else ()
         span = self._span
         if span is None:
-            log_operation(context, self._started, None, in_manifest)
+            log_operation(context, self._started, None, in_manifest, deprecated)
             return
-        log_operation(context, self._started, span.trace_id, in_manifest)
-        span.end(context, operation_facts(context), getattr(context.context, "request_id", None), in_manifest)
+        log_operation(context, self._started, span.trace_id, in_manifest, deprecated)
+        request_id = getattr(context.context, "request_id", None)
+        span.end(context, operation_facts(context), request_id, in_manifest, deprecated)

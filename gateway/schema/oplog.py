@@ -42,6 +42,7 @@ class OperationObserver(Protocol):
         *,
         document_from: str = "query",
         in_manifest: bool | None = None,
+        deprecated: tuple[str, ...] = (),
     ) -> None: ...
 
 
@@ -174,13 +175,18 @@ def shown_name(name: str | None) -> str | None:
 
 
 def log_operation(
-    context: ExecutionContext, started: float, trace_id: str | None = None, in_manifest: bool | None = None
+    context: ExecutionContext,
+    started: float,
+    trace_id: str | None = None,
+    in_manifest: bool | None = None,
+    deprecated: tuple[str, ...] = (),
 ) -> None:
     """Logs `{requestId, operationName, operationType, documentFrom, key, durationMs, upstreamCalls,
     errorCodes}` as JSON, `organization` and `project` when its upstream calls name them,
-    `clientName` and `clientVersion` when the client gives them (:func:`client_of`), `traceId`
-    when the operation was traced (`GATEWAY_TRACING`), and `inManifest` when manifests are given but
-    are not a safelist. `key` says whose key the calls carry (`client`, `server` or null), never the key.
+    `clientName` and `clientVersion` when the client gives them (:func:`client_of`), `deprecated`
+    when its document names deprecated parts of the schema (their coordinates), `traceId` when the
+    operation was traced (`GATEWAY_TRACING`), and `inManifest` when manifests are given but are not
+    a safelist. `key` says whose key the calls carry (`client`, `server` or null), never the key.
 
     ``started`` is the operation's start on :func:`time.perf_counter`'s clock. The request's
     metrics (its context's `metrics`), if any, count it.
@@ -193,7 +199,15 @@ def log_operation(
     operation_type, calls, codes = operation_facts(context)
     document_from: str = getattr(context.context, "document_from", "query")
     if metrics is not None:
-        metrics.operation(operation_type, seconds, calls, codes, document_from=document_from, in_manifest=in_manifest)
+        metrics.operation(
+            operation_type,
+            seconds,
+            calls,
+            codes,
+            document_from=document_from,
+            in_manifest=in_manifest,
+            deprecated=deprecated,
+        )
     if not logged:
         return
     session = session_of(context)
@@ -209,6 +223,8 @@ def log_operation(
     }
     record.update(scope_of(session))
     record.update(client_of(context.context))
+    if deprecated:
+        record["deprecated"] = list(deprecated)
     if in_manifest is not None:
         record["inManifest"] = in_manifest
     if trace_id is not None:
