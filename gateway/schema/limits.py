@@ -82,6 +82,11 @@ class _Shape:
     """The depth and the size (fields and fragments, once every fragment spread is expanded) of a
     document's selection sets, each fragment's worked out once.
 
+    What is under `__schema` and `__type` counts in the size, not in the depth: the standard
+    introspection query nests 15 levels (`ofType` within `ofType`), so a depth limit under that
+    refused GraphiQL and every codegen tool, and good faith bounds introspection on its own terms
+    (GraphQL Armor's depth limit leaves introspection out by default too).
+
     Walked spread by spread, a fragment that spreads another twice, which spreads another twice,
     and so on, doubles the work at each level: 30 such fragments, a document of a thousand
     characters, would take longer than anyone waits. Here each fragment is walked once.
@@ -101,6 +106,8 @@ class _Shape:
             size += 1
             if isinstance(selection, FieldNode):
                 depth, below = self.of(selection.selection_set)
+                if selection.name.value in _INTROSPECTION_ROOTS:
+                    depth = 0  # introspection is held to good faith instead (`_introspection_rule`)
                 deepest, size = max(deepest, 1 + depth), size + below
             elif isinstance(selection, InlineFragmentNode):
                 depth, below = self.of(selection.selection_set)

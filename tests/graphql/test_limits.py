@@ -439,6 +439,32 @@ async def test_the_standard_introspection_query_is_answered(graphql: GraphQLClie
     assert upstream.count == 0
 
 
+async def test_a_depth_limit_under_the_introspection_querys_leaves_introspection_to_good_faith(
+    gateway: Gateway,
+) -> None:
+    """The standard introspection query nests 15 levels: with `GATEWAY_MAX_DEPTH` under that,
+    GraphiQL and every codegen tool were refused (`OPERATION_TOO_DEEP`). Good faith bounds it."""
+    graphql, _ = await gateway(max_depth=4)
+    query = get_introspection_query(descriptions=True, input_value_deprecation=True, one_of=True)
+    data = await graphql.data(query)
+    assert "Conversation" in {kind["name"] for kind in data["__schema"]["types"]}
+    deep = "{ conversation(id: 1) { items { edges { node { __typename } } } } }"
+    refused = await graphql.execute(deep)
+    assert refused["errors"][0]["extensions"]["code"] == "OPERATION_TOO_DEEP"
+    # Only a field named `__schema` or `__type` is left out: not an operation, a fragment or an
+    # alias of that name (the ways round GraphQL Armor's depth limit, GHSA-hmfr-rx46-4jx2).
+    for named in (
+        "query __schema { conversation(id: 1) { items { edges { node { __typename } } } } }",
+        "{ __schema: conversation(id: 1) { items { edges { node { __typename } } } } }",
+        "{ ...__type } fragment __type on Query { conversation(id: 1) { items { edges { node { __typename } } } } }",
+    ):
+        named_refusal = await graphql.execute(named)
+        assert named_refusal["errors"][0]["extensions"]["code"] == "OPERATION_TOO_DEEP", named
+    # Introspection in bad faith is still refused: `fields` within `fields` walks the schema again.
+    again = await graphql.execute("{ __schema { types { fields { type { fields { name } } } } } }")
+    assert again["errors"][0]["extensions"]["code"] == "OPERATION_TOO_COMPLEX"
+
+
 @pytest.mark.parametrize(
     ("query", "limit", "message"),
     [
