@@ -468,11 +468,12 @@ def export_schema(output: str) -> int:
 
 
 def diff_schema(old: str, new: str | None, *, list_safe: bool, headers: Mapping[str, str] | None = None) -> int:
-    """`gateway diff-schema`: a line on stdout for each breaking and each dangerous change from
-    ``old`` to ``new`` (this release's schema when ``None``), the safe ones too with ``list_safe``,
-    then a count; exit status 1 if any change is breaking, 2 if a schema cannot be read. For a
-    team whose client was generated from ``old``: what upgrading the gateway changes for it; and
-    before a deploy, from the deployed gateway's URL: what the deploy changes for its clients."""
+    """`gateway diff-schema`: a line on stdout for each breaking and each dangerous change and
+    each deprecation from ``old`` to ``new`` (this release's schema when ``None``), the safe ones
+    too with ``list_safe``, then a count; exit status 1 if any change is breaking, 2 if a schema
+    cannot be read. For a team whose client was generated from ``old``: what upgrading the
+    gateway changes for it; and before a deploy, from the deployed gateway's URL: what the deploy
+    changes for its clients."""
     try:
         before = read_schema_from(old, headers or {})
         after = (
@@ -489,8 +490,9 @@ def diff_schema(old: str, new: str | None, *, list_safe: bool, headers: Mapping[
     for change in changes:
         if change.kind != "safe" or list_safe:
             print(change)
+    deprecations = f", {counts['deprecation']} deprecation{'' if counts['deprecation'] == 1 else 's'}"
     safe = f", {counts['safe']} safe" + ("" if list_safe or not counts["safe"] else " (--safe lists them)")
-    print(f"{_changes(counts['breaking'], 'breaking')}, {counts['dangerous']} dangerous{safe}.")
+    print(f"{_changes(counts['breaking'], 'breaking')}, {counts['dangerous']} dangerous{deprecations}{safe}.")
     return 1 if counts["breaking"] else 0
 
 

@@ -8,6 +8,9 @@ or an introspection result) or from a running GraphQL endpoint, introspected. Th
   one (a field or a type removed, a field that may now be null, a new required argument);
 - **dangerous**: every operation still validates, but a client may meet what it was not
   generated for (a new member of a union, a new value of an enum, a changed default);
+- **deprecation**: a field, argument, input field or enum value newly marked `@deprecated`: it
+  still works, and a later breaking release may remove it (graphql-core does not report these;
+  this module finds them);
 - **safe**: additions and new descriptions.
 """
 
@@ -25,7 +28,11 @@ import httpx
 from graphql import (
     BreakingChange,
     DangerousChange,
+    GraphQLEnumType,
     GraphQLError,
+    GraphQLInputObjectType,
+    GraphQLInterfaceType,
+    GraphQLObjectType,
     GraphQLSchema,
     Source,
     build_client_schema,
@@ -57,7 +64,7 @@ INTROSPECTION_QUERY = get_introspection_query(
 _SPECIFIED_DIRECTIVES = frozenset(directive.name for directive in specified_directives)
 _DIRECTIVE_DESCRIBED = re.compile(r"Description of @(\w+) has changed")
 
-Kind = Literal["breaking", "dangerous", "safe"]
+Kind = Literal["breaking", "dangerous", "deprecation", "safe"]
 
 
 class UnreadableSchema(Exception):
@@ -67,7 +74,9 @@ class UnreadableSchema(Exception):
 @dataclass(frozen=True)
 class SchemaChange:
     """One change, in graphql-core's words: ``code`` is its ``BreakingChangeType``,
-    ``DangerousChangeType`` or ``SafeChangeType`` member's name (``FIELD_REMOVED``)."""
+    ``DangerousChangeType`` or ``SafeChangeType`` member's name (``FIELD_REMOVED``), or for a
+    deprecation ``FIELD_DEPRECATION_ADDED``, ``ARGUMENT_DEPRECATION_ADDED``,
+    ``INPUT_FIELD_DEPRECATION_ADDED`` or ``ENUM_VALUE_DEPRECATION_ADDED`` (graphql-inspector's names)."""
 
     kind: Kind
     code: str
@@ -78,15 +87,50 @@ class SchemaChange:
 
 
 def compare(old: GraphQLSchema, new: GraphQLSchema) -> list[SchemaChange]:
-    """Every change from ``old`` to ``new``: the breaking ones first, then the dangerous, then the
-    safe, each kind in graphql-core's order (by type name)."""
+    """Every change from ``old`` to ``new``: the breaking ones first, then the dangerous, the
+    deprecations and the safe, each kind by type name."""
     changes = [
         SchemaChange(_kind(change), change.type.name, change.description)
         for change in find_schema_changes(old, new)
         if not _restated(change.description)
     ]
-    order: dict[Kind, int] = {"breaking": 0, "dangerous": 1, "safe": 2}
+    changes += _deprecations(old, new)
+    order: dict[Kind, int] = {"breaking": 0, "dangerous": 1, "deprecation": 2, "safe": 3}
     return sorted(changes, key=lambda change: order[change.kind])
+
+
+def _deprecations(old: GraphQLSchema, new: GraphQLSchema) -> list[SchemaChange]:
+    """What ``new`` deprecates that ``old`` has and did not: fields, their arguments, input fields
+    and enum values (what ``old`` lacks is an addition, reported as such), by name."""
+    before = _deprecatable(old)
+    return [
+        SchemaChange("deprecation", code, f"{what} is deprecated: {reason}")
+        for what, (code, reason) in sorted(_deprecatable(new).items())
+        if reason is not None and what in before and before[what][1] is None
+    ]
+
+
+def _deprecatable(schema: GraphQLSchema) -> dict[str, tuple[str, str | None]]:
+    """Each field, argument, input field and enum value of ``schema``, by how a change names it
+    (`Field Conversation.createdAt`): the code of its deprecation, and its deprecation's reason."""
+    found: dict[str, tuple[str, str | None]] = {}
+    for name, named in schema.type_map.items():
+        if name.startswith("__"):
+            continue
+        if isinstance(named, GraphQLEnumType):
+            for value_name, value in named.values.items():
+                found[f"Enum value {name}.{value_name}"] = ("ENUM_VALUE_DEPRECATION_ADDED", value.deprecation_reason)
+        elif isinstance(named, GraphQLInputObjectType):
+            for field_name, input_field in named.fields.items():
+                reason = input_field.deprecation_reason
+                found[f"Input field {name}.{field_name}"] = ("INPUT_FIELD_DEPRECATION_ADDED", reason)
+        elif isinstance(named, GraphQLObjectType | GraphQLInterfaceType):
+            for field_name, field in named.fields.items():
+                found[f"Field {name}.{field_name}"] = ("FIELD_DEPRECATION_ADDED", field.deprecation_reason)
+                for argument_name, argument in field.args.items():
+                    what = f"Argument {name}.{field_name}({argument_name}:)"
+                    found[what] = ("ARGUMENT_DEPRECATION_ADDED", argument.deprecation_reason)
+    return found
 
 
 def read_schema(text: str, name: str) -> GraphQLSchema:

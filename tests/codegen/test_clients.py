@@ -408,7 +408,7 @@ def test_a_python_client_generated_before_a_union_member_or_enum_value_came_fail
     assert diffed.stdout.splitlines() == [
         "dangerous: TYPE_ADDED_TO_UNION: WebSearchCall was added to union type ConversationItem.",
         "dangerous: VALUE_ADDED_TO_ENUM: Enum value MessageRole.DEVELOPER was added.",
-        "0 breaking changes, 2 dangerous, 0 safe.",
+        "0 breaking changes, 2 dangerous, 0 deprecations, 0 safe.",
     ]
     assert diffed.returncode == 0
     config = tmp_path / "ariadne-codegen.toml"

@@ -52,9 +52,10 @@ def allowed(kind: str, released: tuple[int, int, int], current: tuple[int, int, 
     Breaking: in a new major version, or for 0.x a new minor one, or for 0.0.x any new one (Cargo's
     rule). Dangerous (a client may meet a union member or an enum value it was not generated for,
     and ariadne-codegen's models then fail the whole answer): where a breaking one may, and in a
-    new minor version, so that a patch release never changes what a client can receive. Safe: in any.
+    new minor version, so that a patch release never changes what a client can receive. Safe ones
+    and deprecations (the deprecated part still works): in any.
     """
-    if kind == "safe" or (kind == "dangerous" and current[:2] > released[:2]):
+    if kind in {"safe", "deprecation"} or (kind == "dangerous" and current[:2] > released[:2]):
         return True
     significant = 1 if released[0] else 3 if released[1] == 0 else 2
     return current[:significant] > released[:significant]
@@ -97,6 +98,7 @@ def test_which_versions_may_bring_which_changes(
     assert allowed("breaking", released, current) is breaking
     assert allowed("dangerous", released, current) is dangerous
     assert allowed("safe", released, current)
+    assert allowed("deprecation", released, current)
 
 
 def _schema(extra: str = "", item: str = "id: ID!\n  text: String!") -> GraphQLSchema:
@@ -120,6 +122,22 @@ def test_each_kind_of_change_is_named_breaking_first() -> None:
         ("safe", "FIELD_ADDED"),
     ]
     assert str(changes[0]) == "breaking: FIELD_CHANGED_KIND: Field Item.text changed type from String! to String."
+
+
+def test_a_deprecation_is_a_change_of_its_own() -> None:
+    """graphql-core reports none; a client generated before should learn what to move off."""
+    old = build_schema("type Query { a(x: Int): Role  b: String }\ninput In { k: Int }\nenum Role { USER OLD }")
+    new = build_schema(
+        'type Query { a(x: Int @deprecated(reason: "Ignored.")): Role @deprecated(reason: "Use b.")  b: String '
+        'c(i: In): Int }\ninput In { k: Int @deprecated }\nenum Role { USER OLD @deprecated(reason: "Use USER.") }'
+    )
+    assert [str(change) for change in compare(old, new) if change.kind == "deprecation"] == [
+        "deprecation: ARGUMENT_DEPRECATION_ADDED: Argument Query.a(x:) is deprecated: Ignored.",
+        "deprecation: ENUM_VALUE_DEPRECATION_ADDED: Enum value Role.OLD is deprecated: Use USER.",
+        "deprecation: FIELD_DEPRECATION_ADDED: Field Query.a is deprecated: Use b.",
+        "deprecation: INPUT_FIELD_DEPRECATION_ADDED: Input field In.k is deprecated: No longer supported",
+    ]
+    assert [change.kind for change in compare(new, new)] == []  # deprecated on both sides: nothing new
 
 
 def test_the_release_check_finds_a_field_removed_from_the_real_schema() -> None:
@@ -175,7 +193,7 @@ def test_diff_schema_lists_what_changed_from_an_older_schema(
         "breaking: FIELD_REMOVED: Field Query.b was removed.",
         "breaking: FIELD_CHANGED_KIND: Field Query.a changed type from String! to String.",
         "dangerous: VALUE_ADDED_TO_ENUM: Enum value Role.ASSISTANT was added.",
-        "2 breaking changes, 1 dangerous, 1 safe (--safe lists them).",
+        "2 breaking changes, 1 dangerous, 0 deprecations, 1 safe (--safe lists them).",
     ]
     assert main(["diff-schema", str(new), str(new)]) == 0
     assert capsys.readouterr().out == "No changes.\n"
@@ -185,7 +203,7 @@ def test_diff_schema_lists_what_changed_from_an_older_schema(
         "safe: TYPE_ADDED: Int was added.",
         "safe: TYPE_ADDED: Role was added.",
         "safe: FIELD_ADDED: Field Query.c was added.",
-        "0 breaking changes, 0 dangerous, 3 safe.",
+        "0 breaking changes, 0 dangerous, 0 deprecations, 3 safe.",
     ]
 
 
@@ -194,7 +212,7 @@ def test_diff_schema_compares_with_this_release_by_default_and_reads_standard_in
     older = schema_sdl().replace("The ID that links a call and its output.", "The call's ID.", 1)
     run = _diff("-", given=older)
     assert (run.returncode, run.stderr) == (0, "")
-    assert run.stdout.splitlines()[-1] == "0 breaking changes, 0 dangerous, 1 safe (--safe lists them)."
+    assert run.stdout.splitlines()[-1] == "0 breaking changes, 0 dangerous, 0 deprecations, 1 safe (--safe lists them)."
 
     unchanged = _diff(str(ROOT / "schema.graphql"))
     assert (unchanged.returncode, unchanged.stdout) == (0, "No changes.\n")
