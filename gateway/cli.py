@@ -474,11 +474,10 @@ def diff_schema(old: str, new: str | None, *, list_safe: bool, headers: Mapping[
     cannot be read. For a team whose client was generated from ``old``: what upgrading the
     gateway changes for it; and before a deploy, from the deployed gateway's URL: what the deploy
     changes for its clients."""
+    sent = headers or {}
     try:
-        before = read_schema_from(old, headers or {})
-        after = (
-            read_schema(schema_sdl(), "this release's schema") if new is None else read_schema_from(new, headers or {})
-        )
+        before = read_schema_from(old, sent)
+        after = read_schema(schema_sdl(), "this release's schema") if new is None else read_schema_from(new, sent)
     except UnreadableSchema as error:
         sys.stderr.write(f"gateway: {error}\n")
         return 2

@@ -11,8 +11,12 @@ from typing import Any
 import httpx
 import openai
 import pytest
+from graphql import GraphQLEnumType, GraphQLInputObjectType, GraphQLObjectType
 
+from gateway import app as app_module
+from gateway import cli as cli_module
 from gateway.app import YOUNG_COLLECTION_THRESHOLD, create_app
+from gateway.schema import GatewaySchema
 from gateway.settings import Settings
 from tests.graphql.harness import GraphQLClient, Recording
 from tests.live import Recorder, serve
@@ -129,3 +133,25 @@ async def gateway(make_settings: SettingsFactory) -> AsyncIterator[Gateway]:
             return GraphQLClient(http), upstream
 
         yield start
+
+
+@pytest.fixture
+def deprecating(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Gateways made while it is active serve a schema that deprecates `Conversation.createdAt`,
+    `MessageInputRole.SYSTEM` and `CreateConversationInput.metadata`."""
+    made = app_module.schema_for
+
+    def schema_for(settings: Settings) -> GatewaySchema:
+        schema = made(settings)
+        types = schema._schema.type_map
+        conversation, role, create = types["Conversation"], types["MessageInputRole"], types["CreateConversationInput"]
+        assert isinstance(conversation, GraphQLObjectType)
+        assert isinstance(role, GraphQLEnumType)
+        assert isinstance(create, GraphQLInputObjectType)
+        conversation.fields["createdAt"].deprecation_reason = "Read it from the first item."
+        role.values["SYSTEM"].deprecation_reason = "Use DEVELOPER."
+        create.fields["metadata"].deprecation_reason = "Set it with updateConversation."
+        return schema
+
+    monkeypatch.setattr(app_module, "schema_for", schema_for)
+    monkeypatch.setattr(cli_module, "schema_for", schema_for)

@@ -32,7 +32,6 @@ from gateway.settings import Settings
 from gateway.tracing import DEFAULT_SERVICE_NAME, url_template
 from tests.conftest import SettingsFactory
 from tests.graphql.harness import GraphQLClient, Recording
-from tests.graphql.test_deprecation import deprecating  # noqa: F401 - a fixture, by its name
 from tests.live import gateway_process, imported_by_create_app, serve
 
 KEY = {"Authorization": "Bearer sk-tracing"}

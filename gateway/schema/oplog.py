@@ -240,18 +240,23 @@ def session_of(context: ExecutionContext) -> object:
 def scope_of(session: object) -> dict[str, str]:
     """The OpenAI `organization` and `project` an upstream session's calls name, those it names,
     as a log line or a span shows them (clients choose them, as long as they like)."""
-    named = (("organization", getattr(session, "organization", None)), ("project", getattr(session, "project", None)))
+    return _shown(
+        ("organization", getattr(session, "organization", None)), ("project", getattr(session, "project", None))
+    )
+
+
+def _shown(*named: tuple[str, str | None]) -> dict[str, str]:
+    """The members given a value, each as a log line or a span shows what a client chose."""
     return {name: shortened(value, NAME_CHARACTERS) for name, value in named if value}
 
 
 def client_of(context: object) -> dict[str, str]:
     """The `clientName` and `clientVersion` a request's context holds (the client's own headers),
     those it holds, as a log line shows them: the client chooses them, as long as it likes."""
-    named = (
+    return _shown(
         ("clientName", getattr(context, "client_name", None)),
         ("clientVersion", getattr(context, "client_version", None)),
     )
-    return {name: shortened(value, NAME_CHARACTERS) for name, value in named if value}
 
 
 def log_refusal(

@@ -11,12 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from graphql import GraphQLEnumType, GraphQLInputObjectType, GraphQLObjectType, build_schema, parse
+from graphql import build_schema, parse
 from prometheus_client.parser import text_string_to_metric_families
 
-import gateway.app
 import gateway.cli
-from gateway.schema import GatewaySchema
 from gateway.schema.deprecation import deprecated_uses
 from gateway.settings import Settings
 from tests.conftest import Gateway
@@ -61,28 +59,6 @@ def test_the_deprecated_parts_a_document_names_are_found_by_their_coordinates(
 ) -> None:
     """Each once, sorted; through fragments; an enum value given in a variable is not in the document."""
     assert deprecated_uses(build_schema(SDL), parse(document)) == uses
-
-
-@pytest.fixture
-def deprecating(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Gateways made while it is active serve a schema that deprecates `Conversation.createdAt`,
-    `MessageInputRole.SYSTEM` and `CreateConversationInput.metadata`."""
-    made = gateway.app.schema_for
-
-    def schema_for(settings: Settings) -> GatewaySchema:
-        schema = made(settings)
-        types = schema._schema.type_map
-        conversation, role, create = types["Conversation"], types["MessageInputRole"], types["CreateConversationInput"]
-        assert isinstance(conversation, GraphQLObjectType)
-        assert isinstance(role, GraphQLEnumType)
-        assert isinstance(create, GraphQLInputObjectType)
-        conversation.fields["createdAt"].deprecation_reason = "Read it from the first item."
-        role.values["SYSTEM"].deprecation_reason = "Use DEVELOPER."
-        create.fields["metadata"].deprecation_reason = "Set it with updateConversation."
-        return schema
-
-    monkeypatch.setattr(gateway.app, "schema_for", schema_for)
-    monkeypatch.setattr(gateway.cli, "schema_for", schema_for)
 
 
 def _lines(caplog: pytest.LogCaptureFixture) -> list[dict[str, Any]]:
