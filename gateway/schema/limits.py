@@ -353,8 +353,16 @@ def _items_calls(field: FieldNode, variables: Mapping[str, Any]) -> int:
     first, last = (min(_count(_argument(field, name, variables)), MAX_ITEMS) for name in ("first", "last"))
     wanted = max(first, last) or DEFAULT_FIRST
     pages = math.ceil((wanted + 1) / UPSTREAM_PAGE)
-    cursors = _argument(field, "after", variables) is not None or _argument(field, "before", variables) is not None
-    return pages + (1 if cursors else 0)  # a cursor's neighbour check for pageInfo
+    after, before = (_argument(field, name, variables) is not None for name in ("after", "before"))
+    # A cursor's neighbour check for pageInfo: an item beyond the page, or with none in the page,
+    # beyond the cursor or the cursor's own item.
+    calls = pages + (2 if after or before else 0)
+    # The cursor a page runs towards (`before` forwards, `after` backwards), when the page does not
+    # meet it: its place, and with both cursors whether its item still exists (pagination.py).
+    forward = _argument(field, "first", variables) is not None or _argument(field, "last", variables) is None
+    if before if forward else after:
+        calls += 2 if after and before else 1
+    return calls
 
 
 def _calls(

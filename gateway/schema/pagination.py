@@ -116,37 +116,27 @@ class _Scan:
 
 async def _scan(
     fetch: Fetch,
+    exists: Exists,
     order: str,
+    *,
     start: str | None,
     stop: str | None,
     need: int,
-    *,
     to_stop: bool = False,
-    start_argument: str = "after",
+    arguments: tuple[str, str] = ("after", "before"),
 ) -> _Scan:
     """Up to ``need`` items after ``start`` in ``order``, stopping before ``stop``.
 
     With ``to_stop`` the scan goes on until it meets ``stop`` or the end, to learn which comes first.
-    ``start_argument`` is the connection's argument ``start`` came from, which an upstream refusal
-    of it names.
+    ``arguments`` are the connection's arguments ``start`` and ``stop`` came from, which an upstream
+    refusal of either names.
     """
     extra = 1 if stop is not None or need == 0 else 0
     collected: list[Any] = []
     cursor = start
     while True:
         limit = UPSTREAM_PAGE if to_stop else _limit(need, len(collected), stop)
-        try:
-            items, has_more = await fetch(order, cursor, limit)
-        except UpstreamBadRequest as error:
-            if cursor is None or cursor != start or error.param != "after":
-                raise
-            # The upstream names its own `after`, which is the client's `before` for a backward page.
-            raise bad_input(
-                f"`{start_argument}` is not a cursor of this conversation's items: the upstream refused its item "
-                f"{quoted(start)} as a place to page from. Use a `cursor`, `startCursor` or `endCursor` of this "
-                "connection.",
-                argument=start_argument,
-            ) from None
+        items, has_more = await _page(fetch, order, cursor, limit, arguments[0] if cursor == start else None)
         if collected:
             _check_advances(collected, items, cursor)
         for item in items:
@@ -154,9 +144,58 @@ async def _scan(
                 return _Scan(collected[:need], len(collected) > need, exhausted=False)
             collected.append(item)
         if (len(collected) >= need + extra and not to_stop) or not has_more or not items:
-            more = len(collected) > need or (extra == 0 and has_more)
-            return _Scan(collected[:need], more, exhausted=not has_more or not items)
+            break
         cursor = upstream_id(items[-1])
+    if stop is not None and stop != start:
+        place = await _place(fetch, exists, order, start=start, stop=stop, collected=collected, argument=arguments[1])
+        if place is not None:
+            return _Scan(collected[:place][:need], place > need, exhausted=False)
+    more = len(collected) > need or (extra == 0 and has_more)
+    return _Scan(collected[:need], more, exhausted=not has_more or not items)
+
+
+async def _place(
+    fetch: Fetch, exists: Exists, order: str, *, start: str | None, stop: str, collected: list[Any], argument: str
+) -> int | None:
+    """Where among ``collected`` (the items after ``start``) ``stop``'s place is, if it is there.
+
+    ``stop`` was not among them: it lies further on, before ``start`` (a client's cursors may
+    cross), or it was deleted, and the upstream keeps a deleted item's place (a cursor still pages
+    from it), which may be among them. The first item after that place tells which, at the cost of
+    one call, made only here; the upstream refuses a cursor that was never this conversation's.
+    """
+    beyond, _ = await _page(fetch, order, stop, 1, argument)
+    ids = [upstream_id(item) for item in collected]
+    if not beyond or upstream_id(beyond[0]) not in ids:
+        return None
+    place = ids.index(upstream_id(beyond[0]))
+    if place > 0 or start is None:
+        return place
+    # `stop` and `start` both lie between the item before the first one and the first one. A live
+    # `stop` there lies before `start` (after a live `start`, the first item would be `stop`
+    # itself): the cursors cross, and the specification ignores `stop`. A deleted one is read as
+    # lying after `start`, as a client's cursors do unless both items went: no call can tell the
+    # places of two deleted items apart.
+    return None if await exists(stop) else 0
+
+
+async def _page(
+    fetch: Fetch, order: str, after: str | None, limit: int, argument: str | None
+) -> tuple[list[Any], bool]:
+    """``fetch``; a client's cursor (``after``, from the connection's ``argument``) that the upstream
+    refuses as a place to page from is a `BAD_USER_INPUT` naming that argument."""
+    try:
+        return await fetch(order, after, limit)
+    except UpstreamBadRequest as error:
+        if argument is None or after is None or error.param != "after":
+            raise
+        # The upstream names its own `after`, which may be the client's `before`.
+        raise bad_input(
+            f"`{argument}` is not a cursor of this conversation's items: the upstream refused its item "
+            f"{quoted(after)} as a place to page from. Use a `cursor`, `startCursor` or `endCursor` of this "
+            "connection.",
+            argument=argument,
+        ) from None
 
 
 def _check_advances(collected: list[Any], items: list[Any], cursor: str | None) -> None:
@@ -206,13 +245,17 @@ def _beyond(fetch: Fetch, exists: Exists, order: str, edge: Any | None, cursor: 
 async def window(request: PageRequest, fetch: Fetch, exists: Exists) -> Window:
     """The connection's items for ``request``, by the Relay specification's algorithm."""
     order, start, stop, need = request._scan_plan()
-    start_argument = "after" if request.forward else "before"
-    scan = await _scan(fetch, order, start, stop, need, to_stop=request.scans_to_stop, start_argument=start_argument)
+    arguments = ("after", "before") if request.forward else ("before", "after")
+    scan = await _scan(
+        fetch, exists, order, start=start, stop=stop, need=need, to_stop=request.scans_to_stop, arguments=arguments
+    )
     before_dropped = request.scans_to_stop and scan.exhausted
     if before_dropped:
         # `after` is not before `before`: the specification drops `before` (its edge is already
         # gone once `after` is applied), so the edges are the last ones after `after`.
-        scan = await _scan(fetch, order, None, request.after, need)
+        scan = await _scan(
+            fetch, exists, order, start=None, stop=request.after, need=need, arguments=("before", "after")
+        )
     found, more = scan.items, scan.more
     opposite = _opposite(request.order)
     if request.forward:

@@ -279,8 +279,8 @@ async def test_a_failed_page_past_the_budget_fails_its_conversation_with_the_pag
 
 async def test_the_budget_is_also_counted_during_execution(gateway: Gateway) -> None:
     """A backward page with both cursors scans until it meets `after`: more calls than estimated."""
-    client, upstream = await gateway(upstream_budget=4)
-    conversation_id = await _conversation(client, 460)
+    client, upstream = await gateway(upstream_budget=5)  # the estimate's (a page, its neighbours, its stop)
+    conversation_id = await _conversation(client, 560)
     listed = (
         await client.http.get(
             f"/v1/conversations/{conversation_id}/items",
@@ -305,7 +305,7 @@ async def test_the_budget_is_also_counted_during_execution(gateway: Gateway) -> 
     assert body["data"]["conversation"]["conversationId"] == conversation_id
     assert body["data"]["conversation"]["items"] is None
     assert _only_error(body)["extensions"]["code"] == "OPERATION_TOO_EXPENSIVE"
-    assert upstream.count == 4
+    assert upstream.count == 5
 
 
 async def test_the_deadline_fails_slow_fields_returns_finished_ones_and_stops_the_rest(gateway: Gateway) -> None:
