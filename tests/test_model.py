@@ -1,13 +1,14 @@
 """Random sequences of writes and reads, through GraphQL and the official SDK, against a model.
 
-Each example is a fresh gateway over the built-in API with a real SQLite file (in-process, over
-ASGI) and a Python model of what the writes so far should have left: conversations with their
-metadata, items in order (the deleted ones kept as tombstones, since their cursors still page
-from their place) and owners (two keys). Hypothesis draws the steps: writes by GraphQL mutations
-or by `openai`'s SDK at `/v1`, writes the upstream refuses (they must change nothing), and reads
-by both ways that the model predicts: pages in both orders and directions, from any cursor, with
-every `pageInfo` field; items and nodes by id; metadata; another key's view. Hypothesis shrinks a
-failing sequence to the fewest steps that still fail.
+Each sequence runs on a fresh gateway over the built-in API with a real SQLite file (in-process
+over ASGI, or over two loopback sockets), beside a Python model of what the writes so far should
+have left: conversations with their metadata, items in order (the deleted ones kept as places,
+since their cursors still page from there) and owners (two keys). Hypothesis draws the steps:
+writes by GraphQL mutations or by `openai`'s SDK at `/v1`, writes that must be refused and change
+nothing, and reads by both ways that the model predicts: pages in both orders and directions, from
+any cursor, with every `pageInfo` field; items and nodes by id; metadata; another key's view. Each
+GraphQL read stays within its upstream-call estimate, and every answer of the built-in API is the
+OpenAPI spec's. Hypothesis shrinks a failing sequence to the fewest steps that still fail.
 """
 
 from __future__ import annotations
@@ -26,13 +27,14 @@ import httpx2
 import openai
 import pytest
 from graphql import parse
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, event, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, precondition, rule
+from hypothesis.stateful import RuleBasedStateMachine, initialize, precondition, rule
 
 from gateway.app import create_app
 from gateway.schema.ids import encode_cursor
 from gateway.schema.limits import estimate_upstream_calls
+from gateway.schema.pagination import UPSTREAM_PAGE
 from gateway.settings import Settings
 from tests.graphql.harness import GraphQLClient, Recording
 from tests.live import Recorder, serving
@@ -174,6 +176,9 @@ new_items = st.one_of(
 metadatas = st.dictionaries(
     st.text(st.characters(exclude_categories=["Cs"]), min_size=1, max_size=8), texts, max_size=5
 )
+
+counts = st.none() | st.integers(0, 12) | st.integers(95, 210)
+"""A page's `first` or `last`: small, or about one or two of the upstream's pages of 100."""
 
 _PART_TYPES = {"InputTextContent": "input_text", "OutputTextContent": "output_text"}
 
@@ -370,6 +375,21 @@ class ConversationsMachine(RuleBasedStateMachine):
 
     # Writes.
 
+    @initialize(size=st.sampled_from([0, 0, 0, 120, 230]), key=st.sampled_from(KEYS))
+    def long_conversation(self, size: int, key: str) -> None:
+        """Some sequences start with a conversation longer than the upstream's page of 100 (or 200)."""
+        if not size:
+            return
+        sdk = self.sdks[key]
+        created = self._run(sdk.conversations.create())
+        conversation = ModelConversation(created.id, key, {})
+        for start in range(0, size, 20):
+            batch = [NewItem("message", role=ROLES[n % 2], text=f"m{n}") for n in range(start, min(size, start + 20))]
+            added = self._run(sdk.conversations.items.create(created.id, items=[item.rest() for item in batch]))  # type: ignore[misc]
+            conversation.items += [ModelItem(_id(item), sdk_shape(item)) for item in added.data]
+            assert [item.shape for item in conversation.items[start:]] == [item.shape() for item in batch]
+        self.conversations.append(conversation)
+
     @rule(key=st.sampled_from(KEYS), metadata=metadatas, items=st.lists(new_items, max_size=3), by_sdk=st.booleans())
     def create(self, key: str, metadata: dict[str, str], items: list[NewItem], by_sdk: bool) -> None:
         if by_sdk:
@@ -398,7 +418,12 @@ class ConversationsMachine(RuleBasedStateMachine):
         self.conversations.append(conversation)
 
     @precondition(lambda self: self._existing())
-    @rule(data=st.data(), items=st.lists(new_items, min_size=1, max_size=4), by_sdk=st.booleans())
+    @rule(
+        data=st.data(),
+        # A few, or up to the 20 a write takes: conversations then grow past the upstream's page of 100.
+        items=st.lists(new_items, min_size=1, max_size=4) | st.lists(new_items, min_size=15, max_size=20),
+        by_sdk=st.booleans(),
+    )
     def add_items(self, data: st.DataObject, items: list[NewItem], by_sdk: bool) -> None:
         conversation = self._pick(data, self._existing())
         if by_sdk:
@@ -556,8 +581,8 @@ class ConversationsMachine(RuleBasedStateMachine):
     @precondition(lambda self: self.conversations)
     @rule(
         data=st.data(),
-        first=st.none() | st.integers(0, 12),
-        last=st.none() | st.integers(0, 12),
+        first=counts,
+        last=counts,
         with_after=st.booleans(),
         with_before=st.booleans(),
         descending=st.booleans(),
@@ -576,6 +601,7 @@ class ConversationsMachine(RuleBasedStateMachine):
         ordered = conversation.items[::-1] if descending else conversation.items
         after = self._place(data, ordered) if with_after else None
         before = self._place(data, ordered) if with_before else None
+        event("a page of a conversation past the upstream's page of 100", len(ordered) > UPSTREAM_PAGE)
         variables = {
             "id": conversation.global_id or conversation.conversation_id,
             "first": first,
@@ -749,17 +775,17 @@ class ConversationsOverSocketsMachine(ConversationsMachine):
 
 
 ConversationsOverSocketsMachine.TestCase.settings = settings(
-    max_examples=int(os.environ.get("MODEL_EXAMPLES", "25")),
-    stateful_step_count=30,
+    max_examples=int(os.environ.get("MODEL_EXAMPLES", "20")),
+    stateful_step_count=40,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
 )
 TestConversationsOverSockets = ConversationsOverSocketsMachine.TestCase
 
 ConversationsMachine.TestCase.settings = settings(
-    # About 0.15 s an example here; MODEL_EXAMPLES=1000 looks further (a few minutes).
-    max_examples=int(os.environ.get("MODEL_EXAMPLES", "100")),
-    stateful_step_count=30,
+    # About 0.4 s a sequence here; MODEL_EXAMPLES=1000 looks further (7 minutes).
+    max_examples=int(os.environ.get("MODEL_EXAMPLES", "80")),
+    stateful_step_count=40,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
 )
