@@ -102,7 +102,10 @@ mutation Create($input: CreateConversationInput!) {
 ADD = (
     """
 mutation Add($input: AddConversationItemsInput!) {
-  addConversationItems(input: $input) { items { ...Item } conversation { conversationId } }
+  addConversationItems(input: $input) {
+    items { ...Item }
+    conversation { conversationId items(last: 5) { nodes { ... on ConversationItemFields { itemId } } } }
+  }
 }
 """
     + ITEM_FIELDS
@@ -116,7 +119,10 @@ mutation Update($input: UpdateConversationInput!) {
 
 DELETE_ITEM = """
 mutation DeleteItem($input: DeleteConversationItemInput!) {
-  deleteConversationItem(input: $input) { deletedItemId conversation { conversationId } }
+  deleteConversationItem(input: $input) {
+    deletedItemId
+    conversation { conversationId items(last: 5) { nodes { ... on ConversationItemFields { itemId } } } }
+  }
 }
 """
 
@@ -273,6 +279,10 @@ def relay_page(
     else:
         has_next = before is not None and any(not item.deleted for item in items[before:])
     return Expected([item.item_id for item in edges], has_next, has_previous)
+
+
+def _item_ids(conversation: dict[str, Any]) -> list[str]:
+    return [node["itemId"] for node in conversation["items"]["nodes"]]
 
 
 def _codes(body: dict[str, Any]) -> list[str]:
@@ -440,6 +450,9 @@ class ConversationsMachine(RuleBasedStateMachine):
             result = self._run(self.graphql.data(ADD, variables, key=conversation.key))["addConversationItems"]
             written = [ModelItem(node["itemId"], graphql_shape(node), node["id"]) for node in result["items"]]
             assert result["conversation"]["conversationId"] == conversation.conversation_id
+            # The payload's conversation is the state after the write.
+            newest = [item.item_id for item in conversation.items if not item.deleted] + [i.item_id for i in written]
+            assert _item_ids(result["conversation"]) == newest[-5:]
         assert [item.shape for item in written] == [item.shape() for item in items]
         conversation.items += written
 
@@ -480,7 +493,10 @@ class ConversationsMachine(RuleBasedStateMachine):
                 assert _codes(body) == ["NOT_FOUND"], body
             else:
                 assert "errors" not in body, body
-                assert body["data"]["deleteConversationItem"]["deletedItemId"] == item.item_id
+                payload = body["data"]["deleteConversationItem"]
+                assert payload["deletedItemId"] == item.item_id
+                left = [other.item_id for other in conversation.items if not other.deleted and other is not item]
+                assert _item_ids(payload["conversation"]) == left[-5:]
         item.deleted = True
 
     @precondition(lambda self: self.conversations)
