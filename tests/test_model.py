@@ -289,6 +289,16 @@ def _codes(body: dict[str, Any]) -> list[str]:
     return [error["extensions"]["code"] for error in body.get("errors", [])]
 
 
+def _found(body: dict[str, Any], field: str, *, gone: bool) -> Any:
+    """The root ``field``'s value, or None once checked that what it names is gone (`null`, one `NOT_FOUND`)."""
+    if gone:
+        assert body["data"] == {field: None}
+        assert _codes(body) == ["NOT_FOUND"], body
+        return None
+    assert "errors" not in body, body
+    return body["data"][field]
+
+
 class ConversationsMachine(RuleBasedStateMachine):
     over_sockets = False
     """In-process over ASGI (the gateway calling the built-in API in its own process, as `gateway
@@ -626,13 +636,9 @@ class ConversationsMachine(RuleBasedStateMachine):
             "before": None if before is None else encode_cursor(ordered[before].item_id),
             "order": "DESC" if descending else "ASC",
         }
-        body = self._read(PAGE, variables, conversation.key)
-        if conversation.deleted:
-            assert body["data"] == {"conversation": None}
-            assert _codes(body) == ["NOT_FOUND"], body
+        found = _found(self._read(PAGE, variables, conversation.key), "conversation", gone=conversation.deleted)
+        if found is None:
             return
-        assert "errors" not in body, body
-        found = body["data"]["conversation"]
         conversation.global_id = found["id"]
         connection = found["items"]
         expected = relay_page(ordered, first, after, last, before)
@@ -704,13 +710,9 @@ class ConversationsMachine(RuleBasedStateMachine):
             return
         item_id = item.global_id if item.global_id is not None and data.draw(st.booleans()) else item.item_id
         variables = {"c": conversation.conversation_id, "i": item_id}
-        body = self._read(ITEM, variables, conversation.key)
-        if gone:
-            assert body["data"] == {"conversationItem": None}
-            assert _codes(body) == ["NOT_FOUND"], body
-        else:
-            assert "errors" not in body, body
-            assert graphql_shape(body["data"]["conversationItem"]) == item.shape
+        found = _found(self._read(ITEM, variables, conversation.key), "conversationItem", gone=gone)
+        if found is not None:
+            assert graphql_shape(found) == item.shape
 
     @precondition(lambda self: self.conversations)
     @rule(data=st.data())
@@ -718,13 +720,9 @@ class ConversationsMachine(RuleBasedStateMachine):
         conversation = self._pick(data, self.conversations)
         key = data.draw(st.sampled_from([*conversation.metadata, "absent"]))
         variables = {"id": conversation.conversation_id, "key": key}
-        body = self._read(METADATA, variables, conversation.key)
-        if conversation.deleted:
-            assert body["data"] == {"conversation": None}
-            assert _codes(body) == ["NOT_FOUND"], body
+        found = _found(self._read(METADATA, variables, conversation.key), "conversation", gone=conversation.deleted)
+        if found is None:
             return
-        assert "errors" not in body, body
-        found = body["data"]["conversation"]
         assert found["metadata"] == [{"key": k, "value": v} for k, v in conversation.metadata.items()]
         assert found["metadataValue"] == conversation.metadata.get(key)
         if conversation.created_at is not None:
@@ -781,28 +779,22 @@ class ConversationsMachine(RuleBasedStateMachine):
                 self._run(self.sdks[other].conversations.items.list(conversation.conversation_id))
             return
         variables = {"id": conversation.conversation_id, "first": 5, "order": "ASC"}
-        body = self._read(PAGE, variables, other)
-        assert body["data"] == {"conversation": None}
-        assert _codes(body) == ["NOT_FOUND"], body
+        _found(self._read(PAGE, variables, other), "conversation", gone=True)
 
 
 class ConversationsOverSocketsMachine(ConversationsMachine):
     over_sockets = True
 
 
-ConversationsOverSocketsMachine.TestCase.settings = settings(
-    max_examples=int(os.environ.get("MODEL_EXAMPLES", "20")),
-    stateful_step_count=40,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow],
-)
-TestConversationsOverSockets = ConversationsOverSocketsMachine.TestCase
+def _sequences(default: int) -> settings:
+    """``default`` sequences of 40 steps (about 0.4 s each here); MODEL_EXAMPLES=1000 looks further."""
+    count = int(os.environ.get("MODEL_EXAMPLES", str(default)))
+    return settings(
+        max_examples=count, stateful_step_count=40, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    )
 
-ConversationsMachine.TestCase.settings = settings(
-    # About 0.4 s a sequence here; MODEL_EXAMPLES=1000 looks further (7 minutes).
-    max_examples=int(os.environ.get("MODEL_EXAMPLES", "80")),
-    stateful_step_count=40,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow],
-)
+
+ConversationsMachine.TestCase.settings = _sequences(80)
 TestConversations = ConversationsMachine.TestCase
+ConversationsOverSocketsMachine.TestCase.settings = _sequences(20)
+TestConversationsOverSockets = ConversationsOverSocketsMachine.TestCase
