@@ -627,6 +627,36 @@ class ConversationsMachine(RuleBasedStateMachine):
         ordered = conversation.items[::-1] if descending else conversation.items
         after = self._place(data, ordered) if with_after else None
         before = self._place(data, ordered) if with_before else None
+        self._check_page(conversation, first, after, last, before, descending=descending)
+
+    @precondition(lambda self: any(item.deleted for c in self.conversations for item in c.items))
+    @rule(data=st.data(), count=counts, backward=st.booleans(), descending=st.booleans())
+    def read_page_towards_a_deleted_item(
+        self, data: st.DataObject, count: int | None, backward: bool, descending: bool
+    ) -> None:
+        """A page that runs towards a deleted item's cursor (`first` with `before`, `last` with `after`)
+        ends at its place: until 2026-12-05 it ran past it."""
+        conversation = self._pick(data, [c for c in self.conversations if any(item.deleted for item in c.items)])
+        ordered = conversation.items[::-1] if descending else conversation.items
+        far = self._pick(data, [n for n, item in enumerate(ordered) if item.deleted])
+        if backward:
+            self._check_page(conversation, None, far, count or 5, None, descending=descending)
+        else:
+            self._check_page(conversation, count, None, None, far, descending=descending)
+
+    def _check_page(
+        self,
+        conversation: ModelConversation,
+        first: int | None,
+        after: int | None,
+        last: int | None,
+        before: int | None,
+        *,
+        descending: bool,
+    ) -> None:
+        """Reads a page and checks it against the model; ``after`` and ``before`` are positions in the
+        page's order."""
+        ordered = conversation.items[::-1] if descending else conversation.items
         event("a page of a conversation past the upstream's page of 100", len(ordered) > UPSTREAM_PAGE)
         variables = {
             "id": conversation.global_id or conversation.conversation_id,
