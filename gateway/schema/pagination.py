@@ -171,11 +171,11 @@ async def _place(
     place = ids.index(upstream_id(beyond[0]))
     if place > 0 or start is None:
         return place
-    # `stop` and `start` both lie between the item before the first one and the first one. A live
-    # `stop` there lies before `start` (after a live `start`, the first item would be `stop`
-    # itself): the cursors cross, and the specification ignores `stop`. A deleted one is read as
-    # lying after `start`, as a client's cursors do unless both items went: no call can tell the
-    # places of two deleted items apart.
+    # `stop`'s place is between `start`'s and the first item, or before `start`'s with no item
+    # between them. A live `stop` cannot be between (it would be the first item): it lies before
+    # `start`, the cursors cross, and the specification ignores `stop`. A deleted one is read as
+    # lying between, as a client's cursors do; only with `start` deleted too could it lie before,
+    # and no call tells the places of two deleted items apart.
     return None if await exists(stop) else 0
 
 
