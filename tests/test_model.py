@@ -281,6 +281,11 @@ def relay_page(
     return Expected([item.item_id for item in edges], has_next, has_previous)
 
 
+def _entries(metadata: dict[str, str]) -> list[dict[str, str]]:
+    """Metadata as GraphQL's `MetadataEntry` list shows it (and `MetadataEntryInput` takes it), in order."""
+    return [{"key": key, "value": value} for key, value in metadata.items()]
+
+
 def _item_ids(conversation: dict[str, Any]) -> list[str]:
     return [node["itemId"] for node in conversation["items"]["nodes"]]
 
@@ -424,7 +429,7 @@ class ConversationsMachine(RuleBasedStateMachine):
             listed = self._run(self.sdks[key].conversations.items.list(created.id, order="asc", limit=100))
             written = [ModelItem(_id(item), sdk_shape(item)) for item in listed.data]
         else:
-            variables = {"input": {"metadata": [{"key": k, "value": v} for k, v in metadata.items()]}}
+            variables = {"input": {"metadata": _entries(metadata)}}
             if items:
                 variables["input"]["items"] = [item.graphql() for item in items]
             data = self._run(self.graphql.data(CREATE, variables, key=key))
@@ -476,7 +481,7 @@ class ConversationsMachine(RuleBasedStateMachine):
             )
             assert (updated.metadata or {}) == metadata
         else:
-            entries = [{"key": k, "value": v} for k, v in metadata.items()]
+            entries = _entries(metadata)
             variables = {"input": {"id": conversation.conversation_id, "metadata": entries}}
             result = self._run(self.graphql.data(UPDATE, variables, key=conversation.key))["updateConversation"]
             assert result["conversation"]["metadata"] == entries
@@ -589,7 +594,7 @@ class ConversationsMachine(RuleBasedStateMachine):
         for write in writes:
             with pytest.raises(openai.NotFoundError):
                 self._run(write)
-        entries = [{"key": k, "value": v} for k, v in metadata.items()]
+        entries = _entries(metadata)
         mutations = [
             (ADD, {"conversationId": conversation.conversation_id, "items": [i.graphql() for i in items]}),
             (UPDATE, {"id": conversation.conversation_id, "metadata": entries}),
@@ -698,22 +703,17 @@ class ConversationsMachine(RuleBasedStateMachine):
         conversation = self._pick(data, self.conversations)
         ordered = conversation.items[::-1] if descending else conversation.items
         after = self._place(data, ordered) if with_after else None
-        items = (
-            self._run(
-                self.sdks[conversation.key].conversations.items.list(
-                    conversation.conversation_id,
-                    limit=limit,
-                    order="desc" if descending else "asc",
-                    after=openai.omit if after is None else ordered[after].item_id,
-                )
-            )
-            if not conversation.deleted
-            else None
+        listing = self.sdks[conversation.key].conversations.items.list(
+            conversation.conversation_id,
+            limit=limit,
+            order="desc" if descending else "asc",
+            after=openai.omit if after is None else ordered[after].item_id,
         )
-        if items is None:
+        if conversation.deleted:
             with pytest.raises(openai.NotFoundError):
-                self._run(self.sdks[conversation.key].conversations.items.list(conversation.conversation_id))
+                self._run(listing)
             return
+        items = self._run(listing)
         expected = relay_page(ordered, limit, after, None, None)
         got = [_id(item) for item in items.data]
         assert got == expected.ids, (limit, after, got, expected)
@@ -753,7 +753,7 @@ class ConversationsMachine(RuleBasedStateMachine):
         found = _found(self._read(METADATA, variables, conversation.key), "conversation", gone=conversation.deleted)
         if found is None:
             return
-        assert found["metadata"] == [{"key": k, "value": v} for k, v in conversation.metadata.items()]
+        assert found["metadata"] == _entries(conversation.metadata)
         assert found["metadataValue"] == conversation.metadata.get(key)
         if conversation.created_at is not None:
             assert found["createdAt"] == conversation.created_at
@@ -785,7 +785,7 @@ class ConversationsMachine(RuleBasedStateMachine):
                     missing += 1
                 else:
                     assert node["conversationId"] == wanted.conversation_id
-                    assert node["metadata"] == [{"key": k, "value": v} for k, v in wanted.metadata.items()]
+                    assert node["metadata"] == _entries(wanted.metadata)
             else:
                 conversation, item = wanted
                 if conversation.deleted or item.deleted:
